@@ -1,0 +1,70 @@
+"""The social-sector exchange: a Flask app built by `create_app`."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from timebank import config as config_module
+from timebank.extensions import csrf, db, login_manager, mail, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration from the environment, overridden by `config` (tests)."""
+    app = Flask(__name__, template_folder="../templates", instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_mapping(config_module.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    from timebank.accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+    # Importing the models registers every table on db.metadata (Alembic compares against it).
+    from timebank import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from timebank.accounts.views import bp as auth_bp
+    from timebank.coordinator.views import bp as coordinator_bp
+    from timebank.listings.views import bp as listings_bp
+    from timebank.main.views import bp as main_bp
+    from timebank.members.views import bp as members_bp
+    from timebank.reports.views import bp as reports_bp
+
+    for bp in (main_bp, auth_bp, members_bp, listings_bp, coordinator_bp, reports_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from timebank.main.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from timebank.commands import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from timebank.main.filters import register
+
+    register(app)

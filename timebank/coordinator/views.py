@@ -1,0 +1,92 @@
+"""The coordinators' desk: members waiting for vetting, approve or reject with a reason."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+from timebank.members import services as member_services
+from timebank.members.access import load_member
+from timebank.members.models import Member
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+def coordinator_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_coordinator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class ApproveForm(FlaskForm):
+    pass
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("Why is it not approved?", validators=[
+        DataRequired("Enter the reason, which will be emailed to the organisation"),
+        Length(max=2000, message="Reason must be 2,000 characters or fewer")])
+
+
+@bp.route("/")
+@coordinator_required
+def home():
+    pending = db.session.scalars(select(Member).where(Member.status == "pending").order_by(Member.created_at)).all()
+    return render_template("coordinator/home.html", pending=pending)
+
+
+@bp.route("/members/<int:member_id>/review", methods=["GET"])
+@coordinator_required
+def review_member(member_id: int):
+    member = load_member(member_id, need="manage")
+    return render_template("coordinator/review_member.html", member=member,
+                           approve_form=ApproveForm(), reject_form=RejectForm())
+
+
+@bp.route("/members/<int:member_id>/approve", methods=["POST"])
+@coordinator_required
+def approve_member(member_id: int):
+    member = load_member(member_id, need="manage")
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            member_services.approve_member(member, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{member.name} is approved. Its admins have been emailed.", "success")
+    return redirect(url_for("coordinator.home"))
+
+
+@bp.route("/members/<int:member_id>/reject", methods=["POST"])
+@coordinator_required
+def reject_member(member_id: int):
+    member = load_member(member_id, need="manage")
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            member_services.reject_member(member, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{member.name} is not approved. Its admins have been emailed the reason.", "success")
+            return redirect(url_for("coordinator.home"))
+    return render_template("coordinator/review_member.html", member=member,
+                           approve_form=ApproveForm(), reject_form=form), 200

@@ -1,0 +1,247 @@
+"""Listings: post, change, withdraw, expire; the category taxonomy; the public directory search."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from timebank.accounts.models import User
+from timebank.db import today
+from timebank.errors import DomainError, NotAllowed
+from timebank.extensions import db
+from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
+from timebank.members.models import DBS_LEVELS, Asset, Member
+from timebank.members.services import can_act_for
+from timebank.places import UnknownPostcode, distance_km, geocode
+
+MAX_LISTING_DAYS = 366
+
+
+# -- taxonomy ------------------------------------------------------------------------------
+
+def load_categories(tree: list[dict]) -> int:
+    """Insert the taxonomy (a list of {slug, name, children: [...]}) if missing; returns rows added."""
+    existing = {c.slug: c for c in db.session.scalars(select(Category))}
+    added = 0
+
+    def add(node: dict, parent: Category | None) -> None:
+        nonlocal added
+        category = existing.get(node["slug"])
+        if category is None:
+            category = Category(slug=node["slug"], name=node["name"], parent=parent)
+            db.session.add(category)
+            existing[node["slug"]] = category
+            added += 1
+        for child in node.get("children", []):
+            add(child, category)
+
+    for root in tree:
+        add(root, None)
+    db.session.flush()
+    return added
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """(id, "Parent > Child") for every leaf and parent, parents first, alphabetical."""
+    categories = db.session.scalars(select(Category).options(joinedload(Category.parent))).all()
+    return sorted(((c.id, c.path) for c in categories), key=lambda pair: pair[1].lower())
+
+
+# -- posting and changing --------------------------------------------------------------------
+
+LISTING_FIELDS = (
+    "direction", "kind", "category_id", "title", "description", "quantity", "people", "available_from",
+    "available_until", "weekly_pattern", "location", "postcode", "town", "ward", "travel_km",
+    "min_dbs_level", "needs_step_free", "min_capacity", "needs_insurance", "urgency", "is_gift",
+    "partial_ok", "expires_on", "asset_id",
+)
+
+
+def _check(member: Member, values: dict) -> dict:
+    """Validate a complete set of listing values against the rules forms cannot see alone."""
+    if values["direction"] not in DIRECTIONS:
+        raise DomainError("Choose whether this is an offer or a need", field="direction")
+    if values["kind"] not in KINDS:
+        raise DomainError("Choose what kind of help this is", field="kind")
+    if values.get("location", "at_giver") not in LOCATIONS:
+        raise DomainError("Choose where the help happens", field="location")
+    if db.session.get(Category, values["category_id"]) is None:
+        raise DomainError("Choose a category", field="category_id")
+    if values["quantity"] is None or Decimal(values["quantity"]) <= 0:
+        raise DomainError("Enter an amount more than 0", field="quantity")
+    start, end = values["available_from"], values["available_until"]
+    if end < start:
+        raise DomainError("The end date must be the same as or after the start date", field="available_until")
+    if values.get("expires_on") is None:
+        values["expires_on"] = end
+    if values["expires_on"] > start + timedelta(days=MAX_LISTING_DAYS):
+        raise DomainError("A listing can run for at most a year; post it again after that", field="expires_on")
+    if values.get("min_dbs_level") and values["min_dbs_level"] not in DBS_LEVELS:
+        raise DomainError("Choose a DBS level from the list", field="min_dbs_level")
+    if values.get("is_gift") and values["direction"] != "offer":
+        raise DomainError("Only an offer can be a gift", field="is_gift")
+    if not values.get("weekly_pattern"):
+        raise DomainError("Choose at least one time of the week", field="weekly_pattern")
+    asset_id = values.get("asset_id")
+    if asset_id:
+        asset = db.session.get(Asset, asset_id)
+        if values["direction"] != "offer" or values["kind"] not in ("room", "equipment"):
+            raise DomainError("Only room and equipment offers point at an asset", field="asset_id")
+        if asset is None or asset.member_id != member.id or asset.kind != values["kind"]:
+            raise DomainError(f"Choose one of your own {values['kind']}s", field="asset_id")
+    elif values["direction"] == "offer" and values["kind"] in ("room", "equipment"):
+        raise DomainError(f"Choose which {values['kind']} you are offering (add it under your assets first)",
+                          field="asset_id")
+    postcode = values.get("postcode") or member.postcode
+    try:
+        place = geocode(postcode)
+    except UnknownPostcode as error:
+        raise DomainError(str(error), field="postcode") from error
+    values.update(postcode=place.postcode, latitude=place.latitude, longitude=place.longitude)
+    if not values.get("town"):
+        values["town"] = member.town if place.postcode == member.postcode else place.town
+    if values.get("ward") is None and place.postcode == member.postcode:
+        values["ward"] = member.ward
+    if values["kind"] in ("room", "equipment"):
+        values["people"] = 1
+    return values
+
+
+def create_listing(member: Member, actor: User, **fields) -> Listing:
+    """Post an offer or need for `member`. Only its own people (and coordinators) may."""
+    if not can_act_for(actor, member):
+        raise NotAllowed("You can only post listings for your own organisation")
+    if member.status != "active":
+        raise DomainError(f"{member.name} can post listings once a coordinator has approved it")
+    values = {key: fields.get(key) for key in LISTING_FIELDS if key in fields}
+    values.setdefault("weekly_pattern", ALL_WEEK)
+    values.setdefault("people", 1)
+    values = _check(member, values)
+    listing = Listing(member_id=member.id, status="open", **values)
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+def update_listing(listing: Listing, actor: User, **fields) -> Listing:
+    if not can_act_for(actor, listing.member):
+        raise NotAllowed("You can only change your own organisation's listings")
+    if listing.status != "open":
+        raise DomainError(f"This listing is {listing.status} and can no longer be changed")
+    values = {key: getattr(listing, key) for key in LISTING_FIELDS}
+    values.update({key: value for key, value in fields.items() if key in LISTING_FIELDS})
+    values = _check(listing.member, values)
+    for key, value in values.items():
+        setattr(listing, key, value)
+    db.session.flush()
+    return listing
+
+
+def withdraw_listing(listing: Listing, actor: User) -> Listing:
+    if not can_act_for(actor, listing.member):
+        raise NotAllowed("You can only withdraw your own organisation's listings")
+    if listing.status not in ("open", "expired"):
+        raise DomainError(f"This listing is {listing.status}; it can be withdrawn only while it is open")
+    listing.status = "withdrawn"
+    db.session.flush()
+    return listing
+
+
+def expire_listings(on: date | None = None) -> int:
+    """Mark open listings past their expiry date as expired; returns how many."""
+    result = db.session.execute(
+        update(Listing).where(Listing.status == "open", Listing.expires_on < (on or today()))
+        .values(status="expired"))
+    return result.rowcount or 0
+
+
+# -- the public directory --------------------------------------------------------------------
+
+@dataclass
+class DirectoryQuery:
+    kind: str | None = None
+    direction: str | None = None
+    category_id: int | None = None
+    town: str | None = None
+    ward: str | None = None
+    keyword: str | None = None
+    near: tuple[float, float] | None = None
+    within_km: float | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class DirectoryPage:
+    items: list[tuple[Listing, float | None]]
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+
+KM_PER_DEGREE_LAT = 111.2
+
+
+def _filtered(query: DirectoryQuery) -> Select:
+    stmt = (select(Listing).join(Member, Member.id == Listing.member_id)
+            .where(Listing.status == "open", Listing.expires_on >= today(), Member.status == "active"))
+    if query.kind:
+        stmt = stmt.where(Listing.kind == query.kind)
+    if query.direction:
+        stmt = stmt.where(Listing.direction == query.direction)
+    if query.category_id:
+        children = select(Category.id).where(Category.parent_id == query.category_id)
+        stmt = stmt.where(or_(Listing.category_id == query.category_id, Listing.category_id.in_(children)))
+    if query.town:
+        stmt = stmt.where(Listing.town == query.town)
+    if query.ward:
+        stmt = stmt.where(Listing.ward == query.ward)
+    if query.keyword:
+        for word in query.keyword.split()[:6]:
+            pattern = f"%{_escape_like(word.lower())}%"
+            stmt = stmt.where(or_(func.lower(Listing.title).like(pattern, escape="\\"),
+                                  func.lower(Listing.description).like(pattern, escape="\\")))
+    if query.near and query.within_km:
+        lat, lon = query.near
+        dlat = query.within_km / KM_PER_DEGREE_LAT
+        dlon = query.within_km / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat)))
+        stmt = stmt.where(Listing.latitude.between(lat - dlat, lat + dlat),
+                          Listing.longitude.between(lon - dlon, lon + dlon))
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_directory(query: DirectoryQuery) -> DirectoryPage:
+    """Open listings matching the filters; nearest first when a place is given, newest first otherwise."""
+    stmt = _filtered(query)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    offset = (query.page - 1) * query.per_page
+    if query.near:
+        lat, lon = query.near
+        # Squared equirectangular distance orders exactly enough at borough scale; geopy gives the figure.
+        scale = math.cos(math.radians(lat)) ** 2
+        order = (Listing.latitude - lat) * (Listing.latitude - lat) + \
+            (Listing.longitude - lon) * (Listing.longitude - lon) * scale
+        stmt = stmt.order_by(order, Listing.id)
+    else:
+        stmt = stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
+    rows = db.session.scalars(stmt.options(joinedload(Listing.member), joinedload(Listing.category))
+                              .offset(offset).limit(query.per_page)).all()
+    items = []
+    for listing in rows:
+        km = distance_km(query.near, (listing.latitude, listing.longitude)) if query.near else None
+        if km is not None and query.within_km and km > query.within_km:
+            continue  # corner of the bounding box, outside the circle
+        items.append((listing, km))
+    return DirectoryPage(items=items, total=total, page=query.page, per_page=query.per_page)

@@ -1,0 +1,135 @@
+"""The public directory, a listing's page, and posting, changing and withdrawing listings."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.listings import services
+from timebank.listings.forms import DirectoryForm, ListingForm, pattern_days_parts
+from timebank.listings.models import Listing
+from timebank.main.forms import show_domain_error
+from timebank.members.access import load_member
+from timebank.members.models import Asset
+from timebank.members.services import can_act_for, members_of
+from timebank.places import UnknownPostcode, geocode
+
+bp = Blueprint("listings", __name__)
+
+
+def load_listing(listing_id: int, *, need: str = "view") -> Listing:
+    """The listing, or 404; with need="act", 403 unless the user acts for its member."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        abort(404)
+    if need == "act" and not can_act_for(current_user, listing.member):
+        abort(403)
+    if need == "view" and listing.member.status != "active" and not can_act_for(current_user, listing.member):
+        abort(404)
+    return listing
+
+
+@bp.route("/listings")
+def directory():
+    form = DirectoryForm(request.args)
+    form.category.choices = [(0, "Any category")] + services.category_choices()
+    query = services.DirectoryQuery()
+    if form.validate():
+        query.keyword = form.q.data or None
+        query.kind = form.kind.data or None
+        query.direction = form.direction.data or None
+        query.category_id = form.category.data or None
+        query.town = form.town.data or None
+        query.ward = form.ward.data or None
+        if form.postcode.data:
+            try:
+                place = geocode(form.postcode.data)
+            except UnknownPostcode as error:
+                form.postcode.errors = [str(error)]
+            else:
+                query.near = (place.latitude, place.longitude)
+                query.within_km = float(form.within.data or 5)
+    query.page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = services.search_directory(query)
+    return render_template("listings/directory.html", form=form, page=page)
+
+
+@bp.route("/listings/<int:listing_id>")
+def detail(listing_id: int):
+    listing = load_listing(listing_id)
+    days, parts = pattern_days_parts(listing.weekly_pattern)
+    return render_template("listings/detail.html", listing=listing, days=days, parts=parts,
+                           can_act=can_act_for(current_user, listing.member))
+
+
+def _asset_choices(member_id: int) -> list[tuple[int, str]]:
+    assets = db.session.scalars(select(Asset).where(Asset.member_id == member_id).order_by(Asset.name))
+    return [(0, "Not a room or item")] + [(a.id, f"{a.name} ({a.kind})") for a in assets]
+
+
+@bp.route("/members/<int:member_id>/listings/new", methods=["GET", "POST"])
+@login_required
+def new(member_id: int):
+    member = load_member(member_id, need="act")
+    form = ListingForm()
+    form.category_id.choices = [(0, "Choose a category")] + services.category_choices()
+    form.asset_id.choices = _asset_choices(member.id)
+    if request.method == "GET":
+        form.direction.data = request.args.get("direction") if request.args.get("direction") in ("offer", "need") else None
+        form.prefill_defaults()
+    if form.validate_on_submit():
+        try:
+            listing = services.create_listing(member, current_user, **form.service_fields())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Your {listing.direction} \u201c{listing.title}\u201d is in the directory.", "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, member=member, listing=None)
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    listing = load_listing(listing_id, need="act")
+    form = ListingForm(obj=listing)
+    form.category_id.choices = [(0, "Choose a category")] + services.category_choices()
+    form.asset_id.choices = _asset_choices(listing.member_id)
+    if request.method == "GET":
+        form.days.data, form.parts.data = pattern_days_parts(listing.weekly_pattern)
+        form.asset_id.data = listing.asset_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_listing(listing, current_user, **form.service_fields())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Listing saved.", "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, member=listing.member, listing=listing)
+
+
+@bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(listing_id: int):
+    listing = load_listing(listing_id, need="act")
+    try:
+        services.withdraw_listing(listing, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"\u201c{listing.title}\u201d has been withdrawn.", "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
+
+
+@bp.app_context_processor
+def listing_helpers():
+    return {"my_members": (lambda: members_of(current_user)) if current_user.is_authenticated else (lambda: [])}

@@ -1,0 +1,42 @@
+"""Plain-English error pages; the 500 handler rolls the session back first."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from timebank.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    def page(template: str, status: int, title: str):
+        if _wants_json():
+            return jsonify(type="about:blank", title=title, status=status), status, \
+                {"Content-Type": "application/problem+json"}
+        return render_template(template), status
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return page("errors/403.html", 403, "Forbidden")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return page("errors/404.html", 404, "Not found")
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return page("errors/404.html", 405, "Method not allowed")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        if _wants_json():
+            return page("errors/400.html", 400, "Bad request")
+        return render_template("errors/csrf.html", reason=error.description), 400
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return page("errors/500.html", 500, "Internal server error")

@@ -1,0 +1,42 @@
+"""Jinja filters and globals shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y at %-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def format_number(value: Decimal | float | int | None) -> str:
+    """Quantities without trailing zeros: 3, 2.5, 1,250."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)).normalize()
+    if number == number.to_integral():
+        return f"{int(number):,}"
+    return f"{number:,f}"
+
+
+def format_km(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1f} km"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_km, "km")

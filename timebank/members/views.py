@@ -1,0 +1,77 @@
+"""A member's dashboard, registration and profile pages."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.listings.models import Listing
+from timebank.main.forms import show_domain_error
+from timebank.members import services
+from timebank.members.access import load_member
+from timebank.members.forms import MemberForm
+
+bp = Blueprint("members", __name__)
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    members = services.members_of(current_user)
+    listings = {}
+    if members:
+        rows = db.session.scalars(
+            select(Listing).where(Listing.member_id.in_([m.id for m in members]))
+            .order_by(Listing.status, Listing.created_at.desc()))
+        for listing in rows:
+            listings.setdefault(listing.member_id, []).append(listing)
+    return render_template("members/dashboard.html", members=members, listings=listings)
+
+
+@bp.route("/members/register", methods=["GET", "POST"])
+@login_required
+def register():
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = services.register_member(current_user, **form.service_fields())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{member.name} is registered. A coordinator will check it and email you, "
+                  "usually within two working days.", "success")
+            return redirect(url_for("members.profile", member_id=member.id))
+    return render_template("members/register.html", form=form)
+
+
+@bp.route("/members/<int:member_id>")
+def profile(member_id: int):
+    member = load_member(member_id)
+    show_contact = services.can_see_contact(current_user, member)
+    open_listings = db.session.scalars(
+        select(Listing).where(Listing.member_id == member.id, Listing.status == "open")
+        .order_by(Listing.direction, Listing.title)).all()
+    return render_template("members/profile.html", member=member, show_contact=show_contact,
+                           can_manage=services.can_manage(current_user, member), listings=open_listings)
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(member_id: int):
+    member = load_member(member_id, need="manage")
+    form = MemberForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_member(member, **form.service_fields())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect(url_for("members.profile", member_id=member.id))
+    return render_template("members/edit.html", form=form, member=member)
