@@ -19,12 +19,19 @@ def seed() -> None:
 
 
 @seed.command("demo")
-def seed_demo() -> None:
+@click.option("--if-empty", is_flag=True, help="Only load into a database with no members yet.")
+def seed_demo(if_empty: bool) -> None:
     """Load the demo Knowsley sector (does nothing that is already there)."""
-    from seed.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from sqlalchemy import select
 
-    load_demo(log=click.echo)
-    db.session.commit()
+    from seed.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from timebank.members.models import Member
+
+    if if_empty and db.session.scalar(select(Member.id).limit(1)) is not None:
+        click.echo("The database already has members; demo data not loaded.")
+    else:
+        load_demo(log=click.echo)
+        db.session.commit()
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email, who in DEMO_LOGINS:
         click.echo(f"  {role:<15} {email:<52} {who}")

@@ -55,3 +55,13 @@ def styleguide():
     form.name.errors = ["Name must be 160 characters or fewer"]
     form.kind.errors = ["Choose what kind of help this is"]
     return render_template("main/styleguide.html", form=form)
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
