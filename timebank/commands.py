@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from timebank.extensions import db
 
@@ -13,9 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(expire_listings)
 
 
-@click.group()
-def seed() -> None:
-    """Load demo or synthetic data."""
+seed = AppGroup("seed", help="Load demo or synthetic data.")
 
 
 @seed.command("demo")
@@ -51,6 +50,7 @@ def seed_synthetic(n_members: int, n_listings: int, random_seed: int) -> None:
 
 
 @click.command("create-coordinator")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
 @click.password_option(help="Password for a new account (asked for if not given).")
@@ -73,6 +73,7 @@ def create_coordinator(email: str, name: str | None, password: str) -> None:
 
 
 @click.command("expire-listings")
+@with_appcontext
 def expire_listings() -> None:
     """Mark listings past their expiry date as expired (run daily)."""
     from timebank.listings.services import expire_listings as expire

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
@@ -81,11 +81,11 @@ class ListingForm(FlaskForm):
 
     def validate_available_until(self, field) -> None:
         if self.available_from.data and field.data and field.data < self.available_from.data:
-            raise ValueError("The end date must be the same as or after the start date")
+            raise ValidationError("The end date must be the same as or after the start date")
 
     def validate_expires_on(self, field) -> None:
         if field.data and field.data < today():
-            raise ValueError("The date to take it down must be today or in the future")
+            raise ValidationError("The date to take it down must be today or in the future")
 
     def service_fields(self) -> dict:
         data = {name: getattr(self, name).data for name in (

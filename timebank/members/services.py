@@ -69,7 +69,7 @@ def _check_unique(member: Member | None, *, name: str, charity_number: str | Non
 
 
 def register_member(user: User, *, name: str, type: str, postcode: str, town: str | None = None,
-                    ward: str | None = None, description: str = "", areas_served: str = "",
+                    ward: str | None = None, description: str | None = "", areas_served: str | None = "",
                     charity_number: str | None = None, company_number: str | None = None,
                     website: str | None = None, contact_email: str | None = None,
                     contact_phone: str | None = None) -> Member:
@@ -82,7 +82,7 @@ def register_member(user: User, *, name: str, type: str, postcode: str, town: st
     place = _place_fields(postcode)
     _check_unique(None, name=name, charity_number=charity_number, company_number=company_number)
     member = Member(
-        name=name, type=type, description=description.strip(), areas_served=areas_served.strip(),
+        name=name, type=type, description=(description or "").strip(), areas_served=(areas_served or "").strip(),
         charity_number=charity_number, company_number=company_number, website=website or None,
         contact_email=contact_email or user.email, contact_phone=contact_phone or None,
         postcode=place["postcode"], latitude=place["latitude"], longitude=place["longitude"],
@@ -93,6 +93,9 @@ def register_member(user: User, *, name: str, type: str, postcode: str, town: st
     db.session.add(Membership(user_id=user.id, member_id=member.id, role="admin", status="active"))
     db.session.flush()
     return member
+
+
+_OPTIONAL_TEXT = ("ward", "website", "contact_email", "contact_phone")
 
 
 def update_member(member: Member, **fields) -> Member:
@@ -111,7 +114,13 @@ def update_member(member: Member, **fields) -> Member:
                   charity_number=fields.get("charity_number", member.charity_number),
                   company_number=fields.get("company_number", member.company_number))
     for key, value in fields.items():
-        setattr(member, key, value.strip() if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = value.strip()
+        if key in ("description", "areas_served"):
+            value = value or ""
+        elif key in _OPTIONAL_TEXT:
+            value = value or None
+        setattr(member, key, value)
     db.session.flush()
     return member
 
