@@ -46,9 +46,10 @@ def register_blueprints(app: Flask) -> None:
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
     from timebank.members.views import bp as members_bp
+    from timebank.notifications.views import bp as notifications_bp
     from timebank.reports.views import bp as reports_bp
 
-    for bp in (main_bp, auth_bp, members_bp, listings_bp, coordinator_bp, reports_bp):
+    for bp in (main_bp, auth_bp, members_bp, listings_bp, coordinator_bp, reports_bp, notifications_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,77 @@
+"""Tell people what happened: always in the app, and by email unless they turned the topic off."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+
+from timebank.accounts.models import User
+from timebank.db import utcnow
+from timebank.extensions import db
+from timebank.members.models import Member, Membership
+from timebank.notifications.email import send_email
+from timebank.notifications.models import TOPICS, EmailPreference, Notification
+
+
+def wants_email(user: User, topic: str) -> bool:
+    preference = db.session.scalar(select(EmailPreference).where(
+        EmailPreference.user_id == user.id, EmailPreference.topic == topic))
+    return preference is None or preference.by_email
+
+
+def notify(users: Iterable[User], topic: str, text: str, *, url: str | None = None,
+           subject: str | None = None) -> None:
+    """Add an in-app notification for each user and email those who want this topic by email.
+
+    `url` is a path on this site ("/exchanges/4"); the email carries it as an absolute link.
+    """
+    if topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}")
+    seen = set()
+    for user in users:
+        if user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(user_id=user.id, topic=topic, text=text[:500], url=url))
+        if wants_email(user, topic):
+            send_email(user.email, subject or text[:120], "notification", user=user, text=text, url=url)
+    db.session.flush()
+
+
+def notify_member(members: Iterable[Member], topic: str, text: str, **kwargs) -> None:
+    """Notify every active person of each member."""
+    member_ids = [m.id for m in members]
+    users = db.session.scalars(select(User).join(Membership).where(
+        Membership.member_id.in_(member_ids), Membership.status == "active").order_by(User.id)).all()
+    notify(users, topic, text, **kwargs)
+
+
+def unread_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount or 0
+
+
+def set_email_preferences(user: User, by_email: dict[str, bool]) -> None:
+    for topic, on in by_email.items():
+        if topic not in TOPICS:
+            raise ValueError(f"unknown topic {topic!r}")
+        row = db.session.scalar(select(EmailPreference).where(
+            EmailPreference.user_id == user.id, EmailPreference.topic == topic))
+        if row is None:
+            db.session.add(EmailPreference(user_id=user.id, topic=topic, by_email=on))
+        else:
+            row.by_email = on
+    db.session.flush()
