@@ -27,6 +27,7 @@ MEMBER_TYPES = {
 MEMBER_STATUSES = ("pending", "active", "suspended", "rejected")
 MEMBERSHIP_ROLES = ("admin", "staff")
 MEMBERSHIP_STATUSES = ("active", "requested")
+INVITATION_STATUSES = ("pending", "accepted", "cancelled")
 COMPLIANCE_KINDS = ("safeguarding", "insurance", "dbs")
 DBS_LEVELS = {"basic": 1, "standard": 2, "enhanced": 3, "enhanced_barred": 4}
 ASSET_KINDS = ("room", "equipment")
@@ -74,6 +75,7 @@ class Member(db.Model):
         back_populates="member", cascade="all, delete-orphan"
     )
     assets: Mapped[list[Asset]] = relationship(back_populates="member", cascade="all, delete-orphan")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="member", cascade="all, delete-orphan")
     listings: Mapped[list[Listing]] = relationship(back_populates="member")
 
     @property
@@ -109,6 +111,29 @@ class Membership(db.Model):
     member: Mapped[Member] = relationship(back_populates="memberships")
 
 
+class Invitation(db.Model):
+    """An admin's emailed invitation to join a member; the invitee may not have an account yet."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(in_list("role", MEMBERSHIP_ROLES), name="role_known"),
+        CheckConstraint(in_list("status", INVITATION_STATUSES), name="status_known"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(back_populates="invitations")
+    invited_by: Mapped[User | None] = relationship()
+
+
 class ComplianceRecord(db.Model):
     """Safeguarding policy, public liability insurance, or a volunteer's DBS check (never an image)."""
 
@@ -133,6 +158,8 @@ class ComplianceRecord(db.Model):
     certificate_number: Mapped[str | None] = mapped_column(String(12))
     holder: Mapped[str | None] = mapped_column(String(120))
     decision: Mapped[str | None] = mapped_column(String(120))
+    # DBS: the day the decision was made; the record is deleted 6 months after it (privacy notice).
+    decided_on: Mapped[date | None]
     issued_on: Mapped[date | None]
     expires_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
