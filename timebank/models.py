@@ -2,10 +2,10 @@
 from timebank.accounts.models import Coordinator, User
 from timebank.audit.models import AuditEvent
 from timebank.listings.models import Category, Listing
-from timebank.members.models import Asset, ComplianceRecord, Member, Membership
+from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 
 __all__ = [
-    "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Listing", "Member",
-    "Membership", "Notification", "User",
+    "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "Listing",
+    "Member", "Membership", "Notification", "User",
 ]
