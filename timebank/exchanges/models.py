@@ -1,0 +1,197 @@
+"""Matcher runs, and the exchanges they propose: parties, legs, and remembered declines.
+
+An Exchange is one cycle, gift chain or direct pair (or a direct exchange members record
+themselves). Each Leg is one member giving one thing to another. Each Party is a member's
+say in the exchange: it accepts or declines its part. The lifecycle:
+
+    proposed -> accepted (every party) -> approved (coordinator) -> scheduled -> completed
+            \\-> voided (a party declined)   \\-> rejected (coordinator)   \\-> expired (unanswered)
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.db import in_list, utcnow
+from timebank.extensions import db
+
+if TYPE_CHECKING:
+    from timebank.listings.models import Listing
+    from timebank.members.models import Member
+
+RUN_STATUSES = ("queued", "running", "done", "failed")
+SHAPES = {"cycle": "Exchange ring", "chain": "Gift chain", "pair": "Direct pair", "direct": "Recorded exchange"}
+EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected", "expired")
+LIVE_EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled")
+PARTY_STATUSES = ("pending", "accepted", "declined")
+LEG_STATUSES = ("proposed", "scheduled", "delivered", "confirmed", "disputed", "cancelled")
+
+
+class MatcherRun(db.Model):
+    """One run of the matcher, started by a coordinator, done in the background."""
+
+    __tablename__ = "matcher_runs"
+    __table_args__ = (
+        CheckConstraint(in_list("status", RUN_STATUSES), name="status_known"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(String(300), default="Waiting to start")
+    # Figures the run reports: objective, gap, timings, needs met at K = 2, 3, 4, 6 ...
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    exchanges: Mapped[list[Exchange]] = relationship(back_populates="run")
+
+
+class Exchange(db.Model):
+    __tablename__ = "exchanges"
+    __table_args__ = (
+        CheckConstraint(in_list("shape", SHAPES), name="shape_known"),
+        CheckConstraint(in_list("status", EXCHANGE_STATUSES), name="status_known"),
+        Index("ix_exchanges_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("matcher_runs.id", ondelete="SET NULL"), index=True)
+    shape: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    story: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None]
+    # Optimistic locking: two coordinators approving at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    run: Mapped[MatcherRun | None] = relationship(back_populates="exchanges")
+    parties: Mapped[list[Party]] = relationship(back_populates="exchange", order_by="Party.id",
+                                                cascade="all, delete-orphan")
+    legs: Mapped[list[Leg]] = relationship(back_populates="exchange", order_by="Leg.position",
+                                           cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def shape_label(self) -> str:
+        return SHAPES[self.shape]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_EXCHANGE_STATUSES
+
+
+class Party(db.Model):
+    """A member's say in an exchange: it accepts or declines its own part."""
+
+    __tablename__ = "exchange_parties"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "member_id"),
+        CheckConstraint(in_list("status", PARTY_STATUSES), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    responded_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="parties")
+    member: Mapped[Member] = relationship()
+
+
+class Leg(db.Model):
+    """One member giving one thing to another within an exchange."""
+
+    __tablename__ = "legs"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "position"),
+        CheckConstraint(in_list("status", LEG_STATUSES), name="status_known"),
+        CheckConstraint("giver_member_id != receiver_member_id", name="giver_is_not_receiver"),
+        CheckConstraint("hours > 0", name="hours_positive"),
+        CheckConstraint("people >= 1", name="people_positive"),
+        CheckConstraint("actual_hours IS NULL OR actual_hours > 0", name="actual_hours_positive"),
+        CheckConstraint("actual_people IS NULL OR actual_people >= 1", name="actual_people_positive"),
+        Index("ix_legs_offer", "offer_listing_id"),
+        Index("ix_legs_need", "need_listing_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    giver_member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
+    receiver_member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
+    # A matched leg serves a need with an offer; a recorded (direct) leg may have neither.
+    offer_listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"))
+    need_listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    description: Mapped[str] = mapped_column(String(300))
+    # Planned amount: hours (time, skill, room) or days (equipment); people for time.
+    hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    people: Mapped[int] = mapped_column(default=1)
+    is_gift: Mapped[bool] = mapped_column(default=False)
+    score: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(0))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    scheduled_start: Mapped[datetime | None]
+    scheduled_end: Mapped[datetime | None]
+    actual_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    actual_people: Mapped[int | None]
+    delivered_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    settlement_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="legs")
+    giver: Mapped[Member] = relationship(foreign_keys=[giver_member_id])
+    receiver: Mapped[Member] = relationship(foreign_keys=[receiver_member_id])
+    offer: Mapped[Listing | None] = relationship(foreign_keys=[offer_listing_id])
+    need: Mapped[Listing | None] = relationship(foreign_keys=[need_listing_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def credits(self) -> Decimal:
+        """Time credits this leg moves from receiver to giver when confirmed (0 for gifts and assets)."""
+        if self.is_gift or self.kind not in ("time", "skill"):
+            return Decimal(0)
+        hours = self.actual_hours if self.actual_hours is not None else self.hours
+        people = self.actual_people if self.actual_people is not None else self.people
+        return Decimal(hours) * people
+
+
+class DeclinedPair(db.Model):
+    """An offer and a need that were proposed together and declined: never proposed together again."""
+
+    __tablename__ = "declined_pairs"
+    __table_args__ = (UniqueConstraint("offer_listing_id", "need_listing_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    need_listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    declined_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
