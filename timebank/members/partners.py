@@ -1,12 +1,17 @@
-"""Who a member is exchanging with; the exchanges module extends this once exchanges exist."""
+"""Who a member is exchanging with (they may see each other's contact details)."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from timebank.extensions import db
 from timebank.members.models import Member
 
 
 def live_partners(member: Member) -> list[Member]:
-    """Members in a live (proposed, accepted, approved or scheduled) exchange with `member`.
+    """Members in a live (proposed, accepted, approved or scheduled) exchange with `member`."""
+    from timebank.exchanges.services import live_partner_ids
 
-    There are no exchanges before the exchanges-and-ledger work lands, so nobody is a partner yet.
-    """
-    return []
+    ids = live_partner_ids(member.id)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.name)))
