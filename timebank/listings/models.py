@@ -114,3 +114,8 @@ class Listing(db.Model):
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.direction} {self.kind} {self.title!r}>"
+
+
+# The full-text search schema hangs off Listing's table events; importing it here means every
+# `create_all` (tests, benchmarks) builds it with the table.
+from timebank.listings import search as _search  # noqa: E402,F401

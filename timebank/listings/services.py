@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from timebank.accounts.models import User
 from timebank.db import today
 from timebank.errors import DomainError, NotAllowed
 from timebank.extensions import db
+from timebank.listings import search
 from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
 from timebank.members.models import DBS_LEVELS, Asset, Member
 from timebank.members.services import can_act_for
-from timebank.places import UnknownPostcode, distance_km, geocode
+from timebank.places import UnknownPostcode, geocode
 
 MAX_LISTING_DAYS = 366
 
@@ -187,61 +188,89 @@ class DirectoryPage:
         self.pages = max(1, math.ceil(self.total / self.per_page))
 
 
-KM_PER_DEGREE_LAT = 111.2
+def is_open() -> ColumnElement[bool]:
+    """Open and not past its expiry date: true even before `flask expire-listings` has run."""
+    return and_(Listing.status == "open", Listing.expires_on >= today())
 
 
-def _filtered(query: DirectoryQuery) -> Select:
-    stmt = (select(Listing).join(Member, Member.id == Listing.member_id)
-            .where(Listing.status == "open", Listing.expires_on >= today(), Member.status == "active"))
+def _category_ids(category_id: int) -> Select:
+    """The category and its children (a parent includes its children)."""
+    return select(Category.id).where(or_(Category.id == category_id, Category.parent_id == category_id))
+
+
+def search_directory(query: DirectoryQuery) -> DirectoryPage:
+    """Open listings matching the filters: nearest first when a place is given, else best match, else newest.
+
+    Filtering, distance, ordering, counting and paging all happen in SQL, so the total and the
+    pages are exact. One query finds the page's ids and the total; a second loads those rows.
+    """
+    stmt = (select(Listing.id).join(Member, Member.id == Listing.member_id)
+            .where(is_open(), Member.status == "active"))
     if query.kind:
         stmt = stmt.where(Listing.kind == query.kind)
     if query.direction:
         stmt = stmt.where(Listing.direction == query.direction)
     if query.category_id:
-        children = select(Category.id).where(Category.parent_id == query.category_id)
-        stmt = stmt.where(or_(Listing.category_id == query.category_id, Listing.category_id.in_(children)))
+        stmt = stmt.where(Listing.category_id.in_(_category_ids(query.category_id)))
     if query.town:
         stmt = stmt.where(Listing.town == query.town)
     if query.ward:
         stmt = stmt.where(Listing.ward == query.ward)
-    if query.keyword:
-        for word in query.keyword.split()[:6]:
-            pattern = f"%{_escape_like(word.lower())}%"
-            stmt = stmt.where(or_(func.lower(Listing.title).like(pattern, escape="\\"),
-                                  func.lower(Listing.description).like(pattern, escape="\\")))
-    if query.near and query.within_km:
-        lat, lon = query.near
-        dlat = query.within_km / KM_PER_DEGREE_LAT
-        dlon = query.within_km / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat)))
-        stmt = stmt.where(Listing.latitude.between(lat - dlat, lat + dlat),
-                          Listing.longitude.between(lon - dlon, lon + dlon))
-    return stmt
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_directory(query: DirectoryQuery) -> DirectoryPage:
-    """Open listings matching the filters; nearest first when a place is given, newest first otherwise."""
-    stmt = _filtered(query)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    offset = (query.page - 1) * query.per_page
+    rank = None
+    keyword = search.clean_keyword(query.keyword)
+    if keyword:
+        stmt, rank = search.apply_keyword(stmt, db.session, keyword)
+    km2 = None
     if query.near:
-        lat, lon = query.near
-        # Squared equirectangular distance orders exactly enough at borough scale; geopy gives the figure.
-        scale = math.cos(math.radians(lat)) ** 2
-        order = (Listing.latitude - lat) * (Listing.latitude - lat) + \
-            (Listing.longitude - lon) * (Listing.longitude - lon) * scale
-        stmt = stmt.order_by(order, Listing.id)
+        scale = search.LocalScale(*query.near)
+        km2 = scale.km2(Listing.latitude, Listing.longitude)
+        if query.within_km:
+            south, north, west, east = scale.box(query.within_km)
+            stmt = stmt.where(Listing.latitude.between(south, north), Listing.longitude.between(west, east),
+                              km2 <= query.within_km ** 2)
+        order = [km2, Listing.id]
+    elif rank is not None:
+        order = [rank, Listing.created_at.desc(), Listing.id.desc()]
     else:
-        stmt = stmt.order_by(Listing.created_at.desc(), Listing.id.desc())
-    rows = db.session.scalars(stmt.options(joinedload(Listing.member), joinedload(Listing.category))
-                              .offset(offset).limit(query.per_page)).all()
-    items = []
-    for listing in rows:
-        km = distance_km(query.near, (listing.latitude, listing.longitude)) if query.near else None
-        if km is not None and query.within_km and km > query.within_km:
-            continue  # corner of the bounding box, outside the circle
-        items.append((listing, km))
-    return DirectoryPage(items=items, total=total, page=query.page, per_page=query.per_page)
+        order = [Listing.created_at.desc(), Listing.id.desc()]
+    page_number = max(1, query.page)
+    stmt = stmt.add_columns(km2 if km2 is not None else null(), func.count().over())
+    rows = db.session.execute(stmt.order_by(*order).offset((page_number - 1) * query.per_page)
+                              .limit(query.per_page)).all()
+    if rows:
+        total = rows[0][2]
+    else:  # past the last page: the window count had no row to ride on
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    listings = {listing.id: listing for listing in db.session.scalars(
+        select(Listing).where(Listing.id.in_([row[0] for row in rows]))
+        .options(joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)))}
+    items = [(listings[listing_id], math.sqrt(d2) if d2 is not None else None) for listing_id, d2, _ in rows]
+    return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page)
+
+
+# -- offers that could serve a need ------------------------------------------------------------
+
+def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, float]]:
+    """Open offers of another active member that could serve `need`, nearest first, with km.
+
+    Same kind; the need's category, its parent, its siblings (or its children, for a parent
+    category); within the need's travel radius, unless the offer or the need is remote.
+    """
+    category = need.category
+    if category.parent_id is None:
+        related = _category_ids(category.id)
+    else:
+        related = select(Category.id).where(or_(Category.id == category.parent_id,
+                                                Category.parent_id == category.parent_id))
+    scale = search.LocalScale(need.latitude, need.longitude)
+    km2 = scale.km2(Listing.latitude, Listing.longitude)
+    stmt = (select(Listing, km2).join(Member, Member.id == Listing.member_id)
+            .where(is_open(), Member.status == "active", Listing.direction == "offer",
+                   Listing.kind == need.kind, Listing.category_id.in_(related),
+                   Listing.member_id != need.member_id))
+    if need.location != "remote":
+        radius = float(need.travel_km)
+        stmt = stmt.where(or_(Listing.location == "remote", km2 <= radius * radius))
+    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(limit)
+                              .options(joinedload(Listing.member))).all()
+    return [(listing, math.sqrt(d2)) for listing, d2 in rows]
