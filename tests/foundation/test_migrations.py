@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, inspect
 
 from timebank import create_app
 from timebank.db import Base
+from timebank.listings.search import include_name
 
 
 def _fresh_app(database_server):
@@ -20,7 +21,7 @@ def test_upgrade_from_empty_gives_the_models_schema(database_server):
             upgrade()
         engine = create_engine(url)
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
             differences = compare_metadata(context, Base.metadata)
         engine.dispose()
         assert differences == [], f"models and migrations differ; run `flask db migrate`: {differences}"
