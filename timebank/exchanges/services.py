@@ -195,12 +195,19 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
     missing = [leg.position + 1 for leg in exchange.legs if leg.id not in schedule]
     if missing:
         raise DomainError(f"Give a start and end for leg {', '.join(map(str, missing))}", field="schedule")
-    from timebank.bookings import services as bookings
-
     for leg in exchange.legs:
         start, end = schedule[leg.id]
         if end <= start:
             raise DomainError(f"Leg {leg.position + 1}: the end must be after the start", field=f"leg-{leg.id}")
+    # Claim the exchange first: of two coordinators approving at once, the second stops here.
+    exchange.status = "scheduled"
+    exchange.decided_by_id = coordinator.id
+    exchange.decided_at = utcnow()
+    _flush_versioned()
+    from timebank.bookings import services as bookings
+
+    for leg in exchange.legs:
+        start, end = schedule[leg.id]
         leg.scheduled_start, leg.scheduled_end = start, end
         leg.status = "scheduled"
         asset = leg.offer.asset if leg.offer is not None else None
@@ -210,9 +217,6 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
         elif leg.kind == "equipment" and asset is not None:
             bookings.request_loan(asset, leg.receiver, start.date(), end.date(), coordinator, leg=leg,
                                   note=f"Exchange {exchange.id}: {leg.description}")
-    exchange.status = "scheduled"
-    exchange.decided_by_id = coordinator.id
-    exchange.decided_at = utcnow()
     _flush_versioned()
     record(coordinator, "exchange.approved", exchange, "Approved and scheduled by a coordinator")
     notify_member([p.member for p in exchange.parties], "exchanges",

@@ -1,0 +1,103 @@
+"""Forms for answering, approving, confirming and recording exchanges, and for matcher runs."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FloatField, HiddenField,
+                     IntegerField, RadioField, SelectField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class RespondForm(FlaskForm):
+    member_id = HiddenField()
+    answer = RadioField("Will you do your part?", choices=[("accept", "Yes, we accept our part"),
+                                                           ("decline", "No, we decline")],
+                        validators=[DataRequired("Choose whether you accept or decline")])
+    reason = TextAreaField("If you decline, tell the others why", validators=[
+        Length(max=1000, message="Reason must be 1,000 characters or fewer")])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("Why is it not approved?", validators=[
+        DataRequired("Enter the reason, which the members will see"), Length(max=2000)])
+
+
+def schedule_form(legs):
+    """A form with a start and an end for each leg."""
+
+    class ScheduleForm(FlaskForm):
+        pass
+
+    for leg in legs:
+        unit = "day" if leg.kind == "equipment" else "time"
+        setattr(ScheduleForm, f"start_{leg.id}", DateTimeLocalField(
+            f"Leg {leg.position + 1}: start", format="%Y-%m-%dT%H:%M",
+            validators=[DataRequired(f"Enter the start {unit} of leg {leg.position + 1}, like 2027-03-01 10:00")]))
+        setattr(ScheduleForm, f"end_{leg.id}", DateTimeLocalField(
+            f"Leg {leg.position + 1}: end", format="%Y-%m-%dT%H:%M",
+            validators=[DataRequired(f"Enter the end {unit} of leg {leg.position + 1}, like 2027-03-01 12:00")]))
+    return ScheduleForm
+
+
+class ConfirmLegForm(FlaskForm):
+    actual_hours = DecimalField("How many hours did it take? (days for equipment)", places=None, validators=[
+        InputRequired("Enter how many hours (or days) it actually was"),
+        NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
+    actual_people = IntegerField("How many people helped?", default=1, validators=[
+        InputRequired("Enter how many people helped"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
+
+
+class DisputeLegForm(FlaskForm):
+    reason = TextAreaField("What went wrong?", validators=[
+        DataRequired("Say what went wrong, so a coordinator can sort it out"), Length(max=2000)])
+
+
+class SettleForm(FlaskForm):
+    outcome = RadioField("Outcome", choices=[("confirm", "It happened: confirm it with these amounts"),
+                                             ("cancel", "It did not happen: cancel this part")],
+                         validators=[DataRequired("Choose the outcome")])
+    actual_hours = DecimalField("Agreed hours (or days)", places=None, validators=[Optional(), NumberRange(min=0.25)])
+    actual_people = IntegerField("Agreed number of people", validators=[Optional(), NumberRange(min=1, max=500)])
+    note = TextAreaField("How was it settled?", validators=[DataRequired("Say how it was settled"), Length(max=2000)])
+
+
+class RecordHelpForm(FlaskForm):
+    direction = RadioField("Who helped whom?", choices=[("gave", "We helped them"), ("got", "They helped us")],
+                           validators=[DataRequired("Choose who helped whom")])
+    other_member_id = SelectField("Which organisation?", coerce=int, validators=[DataRequired("Choose the organisation")])
+    kind = RadioField("What kind of help?", choices=[("time", "Time (volunteers)"), ("skill", "A skill")],
+                      default="time", validators=[DataRequired("Choose the kind of help")])
+    hours = DecimalField("Hours each", places=None, validators=[
+        InputRequired("Enter the hours"), NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
+    people = IntegerField("How many people", default=1, validators=[
+        InputRequired("Enter how many people"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
+    description = TextAreaField("What was the help?", validators=[
+        DataRequired("Say what the help was"), Length(max=300, message="Use 300 characters or fewer")])
+    happened_on = DateField("When did it happen?", validators=[DataRequired("Enter the date, like 2027-03-01")])
+
+
+class RunForm(FlaskForm):
+    max_cycle = IntegerField("Longest ring (members)", validators=[
+        InputRequired("Enter the longest ring"), NumberRange(min=2, max=8, message="Enter between 2 and 8")])
+    max_chain = IntegerField("Longest gift chain (legs)", validators=[
+        InputRequired("Enter the longest chain"), NumberRange(min=0, max=8, message="Enter between 0 and 8")])
+    allow_pairs = BooleanField("Also propose direct pairs paid in time credits")
+    w_urgency = FloatField("Weight of urgency", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
+    w_category_fit = FloatField("Weight of category fit", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
+    w_distance = FloatField("Weight of nearness", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
+    w_waiting = FloatField("Weight of how long a need has waited", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
+    time_limit = IntegerField("Stop after (seconds)", validators=[
+        InputRequired("Enter a time limit"), NumberRange(min=5, max=3600, message="Enter between 5 and 3,600 seconds")])
+
+    def policy(self) -> dict:
+        return {"max_cycle": self.max_cycle.data, "max_chain": self.max_chain.data,
+                "allow_pairs": bool(self.allow_pairs.data), "time_limit": self.time_limit.data,
+                "weights": {"urgency": self.w_urgency.data, "category_fit": self.w_category_fit.data,
+                            "distance": self.w_distance.data, "waiting": self.w_waiting.data}}
+
+    @classmethod
+    def from_policy(cls, policy: dict) -> RunForm:
+        weights = policy.get("weights", {})
+        return cls(data={"max_cycle": policy["max_cycle"], "max_chain": policy["max_chain"],
+                         "allow_pairs": policy.get("allow_pairs", True), "time_limit": policy.get("time_limit", 60),
+                         "w_urgency": weights.get("urgency", 1.0), "w_category_fit": weights.get("category_fit", 1.0),
+                         "w_distance": weights.get("distance", 1.0), "w_waiting": weights.get("waiting", 1.0)})

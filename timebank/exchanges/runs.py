@@ -1,0 +1,144 @@
+"""Matcher runs in the background: a thread in this process by default, or an RQ queue on Redis.
+
+The request that starts a run only adds a `MatcherRun` row and hands its id to the queue; the
+worker (a thread here, or `rq worker matcher` on any machine that shares the database) builds the
+market from the database, solves it, stores each proposal, and writes its progress to the run's
+row, which the run's page shows. Set `MATCHER_QUEUE=rq` and `REDIS_URL` to use RQ.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, is_dataclass
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from timebank.accounts.models import User
+from timebank.audit.services import record
+from timebank.db import utcnow
+from timebank.errors import Conflict, NotAllowed
+from timebank.exchanges.models import MatcherRun
+from timebank.extensions import db
+
+DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60,
+                  "weights": {"urgency": 1.0, "category_fit": 1.0, "distance": 1.0, "waiting": 1.0}}
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def current_policy() -> dict:
+    """The policy of the latest run, else the defaults: what a new run starts from."""
+    last = db.session.scalar(select(MatcherRun).order_by(MatcherRun.id.desc()).limit(1))
+    policy = dict(DEFAULT_POLICY)
+    if last is not None and last.policy:
+        policy.update(last.policy)
+    return policy
+
+
+def start_run(coordinator: User, policy: dict) -> MatcherRun:
+    """Queue a run with this policy. Only one run may be queued or running at a time."""
+    if not coordinator.is_coordinator:
+        raise NotAllowed("Only a coordinator can run the matcher")
+    busy = db.session.scalar(select(MatcherRun.id).where(MatcherRun.status.in_(("queued", "running"))))
+    if busy is not None:
+        raise Conflict(f"Run {busy} is still going. Wait for it to finish.")
+    run = MatcherRun(started_by_id=coordinator.id, status="queued", policy={**DEFAULT_POLICY, **policy},
+                     message="Waiting to start")
+    db.session.add(run)
+    db.session.flush()
+    record(coordinator, "matcher.started", run, f"Matcher run {run.id} started", policy=run.policy)
+    return run
+
+
+def dispatch(run_id: int) -> None:
+    """Hand a committed run to the configured queue."""
+    app = current_app._get_current_object()
+    if app.config.get("MATCHER_QUEUE") == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        Queue("matcher", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            "timebank.exchanges.runs.rq_job", run_id, job_timeout=app.config.get("MATCHER_JOB_TIMEOUT", 1800))
+    elif app.config.get("MATCHER_QUEUE") == "inline":
+        execute_run(run_id)  # tests and the CLI's --wait: same code, no thread
+    else:
+        global _executor
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
+        _executor.submit(_in_app_context, app, run_id)
+
+
+def _in_app_context(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        execute_run(run_id)
+
+
+def rq_job(run_id: int) -> None:
+    """Entry point for `rq worker matcher`: builds its own app from the environment."""
+    from timebank import create_app
+
+    _in_app_context(create_app(), run_id)
+
+
+def _progress(run: MatcherRun, percent: int, message: str) -> None:
+    run.progress, run.message = percent, message
+    db.session.commit()
+
+
+def execute_run(run_id: int) -> None:
+    """Do the run: expire stale proposals, build the market, solve, store proposals. Commits as it goes."""
+    from timebank.exchanges import services
+
+    run = db.session.get(MatcherRun, run_id)
+    if run is None or run.status != "queued":
+        return
+    run.status, run.started_at = "running", utcnow()
+    _progress(run, 5, "Expiring unanswered proposals")
+    try:
+        services.expire_proposals()
+        _progress(run, 15, "Reading open listings")
+        from matching.marketplace import Policy, match
+        from timebank.matcher import build_market
+
+        started = time.perf_counter()
+        market = build_market()
+        _progress(run, 35, f"Finding the best exchanges among {len(market.listings):,} listings")
+        result = match(market, Policy.from_dict(run.policy))
+        _progress(run, 80, f"Storing {len(result.exchanges)} proposals")
+        created = 0
+        for proposed in result.exchanges:
+            legs = [services.LegPlan(
+                giver_member_id=leg.giver_member_id, receiver_member_id=leg.receiver_member_id, kind=leg.kind,
+                hours=leg.hours, people=leg.people, offer_id=leg.offer_id, need_id=leg.need_id,
+                is_gift=leg.is_gift, score=float(leg.score), reason=leg.reason) for leg in proposed.legs]
+            services.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score), run=run)
+            created += 1
+        stats = result.stats if isinstance(result.stats, dict) else asdict(result.stats) if is_dataclass(result.stats) else {}
+        run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3)}
+        run.status, run.progress, run.finished_at = "done", 100, utcnow()
+        run.message = f"Done: {created} proposed exchanges"
+        record(None, "matcher.finished", run, run.message, proposals=created)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - a failed run is recorded and shown, never lost
+        db.session.rollback()
+        run = db.session.get(MatcherRun, run_id)
+        run.status, run.finished_at = "failed", utcnow()
+        run.message = f"Failed: {type(error).__name__}: {error}"[:300]
+        run.error = traceback.format_exc()
+        record(None, "matcher.failed", run, run.message)
+        db.session.commit()
+        current_app.logger.exception("Matcher run %s failed", run_id)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    return str(value)

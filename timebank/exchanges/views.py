@@ -1,0 +1,288 @@
+"""Exchange pages: see the whole ring or chain, answer for your part, approve, confirm, dispute."""
+from __future__ import annotations
+
+from datetime import datetime, time as day_time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from timebank.audit.services import events_for
+from timebank.coordinator.views import coordinator_required
+from timebank.errors import DomainError
+from timebank.exchanges import runs, services
+from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, RecordHelpForm, RejectForm, RespondForm,
+                                      RunForm, SettleForm, schedule_form)
+from timebank.exchanges.models import Exchange, Leg, MatcherRun
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+from timebank.members.access import load_member
+from timebank.members.models import Member
+from timebank.members.services import can_act_for, members_of
+
+bp = Blueprint("exchanges", __name__)
+
+
+def load_exchange(exchange_id: int) -> Exchange:
+    """The exchange, for its members' people and coordinators; 404 for anyone else."""
+    exchange = db.session.get(Exchange, exchange_id)
+    if exchange is None:
+        abort(404)
+    if not current_user.is_coordinator and not any(can_act_for(current_user, p.member) for p in exchange.parties):
+        abort(404)
+    return exchange
+
+
+def load_leg(leg_id: int) -> Leg:
+    leg = db.session.get(Leg, leg_id)
+    if leg is None:
+        abort(404)
+    load_exchange(leg.exchange_id)
+    return leg
+
+
+
+def _diagram(exchange: Exchange) -> list[dict]:
+    """Members in order, each with what it gives to the next (for the ring or chain diagram)."""
+    return [{"name": leg.giver.name, "gives": leg.description} for leg in exchange.legs] + (
+        [{"name": exchange.legs[-1].receiver.name, "gives": "receives"}]
+        if exchange.shape in ("chain", "pair", "direct") and exchange.legs else [])
+
+
+@bp.route("/exchanges")
+@login_required
+def index():
+    mine = members_of(current_user)
+    exchanges = services.exchanges_for([m.id for m in mine]) if mine else []
+    return render_template("exchanges/index.html", exchanges=exchanges, members=mine)
+
+
+@bp.route("/exchanges/<int:exchange_id>")
+@login_required
+def detail(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    mine = {m.id for m in members_of(current_user)}
+    answer_as = [p for p in exchange.parties if p.member_id in mine and p.status == "pending"]
+    context = {
+        "exchange": exchange, "diagram": _diagram(exchange), "answer_as": answer_as, "mine": mine,
+        "events": events_for("exchanges", exchange.id), "respond_form": RespondForm(),
+        "reject_form": RejectForm(), "dispute_form": DisputeLegForm(),
+    }
+    return render_template("exchanges/detail.html", **context)
+
+
+@bp.route("/exchanges/<int:exchange_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    member_id = request.values.get("member_id", type=int)
+    member = db.session.get(Member, member_id) if member_id else None
+    if member is None or services.party_of(exchange, member) is None or not can_act_for(current_user, member):
+        abort(403)
+    form = RespondForm(data={"member_id": member.id})
+    if form.validate_on_submit():
+        try:
+            if exchange.shape == "direct":
+                services.confirm_direct(exchange, member, current_user, agree=form.answer.data == "accept",
+                                        reason=form.reason.data)
+            else:
+                services.respond(exchange, member, current_user, accept=form.answer.data == "accept",
+                                 reason=form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you. Your answer is saved and the others have been told." if form.answer.data == "accept"
+                  else "You declined. The exchange is off and the others have been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/respond.html", exchange=exchange, member=member, form=form,
+                           diagram=_diagram(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/approve", methods=["GET", "POST"])
+@coordinator_required
+def approve(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    Form = schedule_form(exchange.legs)
+    form = Form()
+    if form.validate_on_submit():
+        schedule = {leg.id: (getattr(form, f"start_{leg.id}").data, getattr(form, f"end_{leg.id}").data)
+                    for leg in exchange.legs}
+        try:
+            services.approve(exchange, current_user, schedule)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Exchange {exchange.id} is approved and scheduled. The members have been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    elif request.method == "GET":
+        for leg in exchange.legs:
+            start = datetime.combine(max(leg.offer.available_from, leg.need.available_from), day_time(10)) \
+                if leg.offer and leg.need else None
+            if start is not None:
+                getattr(form, f"start_{leg.id}").data = start
+                getattr(form, f"end_{leg.id}").data = start.replace(hour=12)
+    return render_template("exchanges/approve.html", exchange=exchange, form=form, diagram=_diagram(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/reject", methods=["POST"])
+@coordinator_required
+def reject(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject(exchange, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Exchange {exchange.id} is rejected. The members have been told why.", "success")
+    else:
+        flash("Enter the reason, which the members will see.", "error")
+    return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+
+
+@bp.route("/legs/<int:leg_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_leg(leg_id: int):
+    leg = load_leg(leg_id)
+    if not can_act_for(current_user, leg.receiver):
+        abort(403)
+    form = ConfirmLegForm(data={"actual_hours": leg.hours, "actual_people": leg.people}
+                          if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.confirm_leg(leg, current_user, actual_hours=form.actual_hours.data,
+                                 actual_people=form.actual_people.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Confirmed. {leg.giver.name} has been thanked and any time credits posted.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
+    return render_template("exchanges/confirm_leg.html", leg=leg, form=form)
+
+
+@bp.route("/legs/<int:leg_id>/dispute", methods=["POST"])
+@login_required
+def dispute_leg(leg_id: int):
+    leg = load_leg(leg_id)
+    if not can_act_for(current_user, leg.receiver):
+        abort(403)
+    form = DisputeLegForm()
+    if form.validate_on_submit():
+        try:
+            services.dispute_leg(leg, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("A coordinator has been told and will be in touch.", "success")
+    else:
+        flash("Say what went wrong, so a coordinator can sort it out.", "error")
+    return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
+
+
+@bp.route("/legs/<int:leg_id>/settle", methods=["GET", "POST"])
+@coordinator_required
+def settle(leg_id: int):
+    leg = load_leg(leg_id)
+    form = SettleForm()
+    if form.validate_on_submit():
+        try:
+            services.settle_dispute(leg, current_user, outcome=form.outcome.data, note=form.note.data,
+                                    actual_hours=form.actual_hours.data, actual_people=form.actual_people.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("The dispute is settled and both members have been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
+    return render_template("exchanges/settle.html", leg=leg, form=form)
+
+
+@bp.route("/members/<int:member_id>/record-help", methods=["GET", "POST"])
+@login_required
+def record_help(member_id: int):
+    member = load_member(member_id, need="act")
+    form = RecordHelpForm()
+    form.other_member_id.choices = [(0, "Choose an organisation")] + [
+        (m.id, m.name) for m in db.session.scalars(
+            select(Member).where(Member.status == "active", Member.id != member.id).order_by(Member.name))]
+    if form.validate_on_submit():
+        try:
+            other = db.session.get(Member, form.other_member_id.data)
+            if other is None:
+                raise DomainError("Choose the organisation", field="other_member_id")
+            exchange = services.record_direct(
+                member, other, current_user, we_gave=form.direction.data == "gave", kind=form.kind.data,
+                hours=form.hours.data, people=form.people.data, description=form.description.data,
+                happened_on=datetime.combine(form.happened_on.data, day_time(12)))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Recorded. It counts once {other.name} confirms it.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/record_help.html", form=form, member=member)
+
+
+# -- coordinators ----------------------------------------------------------------------------
+
+@bp.route("/coordinator/exchanges")
+@coordinator_required
+def coordinator_list():
+    waiting = db.session.scalars(select(Exchange).where(Exchange.status == "accepted").order_by(Exchange.id)).all()
+    proposed = db.session.scalars(select(Exchange).where(Exchange.status == "proposed").order_by(Exchange.id)).all()
+    disputed = db.session.scalars(select(Leg).where(Leg.status == "disputed").order_by(Leg.id)).all()
+    scheduled = db.session.scalars(select(Exchange).where(Exchange.status == "scheduled").order_by(Exchange.id)).all()
+    return render_template("exchanges/coordinator.html", waiting=waiting, proposed=proposed, disputed=disputed,
+                           scheduled=scheduled)
+
+
+@bp.route("/coordinator/matcher", methods=["GET", "POST"])
+@coordinator_required
+def matcher():
+    form = RunForm() if request.method == "POST" else RunForm.from_policy(runs.current_policy())
+    if form.validate_on_submit():
+        try:
+            run = runs.start_run(current_user, form.policy())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            runs.dispatch(run.id)
+            return redirect(url_for("exchanges.run", run_id=run.id))
+    recent = db.session.scalars(select(MatcherRun).order_by(MatcherRun.id.desc()).limit(10)).all()
+    return render_template("exchanges/matcher.html", form=form, runs=recent)
+
+
+@bp.route("/coordinator/matcher/runs/<int:run_id>")
+@coordinator_required
+def run(run_id: int):
+    matcher_run = db.session.get(MatcherRun, run_id)
+    if matcher_run is None:
+        abort(404)
+    return render_template("exchanges/run.html", run=matcher_run,
+                           exchanges=sorted(matcher_run.exchanges, key=lambda e: e.id))
+
+
+@bp.route("/coordinator/audit")
+@coordinator_required
+def audit():
+    from timebank.audit.models import AuditEvent
+
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
+                                .offset((page - 1) * 50).limit(51)).all()
+    return render_template("exchanges/audit.html", events=events[:50], page=page, more=len(events) > 50)
