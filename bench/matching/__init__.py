@@ -1,0 +1,1 @@
+"""Benchmarks of the clearing engine against kep_solver and TradeMaximizer."""
