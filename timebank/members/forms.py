@@ -1,10 +1,26 @@
-"""The member profile form (used to register and to edit)."""
+"""Forms for members: the profile, people, compliance records, rooms and equipment."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, URL
+from datetime import datetime
 
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, StopValidation, DataRequired, Email, EqualTo, Length, NumberRange, Optional
+
+from timebank.accounts.services import MIN_PASSWORD_LENGTH
 from timebank.members.models import MEMBER_TYPES
 from timebank.places import TOWNS, WARDS
 
@@ -38,3 +54,235 @@ class MemberForm(FlaskForm):
         return {name: getattr(self, name).data for name in (
             "name", "type", "description", "areas_served", "charity_number", "company_number", "postcode",
             "town", "ward", "website", "contact_email", "contact_phone")}
+
+
+# -- dates and numbers typed by people -------------------------------------------------------
+
+class _OneMessage:
+    """When the text could not be read, say only that (not also "Enter a ...")."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class NumberField(_OneMessage, IntegerField):
+    def __init__(self, label=None, validators=None, invalid_message="Enter a whole number, like 20", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            valuelist = [valuelist[0].strip().replace(",", "")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+
+
+class MoneyField(_OneMessage, DecimalField):
+    def __init__(self, label=None, validators=None, invalid_message="Enter an amount in pounds, like 25", **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            valuelist = [valuelist[0].strip().lstrip("£").replace(",", "")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+
+
+class DayField(_OneMessage, DateField):
+    """A date from the browser's date picker (2027-03-27) or typed the British way (27/3/2027, 27 3 2027)."""
+
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y")
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a real date, like 27 3 2027", **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = " ".join(valuelist[0].split())
+        for fmt in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(self.invalid_message)
+
+
+# -- people ----------------------------------------------------------------------------------
+
+ROLE_CHOICES = [("staff", "Staff: can post offers and needs, and keep records"),
+                ("admin", "Admin: can also change the profile and the people")]
+
+
+class ActionForm(FlaskForm):
+    """A lone button (approve, decline, remove, leave, cancel): the CSRF token is all it carries."""
+
+
+class FindMemberForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search, sent with GET
+
+    q = SearchField("Name of the organisation or business", validators=[
+        Optional(), Length(max=160, message="Name must be 160 characters or fewer")])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Their email address", validators=[
+        DataRequired("Enter their email address"),
+        Email("Enter an email address in the right format, like name@example.org"),
+        Length(max=254, message="Email address must be 254 characters or fewer")])
+    role = RadioField("What can they do?", choices=ROLE_CHOICES, default="staff",
+                      validators=[DataRequired("Choose admin or staff")])
+
+
+class RoleForm(FlaskForm):
+    role = RadioField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Choose admin or staff")])
+
+
+class NewAccountForm(FlaskForm):
+    """Accepting an invitation without an account: the emailed link has proved the address."""
+
+    display_name = StringField("Your name", validators=[
+        DataRequired("Enter your name"), Length(max=120, message="Name must be 120 characters or fewer")])
+    password = PasswordField("Create a password", validators=[
+        DataRequired("Enter a password"),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"Password must be at least {MIN_PASSWORD_LENGTH} characters")])
+    confirm = PasswordField("Type the password again", validators=[
+        DataRequired("Type the password again"), EqualTo("password", "The passwords do not match")])
+
+
+# -- compliance records ----------------------------------------------------------------------
+
+class RecordForm(FlaskForm):
+    def fill(self, row) -> None:
+        """Set the fields that do not map one-to-one from the row (yes/no radios); most need nothing."""
+
+
+class SafeguardingForm(RecordForm):
+    policy_held = RadioField("Do you have a written safeguarding policy?", choices=[("yes", "Yes"), ("no", "No")],
+                             validators=[DataRequired("Say whether you have a safeguarding policy")])
+    expires_on = DayField("When is it next due for review?", validators=[Optional()],
+                          invalid_message="Enter a real review date, like 27 3 2027")
+
+    def service_fields(self) -> dict:
+        return {"policy_held": {"yes": True, "no": False}.get(self.policy_held.data),
+                "expires_on": self.expires_on.data}
+
+    def fill(self, record) -> None:
+        self.policy_held.data = "yes" if record.policy_held else "no"
+
+
+class InsuranceForm(RecordForm):
+    insurer = StringField("Insurer", validators=[
+        DataRequired("Enter the name of the insurer"), Length(max=120, message="Insurer must be 120 characters or fewer")])
+    cover_amount = MoneyField("Amount of cover", invalid_message="Enter the amount of cover in pounds, like 5000000", validators=[
+        Optional(), NumberRange(min=1, max=10**10 - 1, message="Enter the amount of cover in pounds, like 5000000")])
+    issued_on = DayField("Cover starts", validators=[Optional()],
+                         invalid_message="Enter a real start date, like 1 4 2026")
+    expires_on = DayField("Cover ends", validators=[DataRequired("Enter the date the cover ends")],
+                          invalid_message="Enter a real end date, like 31 3 2027")
+
+    def service_fields(self) -> dict:
+        return {name: getattr(self, name).data for name in ("insurer", "cover_amount", "issued_on", "expires_on")}
+
+
+
+DBS_LEVEL_CHOICES = [("basic", "Basic"), ("standard", "Standard"), ("enhanced", "Enhanced"),
+                     ("enhanced_barred", "Enhanced with barred list check")]
+
+
+class DbsForm(RecordForm):
+    holder = StringField("Whose check is it?", validators=[
+        DataRequired("Enter whose check it is: a first name or a role"),
+        Length(max=120, message="Must be 120 characters or fewer")])
+    dbs_level = RadioField("Level", choices=DBS_LEVEL_CHOICES, validators=[DataRequired("Choose the level of the DBS check")])
+    certificate_number = StringField("Certificate number", validators=[
+        Optional(), Length(max=20, message="Enter the 12-digit certificate number, like 001234567890")])
+    issued_on = DayField("Date of issue", validators=[DataRequired("Enter the date the certificate was issued")],
+                         invalid_message="Enter a real date of issue, like 27 3 2026")
+    decision = StringField("Your decision", validators=[
+        Optional(), Length(max=120, message="Decision must be 120 characters or fewer")])
+    decided_on = DayField("Date of the decision", validators=[Optional()],
+                          invalid_message="Enter a real decision date, like 27 3 2026")
+
+    def service_fields(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "holder", "dbs_level", "certificate_number", "issued_on", "decision", "decided_on")}
+
+
+
+COMPLIANCE_FORMS = {"safeguarding": SafeguardingForm, "insurance": InsuranceForm, "dbs": DbsForm}
+
+
+# -- assets ----------------------------------------------------------------------------------
+
+class RoomForm(RecordForm):
+    name = StringField("Name of the room", validators=[
+        DataRequired("Enter a name for the room"), Length(max=160, message="Name must be 160 characters or fewer")])
+    description = TextAreaField("Describe it", validators=[
+        Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")])
+    capacity = NumberField("How many people does it hold?", invalid_message="Enter how many people the room holds, as a number", validators=[
+        DataRequired("Enter how many people the room holds, as a number"),
+        NumberRange(min=1, max=5000, message="Enter a number of people between 1 and 5,000")])
+    step_free = RadioField("Is there step-free access?", choices=[("yes", "Yes"), ("no", "No")],
+                           validators=[DataRequired("Say whether there is step-free access")])
+    facilities = StringField("Facilities", validators=[
+        Optional(), Length(max=400, message="Facilities must be 400 characters or fewer")])
+    opening_hours = StringField("When can it be booked?", validators=[
+        Optional(), Length(max=200, message="Opening hours must be 200 characters or fewer")])
+
+    def service_fields(self) -> dict:
+        values = {name: getattr(self, name).data for name in (
+            "name", "description", "capacity", "facilities", "opening_hours")}
+        values["step_free"] = self.step_free.data == "yes"
+        return values
+
+    def fill(self, asset) -> None:
+        self.step_free.data = "yes" if asset.step_free else "no"
+
+
+CONDITION_CHOICES = [("new", "New"), ("good", "Good"), ("fair", "Fair: works, shows wear"),
+                     ("worn", "Worn: works, but near the end of its life")]
+
+
+class EquipmentForm(RecordForm):
+    name = StringField("Name of the item", validators=[
+        DataRequired("Enter a name for the item"), Length(max=160, message="Name must be 160 characters or fewer")])
+    description = TextAreaField("Describe it", validators=[
+        Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")])
+    condition = RadioField("What condition is it in?", choices=CONDITION_CHOICES,
+                           validators=[DataRequired("Choose the condition it is in")])
+    electrical = RadioField("Is it electrical (does it plug in)?", choices=[("yes", "Yes"), ("no", "No")],
+                            validators=[DataRequired("Say whether it is electrical")])
+    pat_tested_on = DayField("Date of the last PAT test", validators=[Optional()],
+                             invalid_message="Enter a real test date, like 27 3 2026")
+    pat_result = RadioField("Result of the last PAT test", choices=[("pass", "Pass"), ("fail", "Fail")],
+                            validators=[Optional()])
+    pat_due_on = DayField("Next PAT test due", validators=[Optional()],
+                          invalid_message="Enter a real date, like 27 3 2027")
+    deposit = MoneyField("Deposit", validators=[
+        Optional(), NumberRange(min=0, max=99999, message="Enter a deposit between £0 and £99,999")])
+    insurance_required = BooleanField("Borrowers must have public liability insurance")
+
+    def service_fields(self) -> dict:
+        values = {name: getattr(self, name).data for name in (
+            "name", "description", "condition", "pat_tested_on", "pat_due_on", "deposit", "insurance_required")}
+        values["electrical"] = self.electrical.data == "yes"
+        values["pat_result"] = self.pat_result.data or None
+        return values
+
+    def fill(self, asset) -> None:
+        self.electrical.data = "yes" if asset.electrical else "no"
+
+
+ASSET_FORMS = {"room": RoomForm, "equipment": EquipmentForm}

@@ -27,7 +27,13 @@ def dashboard():
             .order_by(Listing.status, Listing.created_at.desc()))
         for listing in rows:
             listings.setdefault(listing.member_id, []).append(listing)
-    return render_template("members/dashboard.html", members=members, listings=listings)
+    warnings = {member.id: services.warnings_for(member) for member in members}
+    counts = {member.id: {"compliance": sum(len(group) for group in services.compliance_records(member).values()),
+                          "requests": len(services.join_requests(member)) if services.can_manage(current_user, member)
+                          else 0}
+              for member in members}
+    return render_template("members/dashboard.html", members=members, listings=listings, warnings=warnings,
+                           counts=counts, requests=services.requests_of(current_user))
 
 
 @bp.route("/members/register", methods=["GET", "POST"])
@@ -56,7 +62,8 @@ def profile(member_id: int):
         select(Listing).where(Listing.member_id == member.id, Listing.status == "open")
         .order_by(Listing.direction, Listing.title)).all()
     return render_template("members/profile.html", member=member, show_contact=show_contact,
-                           can_manage=services.can_manage(current_user, member), listings=open_listings)
+                           can_manage=services.can_manage(current_user, member),
+                           can_act=services.can_act_for(current_user, member), listings=open_listings)
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
