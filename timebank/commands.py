@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`."""
+"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`, `flask purge-dbs`."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(create_coordinator)
     app.cli.add_command(expire_listings)
+    app.cli.add_command(purge_dbs)
 
 
 seed = AppGroup("seed", help="Load demo or synthetic data.")
@@ -81,3 +82,14 @@ def expire_listings() -> None:
     count = expire()
     db.session.commit()
     click.echo(f"{count} listings expired.")
+
+
+@click.command("purge-dbs")
+@with_appcontext
+def purge_dbs() -> None:
+    """Delete DBS records 6 months after their decision, as the privacy notice promises (run daily)."""
+    from timebank.members.services import purge_dbs_records
+
+    count = purge_dbs_records()
+    db.session.commit()
+    click.echo(f"{count} DBS records deleted.")
