@@ -100,10 +100,12 @@ def _compliance(member: Member, admin: User, rng: random.Random) -> None:
                                       cover_amount=Decimal(5_000_000),
                                       expires_on=start + timedelta(days=rng.randint(10, 360)))
     if member.type != "business" and rng.random() < 0.6:
+        # DBS records are kept 6 months after the decision, so the demo's decisions are recent
+        issued = start - timedelta(days=rng.randint(30, 150))
         members.add_compliance_record(member, admin, kind="dbs", dbs_level=rng.choice(["standard", "enhanced"]),
                                       holder="Volunteer coordinator", certificate_number=f"{rng.randint(10**11, 10**12 - 1)}",
-                                      decision="No information disclosed",
-                                      issued_on=start - timedelta(days=rng.randint(30, 600)))
+                                      decision="No information disclosed", issued_on=issued,
+                                      decided_on=issued + timedelta(days=7))
 
 
 def _listings(member: Member, admin: User, categories: dict, rng: random.Random, start) -> None:

@@ -7,8 +7,8 @@ Vertices are listings. A cycle alternates between members and listings::
 so a cycle of K members is an engine cycle of 2K arcs. Vertex kinds, by id prefix:
 
 * ``("n", i)`` a need; ``("o", i)`` an offer given in cycles and chains (cycle offers);
-* ``("g", i)`` a gift offer: an altruist that starts a chain, whose later legs pass the gift on;
-  a chain of L legs is ``2L - 1`` arcs (it ends on a need);
+* ``("g", i)`` a gift offer: an altruist that starts a chain; a chain of L legs is ``2L - 1``
+  arcs (it ends on a need);
 * ``("p", i)`` the same offer sold for credits in a direct pair: an altruist whose only arcs go to
 * ``("t", j)`` a terminal copy of need ``j`` that gives nothing on, so a pair is one leg, never a
   chain of paid legs.
@@ -17,10 +17,10 @@ Side constraints (``lower <= row @ chosen arcs <= upper``) tie the copies togeth
 
 * ``offer:i`` an offer is given once, in a cycle or chain or as a pair;
 * ``need:j`` a need is met once, by a cycle or chain or by a pair;
-* ``credit:m`` ``balance + credits earned in cycles - credits spent in cycles and pairs >= -limit``.
-  Credits earned by selling in a pair do not count: a member who can only afford what it gets
-  because it also gives in the same run is put in a cycle (one exchange, accepted or declined as a
-  whole), never in two loose pairs.
+* ``credit:m`` ``balance + earned - spent >= -limit`` over the run, where every leg but a gift
+  moves its credits from receiver to giver, except that credits earned by selling in a pair do
+  not count: a member who can only afford what it gets because it also gives in the same run is
+  put in a cycle or chain (one exchange, accepted or declined as a whole), never in loose pairs.
 """
 
 from __future__ import annotations
@@ -92,15 +92,13 @@ def build_graph(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
     o, nd, score = cands.offer, cands.need, cands.score
     is_gift = gift[o]
     cyc = ~is_gift
-    # members that can close a loop: they have a need someone can serve and an offer that serves
-    needs_served = np.unique(nd[cyc | (L > 0)]) if nd.size else nd
+    # an offer gives in cycles and chains only if its member has a need that can be met
     has_need = np.zeros(len(market.members), dtype=bool)
     has_need[member[np.unique(nd)]] = True
     cycle_leg = cyc & has_need[member[o]]
     cycle_offers = np.unique(o[cycle_leg])
     pair_leg = cyc & policy.allow_pairs
     gift_leg = is_gift & (L > 0)
-    del needs_served
 
     # vertex ids (stable order: needs, cycle offers, gifts, paid copies, terminal copies)
     need_v = np.unique(nd[cycle_leg | gift_leg])
@@ -127,19 +125,18 @@ def build_graph(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
         parts_w.append(w)
         parts_row.append(row)
 
-    add(base["o"][o[cycle_leg]], base["n"][nd[cycle_leg]], score[cycle_leg], rows[cycle_leg])
-    add(base["g"][o[gift_leg]], base["n"][nd[gift_leg]], score[gift_leg], rows[gift_leg])
+    bonus = policy.weights.reciprocity
+    add(base["o"][o[cycle_leg]], base["n"][nd[cycle_leg]], score[cycle_leg] + bonus, rows[cycle_leg])
+    add(base["g"][o[gift_leg]], base["n"][nd[gift_leg]], score[gift_leg] + bonus, rows[gift_leg])
     add(base["p"][o[pair_leg]], base["t"][nd[pair_leg]], score[pair_leg], rows[pair_leg])
     # member-internal "gives back" links: each need vertex of a member to each of its cycle offers
     nm, om = member[need_v], member[cycle_offers]
-    n_sort = np.argsort(nm, kind="stable")
     o_sort = np.argsort(om, kind="stable")
     lo = np.searchsorted(om[o_sort], nm, side="left")
     hi = np.searchsorted(om[o_sort], nm, side="right")
     cnt = hi - lo
     rep = np.repeat(np.arange(need_v.size), cnt)
     pos = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)
-    del n_sort
     internal_src = base["n"][need_v[rep]]
     internal_dst = base["o"][cycle_offers[o_sort[pos]]]
     add(internal_src, internal_dst, np.zeros(internal_src.size), np.full(internal_src.size, -1))
@@ -192,10 +189,6 @@ def _side_rows(market, cands, policy, inst, arc_row, base, n_vert, cycle_offers,
     r_rows, r_cols, r_vals, lo, hi, names = [], [], [], [], [], []
     arcs = np.arange(src.size)
 
-    def add_group(row_listing, mask, prefix, coef=1.0):
-        """One row per listing in ``row_listing``: arcs in ``mask`` grouped by that listing."""
-        return row_listing, mask
-
     # offers given both in cycles/chains (in-arc of the offer vertex) and as a pair (out of its copy)
     both = np.intersect1d(cycle_offers, paid_v)
     next_row = 0
@@ -231,7 +224,7 @@ def _side_rows(market, cands, policy, inst, arc_row, base, n_vert, cycle_offers,
         hi.extend([1.0] * both.size)
         names.extend(f"need:{lst[i].id}" for i in both)
         next_row += both.size
-    # credits: cycle legs move credits both ways, pairs charge the receiver only, chains move none
+    # credits: cycle and chain legs move credits both ways, pairs charge the receiver only, gifts none
     leg = arc_row >= 0
     k = arcs[leg]
     row = arc_row[leg]

@@ -181,6 +181,8 @@ class Market:
     declined_pairs : frozenset of (offer_id, need_id)
         Pairs a member declined before: never proposed together again.
     today : date
+    category_names : Mapping[int, str]
+        Optional names of categories, used in reasons.
     """
 
     listings: tuple[ListingInput, ...]
@@ -188,6 +190,7 @@ class Market:
     categories: Mapping[int, int | None]
     today: date
     declined_pairs: frozenset[tuple[int, int]] = frozenset()
+    category_names: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "listings", tuple(self.listings))
@@ -202,12 +205,15 @@ class ScoreWeights:
     A leg scores ``round(100 * sum(weight * part) / sum(weights))`` points, each part in 0..1:
     urgency ``urgency / 4``; category fit 1 (same category) or 0.5 (parent and child);
     distance ``1 - km / radius`` (1 for remote help); waiting ``min(waited_days / 90, 1)``.
+    A leg given in a cycle or gift chain earns ``reciprocity`` points more than the same leg sold
+    as a direct pair: it needs no credit, and it is what the exchange is for.
     """
 
     urgency: float = 4.0
     category_fit: float = 3.0
     distance: float = 2.0
     waiting: float = 1.0
+    reciprocity: int = 5
 
 
 @dataclass(frozen=True)
