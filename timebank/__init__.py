@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.accounts.views import bp as auth_bp
     from timebank.coordinator.views import bp as coordinator_bp
     from timebank.exchanges.views import bp as exchanges_bp
+    from timebank.ledger.views import bp as ledger_bp
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
     from timebank.members.asset_views import bp as assets_bp
@@ -54,7 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp):
+               reports_bp, notifications_bp, exchanges_bp, ledger_bp):
         app.register_blueprint(bp)
 
 

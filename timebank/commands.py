@@ -6,12 +6,14 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from timebank.extensions import db
+from timebank.ledger.commands import ledger
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(create_coordinator)
     app.cli.add_command(expire_listings)
+    app.cli.add_command(ledger)
     app.cli.add_command(purge_dbs)
 
 

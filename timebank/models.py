@@ -2,11 +2,12 @@
 from timebank.accounts.models import Coordinator, User
 from timebank.audit.models import AuditEvent
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
+from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 
 __all__ = [
-    "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "Listing",
-    "Member", "Membership", "Notification", "User",
+    "Account", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
+    "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
 ]

@@ -1,0 +1,54 @@
+"""Forms for giving credits to the pot, and the coordinators' adjustments, reversals and grants."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+AMOUNT_MESSAGE = "Enter a number of credits, like 3 or 1.5"
+REASON_VALIDATORS = [DataRequired("Enter the reason: it is kept with the entry and shown to the member"),
+                     Length(max=2000, message="Reason must be 2,000 characters or fewer")]
+
+
+class CreditsField(DecimalField):
+    """A number of credits; a word or a blank gets our plain message, not WTForms' own."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(AMOUNT_MESSAGE) from error
+
+
+class EntryNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter the entry number as digits, like 12") from error
+
+
+class DonateForm(FlaskForm):
+    amount = CreditsField("How many credits to give?", places=None, validators=[
+        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0")])
+
+
+class AdjustForm(FlaskForm):
+    member_id = SelectField("Member", coerce=int, validators=[DataRequired("Choose the member to adjust")])
+    amount = CreditsField("Credits to add (a minus sign takes them away, like -2)", places=None,
+                          validators=[InputRequired(AMOUNT_MESSAGE)])
+    reason = TextAreaField("Why?", validators=REASON_VALIDATORS)
+
+
+class ReverseForm(FlaskForm):
+    entry_id = EntryNumberField("Entry number", validators=[
+        InputRequired("Enter the number of the entry to reverse, like 12"),
+        NumberRange(min=1, message="Enter the number of the entry to reverse, like 12")])
+    reason = TextAreaField("Why?", validators=REASON_VALIDATORS)
+
+
+class GrantForm(FlaskForm):
+    member_id = SelectField("Member", coerce=int, validators=[DataRequired("Choose the member to grant credits to")])
+    amount = CreditsField("How many credits?", places=None, validators=[
+        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0")])
+    reason = TextAreaField("Why?", validators=REASON_VALIDATORS)

@@ -1,0 +1,460 @@
+"""The ledger's rules: post a confirmed leg, adjust, reverse, give to and grant from the pot, balances.
+
+Every change goes through `_post`, which locks the accounts it touches, refuses anything that
+would take a member below its credit limit (or the pot below zero), and adds one entry whose
+postings sum to zero. Nothing here commits: the caller's transaction does, once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from timebank.accounts.models import User
+from timebank.audit.services import record
+from timebank.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from timebank.exchanges.models import Leg
+from timebank.extensions import db
+from timebank.ledger.models import Account, LedgerEntry, Posting
+from timebank.members.models import Member
+from timebank.members.services import can_manage
+from timebank.notifications.services import notify_member
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("10000")
+STATEMENT_PAGE_SIZE = 25
+ACCOUNTS_PAGE_SIZE = 50
+# The exchanges module may call post_leg just before or just after it marks the leg confirmed;
+# a leg that is disputed (until settled back to confirmed), cancelled or not yet delivered posts nothing.
+POSTABLE_LEG_STATUSES = ("delivered", "confirmed")
+
+
+class CreditLimitExceeded(DomainError):
+    """A posting would take a member's balance below its credit limit; nothing was posted."""
+
+    status_code = 409
+
+    def __init__(self, member: Member, new_balance: Decimal, field: str | None = "amount"):
+        self.member = member
+        self.new_balance = new_balance
+        self.limit = -Decimal(member.credit_limit)
+        super().__init__(f"This would take {member.name} to {format_credits(new_balance)} credits; "
+                         f"its limit is {format_credits(self.limit)}.", field=field)
+
+
+def format_credits(amount: Decimal | int, signed: bool = False) -> str:
+    """3, 2.5, -12 (and +3 when `signed`): no trailing zeros, no exponent."""
+    value = Decimal(amount).quantize(CENT)
+    text = format(value.normalize(), "f") if value else "0"
+    return f"+{text}" if signed and value > 0 else text
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _find_or_add(find, make) -> Account:
+    """The row `find` returns, or a new one from `make`; a concurrent creator's row if it won the race."""
+    row = find()
+    if row is not None:
+        return row
+    if not _is_postgresql():
+        # SQLite has one writer at a time, so no race; and pysqlite would commit a savepoint
+        # opened before the transaction's first write.
+        row = make()
+        db.session.add(row)
+        db.session.flush()
+        return row
+    try:
+        with db.session.begin_nested():
+            row = make()
+            db.session.add(row)
+    except IntegrityError:
+        # Another transaction created it first and has committed (the unique index made us wait).
+        row = find()
+        if row is None:
+            raise
+    return row
+
+
+def account_for(member: Member) -> Account:
+    """The member's account, created on first use."""
+    return _find_or_add(lambda: db.session.scalar(select(Account).where(Account.member_id == member.id)),
+                        lambda: Account(kind="member", member_id=member.id, member=member))
+
+
+def _community_account(kind: str) -> Account:
+    return _find_or_add(lambda: db.session.scalar(select(Account).where(Account.kind == kind)),
+                        lambda: Account(kind=kind))
+
+
+def pot_account() -> Account:
+    """The community pot: credits members have given, for coordinators to grant."""
+    return _community_account("pot")
+
+
+def adjustments_account() -> Account:
+    """The other side of every coordinator adjustment (its balance is minus their total)."""
+    return _community_account("adjustments")
+
+
+def _lock(accounts: Iterable[Account]) -> None:
+    """Hold the accounts until commit, so two postings cannot both pass a limit check."""
+    ids = sorted({a.id for a in accounts})
+    if _is_postgresql():
+        # In id order, so two transactions locking overlapping accounts never deadlock.
+        db.session.execute(select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update())
+    else:
+        # SQLite has one writer at a time; a write now takes that lock before we read any balance
+        # (a plain read would not, and two readers could both pass the limit check).
+        db.session.execute(update(Account).where(Account.id.in_(ids)).values(kind=Account.kind)
+                           .execution_options(synchronize_session=False))
+
+
+# -- reading balances ---------------------------------------------------------------------------
+
+def _account_balance(account_id: int) -> Decimal:
+    total = db.session.scalar(select(func.sum(Posting.amount)).where(Posting.account_id == account_id))
+    return Decimal(total or 0).quantize(CENT)
+
+
+def balance(member: Member) -> Decimal:
+    """The member's balance: the sum of its postings (0 before its first)."""
+    total = db.session.scalar(select(func.sum(Posting.amount)).join(Account, Posting.account_id == Account.id)
+                              .where(Account.member_id == member.id))
+    return Decimal(total or 0).quantize(CENT)
+
+
+def balances(member_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{member id: balance} for these members, in one query (0 for a member with no postings)."""
+    ids = list(dict.fromkeys(member_ids))
+    result = dict.fromkeys(ids, ZERO)
+    if not ids:
+        return result
+    rows = db.session.execute(
+        select(Account.member_id, func.sum(Posting.amount)).join(Posting, Posting.account_id == Account.id)
+        .where(Account.member_id.in_(ids)).group_by(Account.member_id))
+    for member_id, total in rows:
+        result[member_id] = Decimal(total or 0).quantize(CENT)
+    return result
+
+
+def pot_balance() -> Decimal:
+    account_id = db.session.scalar(select(Account.id).where(Account.kind == "pot"))
+    return ZERO if account_id is None else _account_balance(account_id)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _amount(value, *, field: str = "amount", positive: bool = True) -> Decimal:
+    """A credit amount from a form or caller: at most 2 decimal places, not zero, within bounds."""
+    try:
+        amount = Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError, TypeError):
+        raise InvalidInput("Enter a number of credits, like 3 or 1.5", field=field) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 1.25", field=field)
+    if amount == 0 or (positive and amount < 0):
+        raise InvalidInput("Enter a number of credits more than 0" if positive
+                           else "Enter a number of credits other than 0", field=field)
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field=field)
+    return amount.quantize(CENT)
+
+
+def _reason(value: str | None) -> str:
+    reason = (value or "").strip()
+    if not reason:
+        raise InvalidInput("Enter the reason: it is kept with the entry and shown to the member", field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput("Reason must be 2,000 characters or fewer", field="reason")
+    return reason
+
+
+def _require_coordinator(actor: User | None) -> None:
+    if actor is None or not actor.is_coordinator:
+        raise NotAllowed("Only a coordinator can change the ledger")
+
+
+def _post(kind: str, movements: dict[Account, Decimal], actor: User | None, *, description: str,
+          limit_field: str | None = "amount", **fields) -> LedgerEntry:
+    """Add one entry moving credits as `movements` says; the accounts must already be locked."""
+    moves = {account: amount for account, amount in movements.items() if amount}
+    if sum(moves.values()) != 0 or len(moves) < 2:
+        raise ValueError(f"an entry must move credits between accounts and sum to zero: {moves}")
+    for account, amount in moves.items():
+        if amount > 0:
+            continue
+        after = _account_balance(account.id) + amount
+        if account.kind == "member" and after < -account.member.credit_limit:
+            raise CreditLimitExceeded(account.member, after, field=limit_field)
+        if account.kind == "pot" and after < 0:
+            raise DomainError(f"The community pot has {format_credits(after - amount)} credits; "
+                              f"it cannot give {format_credits(-amount)}.", field=limit_field)
+    entry = LedgerEntry(kind=kind, description=description[:300], created_by_id=getattr(actor, "id", None),
+                        **fields)
+    db.session.add(entry)
+    for account, amount in sorted(moves.items(), key=lambda item: item[0].id):
+        entry.postings.append(Posting(account=account, amount=amount))
+    return entry
+
+
+def _members_moved(entry: LedgerEntry) -> list[tuple[Member, Decimal]]:
+    return [(p.account.member, p.amount) for p in entry.postings if p.account.kind == "member"]
+
+
+def credits_path(member_id: int) -> str:
+    """The member's "Time credits" page (for notifications; works outside a request too)."""
+    if has_request_context():
+        return url_for("ledger.member_credits", member_id=member_id)
+    with current_app.test_request_context():
+        return url_for("ledger.member_credits", member_id=member_id)
+
+
+def _tell(action: str, entry: LedgerEntry, actor: User | None, text_for) -> None:
+    """Audit the entry once per member it moved credits for, and notify each of them."""
+    for member, amount in _members_moved(entry):
+        text = text_for(member, amount)
+        record(actor, action, entry, text, member_id=member.id, amount=amount, kind=entry.kind)
+        notify_member([member], "ledger", text, url=credits_path(member.id))
+
+
+def entry_for_leg(leg_id: int) -> LedgerEntry | None:
+    return db.session.scalar(select(LedgerEntry).where(LedgerEntry.leg_id == leg_id))
+
+
+def post_leg(leg: Leg, actor: User | None) -> LedgerEntry | None:
+    """Move the leg's credits from receiver to giver, once; None when the leg moves no credits."""
+    credits = Decimal(leg.credits).quantize(CENT)
+    if credits == 0:
+        return None
+    if leg.status not in POSTABLE_LEG_STATUSES:
+        raise Conflict(f"Credits are posted for a delivered and confirmed part, and this one is {leg.status}")
+    giver, receiver = account_for(leg.giver), account_for(leg.receiver)
+    _lock([giver, receiver])
+    existing = entry_for_leg(leg.id)
+    if existing is not None:
+        return existing
+    try:
+        with db.session.begin_nested():
+            entry = _post("leg", {giver: credits, receiver: -credits}, actor, leg_id=leg.id, limit_field=None,
+                          description=f"{leg.description} ({leg.giver.name} for {leg.receiver.name})")
+    except IntegrityError:
+        # The unique leg_id: another transaction posted this leg first (a retry or a double click).
+        existing = entry_for_leg(leg.id)
+        if existing is None:
+            raise
+        return existing
+    _tell("posting.created", entry, actor, lambda member, amount: (
+        f"{member.name} {'earned' if amount > 0 else 'spent'} {format_credits(abs(amount))} time credits "
+        f"for: {leg.description}"))
+    return entry
+
+
+def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
+    """A coordinator's correction: credits into (or out of) the member, against the adjustments account."""
+    _require_coordinator(actor)
+    amount = _amount(amount, positive=False)
+    reason = _reason(reason)
+    account, other = account_for(member), adjustments_account()
+    _lock([account, other])
+    with db.session.begin_nested():
+        entry = _post("adjustment", {account: amount, other: -amount}, actor, reason=reason,
+                      description=f"Adjustment by a coordinator: {reason}")
+    _tell("ledger.adjusted", entry, actor, lambda m, a: (
+        f"A coordinator adjusted {m.name}'s time credits by {format_credits(a, signed=True)}: {reason}"))
+    return entry
+
+
+def reverse(entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+    """A coordinator's correction: a new entry with the opposite postings (each entry once)."""
+    _require_coordinator(actor)
+    reason = _reason(reason)
+    moves: dict[Account, Decimal] = {}
+    for posting in entry.postings:
+        moves[posting.account] = moves.get(posting.account, ZERO) - posting.amount
+    _lock(moves)
+    already = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry.id))
+    if already is not None:
+        raise Conflict(f"Entry {entry.id} was already reversed by entry {already}", field="entry_id")
+    try:
+        with db.session.begin_nested():
+            reversal = _post("reversal", moves, actor, reverses_entry_id=entry.id, reason=reason,
+                             limit_field="entry_id", description=f"Reverses entry {entry.id}: {entry.description}")
+    except IntegrityError:
+        raise Conflict(f"Entry {entry.id} was reversed by someone else just now", field="entry_id") from None
+    _tell("posting.reversed", reversal, actor, lambda m, a: (
+        f"A coordinator reversed entry {entry.id} ({entry.description}), {format_credits(a, signed=True)} "
+        f"time credits for {m.name}: {reason}"))
+    return reversal
+
+
+def donate_to_pot(member: Member, amount, actor: User) -> LedgerEntry:
+    """The member gives some of its credits (never more than it has) to the community pot."""
+    if actor is None or not can_manage(actor, member):
+        raise NotAllowed(f"Only an admin of {member.name} can give its credits away")
+    amount = _amount(amount)
+    account, pot = account_for(member), pot_account()
+    _lock([account, pot])
+    have = _account_balance(account.id)
+    if have < amount:
+        raise DomainError(f"{member.name} has {format_credits(have)} credits, so it can give at most "
+                          f"{format_credits(max(have, ZERO))}." if have > 0 else
+                          f"{member.name} has no credits to give yet.", field="amount")
+    with db.session.begin_nested():
+        entry = _post("donation", {account: -amount, pot: amount}, actor,
+                      description=f"Given to the community pot by {member.name}")
+    _tell("ledger.donated", entry, actor, lambda m, a: (
+        f"{m.name} gave {format_credits(-a)} time credits to the community pot. Thank you."))
+    return entry
+
+
+def grant_from_pot(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
+    """A coordinator gives credits from the community pot to a member."""
+    _require_coordinator(actor)
+    amount = _amount(amount)
+    reason = _reason(reason)
+    account, pot = account_for(member), pot_account()
+    _lock([account, pot])
+    with db.session.begin_nested():
+        entry = _post("grant", {pot: -amount, account: amount}, actor, reason=reason,
+                      description=f"Granted from the community pot: {reason}")
+    _tell("ledger.granted", entry, actor, lambda m, a: (
+        f"{m.name} was granted {format_credits(a)} time credits from the community pot: {reason}"))
+    return entry
+
+
+# -- statements and checks ----------------------------------------------------------------------
+
+@dataclass
+class StatementLine:
+    posting_id: int
+    entry: LedgerEntry
+    amount: Decimal
+    balance: Decimal
+    reversed_by_id: int | None
+
+    @property
+    def at(self) -> datetime:
+        return self.entry.created_at
+
+
+@dataclass
+class Statement:
+    balance: Decimal
+    limit: Decimal
+    lines: list[StatementLine]
+    page: int
+    pages: int
+    total_lines: int
+
+
+def statement(member: Member, page: int = 1, per_page: int = STATEMENT_PAGE_SIZE) -> Statement:
+    """The member's postings, newest first, each with the balance after it and the entry it was for."""
+    account_id = db.session.scalar(select(Account.id).where(Account.member_id == member.id))
+    total_lines = 0 if account_id is None else db.session.scalar(
+        select(func.count()).select_from(Posting).where(Posting.account_id == account_id))
+    pages = max(1, -(-total_lines // per_page))
+    page = min(max(1, page), pages)
+    lines: list[StatementLine] = []
+    if total_lines:
+        running = (select(Posting.id, Posting.entry_id, Posting.amount,
+                          func.sum(Posting.amount).over(order_by=Posting.id).label("running"))
+                   .where(Posting.account_id == account_id).subquery())
+        rows = db.session.execute(
+            select(running.c.id, running.c.amount, running.c.running, LedgerEntry)
+            .join(LedgerEntry, LedgerEntry.id == running.c.entry_id)
+            .options(selectinload(LedgerEntry.leg))
+            .order_by(running.c.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+        entry_ids = [row.LedgerEntry.id for row in rows]
+        reversed_by = dict(db.session.execute(select(LedgerEntry.reverses_entry_id, LedgerEntry.id)
+                                              .where(LedgerEntry.reverses_entry_id.in_(entry_ids))).all())
+        lines = [StatementLine(posting_id=row.id, entry=row.LedgerEntry, amount=Decimal(row.amount).quantize(CENT),
+                               balance=Decimal(row.running).quantize(CENT),
+                               reversed_by_id=reversed_by.get(row.LedgerEntry.id)) for row in rows]
+    return Statement(balance=balance(member), limit=-Decimal(member.credit_limit), lines=lines, page=page,
+                     pages=pages, total_lines=total_lines)
+
+
+@dataclass
+class AccountBalance:
+    account: Account
+    balance: Decimal
+
+
+@dataclass
+class LedgerOverview:
+    total: Decimal
+    pot: Decimal
+    adjustments: Decimal
+    accounts: list[AccountBalance]
+    page: int
+    pages: int
+
+
+def overview(page: int = 1, per_page: int = ACCOUNTS_PAGE_SIZE) -> LedgerOverview:
+    """Every member account's balance (by member name, a page at a time), the pot, and the total."""
+    community = dict(db.session.execute(
+        select(Account.kind, func.sum(Posting.amount)).join(Posting, Posting.account_id == Account.id)
+        .where(Account.kind != "member").group_by(Account.kind)).all())
+    count = db.session.scalar(select(func.count()).select_from(Account).where(Account.kind == "member"))
+    pages = max(1, -(-count // per_page))
+    page = min(max(1, page), pages)
+    totals = (select(Posting.account_id, func.sum(Posting.amount).label("total"))
+              .group_by(Posting.account_id).subquery())
+    rows = db.session.execute(
+        select(Account, totals.c.total).join(Member, Account.member_id == Member.id)
+        .outerjoin(totals, totals.c.account_id == Account.id).options(selectinload(Account.member))
+        .order_by(Member.name).limit(per_page).offset((page - 1) * per_page)).all()
+    return LedgerOverview(
+        total=_total(), pot=Decimal(community.get("pot") or 0).quantize(CENT),
+        adjustments=Decimal(community.get("adjustments") or 0).quantize(CENT),
+        accounts=[AccountBalance(account, Decimal(total or 0).quantize(CENT)) for account, total in rows],
+        page=page, pages=pages)
+
+
+def _total() -> Decimal:
+    return Decimal(db.session.scalar(select(func.sum(Posting.amount))) or 0).quantize(CENT)
+
+
+@dataclass
+class LedgerCheck:
+    total: Decimal
+    entries: int
+    unbalanced_entry_ids: list[int] = field(default_factory=list)
+    entries_without_postings: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.total == 0 and not self.unbalanced_entry_ids and not self.entries_without_postings
+
+
+def check_ledger() -> LedgerCheck:
+    """All postings sum to zero, and so does each entry (the `flask ledger check` command)."""
+    entry_sums = (select(Posting.entry_id, func.sum(Posting.amount).label("total"))
+                  .group_by(Posting.entry_id).subquery())
+    # SQLite sums decimals as floating point: compare to half a hundredth, not to exactly zero.
+    unbalanced = db.session.scalars(select(entry_sums.c.entry_id)
+                                    .where(func.abs(entry_sums.c.total) >= Decimal("0.005"))
+                                    .order_by(entry_sums.c.entry_id)).all()
+    empty = db.session.scalars(select(LedgerEntry.id).outerjoin(Posting, Posting.entry_id == LedgerEntry.id)
+                               .where(Posting.id.is_(None)).order_by(LedgerEntry.id)).all()
+    entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+    return LedgerCheck(total=_total(), entries=entries, unbalanced_entry_ids=list(unbalanced),
+                       entries_without_postings=list(empty))
+
+
+def load_entry(entry_id: int) -> LedgerEntry:
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise InvalidInput(f"There is no entry {entry_id}; the entry number is in the statement", field="entry_id")
+    return entry
