@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank.db import in_list, utcnow
+from timebank.db import in_list, today, utcnow
 from timebank.extensions import db
 
 if TYPE_CHECKING:
@@ -107,6 +107,11 @@ class Listing(db.Model):
     @property
     def unit(self) -> str:
         return UNITS[self.kind]
+
+    @property
+    def is_open(self) -> bool:
+        """Open and not past its expiry date (whether or not the daily expiry job has run)."""
+        return self.status == "open" and self.expires_on >= today()
 
     @property
     def is_offer(self) -> bool:

@@ -1,0 +1,87 @@
+"""Offers that could serve a need: the service, and the dashboard that shows them under each open need."""
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import update
+
+from timebank.db import today
+from timebank.extensions import db
+from timebank.listings import services
+from timebank.listings.models import Listing
+from timebank.members.models import Member
+
+
+def _set(app, model, row_id, **values):
+    with app.app_context():
+        db.session.execute(update(model).where(model.id == row_id).values(**values))
+        db.session.commit()
+
+
+def _world(app, make_member, make_listing, categories):
+    """A payroll need in Halewood (6 km radius) and offers around it, some of which must not show."""
+    halewood, h_admin = make_member("Halewood Youth Club", postcode="L26 1UU", admin_email="hal@example.org")
+    need = make_listing(halewood, h_admin, title="Help with our payroll", category_id=categories["payroll"],
+                        travel_km=Decimal(6))
+    near, n_admin = make_member("Hunts Cross Accountants", postcode="L25 2RW")   # about 2 km away
+    huyton, u_admin = make_member("Huyton Books", postcode="L36 9YS")           # about 5 km
+    kirkby, k_admin = make_member("Kirkby Ledgers", postcode="L32 8TS")         # about 12 km
+    lapsed, l_admin = make_member("Lapsed Ledgers", postcode="L25 2RW")
+
+    def offer(member_id, admin_id, title, **fields):
+        fields.setdefault("category_id", categories["bookkeeping"])  # a sibling of payroll
+        return make_listing(member_id, admin_id, title=title, direction="offer", **fields)
+
+    offer(near, n_admin, "Payroll set-up", category_id=categories["payroll"])
+    offer(near, n_admin, "Grant finder", category_id=categories["finance-and-funding"])  # the parent
+    offer(huyton, u_admin, "Bookkeeping for charities")
+    offer(kirkby, k_admin, "Remote payroll clinic", location="remote")
+    offer(kirkby, k_admin, "Bookkeeping in Kirkby")                                    # beyond 6 km
+    offer(near, n_admin, "Legal advice", category_id=categories["legal-advice"])       # unrelated category
+    offer(near, n_admin, "Finance volunteers", kind="time")                            # another kind
+    offer(halewood, h_admin, "Our own bookkeeping offer")                              # the need's member
+    make_listing(near, n_admin, title="Another payroll need", category_id=categories["payroll"])
+    _set(app, Listing, offer(near, n_admin, "Withdrawn bookkeeping"), status="withdrawn")
+    offer(near, n_admin, "Expired yesterday", available_from=today() - timedelta(days=5),
+          available_until=today() - timedelta(days=1))                                 # before the job runs
+    offer(lapsed, l_admin, "Bookkeeping from a suspended member")
+    _set(app, Member, lapsed, status="suspended")
+    return need
+
+
+def test_nearby_offers_are_related_open_near_and_nearest_first(app, make_member, make_listing, categories):
+    need = _world(app, make_member, make_listing, categories)
+    with app.test_request_context():
+        need_row = db.session.get(Listing, need)
+        found = services.nearby_offers_for(need_row, limit=10)
+        assert [listing.title for listing, _ in found] == [
+            "Payroll set-up", "Grant finder", "Bookkeeping for charities", "Remote payroll clinic"]
+        kms = [km for _, km in found]
+        assert kms == sorted(kms) and 1.5 < kms[0] < 2.5 and kms[-1] > 6
+        assert [listing.title for listing, _ in services.nearby_offers_for(need_row)] == [
+            "Payroll set-up", "Grant finder", "Bookkeeping for charities"]
+
+
+def test_a_remote_need_takes_offers_from_anywhere(app, make_member, make_listing, categories):
+    need = _world(app, make_member, make_listing, categories)
+    _set(app, Listing, need, location="remote")
+    with app.test_request_context():
+        titles = [listing.title for listing, _ in services.nearby_offers_for(db.session.get(Listing, need), limit=10)]
+    assert "Bookkeeping in Kirkby" in titles and len(titles) == 5
+
+
+def test_the_dashboard_shows_nearby_offers_under_each_open_need(client, auth, app, make_member, make_listing,
+                                                               categories):
+    need = _world(app, make_member, make_listing, categories)
+    with app.app_context():
+        member_id = db.session.get(Listing, need).member_id
+        admin_id = db.session.get(Listing, need).member.memberships[0].user_id
+    # a second need with nothing near it
+    make_listing(member_id, admin_id, title="A marquee for our fun day", kind="time",
+                 category_id=categories["marquee"])
+    auth.login("hal@example.org")
+    page = client.get("/dashboard").data.decode()
+    section = page[page.index("Offers that could help with “Help with our payroll”"):]
+    assert section.index("Payroll set-up") < section.index("Grant finder") < section.index("Bookkeeping for charities")
+    assert "Remote payroll clinic" not in page  # three at most
+    assert "Offers that could help with “A marquee for our fun day”" in page
+    assert "No open offers of this kind within 5 km yet." in page
