@@ -145,6 +145,7 @@ def app(database_server, smtp_server, backend):
         "MAIL_PORT": controller.port,
         "SERVER_NAME": "exchange.test",
         "BASE_URL": "http://exchange.test",
+        "RATELIMIT_ENABLED": False,  # per-address limits have their own tests (tests/security)
     })
     app.backend = backend
     yield app

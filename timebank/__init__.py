@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from timebank.accounts.views import bp as auth_bp
+    from timebank.bookings.views import bp as bookings_bp
     from timebank.coordinator.views import bp as coordinator_bp
     from timebank.exchanges.views import bp as exchanges_bp
     from timebank.ledger.views import bp as ledger_bp
@@ -55,14 +56,16 @@ def register_blueprints(app: Flask) -> None:
     from timebank.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp, ledger_bp):
+               reports_bp, notifications_bp, exchanges_bp, ledger_bp, bookings_bp):
         app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from timebank import security
     from timebank.main.errors import register
 
     register(app)
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from timebank.accounts import services
 from timebank.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from timebank.errors import DomainError, NotFound
-from timebank.extensions import db
+from timebank.extensions import db, limiter
 from timebank.main.forms import show_domain_error
+from timebank.security import LOGIN_LIMIT, PASSWORD_RESET_LIMIT, SIGN_UP_LIMIT
 
 bp = Blueprint("auth", __name__)
 
@@ -26,6 +27,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("members.dashboard"))
@@ -52,6 +54,7 @@ def logout():
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(SIGN_UP_LIMIT, methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("members.dashboard"))
@@ -76,6 +79,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_LIMIT, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
