@@ -1,6 +1,7 @@
 """Every model, imported in one place so that Alembic and `create_all` see all tables."""
 from timebank.accounts.models import Coordinator, User
 from timebank.audit.models import AuditEvent
+from timebank.bookings.models import Booking, CalendarFeed, Loan
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
@@ -10,4 +11,5 @@ from timebank.notifications.models import EmailPreference, Notification
 __all__ = [
     "Account", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
     "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
+    "Booking", "CalendarFeed", "Loan",
 ]

@@ -1,0 +1,79 @@
+"""Asking for a room or an item, cancelling, and handing equipment over and back."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from timebank.bookings.models import uk_now, uk_today
+
+_NOTE = Length(max=1000, message="Note must be 1,000 characters or fewer")
+
+
+class RoomBookingForm(FlaskForm):
+    member_id = SelectField("Who is booking?", coerce=int, validators=[DataRequired("Choose who the booking is for")])
+    day = DateField("Date", validators=[DataRequired("Enter the date, like 3 3 2027")])
+    starts_at = TimeField("Start time", validators=[DataRequired("Enter the start time, like 10:00")])
+    ends_at = TimeField("End time", validators=[DataRequired("Enter the end time, like 12:00")])
+    note = TextAreaField("Anything the room's owner should know?", validators=[Optional(), _NOTE],
+                         description="For example how many people, or what you need set out.")
+
+    def validate_day(self, field) -> None:
+        if field.data and field.data < uk_today():
+            raise ValidationError("The date must be today or in the future")
+
+    def validate_starts_at(self, field) -> None:
+        if self.day.data and field.data and self.day.data == uk_today() and field.data < uk_now().time():
+            raise ValidationError("The start time has already passed today")
+
+    def validate_ends_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("The end time must be after the start time")
+
+    def slot(self) -> tuple[datetime, datetime]:
+        return (datetime.combine(self.day.data, self.starts_at.data),
+                datetime.combine(self.day.data, self.ends_at.data))
+
+
+class LoanRequestForm(FlaskForm):
+    member_id = SelectField("Who is borrowing?", coerce=int, validators=[DataRequired("Choose who the loan is for")])
+    starts_on = DateField("First day", validators=[DataRequired("Enter the first day, like 3 3 2027")])
+    due_on = DateField("Last day (back by the end of it)", validators=[
+        DataRequired("Enter the day you will bring it back, like 5 3 2027")])
+    note = TextAreaField("Anything the lender should know?", validators=[Optional(), _NOTE],
+                         description="For example what you will use it for, or when you will collect it.")
+
+    def validate_starts_on(self, field) -> None:
+        if field.data and field.data < uk_today():
+            raise ValidationError("The first day must be today or in the future")
+
+    def validate_due_on(self, field) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError("The last day must be the same as or after the first day")
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Why are you cancelling?", validators=[
+        DataRequired("Enter the reason, which will be sent to the other organisation"),
+        Length(max=2000, message="Reason must be 2,000 characters or fewer")])
+
+
+class CheckOutForm(FlaskForm):
+    condition = TextAreaField("What condition is it in as it goes out?", validators=[
+        DataRequired("Describe the item's condition as it goes out"),
+        Length(max=2000, message="Condition notes must be 2,000 characters or fewer")],
+        description="For example: all parts present, small scratch on the lid.")
+    pat_checked = BooleanField("I have inspected and tested it today and it is safe to use (PAT)")
+
+
+class ReturnForm(FlaskForm):
+    condition = TextAreaField("What condition is it in now it is back?", validators=[
+        DataRequired("Describe the item's condition as it came back"),
+        Length(max=2000, message="Condition notes must be 2,000 characters or fewer")],
+        description="Note anything missing or damaged.")
+
+
+class ResetFeedForm(FlaskForm):
+    pass

@@ -1,0 +1,241 @@
+"""Book a room or borrow an item, a member's bookings and loans, the calendar feed, overdue loans."""
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from timebank.bookings import ical, services
+from timebank.bookings.forms import (CancelForm, CheckOutForm, LoanRequestForm, ResetFeedForm, ReturnForm,
+                                     RoomBookingForm)
+from timebank.bookings.models import Booking, Loan, uk_today
+from timebank.coordinator.views import coordinator_required
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+from timebank.members.access import load_member
+from timebank.members.models import Asset
+from timebank.members.services import can_act_for, members_of
+
+bp = Blueprint("bookings", __name__)
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+def load_asset(asset_id: int) -> Asset:
+    """A room or item anyone may see (its owner is active), or 404."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or (asset.member.status != "active" and not can_act_for(current_user, asset.member)):
+        abort(404)
+    return asset
+
+
+def load_booking(booking_id: int) -> Booking:
+    """A booking, for its borrower's or its room owner's people (and coordinators); 404 or 403."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    if not (can_act_for(current_user, booking.member) or can_act_for(current_user, booking.asset.member)):
+        abort(403)
+    return booking
+
+
+def load_loan(loan_id: int, *, need: str = "either") -> Loan:
+    """A loan; need="either" (borrower or lender) or "lender" (only the item's owner hands it over)."""
+    loan = db.session.get(Loan, loan_id)
+    if loan is None:
+        abort(404)
+    lender = can_act_for(current_user, loan.asset.member)
+    if not (lender or (need == "either" and can_act_for(current_user, loan.member))):
+        abort(403)
+    return loan
+
+
+def _borrower_choices(asset: Asset) -> list[tuple[int, str]]:
+    return [(m.id, m.name) for m in members_of(current_user) if m.id != asset.member_id and m.status == "active"]
+
+
+# -- asking for a room or an item ---------------------------------------------------------------
+
+@bp.route("/assets/<int:asset_id>/book", methods=["GET", "POST"])
+@login_required
+def request_asset(asset_id: int):
+    asset = load_asset(asset_id)
+    form = RoomBookingForm() if asset.kind == "room" else LoanRequestForm()
+    form.member_id.choices = _borrower_choices(asset)
+    if len(form.member_id.choices) == 1 and request.method == "GET":
+        form.member_id.data = form.member_id.choices[0][0]
+    if form.member_id.choices and form.validate_on_submit():
+        member = load_member(form.member_id.data, need="act")
+        try:
+            if asset.kind == "room":
+                starts_at, ends_at = form.slot()
+                services.book_room(asset, member, starts_at, ends_at, current_user, note=form.note.data or "")
+            else:
+                services.request_loan(asset, member, form.starts_on.data, form.due_on.data, current_user,
+                                      note=form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            what = "booking" if asset.kind == "room" else "loan"
+            flash(f"Your {what} of {asset.name} is confirmed. {asset.member.name} has been told.", "success")
+            return redirect(url_for("bookings.member_bookings", member_id=member.id))
+    return render_template("bookings/request.html", asset=asset, form=form)
+
+
+# -- a member's bookings and loans ------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/bookings")
+@login_required
+def member_bookings(member_id: int):
+    member = load_member(member_id, need="act")
+    return render_template("bookings/member.html", member=member, bookings=services.bookings_for(member),
+                           loans=services.loans_for(member), feed_url=ical.feed_url(member),
+                           reset_form=ResetFeedForm(), today=uk_today())
+
+
+@bp.route("/members/<int:member_id>/calendar/reset", methods=["POST"])
+@login_required
+def reset_calendar(member_id: int):
+    member = load_member(member_id, need="act")
+    if ResetFeedForm().validate_on_submit():
+        services.reset_feed(member, current_user)
+        db.session.commit()
+        flash("There is a new calendar link. The old one no longer works: "
+              "subscribe again with the new link.", "success")
+    return redirect(url_for("bookings.member_bookings", member_id=member.id, _anchor="calendar"))
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    member = ical.member_for_token(token)
+    if member is None:
+        abort(404)
+    response = Response(ical.member_calendar(member), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+def _back_to(member_id: int):
+    return redirect(url_for("bookings.member_bookings", member_id=member_id))
+
+
+def _own_side(*members) -> int:
+    """The member whose bookings page to go back to: the first one the user acts for."""
+    for member in members:
+        if can_act_for(current_user, member):
+            return member.id
+    return members[0].id
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_booking(booking_id: int):
+    booking = load_booking(booking_id)
+    back = _own_side(booking.member, booking.asset.member)
+    form = CancelForm()
+    if booking.status != "confirmed":
+        flash(f"This booking is already {booking.status}.", "info")
+        return _back_to(back)
+    if form.validate_on_submit():
+        try:
+            services.cancel_booking(booking, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The booking of {booking.asset.name} is cancelled. Both organisations have been told.", "success")
+            return _back_to(back)
+    return render_template("bookings/cancel.html", form=form, booking=booking, loan=None, back=back,
+                           slot=services.describe_slot(booking.starts_at, booking.ends_at))
+
+
+@bp.route("/loans/<int:loan_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_loan(loan_id: int):
+    loan = load_loan(loan_id)
+    back = _own_side(loan.member, loan.asset.member)
+    form = CancelForm()
+    if loan.status != "reserved":
+        flash(f"This loan is {'out: record its return instead' if loan.status == 'out' else loan.status}.", "info")
+        return _back_to(back)
+    if form.validate_on_submit():
+        try:
+            services.cancel_loan(loan, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The loan of {loan.asset.name} is cancelled. Both organisations have been told.", "success")
+            return _back_to(back)
+    return render_template("bookings/cancel.html", form=form, booking=None, loan=loan, back=back,
+                           slot=services.describe_days(loan.starts_on, loan.due_on))
+
+
+@bp.route("/loans/<int:loan_id>/check-out", methods=["GET", "POST"])
+@login_required
+def check_out(loan_id: int):
+    loan = load_loan(loan_id, need="lender")
+    form = CheckOutForm()
+    if request.method == "GET" and loan.asset.condition:
+        form.condition.data = f"Condition: {loan.asset.condition}."
+    if form.validate_on_submit():
+        try:
+            services.check_out(loan, current_user, condition=form.condition.data,
+                               pat_checked=form.pat_checked.data if loan.asset.electrical else None)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{loan.asset.name} is out on loan to {loan.member.name}, due back "
+                  f"{services.day_words(loan.due_on)}.", "success")
+            return _back_to(loan.asset.member_id)
+    return render_template("bookings/check_out.html", form=form, loan=loan,
+                           pat_problem=services.pat_problem(loan.asset))
+
+
+@bp.route("/loans/<int:loan_id>/return", methods=["GET", "POST"])
+@login_required
+def check_in(loan_id: int):
+    loan = load_loan(loan_id, need="lender")
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.check_in(loan, current_user, condition=form.condition.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{loan.asset.name} is back from {loan.member.name}.", "success")
+            return _back_to(loan.asset.member_id)
+    return render_template("bookings/check_in.html", form=form, loan=loan)
+
+
+# -- coordinators ---------------------------------------------------------------------------
+
+@bp.route("/coordinator/loans")
+@coordinator_required
+def coordinator_loans():
+    today = uk_today()
+    return render_template("bookings/coordinator_loans.html", loans=services.overdue_loans(today), today=today)
+
+
+# -- command line -----------------------------------------------------------------------------
+
+@bp.cli.command("remind")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Treat this day as today (YYYY-MM-DD).")
+def remind(on) -> None:
+    """Email borrowers of overdue loans (once a day each) and mark past bookings completed; run daily."""
+    day = on.date() if on else None
+    completed = services.complete_past_bookings()
+    sent = services.send_overdue_reminders(day)
+    db.session.commit()
+    click.echo(f"{sent} overdue reminders sent; {completed} past bookings marked completed.")
