@@ -1,0 +1,1 @@
+"""Room bookings and equipment loans: never double-booked, audited, notified, in a calendar feed."""
