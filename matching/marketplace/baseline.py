@@ -37,7 +37,7 @@ def greedy_pairs(market: Market, policy: Policy | None = None) -> dict[str, floa
     """
     policy = policy or Policy()
     cands = build_candidates(market, policy)
-    room = {i: float(m.balance + m.credit_limit) for i, m in enumerate(market.members)}
+    room = {i: max(float(m.balance + m.credit_limit), 0.0) for i, m in enumerate(market.members)}
     used: set[int] = set()
     needs_met, score = 0, 0.0
     ids = np.fromiter((x.id for x in cands.listings), dtype=np.int64, count=len(cands.listings))

@@ -17,7 +17,7 @@ Side constraints (``lower <= row @ chosen arcs <= upper``) tie the copies togeth
 
 * ``offer:i`` an offer is given once, in a cycle or chain or as a pair;
 * ``need:j`` a need is met once, by a cycle or chain or by a pair;
-* ``credit:m`` ``balance + earned - spent >= -limit`` over the run, where every leg but a gift
+* ``credit:m`` ``balance + earned - spent >= min(-limit, balance)`` over the run, where every leg but a gift
   moves its credits from receiver to giver, except that credits earned by selling in a pair do
   not count: a member who can only afford what it gets because it also gives in the same run is
   put in a cycle or chain (one exchange, accepted or declined as a whole), never in loose pairs.
@@ -237,7 +237,9 @@ def _side_rows(market, cands, policy, inst, arc_row, base, n_vert, cycle_offers,
     n_members = len(market.members)
     spend = np.zeros(n_members)
     np.add.at(spend, receiver[in_cycle | in_pair], credits[in_cycle | in_pair])
-    room = np.array([float(m.balance + m.credit_limit) for m in market.members]) if n_members else np.zeros(0)
+    # a member already below its limit may not go further down (it is not asked to climb back up)
+    room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) if n_members \
+        else np.zeros(0)
     binding = np.flatnonzero(spend > room + 1e-9)
     if binding.size:
         row_of = np.full(n_members, -1, dtype=np.int64)
