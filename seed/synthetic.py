@@ -12,9 +12,10 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from seed.demo import DEMO_PASSWORD
+from seed.listing_templates import EQUIPMENT_OFFERS, NEEDS, OFFERS, ROOM_OFFERS
 from timebank.accounts.models import User
 from timebank.accounts.services import hash_password
 from timebank.db import today, utcnow
@@ -61,18 +62,22 @@ def load_synthetic(n_members: int, n_listings: int, seed: int = 1) -> dict:
                         "status": "active", "created_at": now} for m in member_rows])
 
     start = today()
-    kinds = ("time", "skill", "room", "equipment")
+    slugs = dict(db.session.execute(select(Category.slug, Category.id)).all())
+    texts = _listing_texts()
     listing_rows = []
     for _ in range(n_listings):
         member = rng.choice(member_rows)
-        kind = rng.choice(kinds)
         direction = "need" if rng.random() < 0.5 else "offer"
+        slug, kind, title, description = rng.choice(texts[direction])
         begins = start + timedelta(days=rng.randint(-30, 30))
         ends = begins + timedelta(days=rng.randint(40, 200))
-        words = rng.sample(WORDS, 3)
+        # Real listings repeat a few dozen themes in their own words: a template, plus a
+        # qualifier and a sentence from a small vocabulary, gives keyword hits of realistic spread.
         listing_rows.append({
-            "member_id": member["id"], "direction": direction, "kind": kind, "category_id": rng.choice(leaves),
-            "title": f"{words[0].title()} {words[1]} {kind}", "description": " ".join(rng.choices(WORDS, k=20)),
+            "member_id": member["id"], "direction": direction, "kind": kind,
+            "category_id": slugs.get(slug) or rng.choice(leaves),
+            "title": f"{title} ({rng.choice(WORDS)})",
+            "description": f"{description} {' '.join(rng.choices(WORDS, k=6)).capitalize()}.",
             "quantity": Decimal(rng.randint(1, 12)), "people": rng.randint(1, 6) if kind == "time" else 1,
             "available_from": begins, "available_until": ends, "weekly_pattern": rng.randint(1, ALL_WEEK),
             "location": rng.choice(("at_giver", "at_receiver", "remote")), "postcode": member["postcode"],
@@ -86,7 +91,19 @@ def load_synthetic(n_members: int, n_listings: int, seed: int = 1) -> dict:
         })
     _bulk(Listing, listing_rows)
     _sync_sequences()
+    db.session.flush()
+    # Fresh planner statistics: without them both databases guess, and guess badly, at this size.
+    db.session.execute(text("ANALYZE"))
     return {"members": n_members, "listings": n_listings, "seed": seed}
+
+
+def _listing_texts() -> dict[str, list[tuple[str, str, str, str]]]:
+    """(category slug, kind, title, description) for offers and for needs, from the demo's templates."""
+    offers = [(slug, kind, title, description) for slug, kind, title, description, *_ in OFFERS]
+    offers += [(slug, "room", title, description) for slug, title, description, *_ in ROOM_OFFERS]
+    offers += [(slug, "equipment", title, description) for slug, title, description, *_ in EQUIPMENT_OFFERS]
+    needs = [(slug, kind, title, description) for slug, kind, title, description, *_ in NEEDS]
+    return {"offer": offers, "need": needs}
 
 
 def _bulk(model, rows: list[dict]) -> None:
