@@ -77,11 +77,16 @@ def _lock_asset(asset: Asset) -> None:
 
 
 def _insert(row, clash) -> None:
-    """Add and flush `row`; if the database's exclusion constraint refuses it, raise DoubleBooking.
+    """Add and flush `row`; if PostgreSQL's exclusion constraint refuses it, raise DoubleBooking.
 
-    The lock makes this rare (another writer that bypassed the services); a savepoint keeps the
-    transaction usable so that `clash()` can name the booking that is in the way.
+    Under the lock that is rare (another writer that bypassed the services). A savepoint keeps the
+    transaction usable so that `clash()` can name the booking in the way. SQLite has no such
+    constraint, and pysqlite's SAVEPOINT would commit early, so there the row is simply flushed.
     """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.add(row)
+        db.session.flush()
+        return
     savepoint = db.session.begin_nested()
     db.session.add(row)
     try:
