@@ -80,6 +80,10 @@ def load_demo(log=print) -> dict:
     food_bank = db.session.scalar(select(Member).where(Member.name == ORGANISATIONS[0][0]))
     if not db.session.scalar(select(Membership.id).where(Membership.user_id == staff.id)):
         db.session.add(Membership(user_id=staff.id, member_id=food_bank.id, role="staff", status="active"))
+    # Someone waiting for the food bank's admins, so its People page shows a request to join.
+    joiner = _user("volunteer@kirkby-community-food-bank.example", "Alex Volunteer")
+    if not db.session.scalar(select(Membership.id).where(Membership.user_id == joiner.id)):
+        db.session.add(Membership(user_id=joiner.id, member_id=food_bank.id, role="staff", status="requested"))
     db.session.flush()
     counts = {
         "categories_added": added,
