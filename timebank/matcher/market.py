@@ -82,7 +82,7 @@ def build_market(today: date | None = None) -> Market:
     for cat_id, parent_id, name in db.session.execute(select(Category.id, Category.parent_id, Category.name)):
         categories[cat_id] = parent_id
         names[cat_id] = name
-    declined = frozenset(db.session.execute(
-        select(DeclinedPair.offer_listing_id, DeclinedPair.need_listing_id)).tuples())
+    declined = frozenset((offer_id, need_id) for offer_id, need_id in db.session.execute(
+        select(DeclinedPair.offer_listing_id, DeclinedPair.need_listing_id)))
     return Market(listings=tuple(listings), members=tuple(members), categories=categories, today=today,
                   declined_pairs=declined, category_names=names)
