@@ -73,6 +73,7 @@ def test_a_taken_slot_is_explained_beside_the_start_time(client, auth, place, ap
     assert 'id="starts_at-error"' in page
     assert f"Community hall is already booked from 10:00 to 12:00 on 3 March {day.year}." in page
     assert 'value="11:30"' in page
+    assert "Times already booked" in page and f"3 March {day.year}, 10:00 to 12:00" in page
     assert _count(app, Booking) == 1
 
 
@@ -90,7 +91,7 @@ def test_borrow_equipment_and_bad_dates(client, auth, place, app):
     assert _count(app, Loan) == 0
     response = client.post(f"/assets/{place.trolley_id}/book", data={"member_id": place.borrower_id,
         "starts_on": first.isoformat(), "due_on": (first + timedelta(days=1)).isoformat()}, follow_redirects=True)
-    assert "Your loan of Folding tables trolley is confirmed" in response.data.decode()
+    assert "Folding tables trolley is reserved for you" in response.data.decode()
     assert _count(app, Loan) == 1
 
 

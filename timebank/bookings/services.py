@@ -401,6 +401,17 @@ def loans_for(member: Member) -> dict[str, list[Loan]]:
             "lender": _live_first(lent, LIVE_LOAN_STATUSES, lambda loan: loan.starts_on)}
 
 
+def taken_slots(asset: Asset, limit: int = 10) -> list[Booking] | list[Loan]:
+    """The room's or item's coming bookings or loans (times only are shown to others), soonest first."""
+    if asset.kind == "room":
+        return list(db.session.scalars(select(Booking).where(
+            Booking.asset_id == asset.id, Booking.status == "confirmed", Booking.ends_at > uk_now())
+            .order_by(Booking.starts_at).limit(limit)))
+    return list(db.session.scalars(select(Loan).where(
+        Loan.asset_id == asset.id, Loan.status.in_(LIVE_LOAN_STATUSES), Loan.due_on >= uk_today())
+        .order_by(Loan.starts_on).limit(limit)))
+
+
 def calendar_rows(member: Member) -> tuple[list[Booking], list[Loan]]:
     """Every booking and loan the member is in, either side, for its calendar feed (cancelled ones too)."""
     bookings = db.session.scalars(select(Booking).join(Asset, Booking.asset_id == Asset.id).where(

@@ -79,10 +79,13 @@ def request_asset(asset_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            what = "booking" if asset.kind == "room" else "loan"
-            flash(f"Your {what} of {asset.name} is confirmed. {asset.member.name} has been told.", "success")
+            if asset.kind == "room":
+                flash(f"Your booking of {asset.name} is confirmed. {asset.member.name} has been told.", "success")
+            else:
+                flash(f"{asset.name} is reserved for you. {asset.member.name} has been told; "
+                      "collect it from them on the first day.", "success")
             return redirect(url_for("bookings.member_bookings", member_id=member.id))
-    return render_template("bookings/request.html", asset=asset, form=form)
+    return render_template("bookings/request.html", asset=asset, form=form, taken=services.taken_slots(asset))
 
 
 # -- a member's bookings and loans ------------------------------------------------------------
