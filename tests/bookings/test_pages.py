@@ -201,3 +201,15 @@ def test_strangers_see_nothing(client, auth, place, app, make_member):
     assert client.get(f"/members/{place.owner_id}/bookings").status_code == 403
     assert client.post(f"/bookings/{booking_id}/cancel", data={"reason": "Mischief"}).status_code == 403
     assert client.get("/assets/9999/book").status_code == 404
+
+
+def test_an_offer_of_a_room_links_to_its_booking_form(client, auth, place, make_listing, categories):
+    listing_id = make_listing(place.owner_id, place.owner_user_id, direction="offer", kind="room",
+                              category_id=categories["hall"], title="Our hall on weekday evenings",
+                              asset_id=place.hall_id)
+    auth.login("youth@example.org")
+    page = client.get(f"/listings/{listing_id}").data.decode()
+    assert "Book this room" in page and f'href="/assets/{place.hall_id}/book"' in page
+    auth.logout()
+    auth.login("hall@example.org")
+    assert "Book this room" not in client.get(f"/listings/{listing_id}").data.decode()
