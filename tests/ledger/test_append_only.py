@@ -1,0 +1,69 @@
+"""Postings and entries cannot be changed or deleted, even in SQL: the database refuses."""
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from timebank import create_app
+from timebank.extensions import db
+from timebank.ledger import services
+from timebank.members.models import Member
+
+CHANGES = [
+    "UPDATE ledger_postings SET amount = amount * 2",
+    "DELETE FROM ledger_postings",
+    "UPDATE ledger_entries SET description = 'something else'",
+    "DELETE FROM ledger_entries",
+]
+
+
+@pytest.fixture()
+def posted(app, make_member, make_user):
+    """One coordinator adjustment, committed."""
+    member_id, _ = make_member()
+    coordinator = make_user(coordinator=True)
+    with app.test_request_context():
+        from timebank.accounts.models import User
+
+        services.adjust(db.session.get(Member, member_id), 3, "Opening balance", db.session.get(User, coordinator))
+        db.session.commit()
+        yield
+
+
+@pytest.mark.parametrize("sql", CHANGES)
+def test_update_or_delete_of_the_ledger_is_refused(app, posted, sql):
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(sql))
+    db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM ledger_postings")) == 2
+    assert db.session.scalar(text("SELECT sum(amount) FROM ledger_postings WHERE amount > 0")) == 3
+
+
+def test_emptying_a_whole_table_is_refused(app, posted):
+    """PostgreSQL's TRUNCATE skips row triggers, so it has its own; SQLite's equivalent is a bare DELETE."""
+    for table in ("ledger_postings", "ledger_entries"):
+        sql = f"TRUNCATE {table} CASCADE" if app.backend == "postgresql" else f"DELETE FROM {table}"
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(sql))
+        db.session.rollback()
+    assert db.session.scalar(text("SELECT count(*) FROM ledger_entries")) == 1
+
+
+@pytest.mark.parametrize("sql", CHANGES)
+def test_the_migration_creates_the_same_triggers(database_server, sql):
+    name, url = database_server.new_database(empty=True)
+    try:
+        with create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url}).app_context():
+            upgrade()
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO ledger_accounts (id, kind, created_at) VALUES "
+                              "(1, 'pot', CURRENT_TIMESTAMP), (2, 'adjustments', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO ledger_entries (id, kind, description, reason, created_at) "
+                              "VALUES (1, 'grant', 'test', 'a reason', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES (1, 1, 2), (1, 2, -2)"))
+        with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(sql))
+        engine.dispose()
+    finally:
+        database_server.drop_database(name)
