@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.bookings.conftest import at, next_year
+from tests.bookings.conftest import next_year
 from timebank.bookings.models import Booking, Loan, uk_today
 from timebank.extensions import db
 from timebank.members.models import Asset

@@ -24,9 +24,7 @@ from timebank.notifications.services import notify_member
 
 # How long a PAT test done at check-out counts for (a common interval for portable equipment lent out).
 PAT_INTERVAL = timedelta(days=365)
-LONGEST_BOOKING = timedelta(hours=24)
 LONGEST_LOAN_DAYS = 90
-BOOK_AHEAD_DAYS = 366
 
 
 class DoubleBooking(Conflict):
@@ -137,8 +135,6 @@ def book_room(asset: Asset, member: Member, starts_at: datetime, ends_at: dateti
         raise DomainError("The end time must be after the start time", field="ends_at")
     if leg is None and starts_at < uk_now():
         raise DomainError("The start must be in the future", field="starts_at")
-    if ends_at - starts_at > LONGEST_BOOKING:
-        raise DomainError("A booking can be 24 hours at most; book each day separately", field="ends_at")
     _lock_asset(asset)
     clash = booking_clash(asset, starts_at, ends_at)
     if clash is not None:
