@@ -144,19 +144,24 @@ def fts5_query(keyword: str) -> str | None:
 _fts = table(FTS_TABLE, column("rowid"))
 
 
-def apply_keyword(stmt: Select, session: Session, keyword: str) -> tuple[Select, ColumnElement | None]:
+def apply_keyword(stmt: Select, session: Session, keyword: str, *, ranked: bool = True
+                  ) -> tuple[Select, ColumnElement | None]:
     """`stmt` narrowed to listings matching the keyword, and a rank to order by (smaller is better).
 
-    The rank is None when the keyword fell back to LIKE (nothing to rank by).
+    The rank is None when not `ranked` (ordering by something else: then SQLite need not score
+    every hit) or when the keyword fell back to LIKE (nothing to rank by).
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), keyword)
         if session.scalar(select(func.numnode(tsquery))):
             vector = literal_column(f"listings.{SEARCH_COLUMN}")
-            return stmt.where(vector.op("@@")(tsquery)), -func.ts_rank(vector, tsquery)
+            return stmt.where(vector.op("@@")(tsquery)), (-func.ts_rank(vector, tsquery) if ranked else None)
     elif dialect == "sqlite":
         match = fts5_query(keyword)
+        if match is not None and not ranked:
+            hits = select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
+            return stmt.where(Listing.id.in_(hits)), None
         if match is not None:
             hits = (select(_fts.c.rowid.label("listing_id"),
                            literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0)").label("rank"))

@@ -15,7 +15,7 @@ from timebank.errors import DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.listings import search
 from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
-from timebank.members.models import DBS_LEVELS, Asset, Member
+from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
 from timebank.members.services import can_act_for
 from timebank.places import UnknownPostcode, geocode
 
@@ -193,6 +193,16 @@ def is_open() -> ColumnElement[bool]:
     return and_(Listing.status == "open", Listing.expires_on >= today())
 
 
+def from_active_member() -> ColumnElement[bool]:
+    """The listing's member is active (approved, not suspended).
+
+    Written as "not one of the few inactive members" so that both databases build a small
+    hash of those once, instead of joining every candidate listing to its member.
+    """
+    inactive = select(Member.id).where(Member.status.in_([s for s in MEMBER_STATUSES if s != "active"]))
+    return Listing.member_id.not_in(inactive)
+
+
 def _category_ids(category_id: int) -> Select:
     """The category and its children (a parent includes its children)."""
     return select(Category.id).where(or_(Category.id == category_id, Category.parent_id == category_id))
@@ -204,8 +214,7 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     Filtering, distance, ordering, counting and paging all happen in SQL, so the total and the
     pages are exact. One query finds the page's ids and the total; a second loads those rows.
     """
-    stmt = (select(Listing.id).join(Member, Member.id == Listing.member_id)
-            .where(is_open(), Member.status == "active"))
+    stmt = select(Listing.id).where(is_open(), from_active_member())
     if query.kind:
         stmt = stmt.where(Listing.kind == query.kind)
     if query.direction:
@@ -219,7 +228,7 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     rank = None
     keyword = search.clean_keyword(query.keyword)
     if keyword:
-        stmt, rank = search.apply_keyword(stmt, db.session, keyword)
+        stmt, rank = search.apply_keyword(stmt, db.session, keyword, ranked=not query.near)
     km2 = None
     if query.near:
         scale = search.LocalScale(*query.near)
@@ -264,8 +273,8 @@ def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, floa
                                                 Category.parent_id == category.parent_id))
     scale = search.LocalScale(need.latitude, need.longitude)
     km2 = scale.km2(Listing.latitude, Listing.longitude)
-    stmt = (select(Listing, km2).join(Member, Member.id == Listing.member_id)
-            .where(is_open(), Member.status == "active", Listing.direction == "offer",
+    stmt = (select(Listing, km2)
+            .where(is_open(), from_active_member(), Listing.direction == "offer",
                    Listing.kind == need.kind, Listing.category_id.in_(related),
                    Listing.member_id != need.member_id))
     if need.location != "remote":
