@@ -87,9 +87,10 @@ def test_electrical_items_warn_about_their_pat_test(client, app, signed_in_staff
 def test_items_that_do_not_plug_in_need_no_pat_test(client, app, signed_in_staff):
     member_id = signed_in_staff
     client.post(f"/members/{member_id}/assets/new/equipment",
-                data=_item(name="Gazebo", electrical="no", pat_result="fail", insurance_required="y"))
+                data=_item(name="Gazebo", electrical="no", pat_result="fail", insurance_required="y", deposit=""))
     [item] = _assets(app, member_id)
     assert (item.electrical, item.pat_result, item.pat_tested_on, item.insurance_required) == (False, None, None, True)
+    assert item.deposit is None  # left blank: no deposit
     assert "Not electrical" in client.get(f"/members/{member_id}/assets").data.decode()
 
 

@@ -45,8 +45,7 @@ def new(member_id: int, kind: str):
             db.session.commit()
             flash(f"\u201c{asset.name}\u201d added.", "success")
             return redirect(url_for("assets.index", member_id=member.id))
-    return render_template("members/asset_form.html", form=form, member=member, kind=kind, asset=None,
-                           kind_words=KIND_WORDS[kind])
+    return render_template("members/asset_form.html", form=form, member=member, kind=kind, asset=None)
 
 
 @bp.route("/members/<int:member_id>/assets/<int:asset_id>/edit", methods=["GET", "POST"])
@@ -66,8 +65,7 @@ def edit(member_id: int, asset_id: int):
             db.session.commit()
             flash(f"\u201c{asset.name}\u201d saved.", "success")
             return redirect(url_for("assets.index", member_id=member_id))
-    return render_template("members/asset_form.html", form=form, member=asset.member, kind=asset.kind, asset=asset,
-                           kind_words=KIND_WORDS[asset.kind])
+    return render_template("members/asset_form.html", form=form, member=asset.member, kind=asset.kind, asset=asset)
 
 
 @bp.route("/members/<int:member_id>/assets/<int:asset_id>/remove", methods=["GET", "POST"])

@@ -18,7 +18,17 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, StopValidation, DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from timebank.accounts.services import MIN_PASSWORD_LENGTH
 from timebank.members.models import MEMBER_TYPES
@@ -72,8 +82,10 @@ class NumberField(_OneMessage, IntegerField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
-        if valuelist and valuelist[0].strip():
-            valuelist = [valuelist[0].strip().replace(",", "")]
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        valuelist = [valuelist[0].strip().replace(",", "")]
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
@@ -86,8 +98,10 @@ class MoneyField(_OneMessage, DecimalField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
-        if valuelist and valuelist[0].strip():
-            valuelist = [valuelist[0].strip().lstrip("£").replace(",", "")]
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        valuelist = [valuelist[0].strip().lstrip("£").replace(",", "")]
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
@@ -133,7 +147,7 @@ class FindMemberForm(FlaskForm):
         csrf = False  # a search, sent with GET
 
     q = SearchField("Name of the organisation or business", validators=[
-        Optional(), Length(max=160, message="Name must be 160 characters or fewer")])
+        Length(max=160, message="Name must be 160 characters or fewer")])
 
 
 class InviteForm(FlaskForm):
@@ -214,6 +228,13 @@ class DbsForm(RecordForm):
         Optional(), Length(max=120, message="Decision must be 120 characters or fewer")])
     decided_on = DayField("Date of the decision", validators=[Optional()],
                           invalid_message="Enter a real decision date, like 27 3 2026")
+
+    def validate_certificate_number(self, field) -> None:
+        # Checked here as well as in the service so the message comes with the form's others.
+        from timebank.members.services import CERTIFICATE_NUMBER
+
+        if field.data and not CERTIFICATE_NUMBER.match("".join(field.data.split())):
+            raise ValidationError("Enter the 12-digit certificate number, like 001234567890")
 
     def service_fields(self) -> dict:
         return {name: getattr(self, name).data for name in (
