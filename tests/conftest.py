@@ -145,6 +145,7 @@ def app(database_server, smtp_server, backend):
         "MAIL_PORT": controller.port,
         "SERVER_NAME": "exchange.test",
         "BASE_URL": "http://exchange.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; the default (scrypt) is checked in test_auth
         "RATELIMIT_ENABLED": False,  # per-address limits have their own tests (tests/security)
     })
     app.backend = backend

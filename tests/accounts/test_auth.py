@@ -124,3 +124,14 @@ def test_create_coordinator_command(runner, app):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "boss@example.org"))
         assert user.is_coordinator
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(app):
+    from timebank.accounts.services import hash_password
+    from timebank.config import from_environment
+
+    assert from_environment()["PASSWORD_HASH_METHOD"] == "scrypt"
+    app.config["PASSWORD_HASH_METHOD"] = from_environment()["PASSWORD_HASH_METHOD"]
+    with app.app_context():
+        hashed = hash_password("correct horse battery")
+    assert hashed.startswith("scrypt:") and "correct horse" not in hashed

@@ -26,8 +26,9 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    # Werkzeug's default is scrypt, a memory-hard modern scheme.
-    return generate_password_hash(password)
+    # scrypt (memory-hard) unless PASSWORD_HASH_METHOD says otherwise; the test suite uses a cheap
+    # setting so that hundreds of sign-ins stay fast, and a test checks the default is scrypt.
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def load_user(user_id: str) -> User | None:
