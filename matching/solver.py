@@ -43,6 +43,10 @@ from .model import Model, build_model
 DIRECT_MIP_COLUMNS = 4000
 #: Column generation starts with at most this many columns ...
 CG_INITIAL_COLUMNS = 60000
+#: HiGHS LP method for the relaxation. Dual simplex warm-starts between
+#: column-generation rounds; IPM without crossover measured no faster (70 s vs
+#: 72 s at 1,024 pairs, K = L = 4).
+LP_SOLVER = "simplex"
 #: ... and adds at most this many per round.
 CG_BATCH = 40000
 
@@ -246,7 +250,9 @@ class _Engine:
             active = np.sort(np.argsort(-per, kind="stable")[:CG_INITIAL_COLUMNS])
         h = self.highs()
         hs.load(h, m, active, integer=False)
-        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("solver", LP_SOLVER)
+        if LP_SOLVER == "ipm":
+            h.setOptionValue("run_crossover", "off")
         if self.deadline is not None:
             h.setOptionValue("time_limit", float(self.remaining()))
         in_lp = np.zeros(ncol, dtype=bool)
@@ -300,6 +306,10 @@ class _Engine:
         if x_inc is not None and inc >= ub - (0.999 if self.integral else 1e-6):
             self.stats["fixed_columns"] = ncol
             return x_inc, None, "optimal"
+        if self.deadline is not None and perf_counter() >= self.deadline:
+            if x_inc is None:
+                return np.zeros(ncol), None, "time_limit"
+            return x_inc, ub, "time_limit"
         # reduced-cost fixing
         keep = np.flatnonzero(rc >= inc - ub - 1e-6) if x_inc is not None else np.arange(ncol)
         self.stats["kept_columns"] = int(keep.size)
