@@ -117,6 +117,8 @@ def test_distance_pages_are_full_and_the_total_is_exact(client, app, make_member
         assert km == pytest.approx(geodesic(HUYTON, (listing.latitude, listing.longitude)).km, rel=1e-3)
     page = client.get("/listings?postcode=L36+9YS&within=5").data.decode()
     assert "15 listings found" in page and "Corner" not in page
+    past_the_end = client.get("/listings?postcode=L36+9YS&within=5&page=9").data.decode()
+    assert "Inside 14" in past_the_end and "Nothing matches" not in past_the_end
 
 
 @settings(max_examples=300, deadline=None)

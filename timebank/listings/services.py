@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -248,8 +248,11 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
                               .limit(query.per_page)).all()
     if rows:
         total = rows[0][2]
-    else:  # past the last page: the window count had no row to ride on
+    else:  # nothing, or past the last page: the window count had no row to ride on
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        last = max(1, math.ceil(total / query.per_page))
+        if page_number > last:  # a stale or typed link: show the last page rather than an empty one
+            return search_directory(replace(query, page=last))
     listings = {listing.id: listing for listing in db.session.scalars(
         select(Listing).where(Listing.id.in_([row[0] for row in rows]))
         .options(joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)))}
