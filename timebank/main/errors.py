@@ -1,10 +1,11 @@
 """Plain-English error pages; the 500 handler rolls the session back first."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from timebank.extensions import db
+from timebank.extensions import db, login_manager
 
 
 def _wants_json() -> bool:
@@ -39,4 +40,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()
+        # Templates load current_user; if the database is what failed, show the page as a visitor.
+        try:
+            current_user._get_current_object()
+        except Exception:  # noqa: BLE001 - any failure to load the user
+            db.session.rollback()
+            g._login_user = login_manager.anonymous_user()
         return page("errors/500.html", 500, "Internal server error")
