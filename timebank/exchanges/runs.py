@@ -23,7 +23,18 @@ from timebank.exchanges.models import MatcherRun
 from timebank.extensions import db
 
 DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60,
-                  "weights": {"urgency": 1.0, "category_fit": 1.0, "distance": 1.0, "waiting": 1.0}}
+                  "weights": {"urgency": 4.0, "category_fit": 3.0, "distance": 2.0, "waiting": 1.0}}
+
+
+def to_policy(stored: dict):
+    """The matcher's Policy from a run's stored policy (plain JSON)."""
+    from matching.marketplace import Policy, ScoreWeights
+
+    weights = {**DEFAULT_POLICY["weights"], **stored.get("weights", {})}
+    return Policy(max_cycle=int(stored.get("max_cycle", 3)), max_chain=int(stored.get("max_chain", 3)),
+                  allow_pairs=bool(stored.get("allow_pairs", True)), time_limit=stored.get("time_limit"),
+                  weights=ScoreWeights(urgency=weights["urgency"], category_fit=weights["category_fit"],
+                                       distance=weights["distance"], waiting=weights["waiting"]))
 
 _executor: ThreadPoolExecutor | None = None
 
@@ -99,13 +110,13 @@ def execute_run(run_id: int) -> None:
     try:
         services.expire_proposals()
         _progress(run, 15, "Reading open listings")
-        from matching.marketplace import Policy, match
+        from matching.marketplace import match
         from timebank.matcher import build_market
 
         started = time.perf_counter()
         market = build_market()
         _progress(run, 35, f"Finding the best exchanges among {len(market.listings):,} listings")
-        result = match(market, Policy.from_dict(run.policy))
+        result = match(market, to_policy(run.policy))
         _progress(run, 80, f"Storing {len(result.exchanges)} proposals")
         created = 0
         for proposed in result.exchanges:
