@@ -7,9 +7,11 @@ from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
+from timebank.reports.models import ValuationRate
 
 __all__ = [
     "Account", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
     "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
     "Booking", "CalendarFeed", "Loan",
+    "ValuationRate",
 ]
