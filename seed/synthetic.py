@@ -116,3 +116,88 @@ def _sync_sequences() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(func.setval(func.pg_get_serial_sequence("members", "id"),
                                        select(func.coalesce(func.max(Member.id), 1)).scalar_subquery()).select())
+
+
+def load_history(n_exchanges: int, n_postings: int, seed: int = 1, days: int = 720) -> dict:
+    """Add n_exchanges completed exchanges among the active members, with their confirmed legs
+    and exactly n_postings ledger postings (two per credit-moving leg), bulk-inserted.
+
+    Legs are time (45%), skills (35%), rooms (12%) and equipment (8%), confirmed on a day in the
+    last `days`; a tenth of time and skill legs are gifts. Once the postings reach n_postings the
+    remaining time and skill legs are gifts, so the counts are exact. Used by bench/reports.py.
+    """
+    from timebank.exchanges.models import Exchange, Leg, Party
+    from timebank.ledger.models import Account, LedgerEntry, Posting
+
+    if n_postings % 2:
+        raise ValueError("postings come in pairs: n_postings must be even")
+    rng = random.Random(seed)
+    members = list(db.session.scalars(select(Member.id).where(Member.status == "active").order_by(Member.id)))
+    if len(members) < 2:
+        raise ValueError("load members first (load_synthetic)")
+    leaves = [c.id for c in db.session.scalars(select(Category).where(Category.parent_id.is_not(None)))]
+
+    def next_id(model) -> int:
+        return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+    have = set(db.session.scalars(select(Account.member_id).where(Account.member_id.is_not(None))))
+    account_id = next_id(Account)
+    new_accounts = []
+    for member_id in members:
+        if member_id not in have:
+            new_accounts.append({"id": account_id, "kind": "member", "member_id": member_id, "created_at": utcnow()})
+            account_id += 1
+    _bulk(Account, new_accounts)
+    accounts = dict(db.session.execute(select(Account.member_id, Account.id).where(Account.member_id.is_not(None))).all())
+
+    exchange_id, leg_id, entry_id, posting_id = next_id(Exchange), next_id(Leg), next_id(LedgerEntry), next_id(Posting)
+    exchanges, parties, legs, entries, postings = [], [], [], [], []
+    now = utcnow()
+    credit_legs_left = n_postings // 2
+    for _ in range(n_exchanges):
+        at = now - timedelta(days=rng.uniform(1, days))
+        giver, receiver = rng.sample(members, 2)
+        n_legs = 1 if rng.random() < 0.6 else 2
+        pair = [(giver, receiver), (receiver, giver)][:n_legs]
+        exchanges.append({"id": exchange_id, "shape": "pair" if n_legs == 2 else "direct", "status": "completed",
+                          "story": "Synthetic exchange", "score": Decimal(0), "created_at": at - timedelta(days=14),
+                          "decided_at": at - timedelta(days=10), "completed_at": at, "version": 1})
+        parties += [{"exchange_id": exchange_id, "member_id": m, "status": "accepted", "responded_at": at}
+                    for m in (giver, receiver)]
+        for position, (g, r) in enumerate(pair):
+            roll = rng.random()
+            kind = "time" if roll < 0.45 else "skill" if roll < 0.80 else "room" if roll < 0.92 else "equipment"
+            hours = Decimal(rng.randint(1, 16)) / 2 if kind != "equipment" else Decimal(rng.randint(1, 7))
+            people = rng.randint(1, 6) if kind == "time" else 1
+            gift = kind in ("time", "skill") and (rng.random() < 0.1 or credit_legs_left == 0)
+            confirmed = at - timedelta(minutes=rng.randint(0, 600))
+            legs.append({"id": leg_id, "exchange_id": exchange_id, "position": position, "giver_member_id": g,
+                         "receiver_member_id": r, "kind": kind, "category_id": rng.choice(leaves),
+                         "description": f"Synthetic {kind}", "hours": hours, "people": people, "is_gift": gift,
+                         "score": Decimal(0), "reason": "", "status": "confirmed", "scheduled_start": confirmed,
+                         "scheduled_end": confirmed, "actual_hours": hours, "actual_people": people,
+                         "delivered_at": confirmed, "confirmed_at": confirmed, "version": 1})
+            if kind in ("time", "skill") and not gift:
+                credits = hours * people
+                entries.append({"id": entry_id, "kind": "leg", "leg_id": leg_id, "description": f"Synthetic {kind}",
+                                "created_at": confirmed})
+                postings.append({"id": posting_id, "entry_id": entry_id, "account_id": accounts[g], "amount": credits})
+                postings.append({"id": posting_id + 1, "entry_id": entry_id, "account_id": accounts[r],
+                                 "amount": -credits})
+                entry_id += 1
+                posting_id += 2
+                credit_legs_left -= 1
+            leg_id += 1
+        exchange_id += 1
+    if credit_legs_left:
+        raise ValueError(f"{n_exchanges} exchanges hold too few time and skill legs for {n_postings} postings")
+    for model, rows in ((Exchange, exchanges), (Party, parties), (Leg, legs), (LedgerEntry, entries),
+                        (Posting, postings)):
+        _bulk(model, rows)
+    if db.engine.dialect.name == "postgresql":
+        for table in ("ledger_accounts", "exchanges", "legs", "ledger_entries", "ledger_postings"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    db.session.flush()
+    db.session.execute(text("ANALYZE"))
+    return {"exchanges": len(exchanges), "legs": len(legs), "postings": len(postings), "seed": seed}
