@@ -1,25 +1,272 @@
-"""Public headline figures (the full social-value reports build on this)."""
+"""Reports: the sector dashboard (public and for coordinators), valuation rates, a business's Social
+Value report, an organisation's impact statement, CSV exports, subject access and erasure."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
 
-from timebank.db import today
+from timebank.accounts.models import User
+from timebank.coordinator.views import coordinator_required
+from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.listings.models import Listing
-from timebank.members.models import Member
+from timebank.listings.models import Category
+from timebank.main.forms import show_domain_error
+from timebank.members.access import load_member
+from timebank.reports import exports, figures, rates as rate_services
+from timebank.reports.charts import bar_chart
+from timebank.reports.csv_export import csv_response
+from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
+from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm
+from timebank.reports.models import ValuationRate
+from timebank.reports.social_value import impact_statement, member_lines, social_value
 
-bp = Blueprint("reports", __name__, url_prefix="/impact")
+bp = Blueprint("reports", __name__)
 
 
-@bp.route("/")
+def _period() -> tuple[PeriodForm, Period]:
+    """The report's dates from ?from=&to= (both optional); bad dates are shown and ignored."""
+    form = PeriodForm(request.args)
+    if request.args and not form.validate():
+        return form, Period()
+    return form, Period(form.start.data, form.end.data)
+
+
+def _charts(board: figures.Dashboard) -> dict:
+    return {
+        "month": bar_chart("Hours of time and skills given, by month", [m for m, _, _ in board.by_month],
+                           [h for _, _, h in board.by_month]),
+        "kind": bar_chart("Records of help, by kind", [KIND_LABELS[k] for k, _, _ in board.by_kind],
+                          [n for _, n, _ in board.by_kind], horizontal=True),
+        "town": bar_chart("Records of help, by the receiving member's town", [t for t, _, _ in board.by_town],
+                          [n for _, n, _ in board.by_town], horizontal=True),
+    }
+
+
+# -- the sector dashboard ---------------------------------------------------------------------------
+
+@bp.route("/impact/")
 def public_dashboard():
-    """Open listings by kind and by town, recorded through the exchange; no member names."""
-    live = (Listing.status == "open", Listing.expires_on >= today(), Member.status == "active")
-    by_kind = db.session.execute(
-        select(Listing.kind, Listing.direction, func.count()).join(Member).where(*live)
-        .group_by(Listing.kind, Listing.direction).order_by(Listing.kind, Listing.direction)).all()
-    by_town = db.session.execute(
-        select(Member.town, func.count()).where(Member.status == "active")
-        .group_by(Member.town).order_by(func.count().desc(), Member.town)).all()
-    return render_template("reports/public_dashboard.html", by_kind=by_kind, by_town=by_town)
+    """Figures recorded through the exchange, with no member names."""
+    form, period = _period()
+    board = figures.dashboard(period)
+    return render_template("reports/dashboard.html", board=board, charts=_charts(board), form=form,
+                           public=True, kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
+@bp.route("/coordinator/impact")
+@coordinator_required
+def coordinator_dashboard():
+    form, period = _period()
+    board = figures.dashboard(period, with_names=True)
+    return render_template("reports/dashboard.html", board=board, charts=_charts(board), form=form,
+                           public=False, kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
+# -- valuation rates --------------------------------------------------------------------------------
+
+def load_rate(rate_id: int) -> ValuationRate:
+    rate = db.session.get(ValuationRate, rate_id)
+    if rate is None:
+        abort(404)
+    return rate
+
+
+def _rate_form(form: RateForm) -> RateForm:
+    categories = db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.name)).all()
+    form.category_id.choices = [("", "None: it values a kind of help")] + [(c.id, c.path) for c in categories]
+    return form
+
+
+@bp.route("/coordinator/rates")
+@coordinator_required
+def rates():
+    return render_template("reports/rates.html", rates=rate_services.all_rates())
+
+
+@bp.route("/coordinator/rates/new", methods=["GET", "POST"])
+@coordinator_required
+def new_rate():
+    form = _rate_form(RateForm())
+    if form.validate_on_submit():
+        try:
+            rate = rate_services.add_rate(current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Rate \"{rate.name}\" added.", "success")
+            return redirect(url_for("reports.rates"))
+    return render_template("reports/rate_form.html", form=form, rate=None)
+
+
+@bp.route("/coordinator/rates/<int:rate_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_rate(rate_id: int):
+    rate = load_rate(rate_id)
+    form = _rate_form(RateForm(obj=rate) if request.method == "GET" else RateForm())
+    if request.method == "GET" and rate.value is not None:
+        form.value.data = str(rate.value)
+    if form.validate_on_submit():
+        try:
+            rate_services.change_rate(rate, current_user, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Rate \"{rate.name}\" changed. Reports use the new value for every day it applies.", "success")
+            return redirect(url_for("reports.rates"))
+    return render_template("reports/rate_form.html", form=form, rate=rate)
+
+
+@bp.route("/coordinator/rates/<int:rate_id>/end", methods=["GET", "POST"])
+@coordinator_required
+def end_rate(rate_id: int):
+    rate = load_rate(rate_id)
+    form = EndRateForm()
+    if form.validate_on_submit():
+        try:
+            rate_services.end_rate(rate, current_user, form.valid_to.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Rate \"{rate.name}\" ends on {form.valid_to.data.day} {form.valid_to.data:%B %Y}.", "success")
+            return redirect(url_for("reports.rates"))
+    return render_template("reports/end_rate.html", form=form, rate=rate)
+
+
+# -- a member's reports -----------------------------------------------------------------------------
+
+@bp.route("/members/<int:member_id>/social-value")
+@login_required
+def member_social_value(member_id: int):
+    """A business's Social Value report, for its own people and coordinators."""
+    member = load_member(member_id, need="act")
+    form, period = _period()
+    report = social_value(member, period)
+    if request.args.get("format") == "csv":
+        return _social_value_csv(report)
+    return render_template("reports/social_value.html", member=member, report=report, form=form,
+                           kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
+def _social_value_csv(report) -> Response:
+    headers = ["record", "record_id", "exchange_id", "leg_id", "date", "kind", "description", "giver", "receiver",
+               "receiver_town", "receiver_in_knowsley", "quantity", "unit", "gift", "sign_off",
+               "value_low_gbp", "rate_low", "value_central_gbp", "rate_central", "value_high_gbp", "rate_high"]
+
+    def rows():
+        for line in report.lines:
+            cells = [line.source, line.record_id, line.exchange_id, line.leg_id, line.day, line.kind,
+                     line.description, line.giver, line.receiver, line.receiver_town, line.local, line.quantity,
+                     KIND_UNITS[line.kind], line.is_gift, line.sign_off]
+            for band in figures.BANDS:
+                value, rate = line.values[band]
+                cells += [value.quantize(figures.CENT) if value is not None else None,
+                          (rate.name if rate.value is not None else f"{rate.name} (no rate set)") if rate
+                          else "no rate valid on this date"]
+            yield cells
+
+    name = f"social-value-{report.member.id}-{report.period.start or 'start'}-to-{report.period.end or 'now'}.csv"
+    return csv_response(name, headers, list(rows()))
+
+
+@bp.route("/members/<int:member_id>/impact")
+@login_required
+def member_impact(member_id: int):
+    member = load_member(member_id, need="act")
+    form, period = _period()
+    statement = impact_statement(member, period)
+    return render_template("reports/impact_statement.html", member=member, statement=statement, form=form,
+                           kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
+# -- exports ----------------------------------------------------------------------------------------
+
+@bp.route("/coordinator/exports")
+@coordinator_required
+def coordinator_exports():
+    return render_template("reports/exports.html", datasets=exports.DATASETS.values(), member=None)
+
+
+@bp.route("/coordinator/exports/<name>.csv")
+@coordinator_required
+def coordinator_export(name: str):
+    if name not in exports.DATASETS:
+        abort(404)
+    dataset = exports.DATASETS[name]
+    return csv_response(f"{name}.csv", dataset.headers, exports.rows(name))
+
+
+@bp.route("/members/<int:member_id>/exports")
+@login_required
+def member_exports(member_id: int):
+    member = load_member(member_id, need="act")
+    datasets = [exports.DATASETS[n] for n in exports.MEMBER_DATASETS]
+    return render_template("reports/exports.html", datasets=datasets, member=member)
+
+
+@bp.route("/members/<int:member_id>/exports/<name>.csv")
+@login_required
+def member_export(member_id: int, name: str):
+    member = load_member(member_id, need="act")
+    if name not in exports.MEMBER_DATASETS:
+        abort(404)
+    dataset = exports.DATASETS[name]
+    return csv_response(f"{name}-{member.id}.csv", dataset.headers, exports.rows(name, member.id))
+
+
+@bp.route("/members/<int:member_id>/exports/all-our-data.zip")
+@login_required
+def member_data_zip(member_id: int):
+    """UK GDPR subject access: everything about the member and its people (its admins and coordinators)."""
+    member = load_member(member_id, need="manage")
+    return Response(exports.subject_access_zip(member), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="all-data-member-{member.id}.zip"', "Cache-Control": "no-store"})
+
+
+# -- people: finding and erasing --------------------------------------------------------------------
+
+@bp.route("/coordinator/people")
+@coordinator_required
+def people():
+    query = (request.args.get("q") or "").strip()
+    found = []
+    if query:
+        pattern = f"%{query.lower()}%"
+        found = db.session.scalars(select(User).where(or_(User.email.like(pattern), User.display_name.ilike(pattern)))
+                                   .order_by(User.email).limit(50)).all()
+    return render_template("reports/people.html", query=query, found=found)
+
+
+def load_person(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/coordinator/people/<int:user_id>/erase", methods=["GET", "POST"])
+@coordinator_required
+def erase_person(user_id: int):
+    """Step 1: the reason. Step 2 (check answers): what will happen, then erase."""
+    user = load_person(user_id)
+    form = EraseForm()
+    if request.method == "POST" and form.validate():
+        if request.form.get("confirm") != "yes":
+            return render_template("reports/erase_check.html", user=user, form=form)
+        try:
+            exports.erase_person(user, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Person {user.id} is erased: their name, email, phone and password are gone. "
+                  "The ledger is unchanged.", "success")
+            return redirect(url_for("reports.people"))
+    return render_template("reports/erase.html", user=user, form=form)

@@ -1,0 +1,67 @@
+"""Forms for valuation rates, report periods and erasing a person."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from timebank.reports.models import MEASURE_CODES, RATE_BANDS, RATE_KINDS, RATE_UNITS
+
+KIND_CHOICES = [("", "A category (choose below)")] + [
+    (k, {"time": "Volunteer time", "skill": "Skills and expert advice", "room": "Rooms", "equipment": "Equipment"}[k])
+    for k in RATE_KINDS]
+
+
+class RateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the rate's name"),
+                                           Length(max=200, message="Name must be 200 characters or fewer")])
+    band = RadioField("How reports use it", choices=[
+        ("low", "Low: the low end of the range"), ("central", "Central: the figure to quote"),
+        ("high", "High: the high end of the range"),
+        ("licensed", "A licensed measure (National TOMs or HACT): shown on its own, never added")],
+        validators=[DataRequired("Choose how reports use the rate")])
+    kind = SelectField("What it values", choices=KIND_CHOICES, validators=[Optional()])
+    category_id = SelectField("Or a category", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                              validators=[Optional()])
+    value = StringField("Value in pounds", description="Leave empty for a slot to fill in later, like a licensed measure",
+                        validators=[Optional(), Length(max=20, message="Enter the value in pounds, like 13.45")])
+    unit = RadioField("Unit", choices=list(RATE_UNITS.items()), validators=[DataRequired("Choose the unit")])
+    measure_code = SelectField("Measure code", choices=[("", "None")] + [(c, c) for c in MEASURE_CODES],
+                               validators=[Optional()])
+    valid_from = DateField("Applies from", validators=[DataRequired("Enter the date the rate starts to apply")])
+    valid_to = DateField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
+    region = StringField("Region", default="UK", validators=[Length(max=80, message="Region must be 80 characters or fewer")])
+    source = StringField("Source", validators=[Length(max=300, message="Source must be 300 characters or fewer")])
+    source_url = StringField("Source web address", validators=[
+        Optional(), Length(max=500, message="Web address must be 500 characters or fewer")])
+    licence = StringField("Licence", validators=[Length(max=200, message="Licence must be 200 characters or fewer")])
+    note = TextAreaField("Note", validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")])
+
+    def values(self) -> dict:
+        return {key: getattr(self, key).data for key in (
+            "name", "band", "kind", "category_id", "value", "unit", "measure_code", "valid_from", "valid_to", "region",
+            "source", "source_url", "licence", "note")}
+
+
+class EndRateForm(FlaskForm):
+    valid_to = DateField("Last day the rate applies", validators=[DataRequired("Enter the last day, like 31 3 2026")])
+
+
+class PeriodForm(FlaskForm):
+    """The dates a report covers (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("From", name="from", validators=[Optional()])
+    end = DateField("To", name="to", validators=[Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The end date must be on or after the start date")
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField("Why is this person being erased?", description=(
+        "For example: \"Erasure request by email, 3 March 2027\". It is kept in the audit log."),
+        validators=[DataRequired("Enter the reason"), Length(max=2000, message="Reason must be 2,000 characters or fewer")])

@@ -1,0 +1,90 @@
+"""Valuation rates: what an hour, a day or a person-year is worth, with its source and licence.
+
+A rate applies to one kind of help (time, skill, room, equipment) or to one category (and that
+category's children), for the days from `valid_from` to `valid_to` (open-ended when empty). Its
+band says how reports use it: low, central and high give the replacement-cost range of time;
+"licensed" rates are the named slots of licensed measures (National TOMs, HACT) that stay empty
+(value NULL) until a member holding the licence fills them in.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.db import in_list, utcnow
+from timebank.extensions import db
+
+if TYPE_CHECKING:
+    from timebank.listings.models import Category
+
+RATE_KINDS = ("time", "skill", "room", "equipment")
+RATE_UNITS = {"hour": "per hour", "day": "per day", "person_year": "per person-year", "gbp": "per GBP of in-kind value"}
+RATE_BANDS = {"low": "Low", "central": "Central", "high": "High", "licensed": "Licensed measure"}
+MEASURE_CODES = ("NT15", "NT16", "NT17", "NT28", "NT29", "HACT")
+
+
+class ValuationRate(db.Model):
+    """One sourced rate (or an empty licensed slot) for one kind or category, for a span of dates."""
+
+    __tablename__ = "valuation_rates"
+    __table_args__ = (
+        CheckConstraint("(kind IS NULL) != (category_id IS NULL)", name="one_scope"),
+        CheckConstraint(f"kind IS NULL OR {in_list('kind', RATE_KINDS)}", name="kind_known"),
+        CheckConstraint(in_list("unit", RATE_UNITS), name="unit_known"),
+        CheckConstraint(in_list("band", RATE_BANDS), name="band_known"),
+        CheckConstraint(f"measure_code IS NULL OR {in_list('measure_code', MEASURE_CODES)}", name="measure_known"),
+        CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_ordered"),
+        Index("ix_valuation_rates_band_dates", "band", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    # NULL: an empty slot (a licensed measure nobody has filled in, or a market rate not yet set).
+    value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+    region: Mapped[str] = mapped_column(String(80), default="UK")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    licence: Mapped[str] = mapped_column(String(200), default="")
+    band: Mapped[str] = mapped_column(String(16))
+    measure_code: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    category: Mapped[Category | None] = relationship()
+
+    @property
+    def unit_label(self) -> str:
+        return RATE_UNITS[self.unit]
+
+    @property
+    def band_label(self) -> str:
+        return RATE_BANDS[self.band]
+
+    @property
+    def scope_label(self) -> str:
+        if self.category is not None:
+            return f"Category: {self.category.path}"
+        return {"time": "Volunteer time", "skill": "Skills and expert advice", "room": "Rooms",
+                "equipment": "Equipment"}[self.kind]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.value is None
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def __repr__(self) -> str:
+        return f"<ValuationRate {self.id} {self.name!r} {self.value} {self.unit} {self.valid_from}..{self.valid_to}>"

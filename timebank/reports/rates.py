@@ -1,0 +1,208 @@
+"""Valuation rates: add, change and end them; find the rate that values a kind of help on a day.
+
+The rules: a rate's unit fits what it values (hours for time, skills and rooms, days for
+equipment; person-years and GBP only for licensed measures), and two rates of the same band and
+scope never overlap in time, so that exactly one rate (or none) values each hour on each day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from timebank.accounts.models import User
+from timebank.audit.services import record
+from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.extensions import db
+from timebank.listings.models import Category
+from timebank.reports.models import MEASURE_CODES, RATE_BANDS, RATE_KINDS, RATE_UNITS, ValuationRate
+
+# What each kind is measured in, and so the unit a rate valuing it must have.
+KIND_UNITS = {"time": "hour", "skill": "hour", "room": "hour", "equipment": "day"}
+MAX_VALUE = Decimal("100000")
+FIELDS = ("name", "kind", "category_id", "value", "unit", "valid_from", "valid_to", "region", "source",
+          "source_url", "licence", "band", "measure_code", "note")
+
+
+def _require_coordinator(actor: User | None) -> None:
+    if actor is None or not actor.is_coordinator:
+        raise NotAllowed("Only a coordinator can change valuation rates")
+
+
+def _clean(values: dict) -> dict:
+    """The values of a rate, checked; raises DomainError on the first field that is wrong."""
+    data = {key: values.get(key) for key in FIELDS}
+    for key in ("name", "region", "source", "licence", "note", "source_url"):
+        data[key] = (data[key] or "").strip()
+    if not data["name"]:
+        raise DomainError("Enter the rate's name, like \"Real Living Wage (UK outside London)\"", field="name")
+    if len(data["name"]) > 200:
+        raise DomainError("Name must be 200 characters or fewer", field="name")
+    data["source_url"] = data["source_url"] or None
+    if data["source_url"] and not data["source_url"].startswith(("https://", "http://")):
+        raise DomainError("Enter the source as a web address starting with https://", field="source_url")
+    if data["band"] not in RATE_BANDS:
+        raise DomainError("Choose how reports use the rate: low, central, high or a licensed measure", field="band")
+    if data["unit"] not in RATE_UNITS:
+        raise DomainError("Choose the unit: per hour, per day, per person-year or per GBP", field="unit")
+    kind, category_id = data["kind"] or None, data["category_id"] or None
+    if (kind is None) == (category_id is None):
+        raise DomainError("Choose either a kind of help or a category, not both", field="kind")
+    if kind is not None and kind not in RATE_KINDS:
+        raise DomainError("Choose time, skills, rooms or equipment", field="kind")
+    if category_id is not None and db.session.get(Category, int(category_id)) is None:
+        raise DomainError("Choose a category from the list", field="category_id")
+    data["kind"], data["category_id"] = kind, int(category_id) if category_id else None
+    if data["band"] != "licensed":
+        if data["unit"] not in ("hour", "day"):
+            raise DomainError("Low, central and high rates are per hour or per day", field="unit")
+        if kind is not None and KIND_UNITS[kind] != data["unit"]:
+            raise DomainError(f"{'Equipment is lent by the day' if kind == 'equipment' else 'This kind is measured in hours'}"
+                              f": choose per {KIND_UNITS[kind]}", field="unit")
+    code = (data["measure_code"] or "").strip().upper() or None
+    if code is not None and code not in MEASURE_CODES:
+        raise DomainError(f"Choose a measure code from {', '.join(MEASURE_CODES)}, or leave it empty", field="measure_code")
+    if data["band"] == "licensed" and code is None:
+        raise DomainError("A licensed measure needs its code, like NT17", field="measure_code")
+    data["measure_code"] = code
+    raw = data["value"]
+    if raw in (None, ""):
+        data["value"] = None
+    else:
+        try:
+            value = Decimal(str(raw).replace(",", "").replace("£", "").strip())
+        except InvalidOperation:
+            raise DomainError("Enter the value in pounds, like 13.45", field="value") from None
+        if not value.is_finite() or value < 0 or value > MAX_VALUE or value != value.quantize(Decimal("0.01")):
+            raise DomainError("Enter the value in pounds and pence, from 0 to 100,000, like 13.45", field="value")
+        data["value"] = value
+    if not isinstance(data["valid_from"], date):
+        raise DomainError("Enter the date the rate starts to apply", field="valid_from")
+    if data["valid_to"] is not None and data["valid_to"] < data["valid_from"]:
+        raise DomainError("The end date must be on or after the start date", field="valid_to")
+    return data
+
+
+def _check_overlap(data: dict, ignore_id: int | None = None) -> None:
+    """Two rates of one band, scope and measure may not both apply on the same day."""
+    query = select(ValuationRate).where(ValuationRate.band == data["band"])
+    query = query.where(ValuationRate.kind.is_(None) if data["kind"] is None else ValuationRate.kind == data["kind"])
+    query = query.where(ValuationRate.category_id.is_(None) if data["category_id"] is None
+                        else ValuationRate.category_id == data["category_id"])
+    if data["band"] == "licensed":
+        query = query.where(ValuationRate.measure_code == data["measure_code"])
+    end = data["valid_to"] or date.max
+    for other in db.session.scalars(query):
+        if other.id == ignore_id:
+            continue
+        if other.valid_from <= end and data["valid_from"] <= (other.valid_to or date.max):
+            until = f" to {other.valid_to:%d %B %Y}" if other.valid_to else " with no end date"
+            raise Conflict(f"\"{other.name}\" already applies from {other.valid_from:%d %B %Y}{until}. "
+                           "End it first, or choose dates that do not overlap", field="valid_from")
+
+
+def add_rate(actor: User | None, **values) -> ValuationRate:
+    """A new rate (or an empty slot); `actor` None is the seed loader."""
+    if actor is not None:
+        _require_coordinator(actor)
+    data = _clean(values)
+    _check_overlap(data)
+    rate = ValuationRate(**data, updated_by_id=getattr(actor, "id", None))
+    db.session.add(rate)
+    db.session.flush()
+    if actor is not None:
+        record(actor, "rate.added", rate, f"Added valuation rate {rate.name}", value=rate.value)
+    return rate
+
+
+def change_rate(rate: ValuationRate, actor: User, **values) -> ValuationRate:
+    """Correct a rate (or fill in a licensed slot). Past reports change with it: say so on the page."""
+    _require_coordinator(actor)
+    data = _clean(values)
+    _check_overlap(data, ignore_id=rate.id)
+    before = rate.value
+    for key, value in data.items():
+        setattr(rate, key, value)
+    rate.updated_by_id = actor.id
+    db.session.flush()
+    record(actor, "rate.changed", rate, f"Changed valuation rate {rate.name}", before=before, value=rate.value)
+    return rate
+
+
+def end_rate(rate: ValuationRate, actor: User, last_day: date) -> ValuationRate:
+    """The rate stops applying after `last_day` (a new rate can then start the day after)."""
+    _require_coordinator(actor)
+    if not isinstance(last_day, date):
+        raise DomainError("Enter the last day the rate applies", field="valid_to")
+    if last_day < rate.valid_from:
+        raise DomainError(f"The last day must be on or after the start, {rate.valid_from:%d %B %Y}", field="valid_to")
+    rate.valid_to = last_day
+    rate.updated_by_id = actor.id
+    db.session.flush()
+    record(actor, "rate.ended", rate, f"Ended valuation rate {rate.name} on {last_day:%d %B %Y}")
+    return rate
+
+
+def all_rates() -> list[ValuationRate]:
+    return list(db.session.scalars(select(ValuationRate).order_by(
+        ValuationRate.band, ValuationRate.kind, ValuationRate.measure_code, ValuationRate.name, ValuationRate.valid_from)))
+
+
+# -- which rate values what ---------------------------------------------------------------------
+
+@dataclass
+class RateBook:
+    """Every rate and the category tree, loaded once per report (both are small)."""
+
+    rates: list[ValuationRate]
+    parents: dict[int, int | None]
+
+    @classmethod
+    def load(cls) -> RateBook:
+        rates = list(db.session.scalars(select(ValuationRate)))
+        parents = dict(db.session.execute(select(Category.id, Category.parent_id)).all())
+        return cls(rates, parents)
+
+    def breakpoints(self) -> list[date]:
+        """The days on which some rate starts or stops: between two of them every rate is constant."""
+        days = set()
+        for rate in self.rates:
+            days.add(rate.valid_from)
+            if rate.valid_to is not None and rate.valid_to < date.max:
+                days.add(rate.valid_to + timedelta(days=1))
+        return sorted(days)
+
+    def find(self, band: str, kind: str, category_id: int | None, day: date, *,
+             measure_code: str | None = None) -> ValuationRate | None:
+        """The most specific rate of `band` for this help on `day`: its category, its parent, then its kind."""
+        unit = KIND_UNITS[kind]
+        best, best_rank = None, 0
+        parent = self.parents.get(category_id) if category_id is not None else None
+        for rate in self.rates:
+            if rate.band != band or not rate.valid_on(day):
+                continue
+            if measure_code is not None:
+                if rate.measure_code != measure_code:
+                    continue
+            elif rate.unit != unit:
+                continue
+            if category_id is not None and rate.category_id == category_id:
+                rank = 3
+            elif parent is not None and rate.category_id == parent:
+                rank = 2
+            elif rate.category_id is None and rate.kind == kind:
+                rank = 1
+            else:
+                continue
+            if rank > best_rank:
+                best, best_rank = rate, rank
+        return best
+
+    def measure(self, code: str, day: date) -> ValuationRate | None:
+        """The licensed slot for measure `code` on `day`, whatever its scope."""
+        for rate in self.rates:
+            if rate.band == "licensed" and rate.measure_code == code and rate.valid_on(day):
+                return rate
+        return None
