@@ -2,7 +2,8 @@
 
 The list of routes comes from `app.url_map`, so a new route is walked as soon as it exists, and
 the test fails until its author says, in EXPECTED below, who may use it. Each role gets its own
-fresh rows (see world.py), so a POST by one role cannot change what the next one sees.
+fresh rows for a POST (see world.py), so what one role's POST changes cannot change what the next
+role sees; a GET changes nothing, so for GETs the roles share one set of rows.
 
 What each outcome means:
     "ok"     the page or action answered (200, or a redirect that is not to sign-in); never a 5xx
@@ -108,6 +109,15 @@ EXPECTED: dict[str, Rule] = {
     # Only the lender (C) hands an item over and takes it back; A is the borrower.
     "bookings.check_out": COORDINATOR, "bookings.check_in": COORDINATOR,
     "bookings.coordinator_loans": COORDINATOR,
+    # Reports, rates and data: a member's own reports and exports; the sector's for coordinators.
+    "reports.member_social_value": ACT_A, "reports.member_impact": ACT_A, "reports.member_exports": ACT_A,
+    "reports.member_export": ACT_A.but(params={"name": literal("listings")}),
+    "reports.member_data_zip": MANAGE_A,
+    "reports.coordinator_dashboard": COORDINATOR, "reports.coordinator_exports": COORDINATOR,
+    "reports.coordinator_export": COORDINATOR.but(params={"name": literal("members")}),
+    "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.edit_rate": COORDINATOR,
+    "reports.end_rate": COORDINATOR,
+    "reports.people": COORDINATOR, "reports.erase_person": COORDINATOR,  # erasing asks for a reason first
 }
 
 # How to fill each URL parameter: the name of a row in the world, or a function making one.
@@ -116,6 +126,7 @@ PARAMS = {
     "invitation_id": "invitation_a", "record_id": "record_a", "asset_id": "room_a",
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
     "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo,
+    "rate_id": rows.valuation_rate, "user_id": "asker",
 }
 
 
@@ -174,13 +185,14 @@ def test_route_answers_each_role_as_expected(app, categories, endpoint, method, 
     if rule is None:
         pytest.fail(f"{endpoint} is not in the permission table: add it to EXPECTED in "
                     "tests/permissions/test_routes.py, saying who may use it.")
-    wrong = []
+    wrong, url, world = [], None, None
     for n, role in enumerate(ROLES):
-        with app.test_request_context():
-            world = build_world(f"w{n}", categories["bookkeeping"])
-            url = _url(endpoint, params, rule, world)
-            db.session.commit()
-            session_user = world.user_id(role)
+        if world is None or method != "GET":  # a GET changes nothing, so the roles may share one world
+            with app.test_request_context():
+                world = build_world(f"w{n}", categories["bookkeeping"])
+                url = _url(endpoint, params, rule, world)
+                db.session.commit()
+        session_user = world.user_id(role)
         client = app.test_client()
         if session_user:
             with client.session_transaction() as session:

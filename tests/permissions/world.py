@@ -88,7 +88,7 @@ def build_world(suffix: str, category_id: int) -> World:
     db.session.flush()
     world.ids.update(member_a=a.id, member_b=b.id, member_c=c.id, pending_member=pending.id,
                      other_staff_a=other.id, invitation_a=invitation.id, record_a=record.id, room_a=room.id,
-                     listing_a=listing.id)
+                     listing_a=listing.id, asker=u["asker"].id)
     world.session_ids = {role: user.get_id() for role, user in u.items()}
     return world
 
@@ -171,3 +171,15 @@ def loan_to_a_of_cs_gazebo(world: World) -> int:
     loan = request_loan(db.session.get(Asset, world.ids["kit_c"]), db.session.get(Member, world.ids["member_a"]),
                         today() + timedelta(days=3), today() + timedelta(days=5), world.users["staff_a"])
     return loan.id
+
+
+@_once
+def valuation_rate(world: World) -> int:
+    """A rate row made directly: rates are sector-wide, and the worlds share a database."""
+    from timebank.reports.models import ValuationRate
+
+    rate = ValuationRate(name=f"Test rate {world.suffix}", kind="time", unit="hour", band="central",
+                         value=Decimal("12.60"), valid_from=today(), source="Test", licence="Test")
+    db.session.add(rate)
+    db.session.flush()
+    return rate.id
