@@ -10,6 +10,9 @@ from timebank.ledger.commands import ledger
 
 
 def register(app: Flask) -> None:
+    from timebank.backup import backup_cli
+
+    app.cli.add_command(backup_cli)
     app.cli.add_command(seed)
     app.cli.add_command(create_coordinator)
     app.cli.add_command(expire_listings)
