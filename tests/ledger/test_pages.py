@@ -31,11 +31,22 @@ def _text(response) -> str:
 
 def test_a_member_sees_its_balance_limit_and_statement(client, auth, setup):
     auth.login("admin@halewood.example")
-    page = _text(client.get(f"/members/{setup['giver']}/credits"))
+    response = client.get(f"/members/{setup['giver']}/credits")
+    assert f'action="/members/{setup["giver"]}/credits/give#give"' in response.get_data(as_text=True)
+    page = _text(response)
     assert "Time credits" in page and "4 credits now" in page and "-10 lowest the balance may go" in page
-    assert "Exchange : 4 hours of time (Halewood Youth Club for Kirkby Food Bank)" in page
+    assert "4 hours of time (Halewood Youth Club for Kirkby Food Bank)" in page
     assert f"Entry {setup['entry']}" in page and "+4 4" in page
-    assert "Give credits to the community pot" in page
+    assert "Give credits to the community pot" in page and "can give up to 4 credits" in page
+
+
+def test_a_member_with_no_credits_is_told_it_has_none_to_give(client, auth, setup):
+    auth.login("admin@kirkby.example")
+    response = client.get(f"/members/{setup['receiver']}/credits")
+    page = _text(response)
+    assert "-4 credits now" in page and "-4 -4" in page  # the line and the balance after it
+    assert "Kirkby Food Bank has no credits to give yet." in page
+    assert "/credits/give" not in response.get_data(as_text=True)
 
 
 def test_only_the_members_own_people_and_coordinators_see_its_credits(client, auth, setup):
@@ -125,6 +136,8 @@ def test_reversing_an_entry_once(client, auth, setup):
         assert services.balance(db.session.get(Member, setup["giver"])) == 0
     statement = _text(client.get(f"/members/{setup['giver']}/credits"))
     assert f"Entry {entry}, reversed by entry" in statement
+    assert f"Reversal of entry {entry} (4 hours of time (Halewood Youth Club for Kirkby Food Bank))" in statement
+    assert "Why: Recorded against the wrong member" in statement
 
 
 def test_granting_from_the_pot(client, auth, setup):
@@ -145,7 +158,7 @@ def test_granting_from_the_pot(client, auth, setup):
     assert "Kirkby Food Bank was granted 3 credits from the community pot." in page
     assert "0 credits in the community pot" in page
     kirkby = _text(client.get(f"/members/{setup['receiver']}/credits"))
-    assert "Granted from the community pot : Granted from the community pot: Winter appeal" in kirkby
+    assert "Granted from the community pot. Why: Winter appeal" in kirkby
 
 
 def test_flask_ledger_check(runner, app, setup):

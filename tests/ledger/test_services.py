@@ -184,8 +184,8 @@ def test_every_change_is_audited_and_the_members_are_notified(world, mailbox):
     assert {e.member_id for e in events} == {world["giver"].id, world["receiver"].id}
     assert all(e.subject_type == "ledger_entries" and e.subject_id == entry.id for e in events)
     texts = db.session.scalars(select(Notification.text).where(Notification.topic == "ledger")).all()
-    assert "Halewood Youth Club earned 2 time credits for: 2 hours of time" in texts
-    assert "Kirkby Food Bank spent 2 time credits for: 2 hours of time" in texts
+    assert "Halewood Youth Club earned 2 credits for: 2 hours of time" in texts
+    assert "Kirkby Food Bank spent 2 credits for: 2 hours of time" in texts
     assert mailbox.to(world["giver_admin"].email)
     services.adjust(world["giver"], 1, "Thank-you bonus", world["coordinator"])
     services.reverse(entry, "Recorded twice", world["coordinator"])

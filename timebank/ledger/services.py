@@ -49,6 +49,11 @@ class CreditLimitExceeded(DomainError):
                          f"its limit is {format_credits(self.limit)}.", field=field)
 
 
+def credits_phrase(amount: Decimal | int) -> str:
+    """ "1 credit", "2.5 credits", "0 credits". """
+    return f"{format_credits(amount)} {'credit' if abs(Decimal(amount)) == 1 else 'credits'}"
+
+
 def format_credits(amount: Decimal | int, signed: bool = False) -> str:
     """3, 2.5, -12 (and +3 when `signed`): no trailing zeros, no exponent."""
     value = Decimal(amount).quantize(CENT)
@@ -198,7 +203,7 @@ def _post(kind: str, movements: dict[Account, Decimal], actor: User | None, *, d
         if account.kind == "member" and after < -account.member.credit_limit:
             raise CreditLimitExceeded(account.member, after, field=limit_field)
         if account.kind == "pot" and after < 0:
-            raise DomainError(f"The community pot has {format_credits(after - amount)} credits; "
+            raise DomainError(f"The community pot has {credits_phrase(after - amount)}; "
                               f"it cannot give {format_credits(-amount)}.", field=limit_field)
     entry = LedgerEntry(kind=kind, description=description[:300], created_by_id=getattr(actor, "id", None),
                         **fields)
@@ -255,8 +260,7 @@ def post_leg(leg: Leg, actor: User | None) -> LedgerEntry | None:
             raise
         return existing
     _tell("posting.created", entry, actor, lambda member, amount: (
-        f"{member.name} {'earned' if amount > 0 else 'spent'} {format_credits(abs(amount))} time credits "
-        f"for: {leg.description}"))
+        f"{member.name} {'earned' if amount > 0 else 'spent'} {credits_phrase(abs(amount))} for: {leg.description}"))
     return entry
 
 
@@ -269,7 +273,7 @@ def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
     _lock([account, other])
     with db.session.begin_nested():
         entry = _post("adjustment", {account: amount, other: -amount}, actor, reason=reason,
-                      description=f"Adjustment by a coordinator: {reason}")
+                      description="Adjustment by a coordinator")
     _tell("ledger.adjusted", entry, actor, lambda m, a: (
         f"A coordinator adjusted {m.name}'s time credits by {format_credits(a, signed=True)}: {reason}"))
     return entry
@@ -289,12 +293,13 @@ def reverse(entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
     try:
         with db.session.begin_nested():
             reversal = _post("reversal", moves, actor, reverses_entry_id=entry.id, reason=reason,
-                             limit_field="entry_id", description=f"Reverses entry {entry.id}: {entry.description}")
+                             limit_field="entry_id",
+                             description=f"Reversal of entry {entry.id} ({entry.description})")
     except IntegrityError:
         raise Conflict(f"Entry {entry.id} was reversed by someone else just now", field="entry_id") from None
     _tell("posting.reversed", reversal, actor, lambda m, a: (
-        f"A coordinator reversed entry {entry.id} ({entry.description}), {format_credits(a, signed=True)} "
-        f"time credits for {m.name}: {reason}"))
+        f"A coordinator reversed entry {entry.id} ({entry.description}): {format_credits(a, signed=True)} "
+        f"for {m.name}. Why: {reason}"))
     return reversal
 
 
@@ -307,14 +312,14 @@ def donate_to_pot(member: Member, amount, actor: User) -> LedgerEntry:
     _lock([account, pot])
     have = _account_balance(account.id)
     if have < amount:
-        raise DomainError(f"{member.name} has {format_credits(have)} credits, so it can give at most "
-                          f"{format_credits(max(have, ZERO))}." if have > 0 else
+        raise DomainError(f"{member.name} has {credits_phrase(have)}, so it can give at most "
+                          f"{format_credits(have)}." if have > 0 else
                           f"{member.name} has no credits to give yet.", field="amount")
     with db.session.begin_nested():
         entry = _post("donation", {account: -amount, pot: amount}, actor,
-                      description=f"Given to the community pot by {member.name}")
+                      description="Given to the community pot")
     _tell("ledger.donated", entry, actor, lambda m, a: (
-        f"{m.name} gave {format_credits(-a)} time credits to the community pot. Thank you."))
+        f"{m.name} gave {credits_phrase(-a)} to the community pot. Thank you."))
     return entry
 
 
@@ -327,9 +332,9 @@ def grant_from_pot(member: Member, amount, reason: str, actor: User) -> LedgerEn
     _lock([account, pot])
     with db.session.begin_nested():
         entry = _post("grant", {pot: -amount, account: amount}, actor, reason=reason,
-                      description=f"Granted from the community pot: {reason}")
+                      description="Granted from the community pot")
     _tell("ledger.granted", entry, actor, lambda m, a: (
-        f"{m.name} was granted {format_credits(a)} time credits from the community pot: {reason}"))
+        f"{m.name} was granted {credits_phrase(a)} from the community pot: {reason}"))
     return entry
 
 

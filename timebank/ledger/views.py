@@ -20,7 +20,14 @@ bp = Blueprint("ledger", __name__)
 
 @bp.app_template_filter("credits")
 def credits_filter(amount, signed: bool = False) -> str:
+    """3, 2.5, -12 (+3 when signed)."""
     return services.format_credits(amount, signed=signed)
+
+
+@bp.app_template_filter("credits_phrase")
+def credits_phrase_filter(amount) -> str:
+    """1 credit, 2.5 credits."""
+    return services.credits_phrase(amount)
 
 
 def _page() -> int:
@@ -55,7 +62,7 @@ def give_to_pot(member_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(f"{member.name} gave {services.format_credits(form.amount.data)} credits to the community pot. "
+            flash(f"{member.name} gave {services.credits_phrase(form.amount.data)} to the community pot. "
                   "Thank you.", "success")
             return redirect(url_for("ledger.member_credits", member_id=member.id))
     return _credits_page(member, form)
@@ -144,7 +151,7 @@ def grant():
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(f"Entry {entry.id}: {member.name} was granted {services.format_credits(form.amount.data)} "
-                  "credits from the community pot.", "success")
+            flash(f"Entry {entry.id}: {member.name} was granted {services.credits_phrase(form.amount.data)} "
+                  "from the community pot.", "success")
             return redirect(url_for("ledger.coordinator_ledger"))
     return _ledger_page(grant=form)
