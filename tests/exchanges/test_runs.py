@@ -1,0 +1,99 @@
+"""Matcher runs happen in the background: a thread by default, or a real RQ worker on Redis."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from timebank.exchanges.models import Exchange, MatcherRun
+from timebank.extensions import db
+
+
+def _wait_for_run(app, run_id, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            run = db.session.get(MatcherRun, run_id)
+            if run.status in ("done", "failed"):
+                return run.status, run.message, run.error
+        time.sleep(0.2)
+    raise AssertionError("the run did not finish")
+
+
+def _start_from_the_web(client, auth, ring):
+    auth.login(ring["coordinator"])
+    form = client.get("/coordinator/matcher").data.decode()
+    assert 'name="max_cycle"' in form
+    response = client.post("/coordinator/matcher", data={
+        "max_cycle": "3", "max_chain": "3", "allow_pairs": "y", "w_urgency": "4", "w_category_fit": "3",
+        "w_distance": "2", "w_waiting": "1", "time_limit": "30"})
+    assert response.status_code == 302
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _ring_was_proposed(app, ring):
+    with app.app_context():
+        exchanges = db.session.scalars(select(Exchange)).all()
+        used = {i for e in exchanges for leg in e.legs for i in (leg.offer_listing_id, leg.need_listing_id)}
+        return exchanges, set(ring["offers"] + ring["needs"]) <= used
+
+
+def test_a_run_started_on_the_web_happens_in_a_background_thread(app, client, auth, ring):
+    run_id = _start_from_the_web(client, auth, ring)
+    page = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
+    assert f"Matcher run {run_id}" in page
+    status, message, error = _wait_for_run(app, run_id)
+    assert status == "done", error
+    exchanges, covered = _ring_was_proposed(app, ring)
+    assert covered and any(e.shape == "cycle" for e in exchanges)
+    done = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
+    assert "proposed exchanges" in done and 'http-equiv="refresh"' not in done
+
+
+def test_only_one_run_at_a_time(app, client, auth, ring):
+    from timebank.accounts.services import find_user
+    from timebank.errors import Conflict
+    from timebank.exchanges import runs
+
+    with app.test_request_context():
+        runs.start_run(find_user(ring["coordinator"]), {})
+        db.session.commit()
+        with pytest.raises(Conflict, match="still going"):
+            runs.start_run(find_user(ring["coordinator"]), {})
+
+
+@pytest.fixture()
+def redis_url(tmp_path):
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (scripts/test installs it when run as root)")
+    socket = tmp_path / "redis.sock"
+    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(socket), "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        if socket.exists():
+            break
+        time.sleep(0.05)
+    yield f"unix://{socket}"
+    process.terminate()
+    process.wait(10)
+
+
+def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, auth, ring, redis_url):
+    app.config.update(MATCHER_QUEUE="rq", REDIS_URL=redis_url)
+    run_id = _start_from_the_web(client, auth, ring)
+    with app.app_context():
+        assert db.session.get(MatcherRun, run_id).status == "queued"  # nothing ran in the web process
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "MAIL_BACKEND": "locmem",
+           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    rq = Path(sys.executable).with_name("rq")
+    worker = subprocess.run([str(rq), "worker", "--burst", "--url", redis_url, "matcher"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    status, message, error = _wait_for_run(app, run_id, seconds=10)
+    assert status == "done", error
+    assert _ring_was_proposed(app, ring)[1]
