@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, cast, distinct, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, and_, case, cast, distinct, exists, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from timebank.bookings.models import Booking, Loan
@@ -271,11 +271,15 @@ def dashboard(period: Period, *, with_names: bool = False) -> Dashboard:
     by_kind = db.session.execute(select(act.c.kind, func.count(), func.sum(act.c.quantity))
                                  .group_by(act.c.kind)).all()
     receiver = aliased(Member)
-    place = lambda column: db.session.execute(  # noqa: E731
-        select(func.coalesce(column, "Not given"), func.count(),
-               func.sum(case((time_only, act.c.quantity), else_=0)))
-        .join(receiver, receiver.id == act.c.receiver_id)
-        .group_by(func.coalesce(column, "Not given")).order_by(func.count().desc(), func.coalesce(column, "Not given"))).all()
+
+    def place(column):
+        # One expression object, so PostgreSQL sees the same GROUP BY key in the select list.
+        key = func.coalesce(column, literal_column("'Not given'")).label("place")
+        return db.session.execute(
+            select(key, func.count(), func.sum(case((time_only, act.c.quantity), else_=0)))
+            .join(receiver, receiver.id == act.c.receiver_id)
+            .group_by(key).order_by(func.count().desc(), key)).all()
+
     month = _month(act.c.day)
     by_month = db.session.execute(select(month, func.count(), func.sum(case((time_only, act.c.quantity), else_=0)))
                                   .group_by(month).order_by(month)).all()

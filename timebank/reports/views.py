@@ -166,7 +166,8 @@ def _social_value_csv(report) -> Response:
                      KIND_UNITS[line.kind], line.is_gift, line.sign_off]
             for band in figures.BANDS:
                 value, rate = line.values[band]
-                cells += [value.quantize(figures.CENT) if value is not None else None,
+                # Exact (hours to 2 places x pounds to 2 places), so the rows add up to the page's totals.
+                cells += [value,
                           (rate.name if rate.value is not None else f"{rate.name} (no rate set)") if rate
                           else "no rate valid on this date"]
             yield cells
