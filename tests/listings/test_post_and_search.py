@@ -93,3 +93,26 @@ def test_owner_withdraws_a_listing_and_it_leaves_the_directory(client, auth, mak
     with app.app_context():
         assert db.session.get(Listing, listing_id).status == "withdrawn"
     assert "Unique withdrawn title" not in client.get("/listings").data.decode()
+
+
+def test_the_form_serves_every_part_without_javascript(client, auth, make_member, categories):
+    member_id, _ = make_member(admin_email="yan@example.org")
+    auth.login("yan@example.org")
+    page = client.get(f"/members/{member_id}/listings/new?direction=offer").data.decode()
+    for heading in ("What it is", "How much, and when", "Where", "Which room or item", "Requirements",
+                    "Urgency and gifts"):
+        assert f">{heading}</h2>" in page
+    for label in ("How many people", "Which room or item?", "Room for at least (people)",
+                  "This is a gift: we want no time credits back"):
+        assert label in page
+    assert "js/listing-form.js" in page and " hidden" not in page
+
+
+def test_a_gift_need_is_refused_beside_the_gift_box_and_nothing_is_saved(client, auth, make_member, categories, app):
+    member_id, _ = make_member(admin_email="zed@example.org")
+    auth.login("zed@example.org")
+    page = client.post(f"/members/{member_id}/listings/new", data=_form(categories, is_gift="y")).data.decode()
+    assert "Only an offer can be a gift" in page
+    assert 'value="Volunteers for our spring clean-up"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Listing)) is None
