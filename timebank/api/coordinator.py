@@ -1,0 +1,211 @@
+"""Coordinators' operations: vet members, run the matcher, approve or reject proposals, adjust the ledger.
+
+Every route here needs a coordinator token, which only coordinators can make.
+"""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import select
+
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Int, Moment, Number, PageArgs, StrictSchema,
+                               Text, actor, blueprint, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.exchanges import ExchangeSchema, load_exchange
+from timebank.api.members import MemberSchema
+from timebank.errors import NotFound
+from timebank.exchanges import runs, services as exchanges
+from timebank.exchanges.models import RUN_STATUSES, MatcherRun
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.members import services as members
+from timebank.members.models import MEMBER_STATUSES, Member
+
+bp = blueprint("coordinator", "Coordinators only (a coordinator token)", coordinator=True)
+ID = f"int(max={MAX_ID})"
+
+
+class MemberArgs(PageArgs):
+    status = ma.fields.String(load_default="pending", validate=validate.OneOf(MEMBER_STATUSES))
+
+
+class ApproveMemberSchema(StrictSchema):
+    credit_limit = Number(allow_none=True, validate=validate.Range(min=0, max=10000),
+                          metadata={"description": "How far below zero its balance may go (default: unchanged)"})
+
+
+class DecisionSchema(StrictSchema):
+    reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Sent to the member(s)"})
+
+
+class WeightsSchema(StrictSchema):
+    urgency = Number(validate=validate.Range(min=0, max=10))
+    category_fit = Number(validate=validate.Range(min=0, max=10))
+    distance = Number(validate=validate.Range(min=0, max=10))
+    waiting = Number(validate=validate.Range(min=0, max=10))
+
+
+class RunPolicySchema(StrictSchema):
+    """The matcher's policy, as on the matcher page; what is left out is the last run's."""
+
+    max_cycle = Int(validate=validate.Range(min=2, max=8), metadata={"description": "Longest ring (members)"})
+    max_chain = Int(validate=validate.Range(min=0, max=8), metadata={"description": "Longest gift chain (legs)"})
+    allow_pairs = Bool()
+    time_limit = Int(validate=validate.Range(min=5, max=3600), metadata={"description": "Seconds"})
+    weights = ma.fields.Nested(WeightsSchema)
+
+
+class RunSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": list(RUN_STATUSES)})
+    progress = ma.fields.Integer(required=True, metadata={"description": "Percent"})
+    message = ma.fields.String(required=True)
+    policy = ma.fields.Dict(required=True)
+    stats = ma.fields.Dict(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    started_at = ma.fields.DateTime(allow_none=True, required=True)
+    finished_at = ma.fields.DateTime(allow_none=True, required=True)
+    exchange_ids = ma.fields.Function(lambda run: sorted(e.id for e in run.exchanges), required=True,
+                                      metadata={"type": "array", "items": {"type": "integer"},
+                                                "description": "The exchanges it proposed"})
+
+
+class LegTimesSchema(StrictSchema):
+    leg_id = Int(required=True)
+    start = Moment(required=True)
+    end = Moment(required=True)
+
+
+class ApproveExchangeSchema(StrictSchema):
+    schedule = ma.fields.List(ma.fields.Nested(LegTimesSchema), required=True,
+                              validate=validate.Length(min=1, max=50),
+                              metadata={"description": "A start and end for every leg"})
+
+
+class AdjustmentSchema(StrictSchema):
+    member_id = Int(required=True)
+    amount = Number(required=True, validate=validate.Range(min=-10000, max=10000),
+                    metadata={"description": "Credits into (+) or out of (-) the member, at most 2 decimal places"})
+    reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Shown to the member"})
+
+
+class EntrySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    reason = ma.fields.String(allow_none=True, required=True)
+    created_at = ma.fields.DateTime(required=True)
+    member_balance = ma.fields.Float(required=True, metadata={"description": "The member's balance after it"})
+
+
+def _load_any_member(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"There is no member {member_id}")
+    return member
+
+
+@bp.route("/coordinator/members")
+@bp.arguments(MemberArgs, location="query")
+@bp.response(200, page_schema(MemberSchema, "CoordinatorMember"), headers=LINK_HEADER)
+@problems(422)
+def list_members(args):
+    """Members by status (pending by default: those waiting to be vetted), oldest first"""
+    stmt = select(Member).where(Member.status == args["status"]).order_by(Member.created_at, Member.id)
+    return paged(paginate(stmt, args["page"], args["per_page"]))
+
+
+@bp.route(f"/coordinator/members/<{ID}:member_id>/approve", methods=["POST"])
+@bp.arguments(ApproveMemberSchema)
+@bp.response(200, MemberSchema)
+@problems(400, 404, 409, 422)
+def approve_member(values, member_id: int):
+    """Approve a member; its admins are emailed"""
+    member = _load_any_member(member_id)
+    members.approve_member(member, actor(), credit_limit=values.get("credit_limit"))
+    db.session.commit()
+    return member
+
+
+@bp.route(f"/coordinator/members/<{ID}:member_id>/reject", methods=["POST"])
+@bp.arguments(DecisionSchema)
+@bp.response(200, MemberSchema)
+@problems(400, 404, 409, 422)
+def reject_member(values, member_id: int):
+    """Reject a member waiting for a decision; the reason is emailed to its admins"""
+    member = _load_any_member(member_id)
+    members.reject_member(member, actor(), values["reason"])
+    db.session.commit()
+    return member
+
+
+@bp.route("/coordinator/matcher-runs", methods=["POST"])
+@bp.arguments(RunPolicySchema)
+@bp.response(202, RunSchema, headers={"Location": {"schema": {"type": "string"}, "description": "Its status"}})
+@problems(400, 409, 422)
+def start_run(policy):
+    """Start a matcher run in the background; read its status at the Location given"""
+    current = runs.current_policy()
+    weights = {**current.get("weights", {}), **policy.pop("weights", {})}
+    run = runs.start_run(actor(), {**current, **policy, "weights": {k: float(v) for k, v in weights.items()}})
+    db.session.commit()
+    runs.dispatch(run.id)
+    db.session.refresh(run)
+    return run, 202, {"Location": f"/api/v1/coordinator/matcher-runs/{run.id}"}
+
+
+@bp.route("/coordinator/matcher-runs")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_schema(RunSchema, "MatcherRun"), headers=LINK_HEADER)
+@problems(422)
+def list_runs(args):
+    """Matcher runs, newest first"""
+    return paged(paginate(select(MatcherRun).order_by(MatcherRun.id.desc()), args["page"], args["per_page"]))
+
+
+@bp.route(f"/coordinator/matcher-runs/<{ID}:run_id>")
+@bp.response(200, RunSchema, headers=ETAG_HEADER)
+@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@problems(404)
+def get_run(run_id: int):
+    """A matcher run's status and progress"""
+    run = db.session.get(MatcherRun, run_id)
+    if run is None:
+        raise NotFound(f"There is no matcher run {run_id}")
+    return with_etag(RunSchema(), run)
+
+
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/approve", methods=["POST"])
+@bp.arguments(ApproveExchangeSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def approve_exchange(values, exchange_id: int):
+    """Approve an exchange every member accepted, scheduling each leg (rooms and items are booked)"""
+    exchange = load_exchange(exchange_id)
+    exchanges.approve(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]})
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reject", methods=["POST"])
+@bp.arguments(DecisionSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def reject_exchange(values, exchange_id: int):
+    """Reject a proposed or accepted exchange, with the reason the members will see"""
+    exchange = load_exchange(exchange_id)
+    exchanges.reject(exchange, actor(), values["reason"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route("/coordinator/ledger/adjustments", methods=["POST"])
+@bp.arguments(AdjustmentSchema)
+@bp.response(201, EntrySchema)
+@problems(400, 404, 409, 422)
+def adjust(values):
+    """Correct a member's time credits with a stated reason (a new entry; nothing is ever changed)"""
+    member = _load_any_member(values["member_id"])
+    entry = ledger.adjust(member, values["amount"], values["reason"], actor())
+    db.session.commit()
+    return {"id": entry.id, "kind": entry.kind, "description": entry.description, "reason": entry.reason,
+            "created_at": entry.created_at, "member_balance": ledger.balance(member)}

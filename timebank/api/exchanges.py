@@ -1,0 +1,184 @@
+"""Exchanges: list yours, see one, confirm or dispute a delivered leg, record help given outside the matcher."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import select
+
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+                               Text, actor, blueprint, page_schema, paged, problems, with_etag)
+from timebank.api.members import load_member
+from timebank.errors import NotAllowed, NotFound
+from timebank.exchanges import services
+from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
+from timebank.extensions import db
+from timebank.members.models import Member
+from timebank.members.services import can_act_for, members_of
+
+bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly")
+ID = f"int(max={MAX_ID})"
+
+
+def load_exchange(exchange_id: int) -> Exchange:
+    """Like the web's load_exchange: for its members' people and coordinators; 404 for anyone else."""
+    exchange = db.session.get(Exchange, exchange_id)
+    if exchange is None or not (actor().is_coordinator or any(can_act_for(actor(), p.member) for p in exchange.parties)):
+        raise NotFound(f"There is no exchange {exchange_id} of yours")
+    return exchange
+
+
+def load_leg(leg_id: int) -> Leg:
+    leg = db.session.get(Leg, leg_id)
+    if leg is None:
+        raise NotFound(f"There is no part {leg_id} of an exchange of yours")
+    load_exchange(leg.exchange_id)
+    return leg
+
+
+def page_of(items: list, args: dict) -> Page:
+    """A page of a list a service returned whole."""
+    start = (args["page"] - 1) * args["per_page"]
+    return Page(items[start:start + args["per_page"]], len(items), args["page"], args["per_page"])
+
+
+class PartySchema(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    member_name = ma.fields.Function(lambda p: p.member.name, required=True, metadata={"type": "string"})
+    status = ma.fields.String(required=True, metadata={"enum": list(PARTY_STATUSES)})
+    reason = ma.fields.String(allow_none=True, required=True)
+
+
+class LegSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    position = ma.fields.Integer(required=True)
+    giver_member_id = ma.fields.Integer(required=True)
+    giver_name = ma.fields.Function(lambda leg: leg.giver.name, required=True, metadata={"type": "string"})
+    receiver_member_id = ma.fields.Integer(required=True)
+    receiver_name = ma.fields.Function(lambda leg: leg.receiver.name, required=True, metadata={"type": "string"})
+    offer_listing_id = ma.fields.Integer(allow_none=True, required=True)
+    need_listing_id = ma.fields.Integer(allow_none=True, required=True)
+    kind = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    hours = ma.fields.Float(required=True, metadata={"description": "Planned hours (days for equipment)"})
+    people = ma.fields.Integer(required=True)
+    is_gift = ma.fields.Boolean(required=True)
+    credits = ma.fields.Float(required=True, metadata={"description": "Time credits it moves when confirmed"})
+    reason = ma.fields.String(required=True, metadata={"description": "Why the matcher proposed it"})
+    status = ma.fields.String(required=True, metadata={"enum": list(LEG_STATUSES)})
+    scheduled_start = ma.fields.DateTime(allow_none=True, required=True)
+    scheduled_end = ma.fields.DateTime(allow_none=True, required=True)
+    actual_hours = ma.fields.Float(allow_none=True, required=True)
+    actual_people = ma.fields.Integer(allow_none=True, required=True)
+    dispute_reason = ma.fields.String(allow_none=True, required=True)
+
+
+class ExchangeSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    shape = ma.fields.String(required=True, metadata={"enum": list(SHAPES)})
+    status = ma.fields.String(required=True, metadata={"enum": list(EXCHANGE_STATUSES)})
+    story = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    expires_at = ma.fields.DateTime(allow_none=True, required=True)
+    decided_at = ma.fields.DateTime(allow_none=True, required=True)
+    decision_reason = ma.fields.String(allow_none=True, required=True)
+    completed_at = ma.fields.DateTime(allow_none=True, required=True)
+    parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
+    legs = ma.fields.List(ma.fields.Nested(LegSchema), required=True)
+
+
+class ExchangeArgs(PageArgs):
+    status = ma.fields.String(validate=validate.OneOf(EXCHANGE_STATUSES))
+    member_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                                  metadata={"description": "Only this one of your members"})
+
+
+class ConfirmSchema(StrictSchema):
+    actual_hours = Number(required=True, validate=validate.Range(min=0.01, max=10000),
+                          metadata={"description": "How many hours (days for equipment) it actually was"})
+    actual_people = Int(load_default=1, validate=validate.Range(min=1, max=500))
+
+
+class ReasonSchema(StrictSchema):
+    reason = Text(required=True, min_length=1, max_length=2000)
+
+
+class RecordSchema(StrictSchema):
+    member_id = Int(required=True, metadata={"description": "Your member, which records it"})
+    other_member_id = Int(required=True)
+    we_gave = Bool(required=True, metadata={"description": "True: your member gave the help; false: it received it"})
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["time", "skill"]))
+    hours = Number(required=True, validate=validate.Range(min=0.25, max=1000))
+    people = Int(load_default=1, validate=validate.Range(min=1, max=500))
+    description = Text(required=True, min_length=1, max_length=300)
+    happened_on = Day(required=True)
+
+
+@bp.route("/exchanges")
+@bp.arguments(ExchangeArgs, location="query")
+@bp.response(200, page_schema(ExchangeSchema, "Exchange"), headers=LINK_HEADER)
+@problems(404, 422)
+def list_exchanges(args):
+    """Exchanges your members are part of, newest first"""
+    if args.get("member_id"):
+        member_ids = [load_member(args["member_id"], need="act").id]
+    else:
+        member_ids = [m.id for m in members_of(actor())]
+    found = services.exchanges_for(member_ids, [args["status"]] if args.get("status") else None) if member_ids else []
+    return paged(page_of(found, args))
+
+
+@bp.route(f"/exchanges/<{ID}:exchange_id>")
+@bp.response(200, ExchangeSchema, headers=ETAG_HEADER)
+@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@problems(404)
+def get_exchange(exchange_id: int):
+    """One exchange: its parties and legs"""
+    return with_etag(ExchangeSchema(), load_exchange(exchange_id))
+
+
+@bp.route("/exchanges", methods=["POST"])
+@bp.arguments(RecordSchema)
+@bp.response(201, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def record_direct(values):
+    """Record help given outside the matcher; it counts once the other member confirms it (as a proposal)"""
+    member = load_member(values["member_id"], need="act")
+    other = db.session.get(Member, values["other_member_id"])
+    if other is None:
+        raise NotFound("Choose the organisation", field="other_member_id")
+    exchange = services.record_direct(
+        member, other, actor(), we_gave=values["we_gave"], kind=values["kind"], hours=values["hours"],
+        people=values["people"], description=values["description"],
+        happened_on=datetime.combine(values["happened_on"], time(12)))
+    db.session.commit()
+    return exchange, 201, {"Location": f"/api/v1/exchanges/{exchange.id}"}
+
+
+@bp.route(f"/legs/<{ID}:leg_id>/confirm", methods=["POST"])
+@bp.arguments(ConfirmSchema)
+@bp.response(200, LegSchema)
+@problems(400, 404, 409, 422)
+def confirm_leg(values, leg_id: int):
+    """Confirm that a part your member received was delivered; its time credits post at once"""
+    leg = load_leg(leg_id)
+    if not can_act_for(actor(), leg.receiver):
+        raise NotAllowed("Only the member that received the help can confirm it")
+    services.confirm_leg(leg, actor(), actual_hours=values["actual_hours"], actual_people=values["actual_people"])
+    db.session.commit()
+    return leg
+
+
+@bp.route(f"/legs/<{ID}:leg_id>/dispute", methods=["POST"])
+@bp.arguments(ReasonSchema)
+@bp.response(200, LegSchema)
+@problems(400, 404, 409, 422)
+def dispute_leg(values, leg_id: int):
+    """Dispute a part your member received: a coordinator is told and sorts it out"""
+    leg = load_leg(leg_id)
+    if not can_act_for(actor(), leg.receiver):
+        raise NotAllowed("Only the member that received the help can dispute it")
+    services.dispute_leg(leg, actor(), values["reason"])
+    db.session.commit()
+    return leg

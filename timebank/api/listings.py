@@ -1,0 +1,255 @@
+"""Listings: search the directory (the same filters, distance included), post, change and withdraw your own."""
+from __future__ import annotations
+
+from datetime import date
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import or_, select
+
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+                               Text, actor, blueprint, naive_utc, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.members import load_member
+from timebank.db import today
+from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.extensions import db
+from timebank.listings import services
+from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LISTING_STATUSES, LOCATIONS, URGENCIES, Category, Listing
+from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
+from timebank.members.services import can_act_for
+from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
+
+bp = blueprint("listings", "Offers and needs: the directory search, and your own listings")
+ID = f"int(max={MAX_ID})"
+
+
+def load_listing(listing_id: int, *, need: str = "view") -> Listing:
+    """Like the web's listings.views.load_listing, for the token's person."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or (listing.member.status != "active" and not can_act_for(actor(), listing.member)):
+        raise NotFound(f"There is no listing {listing_id}")
+    if need == "act" and not can_act_for(actor(), listing.member):
+        raise NotAllowed("You can only change your own organisation's listings")
+    return listing
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    path = ma.fields.String(required=True, metadata={"description": "Parent > child"})
+    parent_id = ma.fields.Integer(allow_none=True, required=True)
+
+
+class ListingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    member_id = ma.fields.Integer(required=True)
+    member_name = ma.fields.Function(lambda listing: listing.member.name, required=True, metadata={"type": "string"})
+    direction = ma.fields.String(required=True, metadata={"enum": list(DIRECTIONS)})
+    kind = ma.fields.String(required=True, metadata={"enum": list(KINDS)})
+    category_id = ma.fields.Integer(required=True)
+    category = ma.fields.Function(lambda listing: listing.category.path, required=True, metadata={"type": "string"})
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    quantity = ma.fields.Float(required=True, metadata={"description": "Hours, or days for equipment"})
+    unit = ma.fields.String(required=True, metadata={"enum": ["hours", "days"]})
+    people = ma.fields.Integer(required=True)
+    available_from = ma.fields.Date(required=True)
+    available_until = ma.fields.Date(required=True)
+    weekly_pattern = ma.fields.Integer(required=True, metadata={
+        "description": "Availability: 21 bits, Monday morning is bit 0, then Monday afternoon, evening, Tuesday..."})
+    location = ma.fields.String(required=True, metadata={"enum": list(LOCATIONS)})
+    postcode = ma.fields.String(required=True)
+    town = ma.fields.String(required=True)
+    ward = ma.fields.String(allow_none=True, required=True)
+    travel_km = ma.fields.Float(required=True)
+    min_dbs_level = ma.fields.String(allow_none=True, required=True)
+    needs_step_free = ma.fields.Boolean(required=True)
+    min_capacity = ma.fields.Integer(allow_none=True, required=True)
+    needs_insurance = ma.fields.Boolean(required=True)
+    urgency = ma.fields.Integer(required=True, metadata={"description": "1 low, 2 normal, 3 high, 4 urgent"})
+    is_gift = ma.fields.Boolean(required=True)
+    partial_ok = ma.fields.Boolean(required=True)
+    expires_on = ma.fields.Date(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": list(LISTING_STATUSES)})
+    asset_id = ma.fields.Integer(allow_none=True, required=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class FoundListingSchema(ListingSchema):
+    distance_km = ma.fields.Float(allow_none=True, required=True, metadata={"description": "When searching near a postcode"})
+
+
+class SearchArgs(PageArgs):
+    q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Search words"})
+    kind = ma.fields.String(validate=validate.OneOf(KINDS))
+    direction = ma.fields.String(validate=validate.OneOf(DIRECTIONS))
+    category_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
+                                    metadata={"description": "A parent category includes its children"})
+    town = ma.fields.String(validate=validate.OneOf(TOWNS))
+    ward = ma.fields.String(validate=validate.OneOf(WARDS))
+    postcode = ma.fields.String(validate=validate.Length(min=1, max=10),
+                                metadata={"description": "Nearest first, within `within_km` of this postcode"})
+    within_km = ma.fields.Integer(load_default=5, validate=validate.OneOf([1, 2, 5, 10, 25]),
+                                  metadata={"description": "With postcode: how far, as on the directory page"})
+    updated_since = ma.fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "Sync: every listing changed after this time (RFC 3339), whatever its status, oldest change "
+                       "first; the other filters still apply, except q and postcode"})
+
+    @ma.validates_schema
+    def _words_have_no_nul(self, data, **kwargs):
+        for name in ("q", "postcode"):
+            if "\x00" in (data.get(name) or ""):
+                raise ma.ValidationError("Remove the NUL character", field_name=name)
+
+
+def _not_past(value: date | None) -> None:
+    if value is not None and value < today():
+        raise ma.ValidationError("The date to take it down must be today or in the future")
+
+
+REQUIRED_TO_POST = ("direction", "kind", "category_id", "title", "quantity", "available_from", "available_until")
+
+
+def _listing_fields(*, new: bool) -> dict:
+    """The fields of a listing a client may send; to post, the first few are required."""
+    need = {name: {"required": True} if new else {} for name in REQUIRED_TO_POST}
+    fields = {
+        "direction": ma.fields.String(validate=validate.OneOf(DIRECTIONS), **need["direction"]),
+        "kind": ma.fields.String(validate=validate.OneOf(KINDS), **need["kind"]),
+        "category_id": Int(**need["category_id"], metadata={"description": "From GET /api/v1/categories"}),
+        "title": Text(min_length=1, max_length=140, **need["title"]),
+        "description": Text(max_length=4000),
+        "quantity": Number(validate=validate.Range(min=0.25, max=10000), **need["quantity"],
+                           metadata={"description": "Hours, or days for equipment"}),
+        "people": Int(validate=validate.Range(min=1, max=500)),
+        "available_from": Day(**need["available_from"]),
+        "available_until": Day(**need["available_until"]),
+        "weekly_pattern": Int(validate=validate.Range(min=1, max=ALL_WEEK), metadata={
+            "description": f"Availability bits (Monday morning is bit 0); {ALL_WEEK} is all week"}),
+        "location": ma.fields.String(validate=validate.OneOf(list(LOCATIONS))),
+        "postcode": Text(max_length=10, allow_none=True, metadata={"description": "Blank: the member's own"}),
+        "travel_km": Number(validate=validate.Range(min=0, max=100)),
+        "min_dbs_level": ma.fields.String(allow_none=True, validate=validate.OneOf(list(DBS_LEVELS))),
+        "needs_step_free": Bool(),
+        "min_capacity": Int(allow_none=True, validate=validate.Range(min=1, max=5000)),
+        "needs_insurance": Bool(),
+        "urgency": Int(validate=validate.OneOf(list(URGENCIES)), metadata={"description": "1 low to 4 urgent"}),
+        "is_gift": Bool(metadata={"description": "Offers only: we want no time credits back"}),
+        "partial_ok": Bool(),
+        "expires_on": Day(allow_none=True, validate=_not_past, metadata={"description": "Blank: the last available day"}),
+        "asset_id": Int(allow_none=True, metadata={"description": "Your room or item, for a room or equipment offer"}),
+    }
+    if new:
+        fields["member_id"] = Int(required=True, metadata={"description": "The member you post for"})
+    return fields
+
+
+NewListingSchema = StrictSchema.from_dict(_listing_fields(new=True), name="NewListing")
+ListingChangesSchema = StrictSchema.from_dict(_listing_fields(new=False), name="ListingChanges")
+
+
+def _service_values(values: dict) -> dict:
+    """What the web form would send the service for the same answers."""
+    if "min_dbs_level" in values:
+        values["min_dbs_level"] = values["min_dbs_level"] or None
+    return values
+
+
+@bp.route("/categories")
+@bp.response(200, CategorySchema(many=True))
+@problems()
+def categories():
+    """The category taxonomy (a listing names one by id)"""
+    return db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.id)).all()
+
+
+def _sync_page(args: dict) -> Page:
+    """Every listing of an active member changed since `updated_since`, any status, oldest change first."""
+    inactive = select(Member.id).where(Member.status.in_([s for s in MEMBER_STATUSES if s != "active"]))
+    stmt = select(Listing).where(Listing.updated_at > naive_utc(args["updated_since"]),
+                                 Listing.member_id.not_in(inactive))
+    for name in ("kind", "direction", "town", "ward"):
+        if args.get(name):
+            stmt = stmt.where(getattr(Listing, name) == args[name])
+    if args.get("category_id"):
+        parent = args["category_id"]  # a parent category includes its children, as in the directory
+        stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
+            or_(Category.id == parent, Category.parent_id == parent))))
+    page = paginate(stmt.order_by(Listing.updated_at, Listing.id), args["page"], args["per_page"])
+    page.items = [_found(listing, None) for listing in page.items]
+    return page
+
+
+def _found(listing: Listing, km: float | None) -> Listing:
+    listing.distance_km = round(km, 2) if km is not None else None
+    return listing
+
+
+@bp.route("/listings")
+@bp.arguments(SearchArgs, location="query")
+@bp.response(200, page_schema(FoundListingSchema, "Listing"), headers=LINK_HEADER)
+@problems(422)
+def search(args):
+    """Search the directory: open listings, with the directory's filters (nearest first near a postcode)"""
+    if args.get("updated_since") is not None:
+        return paged(_sync_page(args))
+    query = services.DirectoryQuery(kind=args.get("kind"), direction=args.get("direction"),
+                                    category_id=args.get("category_id"), town=args.get("town"),
+                                    ward=args.get("ward"), keyword=args.get("q"), page=args["page"],
+                                    per_page=args["per_page"])
+    if args.get("postcode"):
+        try:
+            place = geocode(args["postcode"])
+        except UnknownPostcode as error:
+            raise InvalidInput(str(error), field="postcode") from error
+        query.near = (place.latitude, place.longitude)
+        query.within_km = float(args["within_km"])
+    found = services.search_directory(query)
+    items = [_found(listing, km) for listing, km in found.items]
+    return paged(Page(items, found.total, found.page, found.per_page))
+
+
+@bp.route(f"/listings/<{ID}:listing_id>")
+@bp.response(200, ListingSchema, headers=ETAG_HEADER)
+@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@problems(404)
+def get_listing(listing_id: int):
+    """One listing"""
+    return with_etag(ListingSchema(), load_listing(listing_id))
+
+
+@bp.route("/listings", methods=["POST"])
+@bp.arguments(NewListingSchema)
+@bp.response(201, ListingSchema)
+@problems(400, 404, 409, 422)
+def create(values):
+    """Post an offer or a need for one of your members"""
+    member = load_member(values.pop("member_id"), need="act")
+    listing = services.create_listing(member, actor(), **_service_values(values))
+    db.session.commit()
+    return listing, 201, {"Location": f"/api/v1/listings/{listing.id}"}
+
+
+@bp.route(f"/listings/<{ID}:listing_id>", methods=["PATCH"])
+@bp.arguments(ListingChangesSchema)
+@bp.response(200, ListingSchema)
+@problems(400, 404, 409, 422)
+def update(changes, listing_id: int):
+    """Change one of your open listings (only the fields you send)"""
+    listing = load_listing(listing_id, need="act")
+    services.update_listing(listing, actor(), **_service_values(changes))
+    db.session.commit()
+    return listing
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/withdraw", methods=["POST"])
+@bp.response(200, ListingSchema)
+@problems(404, 409, 422)
+def withdraw(listing_id: int):
+    """Withdraw one of your listings"""
+    listing = load_listing(listing_id, need="act")
+    services.withdraw_listing(listing, actor())
+    db.session.commit()
+    return listing

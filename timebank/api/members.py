@@ -1,0 +1,127 @@
+"""Members: who the token acts for, the public directory of members, a member's profile and changing it."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import select
+
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, StrictSchema, Text, actor, blueprint,
+                               page_schema, paged, paginate, problems, with_etag)
+from timebank.errors import NotAllowed, NotFound
+from timebank.extensions import db
+from timebank.members import services
+from timebank.members.models import MEMBER_TYPES, Member, Membership
+from timebank.places import TOWNS, WARDS
+
+bp = blueprint("members", "Organisations and businesses: read them, change your own")
+ID = f"int(max={MAX_ID})"
+
+
+def load_member(member_id: int, *, need: str = "view") -> Member:
+    """Like the web's members.access.load_member, for the token's person: 404, or 403 for "act"/"manage"."""
+    member = db.session.get(Member, member_id)
+    if member is None or (member.status != "active" and not services.can_act_for(actor(), member)):
+        raise NotFound(f"There is no member {member_id}")
+    if need == "act" and not services.can_act_for(actor(), member):
+        raise NotAllowed(f"You do not act for {member.name}")
+    if need == "manage" and not services.can_manage(actor(), member):
+        raise NotAllowed(f"Only admins of {member.name} and coordinators can change its profile")
+    return member
+
+
+class MemberSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    type = ma.fields.String(required=True, metadata={"enum": list(MEMBER_TYPES)})
+    status = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    areas_served = ma.fields.String(required=True)
+    town = ma.fields.String(required=True)
+    ward = ma.fields.String(allow_none=True, required=True)
+    postcode = ma.fields.String(required=True)
+    charity_number = ma.fields.String(allow_none=True, required=True)
+    company_number = ma.fields.String(allow_none=True, required=True)
+    website = ma.fields.String(allow_none=True, required=True)
+    contact_email = ma.fields.Method("_email", allow_none=True, required=True, metadata={
+        "type": ["string", "null"], "description": "Only for the member's own people, partners and coordinators"})
+    contact_phone = ma.fields.Method("_phone", allow_none=True, required=True, metadata={"type": ["string", "null"]})
+    created_at = ma.fields.DateTime(required=True)
+
+    def _email(self, member):
+        return member.contact_email if services.can_see_contact(actor(), member) else None
+
+    def _phone(self, member):
+        return member.contact_phone if services.can_see_contact(actor(), member) else None
+
+
+class MembershipSchema(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    member_name = ma.fields.Function(lambda m: m.member.name, required=True, metadata={"type": "string"})
+    role = ma.fields.String(required=True, metadata={"enum": ["admin", "staff"]})
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    display_name = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    is_coordinator = ma.fields.Boolean(required=True, metadata={"description": "True only with a coordinator token"})
+    token_scope = ma.fields.String(required=True, metadata={"enum": ["read", "read-write", "coordinator"]})
+    memberships = ma.fields.List(ma.fields.Nested(MembershipSchema), required=True)
+
+
+class MemberUpdateSchema(StrictSchema):
+    name = Text(min_length=1, max_length=160)
+    type = ma.fields.String(validate=validate.OneOf(list(MEMBER_TYPES)))
+    description = Text(max_length=4000)
+    areas_served = Text(max_length=400)
+    charity_number = Text(max_length=16, allow_none=True)
+    company_number = Text(max_length=12, allow_none=True)
+    postcode = Text(min_length=1, max_length=10)
+    town = ma.fields.String(validate=validate.OneOf(TOWNS))
+    ward = ma.fields.String(allow_none=True, validate=validate.OneOf(WARDS))
+    website = ma.fields.Url(allow_none=True, validate=validate.Length(max=300))
+    contact_email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
+    contact_phone = Text(max_length=40, allow_none=True)
+
+
+@bp.route("/me")
+@bp.response(200, MeSchema)
+@problems()
+def me():
+    """You: the token's person, its scope, and the members you act for"""
+    user = actor()
+    memberships = db.session.scalars(select(Membership).join(Member).where(
+        Membership.user_id == user.id, Membership.status == "active").order_by(Member.name)).all()
+    return {"id": user.id, "display_name": user.display_name, "email": user.email,
+            "is_coordinator": user.is_coordinator, "token_scope": user._scope, "memberships": memberships}
+
+
+@bp.route("/members")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_schema(MemberSchema, "Member"), headers=LINK_HEADER)
+@problems(422)
+def list_members(args):
+    """Active members, by name"""
+    stmt = select(Member).where(Member.status == "active").order_by(Member.name, Member.id)
+    return paged(paginate(stmt, args["page"], args["per_page"]))
+
+
+@bp.route(f"/members/<{ID}:member_id>")
+@bp.response(200, MemberSchema, headers=ETAG_HEADER)
+@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@problems(404)
+def get_member(member_id: int):
+    """A member's profile (contact details only for its own people, partners and coordinators)"""
+    return with_etag(MemberSchema(), load_member(member_id))
+
+
+@bp.route(f"/members/<{ID}:member_id>", methods=["PATCH"])
+@bp.arguments(MemberUpdateSchema)
+@bp.response(200, MemberSchema)
+@problems(400, 404, 409, 422)
+def update_member(changes, member_id: int):
+    """Change your own member's profile (its admins, and coordinators)"""
+    member = load_member(member_id, need="manage")
+    services.update_member(member, **changes)
+    db.session.commit()
+    return member

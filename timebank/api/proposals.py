@@ -1,0 +1,84 @@
+"""Proposals: exchanges waiting for your members' answer; accept or decline your part."""
+from __future__ import annotations
+
+import marshmallow as ma
+
+from timebank.api.core import LINK_HEADER, MAX_ID, Int, PageArgs, StrictSchema, Text, actor, blueprint, page_schema, paged, problems
+from timebank.api.exchanges import ExchangeSchema, load_exchange, page_of
+from timebank.errors import DomainError, NotAllowed
+from timebank.exchanges import services
+from timebank.exchanges.models import Exchange
+from timebank.extensions import db
+from timebank.members.models import Member
+from timebank.members.services import can_act_for, members_of
+
+bp = blueprint("proposals", "Proposed exchanges waiting for your answer")
+ID = f"int(max={MAX_ID})"
+
+
+class AcceptSchema(StrictSchema):
+    member_id = Int(metadata={"description": "Which of your members answers; needed only if several of them are in it"})
+
+
+class DeclineSchema(AcceptSchema):
+    reason = Text(required=True, min_length=1, max_length=2000,
+                  metadata={"description": "Why, for the others (a declined pair is never proposed again)"})
+
+
+def _answering_member(exchange: Exchange, member_id: int | None) -> Member:
+    """The member whose part this is: the one named, or the only one of yours still to answer."""
+    if member_id is not None:
+        member = db.session.get(Member, member_id)
+        if member is None or services.party_of(exchange, member) is None or not can_act_for(actor(), member):
+            raise NotAllowed("You can only answer for your own organisation, and it must be part of this exchange",
+                             field="member_id")
+        return member
+    waiting = [p.member for p in exchange.parties if p.status == "pending" and can_act_for(actor(), p.member)]
+    if len(waiting) == 1:
+        return waiting[0]
+    if waiting:
+        raise DomainError("Several of your members are in this exchange: say which one answers", field="member_id")
+    raise NotAllowed("None of your members has a part in this exchange waiting for an answer")
+
+
+def _answer(exchange: Exchange, member: Member, *, accept: bool, reason: str | None) -> Exchange:
+    """As the web's answer page: a recorded exchange is confirmed, a proposed one accepted or declined."""
+    if exchange.shape == "direct":
+        return services.confirm_direct(exchange, member, actor(), agree=accept, reason=reason)
+    return services.respond(exchange, member, actor(), accept=accept, reason=reason)
+
+
+@bp.route("/proposals")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_schema(ExchangeSchema, "Proposal"), headers=LINK_HEADER)
+@problems(422)
+def list_proposals(args):
+    """Proposed (and recorded) exchanges where one of your members has still to answer"""
+    mine = {m.id for m in members_of(actor())}
+    waiting = [e for e in services.exchanges_for(list(mine), ["proposed"])
+               if any(p.member_id in mine and p.status == "pending" for p in e.parties)] if mine else []
+    return paged(page_of(waiting, args))
+
+
+@bp.route(f"/proposals/<{ID}:exchange_id>/accept", methods=["POST"])
+@bp.arguments(AcceptSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def accept(values, exchange_id: int):
+    """Accept your member's part (for a recorded exchange: confirm it happened)"""
+    exchange = load_exchange(exchange_id)
+    _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=True, reason=None)
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/proposals/<{ID}:exchange_id>/decline", methods=["POST"])
+@bp.arguments(DeclineSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def decline(values, exchange_id: int):
+    """Decline your member's part, with a reason: the exchange is off for everyone"""
+    exchange = load_exchange(exchange_id)
+    _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
+    db.session.commit()
+    return exchange

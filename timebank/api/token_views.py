@@ -1,0 +1,55 @@
+"""Personal access tokens on the web: make one (shown once), see when each was last used, revoke."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from timebank.api import tokens
+from timebank.api.forms import RevokeForm, TokenForm
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+
+bp = Blueprint("api_tokens", __name__)
+
+
+def load_token(token_id: int) -> tokens.ApiToken:
+    """One of the signed-in person's own tokens; 404 for anyone else's."""
+    token = db.session.get(tokens.ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    return token
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def index():
+    form = TokenForm().for_user(current_user)
+    if form.validate_on_submit():
+        try:
+            token, secret = tokens.create_token(current_user, name=form.name.data, scope=form.scope.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            # Shown on this response only: the secret is never stored, so it cannot go through a redirect.
+            return render_template("api/token_created.html", token=token, secret=secret)
+    return render_template("api/tokens.html", form=form, tokens=tokens.tokens_of(current_user),
+                           revoke_form=RevokeForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    token = load_token(token_id)
+    if RevokeForm().validate_on_submit():
+        try:
+            tokens.revoke_token(token, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"\u201c{token.name}\u201d is revoked. Anything using it can no longer reach the exchange.", "success")
+    return redirect(url_for("api_tokens.index"))
