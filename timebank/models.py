@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and `create_all` see all tables."""
 from timebank.accounts.models import Coordinator, User
+from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, CalendarFeed, Loan
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
@@ -10,7 +11,7 @@ from timebank.notifications.models import EmailPreference, Notification
 from timebank.reports.models import ValuationRate
 
 __all__ = [
-    "Account", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
+    "Account", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
     "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
     "Booking", "CalendarFeed", "Loan",
     "ValuationRate",
