@@ -41,7 +41,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from timebank import api
     from timebank.accounts.views import bp as auth_bp
+    from timebank.api.token_views import bp as api_tokens_bp
     from timebank.bookings.views import bp as bookings_bp
     from timebank.coordinator.views import bp as coordinator_bp
     from timebank.exchanges.views import bp as exchanges_bp
@@ -56,8 +58,9 @@ def register_blueprints(app: Flask) -> None:
     from timebank.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp, ledger_bp, bookings_bp):
+               reports_bp, notifications_bp, exchanges_bp, ledger_bp, bookings_bp, api_tokens_bp):
         app.register_blueprint(bp)
+    api.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
