@@ -1,7 +1,7 @@
 """Plain-English error pages; the 500 handler rolls the session back first."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -28,8 +28,11 @@ def register(app: Flask) -> None:
         return page("errors/404.html", 404, "Not found")
 
     @app.errorhandler(405)
-    def method_not_allowed(_error):
-        return page("errors/404.html", 405, "Method not allowed")
+    def method_not_allowed(error):
+        response = make_response(page("errors/404.html", 405, "Method not allowed"))
+        if getattr(error, "valid_methods", None):  # RFC 9110: a 405 says which methods would work
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
