@@ -51,7 +51,7 @@ def test_keywords_find_word_forms_and_rank_title_hits_first(client, make_member,
     make_listing(member_id, admin_id, title="Garden volunteers wanted", description="Weeding and mowing.")
     make_listing(member_id, admin_id, title="Help with our bookkeeping", description="Receipts and invoices.")
     page = client.get("/listings?q=gardens").data.decode()
-    assert "2 listings found" in page
+    assert "2 listings found, best match first" in page
     assert page.index("Garden volunteers wanted") < page.index("Help at our allotment")
     assert "Help with our bookkeeping" not in page
 
@@ -116,7 +116,7 @@ def test_distance_pages_are_full_and_the_total_is_exact(client, app, make_member
     for listing, km in first.items + second.items:
         assert km == pytest.approx(geodesic(HUYTON, (listing.latitude, listing.longitude)).km, rel=1e-3)
     page = client.get("/listings?postcode=L36+9YS&within=5").data.decode()
-    assert "15 listings found" in page and "Corner" not in page
+    assert "15 listings found, nearest first" in page and "Corner" not in page
     past_the_end = client.get("/listings?postcode=L36+9YS&within=5&page=9").data.decode()
     assert "Inside 14" in past_the_end and "Nothing matches" not in past_the_end
 

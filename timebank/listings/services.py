@@ -182,6 +182,7 @@ class DirectoryPage:
     total: int
     page: int
     per_page: int
+    order: str = "newest"  # "nearest", "best match" or "newest": how the items are sorted
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -237,11 +238,11 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
             south, north, west, east = scale.box(query.within_km)
             stmt = stmt.where(Listing.latitude.between(south, north), Listing.longitude.between(west, east),
                               km2 <= query.within_km ** 2)
-        order = [km2, Listing.id]
+        order, order_name = [km2, Listing.id], "nearest"
     elif rank is not None:
-        order = [rank, Listing.created_at.desc(), Listing.id.desc()]
+        order, order_name = [rank, Listing.created_at.desc(), Listing.id.desc()], "best match"
     else:
-        order = [Listing.created_at.desc(), Listing.id.desc()]
+        order, order_name = [Listing.created_at.desc(), Listing.id.desc()], "newest"
     page_number = max(1, query.page)
     stmt = stmt.add_columns(km2 if km2 is not None else null(), func.count().over())
     rows = db.session.execute(stmt.order_by(*order).offset((page_number - 1) * query.per_page)
@@ -257,7 +258,7 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
         select(Listing).where(Listing.id.in_([row[0] for row in rows]))
         .options(joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)))}
     items = [(listings[listing_id], math.sqrt(d2) if d2 is not None else None) for listing_id, d2, _ in rows]
-    return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page)
+    return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page, order=order_name)
 
 
 # -- offers that could serve a need ------------------------------------------------------------
