@@ -375,6 +375,7 @@ def send_overdue_reminders(on: date | None = None) -> int:
 
 def _live_first(rows, live: tuple[str, ...], start):
     """Live rows soonest first, then finished and cancelled ones latest first."""
+    rows = list(rows)  # a query result is read once; both lists below need every row
     current = sorted((r for r in rows if r.status in live), key=lambda r: (start(r), r.id))
     done = sorted((r for r in rows if r.status not in live), key=lambda r: (start(r), r.id), reverse=True)
     return current + done
