@@ -1,0 +1,166 @@
+"""End-to-end fixtures: the app served live on PostgreSQL, driven by Debian's Chromium through Playwright.
+
+Each module that needs a world gets a fresh PostgreSQL database cloned from the suite's template
+(tests/databases.py), an app made with `create_app`, and a werkzeug server on a free loopback
+port. Mail goes over SMTP to the suite's aiosmtpd server (`smtp_server`), so a test can follow the
+confirmation link a person would click. Matcher runs are synchronous (MATCHER_QUEUE=inline).
+
+These tests always use PostgreSQL, whatever `--db` says; `--db sqlite` (narrowing to SQLite)
+leaves them out. Without /usr/bin/chromium they are skipped with the reason (CI installs it:
+scripts/test does, as root).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests import databases
+from tests.conftest import _servers
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "correct-horse-battery"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e = [item for item in items if item.get_closest_marker("e2e")]
+    if not e2e:
+        return
+    if "postgresql" not in config._timebank_backends:
+        # `--db sqlite` narrows the run to SQLite; these run on PostgreSQL only.
+        config.hook.pytest_deselected(items=e2e)
+        items[:] = [item for item in items if not item.get_closest_marker("e2e")]
+        return
+    if not os.path.exists(CHROMIUM):
+        skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium` "
+                                       "(scripts/test does this when run as root)")
+        for item in e2e:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-GB",
+            "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The suite's PostgreSQL server (started once for the session, shared with the app tests)."""
+    if "postgresql" not in _servers:
+        databases.ensure_pgserver_user()
+        _servers["postgresql"] = databases.PostgresServer()
+    return _servers["postgresql"]
+
+
+class LiveServer:
+    """One app on one fresh database, served on a free port for as long as the module runs."""
+
+    def __init__(self, postgres_server, smtp_controller, handler):
+        from werkzeug.serving import make_server
+
+        from timebank import create_app
+
+        self._postgres = postgres_server
+        self.database, url = postgres_server.new_database()
+        self.app = create_app({
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "e2e-secret",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": smtp_controller.hostname,
+            "MAIL_PORT": smtp_controller.port,
+            "MATCHER_QUEUE": "inline",
+            "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        })
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.app.config["BASE_URL"] = self.url
+        self._handler = handler
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @contextmanager
+    def context(self):
+        """An app context with a request context, for setting up data through the services."""
+        from timebank.extensions import db
+
+        with self.app.test_request_context():
+            yield db.session
+
+    def emails_to(self, address: str):
+        return [m for m in self._handler.messages if address in m["To"]]
+
+    def link_in_last_email_to(self, address: str, path: str) -> str:
+        """The absolute link to `path` in the latest email to `address`."""
+        from tests.conftest import Mailbox
+
+        message = self.emails_to(address)[-1]
+        found = re.search(re.escape(self.url) + re.escape(path) + r"\S*", Mailbox.body(message))
+        assert found, f"no link to {path} in the email to {address}"
+        return found.group(0)
+
+    def stop(self) -> None:
+        from timebank.extensions import db
+
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        self._postgres.drop_database(self.database)
+
+
+@pytest.fixture(scope="module")
+def live(postgres_server, smtp_server):
+    """A live server on an empty database (the schema, categories, valuation rates and a coordinator)."""
+    import json
+
+    from seed.rates import load_rates
+    from timebank.accounts import services as accounts
+    from timebank.listings.services import load_categories
+
+    server = LiveServer(postgres_server, *smtp_server)
+    with server.context() as session:
+        load_categories(json.loads((Path(__file__).parents[2] / "seed" / "categories.json").read_text()))
+        load_rates(log=lambda *_: None)
+        coordinator = accounts.create_user("coordinator@e2e.example", PASSWORD, "Sam Coordinator", confirmed=True)
+        accounts.make_coordinator(coordinator)
+        session.commit()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo(postgres_server, smtp_server):
+    """A live server holding the demo sector (seed/demo.py) and one matcher run's proposals."""
+    from seed.demo import load_demo
+
+    server = LiveServer(postgres_server, *smtp_server)
+    with server.context() as session:
+        load_demo(log=lambda *_: None)
+        session.commit()
+    yield server
+    server.stop()
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """With SCREENSHOTS=1, save the page as docs/screenshots/<name>.png (for the README)."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
