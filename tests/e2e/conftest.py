@@ -149,11 +149,16 @@ def live(postgres_server, smtp_server):
 def demo(postgres_server, smtp_server):
     """A live server holding the demo sector (seed/demo.py) and one matcher run's proposals."""
     from seed.demo import load_demo
+    from timebank.accounts.services import find_user
+    from timebank.exchanges import runs
 
     server = LiveServer(postgres_server, *smtp_server)
     with server.context() as session:
         load_demo(log=lambda *_: None)
         session.commit()
+        run = runs.start_run(find_user("coordinator@oneknowsley.example"), {})
+        session.commit()
+        runs.execute_run(run.id)
     yield server
     server.stop()
 

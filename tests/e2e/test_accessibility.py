@@ -1,0 +1,150 @@
+"""axe-core audits every main page of the demo sector, as the person who would see it.
+
+axe-core comes from the axe-playwright-python wheel (its axe.min.js) and runs through
+`page.evaluate`, which the site's Content-Security-Policy does not block. A page passes when axe
+finds no serious or critical violation (moderate and minor ones are for people to judge).
+"""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from tests.e2e.world import sign_in
+
+pytestmark = pytest.mark.e2e
+
+DEMO_PASSWORD = "demo-password-1"
+PEOPLE = {"coordinator": "coordinator@oneknowsley.example",
+          "member": "admin@kirkby-community-food-bank.example",
+          "business": "admin@merseyside-accountancy-partners-ltd.example"}
+
+# (who, path); {member}, {listing}, {exchange}, {run}, {pending}, {room}, {item}, {rate} and
+# {business} are filled in from the demo data.
+PAGES = [
+    (None, "/"),
+    (None, "/listings"),
+    (None, "/listings?q=minibus&kind=time"),
+    (None, "/listings/{listing}"),
+    (None, "/members/{member}"),
+    (None, "/sign-in"),
+    (None, "/sign-up"),
+    (None, "/forgot-password"),
+    (None, "/impact/"),
+    (None, "/accessibility"),
+    (None, "/privacy"),
+    (None, "/styleguide"),
+    (None, "/no-such-page"),
+    ("member", "/dashboard"),
+    ("member", "/account"),
+    ("member", "/members/register"),
+    ("member", "/members/{member}"),
+    ("member", "/members/{member}/edit"),
+    ("member", "/members/{member}/people"),
+    ("member", "/members/{member}/people/invite"),
+    ("member", "/members/{member}/compliance"),
+    ("member", "/members/{member}/assets"),
+    ("member", "/members/{member}/listings/new"),
+    ("member", "/members/{member}/credits"),
+    ("member", "/members/{member}/bookings"),
+    ("member", "/members/{member}/record-help"),
+    ("member", "/members/{member}/impact"),
+    ("member", "/members/{member}/exports"),
+    ("member", "/assets/{room}/book"),
+    ("member", "/assets/{item}/book"),
+    ("member", "/exchanges"),
+    ("member", "/exchanges/{exchange}"),
+    ("member", "/exchanges/{exchange}/respond?member_id={member}"),
+    ("member", "/notifications/"),
+    ("member", "/members/{other}"),
+    ("business", "/members/{business}/social-value"),
+    ("coordinator", "/coordinator/"),
+    ("coordinator", "/coordinator/members/{pending}/review"),
+    ("coordinator", "/coordinator/matcher"),
+    ("coordinator", "/coordinator/matcher/runs/{run}"),
+    ("coordinator", "/coordinator/exchanges"),
+    ("coordinator", "/exchanges/{exchange}"),
+    ("coordinator", "/coordinator/ledger"),
+    ("coordinator", "/coordinator/loans"),
+    ("coordinator", "/coordinator/audit"),
+    ("coordinator", "/coordinator/impact"),
+    ("coordinator", "/coordinator/rates"),
+    ("coordinator", "/coordinator/rates/new"),
+    ("coordinator", "/coordinator/people"),
+    ("coordinator", "/coordinator/exports"),
+    ("coordinator", "/members/{business}/social-value"),
+]
+
+
+@pytest.fixture(scope="module")
+def ids(demo):
+    """Ids from the demo data for the paths above."""
+    from timebank.exchanges.models import Exchange, MatcherRun, Party
+    from timebank.listings.models import Listing
+    from timebank.members.models import Asset, Member
+
+    with demo.context() as session:
+        def member(name):
+            return session.scalar(select(Member.id).where(Member.name == name))
+        food_bank = member("Kirkby Community Food Bank")
+        return {
+            "member": food_bank,
+            "business": member("Merseyside Accountancy Partners Ltd"),
+            "other": session.scalar(select(Member.id).where(Member.status == "active", Member.id != food_bank)
+                                    .order_by(Member.id)),
+            "pending": session.scalar(select(Member.id).where(Member.status == "pending").order_by(Member.id)),
+            "listing": session.scalar(select(Listing.id).where(Listing.status == "open").order_by(Listing.id)),
+            "exchange": session.scalar(select(Exchange.id).join(Party).where(Party.member_id == food_bank)
+                                       .order_by(Exchange.id)),
+            "run": session.scalar(select(MatcherRun.id)),
+            "room": session.scalar(select(Asset.id).where(Asset.kind == "room", Asset.member_id != food_bank)),
+            "item": session.scalar(select(Asset.id).where(Asset.kind == "equipment", Asset.member_id != food_bank)),
+        }
+
+
+@pytest.fixture(scope="module")
+def pages_as(demo, browser):
+    """One signed-in page per person, kept for the module (signing in once each)."""
+    opened = {}
+
+    def page_for(who):
+        if who not in opened:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+            opened[who] = context.new_page()
+            if who is not None:
+                sign_in(opened[who], demo.url, PEOPLE[who], DEMO_PASSWORD)
+        return opened[who]
+
+    yield page_for
+    for page in opened.values():
+        page.context.close()
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line per element."""
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    return [f"{v['impact']}: {v['id']} ({v['help']}) at {node['target']}: {node.get('failureSummary', '')}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]]
+
+
+@pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who or 'public'}:{path}" for who, path in PAGES])
+def test_no_serious_or_critical_violations(demo, ids, pages_as, who, path):
+    page = pages_as(who)
+    response = page.goto(demo.url + path.format(**ids))
+    assert response.status == (404 if path == "/no-such-page" else 200), f"{path} gave {response.status}"
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_directory_and_an_exchange_at_phone_widths(demo, ids, pages_as, width):
+    page = pages_as("member")
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        for path in ("/listings", "/exchanges/{exchange}", "/members/{member}/credits"):
+            page.goto(demo.url + path.format(**ids))
+            assert serious_violations(page) == [], path
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px wide"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
