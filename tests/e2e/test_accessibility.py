@@ -7,17 +7,10 @@ finds no serious or critical violation (moderate and minor ones are for people t
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from sqlalchemy import select
 
-from tests.e2e.world import sign_in
+from tests.e2e.conftest import serious_violations
 
 pytestmark = pytest.mark.e2e
-
-DEMO_PASSWORD = "demo-password-1"
-PEOPLE = {"coordinator": "coordinator@oneknowsley.example",
-          "member": "admin@kirkby-community-food-bank.example",
-          "business": "admin@merseyside-accountancy-partners-ltd.example"}
 
 # (who, path); {member}, {listing}, {exchange}, {run}, {pending}, {room}, {item}, {rate} and
 # {business} are filled in from the demo data.
@@ -74,58 +67,6 @@ PAGES = [
     ("coordinator", "/coordinator/exports"),
     ("coordinator", "/members/{business}/social-value"),
 ]
-
-
-@pytest.fixture(scope="module")
-def ids(demo):
-    """Ids from the demo data for the paths above."""
-    from timebank.exchanges.models import Exchange, MatcherRun, Party
-    from timebank.listings.models import Listing
-    from timebank.members.models import Asset, Member
-
-    with demo.context() as session:
-        def member(name):
-            return session.scalar(select(Member.id).where(Member.name == name))
-        food_bank = member("Kirkby Community Food Bank")
-        return {
-            "member": food_bank,
-            "business": member("Merseyside Accountancy Partners Ltd"),
-            "other": session.scalar(select(Member.id).where(Member.status == "active", Member.id != food_bank)
-                                    .order_by(Member.id)),
-            "pending": session.scalar(select(Member.id).where(Member.status == "pending").order_by(Member.id)),
-            "listing": session.scalar(select(Listing.id).where(Listing.status == "open").order_by(Listing.id)),
-            "exchange": session.scalar(select(Exchange.id).join(Party).where(Party.member_id == food_bank)
-                                       .order_by(Exchange.id)),
-            "run": session.scalar(select(MatcherRun.id)),
-            "room": session.scalar(select(Asset.id).where(Asset.kind == "room", Asset.member_id != food_bank)),
-            "item": session.scalar(select(Asset.id).where(Asset.kind == "equipment", Asset.member_id != food_bank)),
-        }
-
-
-@pytest.fixture(scope="module")
-def pages_as(demo, browser):
-    """One signed-in page per person, kept for the module (signing in once each)."""
-    opened = {}
-
-    def page_for(who):
-        if who not in opened:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-            opened[who] = context.new_page()
-            if who is not None:
-                sign_in(opened[who], demo.url, PEOPLE[who], DEMO_PASSWORD)
-        return opened[who]
-
-    yield page_for
-    for page in opened.values():
-        page.context.close()
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line per element."""
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    return [f"{v['impact']}: {v['id']} ({v['help']}) at {node['target']}: {node.get('failureSummary', '')}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-            for node in v["nodes"]]
 
 
 @pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who or 'public'}:{path}" for who, path in PAGES])
