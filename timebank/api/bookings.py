@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import (LINK_HEADER, MAX_ID, Day, Int, Moment, PageArgs, StrictSchema, Text, actor, blueprint,
+from timebank.api.core import (Utc, UkClock, LINK_HEADER, MAX_ID, Day, Int, Moment, PageArgs, StrictSchema, Text, actor, blueprint,
                                page_schema, paged, problems)
 from timebank.api.exchanges import ReasonSchema, page_of
 from timebank.api.members import load_member
@@ -16,7 +16,7 @@ from timebank.members.models import Asset
 from timebank.members.services import can_act_for
 
 bp = blueprint("bookings", "Room bookings and equipment loans")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 def load_asset(asset_id: int) -> Asset:
@@ -54,12 +54,12 @@ class _Common(ma.Schema):
     leg_id = ma.fields.Integer(allow_none=True, required=True)
     note = ma.fields.String(required=True)
     cancel_reason = ma.fields.String(allow_none=True, required=True)
-    created_at = ma.fields.DateTime(required=True)
+    created_at = Utc(required=True)
 
 
 class BookingSchema(_Common):
-    starts_at = ma.fields.NaiveDateTime(required=True, metadata={"description": "UK clock time"})
-    ends_at = ma.fields.NaiveDateTime(required=True, metadata={"description": "UK clock time"})
+    starts_at = UkClock(required=True, metadata={"description": "UK clock time"})
+    ends_at = UkClock(required=True, metadata={"description": "UK clock time"})
     status = ma.fields.String(required=True, metadata={"enum": list(BOOKING_STATUSES)})
 
 

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Int, Moment, Number, PageArgs, StrictSchema,
+from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Int, Moment, Number, PageArgs, StrictSchema,
                                Text, actor, blueprint, page_schema, paged, paginate, problems, with_etag)
 from timebank.api.exchanges import ExchangeSchema, load_exchange
 from timebank.api.members import MemberSchema
@@ -21,7 +21,7 @@ from timebank.members import services as members
 from timebank.members.models import MEMBER_STATUSES, Member
 
 bp = blueprint("coordinator", "Coordinators only (a coordinator token)", coordinator=True)
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 class MemberArgs(PageArgs):
@@ -61,9 +61,9 @@ class RunSchema(ma.Schema):
     message = ma.fields.String(required=True)
     policy = ma.fields.Dict(required=True)
     stats = ma.fields.Dict(required=True)
-    created_at = ma.fields.DateTime(required=True)
-    started_at = ma.fields.DateTime(allow_none=True, required=True)
-    finished_at = ma.fields.DateTime(allow_none=True, required=True)
+    created_at = Utc(required=True)
+    started_at = Utc(allow_none=True, required=True)
+    finished_at = Utc(allow_none=True, required=True)
     exchange_ids = ma.fields.Function(lambda run: sorted(e.id for e in run.exchanges), required=True,
                                       metadata={"type": "array", "items": {"type": "integer"},
                                                 "description": "The exchanges it proposed"})
@@ -93,7 +93,7 @@ class EntrySchema(ma.Schema):
     kind = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
     reason = ma.fields.String(allow_none=True, required=True)
-    created_at = ma.fields.DateTime(required=True)
+    created_at = Utc(required=True)
     member_balance = ma.fields.Float(required=True, metadata={"description": "The member's balance after it"})
 
 
@@ -115,7 +115,7 @@ def list_members(args):
 
 
 @bp.route(f"/coordinator/members/<{ID}:member_id>/approve", methods=["POST"])
-@bp.arguments(ApproveMemberSchema)
+@bp.arguments(ApproveMemberSchema, required=False)
 @bp.response(200, MemberSchema)
 @problems(400, 404, 409, 422)
 def approve_member(values, member_id: int):
@@ -139,7 +139,7 @@ def reject_member(values, member_id: int):
 
 
 @bp.route("/coordinator/matcher-runs", methods=["POST"])
-@bp.arguments(RunPolicySchema)
+@bp.arguments(RunPolicySchema, required=False)
 @bp.response(202, RunSchema, headers={"Location": {"schema": {"type": "string"}, "description": "Its status"}})
 @problems(400, 409, 422)
 def start_run(policy):

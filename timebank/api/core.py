@@ -18,9 +18,11 @@ from http import HTTPStatus
 import marshmallow as ma
 from flask import Flask, Response, g, jsonify, request, url_for
 from flask_smorest import Api
-from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import Select, func, select
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+from webargs.flaskparser import FlaskParser
 
 from timebank.accounts.models import User
 from timebank.api import tokens
@@ -35,6 +37,18 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 PROBLEM = "application/problem+json"
+
+
+
+class StrictParser(FlaskParser):
+    """webargs, refusing unknown query parameters too (a misspelt filter should not silently match all)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE, "querystring": ma.RAISE}
+
+
+class ApiBlueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
 
 BLUEPRINTS: list[ApiBlueprint] = []
 
@@ -217,6 +231,19 @@ def blueprint(name: str, description: str, *, coordinator: bool = False) -> ApiB
     return bp
 
 
+class IdConverter(IntegerConverter):
+    """A row id in a path: 1 to 999,999,999. Longer numbers do not match the route at all (404)."""
+
+    regex = r"[1-9][0-9]{0,8}"
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=999_999_999)
+
+
+def _id_parameter(converter) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": 999_999_999}
+
+
 class ExchangeApi(Api):
     # Every operation lists its own problem responses (see `problems`): no catch-all "default".
     DEFAULT_ERROR_RESPONSE_NAME = None
@@ -246,6 +273,7 @@ listing changed since then, whatever its status. Single things carry an `ETag`: 
 
 
 def register_api(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
                               proposals, reports)
 
@@ -260,6 +288,7 @@ def register_api(app: Flask) -> None:
         "servers": [{"url": "/", "description": "This site"}],
     })
     api.init_app(app)
+    api.register_converter(IdConverter, _id_parameter)
     api.spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer",
         "description": "A personal access token from your account page (API tokens)."})
@@ -345,6 +374,24 @@ class Moment(ma.fields.NaiveDateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         _year_ok(moment.date())
         return moment
+
+
+class Utc(ma.fields.DateTime):
+    """A moment stored as naive UTC, written with its offset (RFC 3339)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class UkClock(ma.fields.DateTime):
+    """A time on the UK clock (bookings, schedules), written with its offset (RFC 3339)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UK)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StrictSchema(ma.Schema):

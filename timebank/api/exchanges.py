@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+from timebank.api.core import (Utc, UkClock, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
                                Text, actor, blueprint, page_schema, paged, problems, with_etag)
 from timebank.api.members import load_member
 from timebank.errors import NotAllowed, NotFound
@@ -18,7 +18,7 @@ from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
 
 bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 def load_exchange(exchange_id: int) -> Exchange:
@@ -67,8 +67,8 @@ class LegSchema(ma.Schema):
     credits = ma.fields.Float(required=True, metadata={"description": "Time credits it moves when confirmed"})
     reason = ma.fields.String(required=True, metadata={"description": "Why the matcher proposed it"})
     status = ma.fields.String(required=True, metadata={"enum": list(LEG_STATUSES)})
-    scheduled_start = ma.fields.DateTime(allow_none=True, required=True)
-    scheduled_end = ma.fields.DateTime(allow_none=True, required=True)
+    scheduled_start = UkClock(allow_none=True, required=True)
+    scheduled_end = UkClock(allow_none=True, required=True)
     actual_hours = ma.fields.Float(allow_none=True, required=True)
     actual_people = ma.fields.Integer(allow_none=True, required=True)
     dispute_reason = ma.fields.String(allow_none=True, required=True)
@@ -79,11 +79,11 @@ class ExchangeSchema(ma.Schema):
     shape = ma.fields.String(required=True, metadata={"enum": list(SHAPES)})
     status = ma.fields.String(required=True, metadata={"enum": list(EXCHANGE_STATUSES)})
     story = ma.fields.String(required=True)
-    created_at = ma.fields.DateTime(required=True)
-    expires_at = ma.fields.DateTime(allow_none=True, required=True)
-    decided_at = ma.fields.DateTime(allow_none=True, required=True)
+    created_at = Utc(required=True)
+    expires_at = Utc(allow_none=True, required=True)
+    decided_at = Utc(allow_none=True, required=True)
     decision_reason = ma.fields.String(allow_none=True, required=True)
-    completed_at = ma.fields.DateTime(allow_none=True, required=True)
+    completed_at = Utc(allow_none=True, required=True)
     parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
     legs = ma.fields.List(ma.fields.Nested(LegSchema), required=True)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, blueprint, page_schema, paged, problems, with_etag
+from timebank.api.core import Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, blueprint, page_schema, paged, problems, with_etag
 from timebank.api.core import Page
 from timebank.api.members import load_member
 from timebank.ledger import services
 from timebank.ledger.models import ENTRY_KINDS
 
 bp = blueprint("ledger", "Time credits: balances and statements")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 class BalanceSchema(ma.Schema):
@@ -24,7 +24,7 @@ class BalanceSchema(ma.Schema):
 class StatementLineSchema(ma.Schema):
     posting_id = ma.fields.Integer(required=True)
     entry_id = ma.fields.Function(lambda line: line.entry.id, required=True, metadata={"type": "integer"})
-    at = ma.fields.DateTime(required=True)
+    at = Utc(required=True)
     kind = ma.fields.Function(lambda line: line.entry.kind, required=True, metadata={"enum": list(ENTRY_KINDS)})
     description = ma.fields.Function(lambda line: line.entry.description, required=True, metadata={"type": "string"})
     reason = ma.fields.Function(lambda line: line.entry.reason, required=True, metadata={"type": ["string", "null"]})

@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import or_, select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
                                Text, actor, blueprint, naive_utc, page_schema, paged, paginate, problems, with_etag)
 from timebank.api.members import load_member
 from timebank.db import today
@@ -20,7 +20,7 @@ from timebank.members.services import can_act_for
 from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
 
 bp = blueprint("listings", "Offers and needs: the directory search, and your own listings")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 def load_listing(listing_id: int, *, need: str = "view") -> Listing:
@@ -73,8 +73,8 @@ class ListingSchema(ma.Schema):
     expires_on = ma.fields.Date(required=True)
     status = ma.fields.String(required=True, metadata={"enum": list(LISTING_STATUSES)})
     asset_id = ma.fields.Integer(allow_none=True, required=True)
-    created_at = ma.fields.DateTime(required=True)
-    updated_at = ma.fields.DateTime(required=True)
+    created_at = Utc(required=True)
+    updated_at = Utc(required=True)
 
 
 class FoundListingSchema(ListingSchema):
@@ -233,7 +233,7 @@ def create(values):
 
 
 @bp.route(f"/listings/<{ID}:listing_id>", methods=["PATCH"])
-@bp.arguments(ListingChangesSchema)
+@bp.arguments(ListingChangesSchema, required=False)
 @bp.response(200, ListingSchema)
 @problems(400, 404, 409, 422)
 def update(changes, listing_id: int):

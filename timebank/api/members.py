@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, StrictSchema, Text, actor, blueprint,
+from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, StrictSchema, Text, actor, blueprint,
                                page_schema, paged, paginate, problems, with_etag)
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
@@ -14,7 +14,7 @@ from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import TOWNS, WARDS
 
 bp = blueprint("members", "Organisations and businesses: read them, change your own")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 def load_member(member_id: int, *, need: str = "view") -> Member:
@@ -42,10 +42,10 @@ class MemberSchema(ma.Schema):
     charity_number = ma.fields.String(allow_none=True, required=True)
     company_number = ma.fields.String(allow_none=True, required=True)
     website = ma.fields.String(allow_none=True, required=True)
-    contact_email = ma.fields.Method("_email", allow_none=True, required=True, metadata={
+    contact_email = ma.fields.Method("_email", required=True, metadata={
         "type": ["string", "null"], "description": "Only for the member's own people, partners and coordinators"})
-    contact_phone = ma.fields.Method("_phone", allow_none=True, required=True, metadata={"type": ["string", "null"]})
-    created_at = ma.fields.DateTime(required=True)
+    contact_phone = ma.fields.Method("_phone", required=True, metadata={"type": ["string", "null"]})
+    created_at = Utc(required=True)
 
     def _email(self, member):
         return member.contact_email if services.can_see_contact(actor(), member) else None
@@ -116,7 +116,7 @@ def get_member(member_id: int):
 
 
 @bp.route(f"/members/<{ID}:member_id>", methods=["PATCH"])
-@bp.arguments(MemberUpdateSchema)
+@bp.arguments(MemberUpdateSchema, required=False)
 @bp.response(200, MemberSchema)
 @problems(400, 404, 409, 422)
 def update_member(changes, member_id: int):

@@ -13,7 +13,7 @@ from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
 
 bp = blueprint("proposals", "Proposed exchanges waiting for your answer")
-ID = f"int(max={MAX_ID})"
+ID = "id"
 
 
 class AcceptSchema(StrictSchema):
@@ -61,7 +61,7 @@ def list_proposals(args):
 
 
 @bp.route(f"/proposals/<{ID}:exchange_id>/accept", methods=["POST"])
-@bp.arguments(AcceptSchema)
+@bp.arguments(AcceptSchema, required=False)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
 def accept(values, exchange_id: int):
