@@ -118,7 +118,24 @@ EXPECTED: dict[str, Rule] = {
     "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.edit_rate": COORDINATOR,
     "reports.end_rate": COORDINATOR,
     "reports.people": COORDINATOR, "reports.erase_person": COORDINATOR,  # erasing asks for a reason first
+    # API tokens: each person's own (another's token is not found). The API's reference is public.
+    "api_tokens.index": SIGNED_IN,
+    "api_tokens.revoke": Rule(frozenset({"staff_a"}), denied={role: "404" for role in ROLES} | {"visitor": "login"}),
+    "api_docs.index": PUBLIC, "api-docs.openapi_json": PUBLIC,
 }
+# The JSON API takes a bearer token, never the session cookie: signed in or not, every role gets 401.
+# (tests/api/ checks what each token may do.)
+TOKEN_ONLY = Rule(frozenset(), denied={role: "401" for role in ROLES})
+EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                 .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})
+
+
+def _token_of_staff_a(world) -> int:
+    from timebank.api.tokens import create_token
+
+    if "token" not in world.ids:
+        world.ids["token"] = create_token(world.users["staff_a"], name="Staff A's system", scope="read")[0].id
+    return world.ids["token"]
 
 # How to fill each URL parameter: the name of a row in the world, or a function making one.
 PARAMS = {
@@ -126,7 +143,7 @@ PARAMS = {
     "invitation_id": "invitation_a", "record_id": "record_a", "asset_id": "room_a",
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
     "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo,
-    "rate_id": rows.valuation_rate, "user_id": "asker",
+    "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
 }
 
 
