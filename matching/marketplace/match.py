@@ -1,4 +1,4 @@
-"""The marketplace run: candidates, graph, exact clearing, then legs, reasons and stories."""
+"""The marketplace run: candidate legs, exchange columns, clearing (exact when it can be), then stories."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from time import perf_counter
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from ..solver import solve
 from .candidates import Candidates, build_candidates
-from .graph import MarketGraph, build_graph, decode
+from .columns import MarketModel, MemberGraph, ModelSolution, build_model, decode, legs_chosen, solve_model
 from .story import reason, story
 from .types import Market, MatchResult, Policy, ProposedExchange, ProposedLeg
 
@@ -35,15 +33,18 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     MatchResult
         ``exchanges`` (cycles, then chains, then pairs; best first) and ``stats``: ``objective``,
         ``bound``, ``gap``, ``status``, ``needs_met``, ``legs_by_shape``, ``credits_moved``,
-        ``candidates`` (pairs considered, compatible, kept), ``graph`` (sizes), ``timings``
-        (seconds: ``candidates``, ``graph``, ``solve``, ``total``, ``report``), ``engine`` (the
-        engine's own figures) and ``needs_met_by_K``: for each length in
+        ``candidates`` (pairs considered, compatible, kept), ``graph`` (the programme's sizes:
+        rings, chain variables, pairs, rows), ``timings`` (seconds: ``candidates``, ``model``,
+        ``solve``, ``stories``, ``total``, ``report``), ``engine`` (the solver's own figures:
+        ``method``, greedy and LP objectives, nodes) and ``needs_met_by_K``: for each length in
         ``policy.report_cycle_lengths``, needs met and score with cycles and chains of that length.
 
     Notes
     -----
-    Exact over the candidate legs (see :func:`~matching.marketplace.candidates.build_candidates`
-    for the caps); NP-hard in general, solved by :func:`matching.solve`.
+    Over the candidate legs (see :func:`~matching.marketplace.candidates.build_candidates` for
+    the caps) the answer is exact when ``status`` is ``"optimal"``; otherwise it is the best found
+    within ``policy.time_limit`` (or, for very large markets, an LP-guided packing) and ``gap``
+    bounds how far it can be from the optimum. See :func:`~matching.marketplace.columns.solve_model`.
 
     Examples
     --------
@@ -63,12 +64,11 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     t0 = perf_counter()
     cands = build_candidates(market, policy)
     t1 = perf_counter()
-    graph = build_graph(market, cands, policy)
+    model = build_model(market, cands, policy)
     t2 = perf_counter()
-    sol = solve(graph.instance, max_cycle=graph.max_cycle_arcs, max_chain=graph.max_chain_arcs,
-                time_limit=policy.time_limit, seed=seed)
+    sol = solve_model(model, time_limit=policy.time_limit, seed=seed)
     t3 = perf_counter()
-    exchanges = _exchanges(market, cands, decode(graph, sol), policy)
+    exchanges = _exchanges(market, cands, decode(model, sol), policy)
     t4 = perf_counter()
     legs = [leg for ex in exchanges for leg in ex.legs]
     by_shape: dict[str, int] = {"cycle": 0, "chain": 0, "pair": 0}
@@ -84,55 +84,50 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
         "legs_by_shape": by_shape,
         "credits_moved": float(sum(leg.credits for leg in legs)),
         "candidates": {"considered": cands.considered, "compatible": cands.compatible, "kept": cands.size},
-        "graph": graph.stats,
+        "graph": {k: v for k, v in model.stats.items() if k != "build_seconds"},
         "engine": {k: v for k, v in sol.stats.items() if isinstance(v, (int, float, str))},
         "policy": {"max_cycle": policy.max_cycle, "max_chain": policy.max_chain,
                    "allow_pairs": policy.allow_pairs, "max_candidates_per_need": policy.max_candidates_per_need},
     }
-    report = needs_met_by_length(market, cands, policy, seed=seed, main=(policy.max_cycle, sol, graph))
+    report = needs_met_by_length(market, cands, policy, seed=seed, main=(model, sol))
     t5 = perf_counter()
     stats["needs_met_by_K"] = report
-    stats["timings"] = {"candidates": t1 - t0, "graph": t2 - t1, "solve": t3 - t2, "stories": t4 - t3,
+    stats["timings"] = {"candidates": t1 - t0, "model": t2 - t1, "solve": t3 - t2, "stories": t4 - t3,
                         "total": t4 - t0, "report": t5 - t4}
     return MatchResult(tuple(exchanges), stats)
 
 
 def needs_met_by_length(market: Market, cands: Candidates, policy: Policy, *, seed: int = 0,
-                        main: tuple[int, Any, MarketGraph] | None = None) -> dict[int, dict[str, Any]]:
-    """Needs met and score with cycles and chains of each length in ``policy.report_cycle_lengths``.
+                        main: tuple[MarketModel, ModelSolution] | None = None) -> dict[int, dict[str, Any]]:
+    """Needs met and score with rings and chains of each length in ``policy.report_cycle_lengths``.
 
-    Each length K is a run with ``max_cycle = max_chain = K`` and the policy's other choices.
-    When the search space is too large (more than ``policy.report_max_paths`` walks of K arcs in
-    the graph) the run uses cycles of any length instead, an upper bound, marked ``exact: False``.
+    Each length K is a run with ``max_cycle = max_chain = K`` and the policy's other choices, under
+    ``policy.report_time_limit``. When ring enumeration would be too large (more than
+    ``policy.report_max_paths`` member paths of half a ring's length), rings of any length are
+    allowed instead (one variable per leg, "gives as often as it receives"): an upper bound on
+    what K-member rings could do, marked ``exact: False``.
     """
     out: dict[int, dict[str, Any]] = {}
     for K in policy.report_cycle_lengths:
-        if main is not None and K == main[0] == policy.max_chain:
-            sol = main[1]
+        if main is not None and K == policy.max_cycle == policy.max_chain:
+            model, sol = main
             exact = True
         else:
-            graph = build_graph(market, cands, policy, max_cycle=K, max_chain=K)
-            walks = _walks(graph, K)
-            exact = walks <= policy.report_max_paths
-            sol = solve(graph.instance, max_cycle=graph.max_cycle_arcs if exact else 0,
-                        max_chain=graph.max_chain_arcs, time_limit=policy.report_time_limit, seed=seed)
-        legs = sum(len(c) // 2 for c in sol.cycles) + sum(len(c) // 2 for c in sol.chains)
-        out[K] = {"needs_met": legs, "score": sol.objective, "status": sol.status, "gap": sol.gap,
-                  "exact": bool(exact)}
+            exact = _half_paths(market, cands, K) <= policy.report_max_paths
+            model = build_model(market, cands, policy, max_cycle=K, max_chain=K, any_length_cycles=not exact)
+            sol = solve_model(model, time_limit=policy.report_time_limit, seed=seed)
+        out[K] = {"needs_met": legs_chosen(model, sol), "score": sol.objective, "status": sol.status,
+                  "gap": sol.gap, "exact": bool(exact)}
     return out
 
 
-def _walks(graph: MarketGraph, K: int) -> int:
-    """Walks of K arcs in the graph: the size of what cycle enumeration at 2K arcs must grow."""
-    inst = graph.instance
-    n = inst.n_vertices
-    if n == 0:
-        return 0
-    A = sparse.csr_matrix((np.ones(inst.n_arcs), (inst.src, inst.dst)), shape=(n, n))
-    v = np.ones(n)
-    for _ in range(K):
-        v = A @ v
-    return int(v.sum())
+def _half_paths(market: Market, cands: Candidates, K: int) -> int:
+    """Member paths of ceil(K/2) hops (counted as walks): what ring enumeration must grow."""
+    gift = np.fromiter((x.is_gift for x in cands.listings), dtype=bool, count=len(cands.listings))
+    paid = np.flatnonzero(~gift[cands.offer])
+    graph = MemberGraph(len(market.members), cands.member[cands.offer[paid]],
+                        cands.member[cands.need[paid]], paid)
+    return graph.walks((K + 1) // 2)
 
 
 def _exchanges(market: Market, cands: Candidates, decoded: list[tuple[str, list[int]]],
