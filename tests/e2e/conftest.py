@@ -26,7 +26,7 @@ from tests.conftest import _servers
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=en-GB"]
 PASSWORD = "correct-horse-battery"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -226,9 +226,12 @@ def serious_violations(page) -> list[str]:
             for node in v["nodes"]]
 
 
-def screenshot(page, name: str, *, full_page: bool = True) -> None:
-    """With SCREENSHOTS=1, save the page as docs/screenshots/<name>.png (for the README)."""
+def screenshot(page, name: str, *, max_height: int = 2000) -> None:
+    """With SCREENSHOTS=1, save the page (its top `max_height` px) as docs/screenshots/<name>.png."""
     if os.environ.get("SCREENSHOTS") != "1":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    width = page.viewport_size["width"]
+    height = min(max_height, page.evaluate("document.documentElement.scrollHeight"))
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": height})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import serious_violations
+from tests.e2e.conftest import screenshot, serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -69,12 +69,19 @@ PAGES = [
 ]
 
 
+# With SCREENSHOTS=1 these pages are saved to docs/screenshots/ for the README.
+SHOTS = {(None, "/"): "home", (None, "/listings"): "directory", ("member", "/dashboard"): "dashboard",
+         ("member", "/exchanges/{exchange}"): "exchange", ("coordinator", "/coordinator/matcher/runs/{run}"): "matcher-run"}
+
+
 @pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who or 'public'}:{path}" for who, path in PAGES])
 def test_no_serious_or_critical_violations(demo, ids, pages_as, who, path):
     page = pages_as(who)
     response = page.goto(demo.url + path.format(**ids))
     assert response.status == (404 if path == "/no-such-page" else 200), f"{path} gave {response.status}"
     assert serious_violations(page) == []
+    if (who, path) in SHOTS:
+        screenshot(page, SHOTS[who, path])
 
 
 @pytest.mark.parametrize("width", [390, 320])
@@ -87,5 +94,8 @@ def test_the_directory_and_an_exchange_at_phone_widths(demo, ids, pages_as, widt
             assert serious_violations(page) == [], path
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px wide"
+            if width == 390:
+                screenshot(page, {"/listings": "mobile-directory", "/exchanges/{exchange}": "mobile-exchange"}.get(
+                    path, "mobile-credits"))
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})

@@ -46,7 +46,6 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
 
     # An organisation's worker signs up and confirms the address from the email.
     page.goto(f"{base}/")
-    screenshot(page, "home")
     page.get_by_role("link", name="Register your organisation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     page.get_by_label("Your name").fill("Jess Worker")
@@ -81,7 +80,6 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
                  title="Someone to keep our books", hours="3")
     post_listing(page, base, new_org, direction="offer", kind="skill",
                  category="Digital and IT > Social media", title="Young people run your social media", hours="4")
-    screenshot(page, "listing")
     business = as_person(browser, live, email_for(BUSINESS))
     post_listing(business, base, world[BUSINESS], direction="offer", kind="skill",
                  category="Governance and legal > Data protection (UK GDPR)",
@@ -94,7 +92,6 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
     expect(coordinator.get_by_role("heading", level=1)).to_contain_text("Done", ignore_case=True)
     proposals = coordinator.get_by_role("table", name="Proposals from this run").locator("tbody tr")
     expect(proposals).to_have_count(2)
-    screenshot(coordinator, "matcher-run")
     ring_link = coordinator.get_by_role("link", name=re.compile(r"^Exchange ring \d+$"))
     chain_link = coordinator.get_by_role("link", name=re.compile(r"^Gift chain \d+$"))
     ring = int(ring_link.inner_text().rsplit(" ", 1)[1])
@@ -115,7 +112,6 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
 
     # Every member accepts its part.
     answer_for(page, base, ring, NEW_ORG)
-    screenshot(page, "exchange-accepted")
     for name in (FOOD_BANK, SENIORS):
         answer_for(as_person(browser, live, email_for(name)), base, ring, name)
     answer_for(business, base, chain, BUSINESS)
