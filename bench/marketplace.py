@@ -1,19 +1,27 @@
 """Marketplace matching benchmarks: end-to-end runs on synthetic data, and multi-party vs greedy pairs.
 
-    .venv/bin/python -m bench.marketplace                     # 200/2,000 and 2,000/20,000, and the demo
-    .venv/bin/python -m bench.marketplace --sizes 200:2000    # one size
-    .venv/bin/python -m bench.marketplace --report            # also time the K = 2, 3, 4, 6 re-runs
+    .venv/bin/python -m bench.marketplace                              # demo, 2,000 .. 20,000 listings
+    .venv/bin/python -m bench.marketplace --sizes 200:2000 --repeat 3  # one size
+    .venv/bin/python -m bench.marketplace --time-limit 60              # the web app's limit
 
 Each size is loaded with the synthetic generator (seed/synthetic.py) into a fresh SQLite database
-in a temporary folder, read back with timebank.matcher.build_market, and matched with the default
-policy. Peak memory is the process's maximum resident set size (it includes the database load).
+in a temporary folder and read back with timebank.matcher.build_market (not timed). The market is
+then matched in a fresh child process, ``--repeat`` times: end to end = candidates + programme +
+solve + stories, with the default policy (K = 3, L = 3, pairs on) and ``--time-limit`` seconds for
+the solve. Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
+market; no database). The pairwise-only greedy baseline runs on the same market.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pickle
 import platform
 import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -30,11 +38,8 @@ def _app(folder: str):
                        "MAIL_BACKEND": "file"})
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def run(kind: str, members: int, listings: int, policy: Policy) -> dict:
+def build(kind: str, members: int, listings: int, path: Path) -> None:
+    """Generate the data into a fresh database and pickle the matcher's market to ``path``."""
     from timebank.extensions import db
     from timebank.matcher import build_market
 
@@ -49,51 +54,68 @@ def run(kind: str, members: int, listings: int, policy: Policy) -> dict:
                 from seed.synthetic import load_synthetic
                 load_synthetic(members, listings, seed=1)
             db.session.commit()
-            t = time.perf_counter()
-            market = build_market()
-            t_market = time.perf_counter() - t
-    result = match(market, policy)
+            path.write_bytes(pickle.dumps(build_market()))
+
+
+def child(path: str, repeat: int, time_limit: float | None) -> None:
+    """Match the pickled market ``repeat`` times; print one JSON line."""
+    market = pickle.loads(Path(path).read_bytes())
+    policy = replace(Policy(), report_cycle_lengths=(), time_limit=time_limit)
+    walls, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = match(market, policy)
+        walls.append(time.perf_counter() - t)
     s = result.stats
+    bonus = policy.weights.reciprocity
+    plain = sum(leg.score - (bonus if ex.shape != "pair" else 0) for ex in result.exchanges for leg in ex.legs)
     greedy = greedy_pairs(market, policy)
-    plain = sum(leg.score - (policy.weights.reciprocity if ex.shape != "pair" else 0)
-                for ex in result.exchanges for leg in ex.legs)
-    return {
-        "data": kind, "members": len(market.members), "listings": len(market.listings),
-        "candidates": s["candidates"], "graph": s["graph"],
-        "engine": {k: s["engine"].get(k) for k in ("columns", "cycles", "rows", "method")},
-        "seconds": {"build_market": round(t_market, 3), **{k: round(v, 3) for k, v in s["timings"].items()}},
-        "status": s["status"], "gap": s["gap"], "needs_met": s["needs_met"], "legs_by_shape": s["legs_by_shape"],
-        "score": plain, "greedy_pairs": greedy, "needs_met_by_K": s["needs_met_by_K"],
-        "peak_rss_mb": round(_peak_mb()),
-    }
+    print(json.dumps({
+        "members": len(market.members), "listings": len(market.listings),
+        "wall_s": [round(w, 3) for w in walls], "median_s": round(statistics.median(walls), 3),
+        "timings_s": {k: round(v, 3) for k, v in s["timings"].items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "candidates": s["candidates"], "programme": s["graph"],
+        "solver": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in s["engine"].items()},
+        "status": s["status"], "objective": s["objective"], "bound": s["bound"], "gap": round(s["gap"], 4),
+        "needs_met": s["needs_met"], "legs_by_shape": s["legs_by_shape"], "score_without_bonus": plain,
+        "greedy_pairs": greedy,
+    }))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="200:2000,2000:20000", help="members:listings, comma-separated")
-    parser.add_argument("--report", action="store_true", help="include the K = 2, 3, 4, 6 re-runs")
+    parser.add_argument("--sizes", default="200:2000,500:5000,1000:10000,2000:20000",
+                        help="members:listings, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds for the solve (default 10)")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--out", help="write the results as JSON here too")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    policy = Policy() if args.report else replace(Policy(), report_cycle_lengths=())
-    print(f"# {platform.processor() or platform.machine()}, {platform.python_version()}, "
-          f"{_cpus()} CPUs; policy K={policy.max_cycle} L={policy.max_chain}")
+    if args.child:
+        child(args.child, args.repeat, args.time_limit)
+        return
+    print(f"# {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; K=3 L=3 pairs; "
+          f"solve time limit {args.time_limit}")
+    runs = ([("demo", 0, 0)] if not args.no_demo else []) + [
+        ("synthetic", *(int(x) for x in size.split(":"))) for size in filter(None, args.sizes.split(","))]
     results = []
-    if not args.no_demo:
-        results.append(run("demo", 0, 0, policy))
-        print(json.dumps(results[-1]))
-    for size in filter(None, args.sizes.split(",")):
-        m, n = (int(x) for x in size.split(":"))
-        results.append(run("synthetic", m, n, policy))
-        print(json.dumps(results[-1]))
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, members, listings in runs:
+            path = Path(folder) / f"{kind}-{listings}.pickle"
+            build(kind, members, listings, path)
+            cmd = [sys.executable, "-m", "bench.marketplace", "--child", str(path), "--repeat", str(args.repeat)]
+            if args.time_limit is not None:
+                cmd += ["--time-limit", str(args.time_limit)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            row = {"data": kind, **json.loads(out.strip().splitlines()[-1]),
+                   "load_average": round(os.getloadavg()[0], 1)}
+            results.append(row)
+            print(json.dumps(row), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":

@@ -269,3 +269,103 @@ def test_the_optimiser_meets_at_least_the_greedy_pairs_score(m):
     greedy = greedy_pairs(m, Policy(report_cycle_lengths=()))
     result = match(m, Policy(report_cycle_lengths=(), weights=replace(Policy().weights, reciprocity=0)))
     assert result.stats["objective"] >= greedy["score"]
+
+
+# -- the exchange columns: rings, chains through a member twice, large markets -------------------------
+
+
+def test_a_gift_chain_may_pass_through_a_member_twice_with_different_listings():
+    # 1 gives to 2; 2 -> 3 -> 4 -> 2 is a ring of three, longer than K = 2, so only a chain meets all four needs
+    chain = [(1, 2, 2), (2, 3, 3), (3, 4, 2), (4, 2, 3)]        # (giver, receiver, category)
+    ls = []
+    for i, (g, r, cat) in enumerate(chain):
+        ls.append(listing(10 + i, g, "offer", cat=cat, is_gift=i == 0))
+        ls.append(listing(20 + i, r, "need", cat=cat))
+    result = match(market(ls), Policy(max_cycle=2, max_chain=4, allow_pairs=False, report_cycle_lengths=()))
+    [ex] = result.exchanges
+    assert ex.shape == "chain"
+    assert [(leg.giver_member_id, leg.receiver_member_id) for leg in ex.legs] == [(1, 2), (2, 3), (3, 4), (4, 2)]
+    assert result.stats["status"] == "optimal"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 9), st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=30), st.integers(2, 5))
+def test_member_rings_are_exactly_the_simple_cycles_of_the_member_graph(n, arcs, K):
+    import networkx as nx
+    import numpy as np
+
+    from matching.marketplace.columns import MemberGraph, member_cycles
+
+    arcs = sorted({(a % n, b % n) for a, b in arcs if a % n != b % n})
+    g = np.array([a for a, _ in arcs], dtype=np.int64)
+    r = np.array([b for _, b in arcs], dtype=np.int64)
+    found = set()
+    if arcs:
+        for k, rows in member_cycles(MemberGraph(n, g, r, np.arange(len(arcs))), K).items():
+            for row in rows.tolist():
+                assert len(row) == k and row[0] == min(row)
+                found.add(tuple(row))
+    expected = set()
+    for cyc in nx.simple_cycles(nx.DiGraph(arcs), length_bound=K):
+        i = cyc.index(min(cyc))
+        expected.add(tuple(cyc[i:] + cyc[:i]))
+    assert found == expected
+
+
+def _random_market(seed: int, n_members: int, n_listings: int) -> Market:
+    import random
+
+    rng = random.Random(seed)
+    members = [MemberInput(i, f"Member {i}", balance=Decimal(rng.choice([0, 0, 5])), credit_limit=Decimal(10))
+               for i in range(1, n_members + 1)]
+    listings = []
+    for i in range(1, n_listings + 1):
+        direction = rng.choice(["offer", "need"])
+        listings.append(listing(i, rng.randint(1, n_members), direction, cat=rng.choice([1, 2, 3]),
+                                quantity=Decimal(rng.randint(1, 12)), urgency=rng.randint(1, 4),
+                                waited_days=rng.randint(0, 90), weekly_pattern=rng.randint(1, (1 << 21) - 1),
+                                is_gift=direction == "offer" and rng.random() < 0.1,
+                                partial_ok=direction == "need" and rng.random() < 0.3))
+    return Market(listings, members, CATEGORIES, TODAY)
+
+
+def _keeps_every_rule(m: Market, result) -> None:
+    by_id = {x.id: x for x in m.listings}
+    used = [x for leg in result.legs for x in (leg.offer_id, leg.need_id)]
+    assert len(used) == len(set(used))
+    assert all(compatible(m, by_id[leg.offer_id], by_id[leg.need_id]) for leg in result.legs)
+    for ex in result.exchanges:
+        nxt = ex.legs[1:] + (ex.legs[:1] if ex.shape == "cycle" else ())
+        assert all(a.receiver_member_id == b.giver_member_id for a, b in zip(ex.legs, nxt))
+    for mem in m.members:
+        earned = sum(leg.credits for ex in result.exchanges if ex.shape != "pair"
+                     for leg in ex.legs if leg.giver_member_id == mem.id)
+        spent = sum(leg.credits for leg in result.legs if leg.receiver_member_id == mem.id)
+        assert mem.balance + earned - spent >= min(-mem.credit_limit, mem.balance)
+    s = result.stats
+    assert s["objective"] == sum(leg.score for leg in result.legs)
+    assert s["objective"] <= s["bound"] and s["gap"] == pytest.approx((s["bound"] - s["objective"]) / max(1, s["objective"]))
+
+
+def test_a_larger_market_gets_the_same_answer_twice_and_keeps_every_rule():
+    m = _random_market(3, 12, 80)
+    policy = Policy(report_cycle_lengths=())
+    first, again = match(m, policy), match(m, policy)
+    assert first.exchanges == again.exchanges
+    assert first.stats["status"] == "optimal" and first.stats["needs_met"] > 0
+    assert {ex.shape for ex in first.exchanges} == {"cycle", "chain", "pair"}
+    _keeps_every_rule(m, first)
+
+
+def test_too_large_for_branch_and_bound_the_answer_keeps_every_rule_and_its_bound_covers_the_optimum(monkeypatch):
+    from matching.marketplace import columns
+
+    m = _random_market(5, 12, 80)
+    policy = Policy(report_cycle_lengths=())
+    exact = match(m, policy)
+    monkeypatch.setattr(columns, "MIP_MAX_COLUMNS", 0)
+    monkeypatch.setattr(columns, "LP_FIRST_COLUMNS", 0)
+    large = match(m, policy)
+    _keeps_every_rule(m, large)
+    assert large.stats["objective"] <= exact.stats["objective"] <= large.stats["bound"]
+    assert large.stats["objective"] >= large.stats["engine"]["greedy_objective"] > 0
