@@ -94,6 +94,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; with foreign keys enforced, dropping the old copy would
+            # cascade. SQLite only honours this outside a transaction, so set it before configuring.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's implicit transaction, or Alembic's would not commit
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

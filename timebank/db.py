@@ -1,9 +1,11 @@
 """The declarative base every model shares, and small column helpers."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make migrations reviewable and let Alembic drop them by name.
@@ -33,3 +35,12 @@ def in_list(column: str, values) -> str:
     """SQL text for a CHECK that `column` is one of `values`."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite ignores foreign keys (and ON DELETE rules) unless each connection asks for them."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -22,3 +22,17 @@ def test_healthz_is_503_when_the_database_cannot_be_reached(database_server, bac
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["status"] == "error"
+
+
+def test_foreign_keys_are_enforced_on_every_database(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from timebank.extensions import db
+    from timebank.members.models import Membership
+
+    with app.app_context():
+        db.session.add(Membership(user_id=999_999, member_id=999_999, role="staff", status="active"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
