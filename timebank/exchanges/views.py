@@ -45,7 +45,7 @@ def load_leg(leg_id: int) -> Leg:
 def _diagram(exchange: Exchange) -> list[dict]:
     """Members in order, each with what it gives to the next (for the ring or chain diagram)."""
     return [{"name": leg.giver.name, "gives": leg.description} for leg in exchange.legs] + (
-        [{"name": exchange.legs[-1].receiver.name, "gives": "receives"}]
+        [{"name": exchange.legs[-1].receiver.name, "gives": ""}]
         if exchange.shape in ("chain", "pair", "direct") and exchange.legs else [])
 
 
