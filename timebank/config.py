@@ -60,6 +60,11 @@ def from_environment() -> dict:
         # Login throttling: after this many failures an account waits this many seconds.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")),
+        # Proposals nobody finished answering expire after this many days.
+        "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
+        # Matcher runs: "thread" (in the web process), "rq" (RQ workers on REDIS_URL) or "inline".
+        "MATCHER_QUEUE": os.environ.get("MATCHER_QUEUE", "thread"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://localhost:6379/0"),
         # Rate limits (Flask-Limiter); a shared store such as redis:// when running several workers.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
