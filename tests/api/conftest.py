@@ -37,7 +37,9 @@ class ApiClient:
         return self._client.get(url, headers=self._headers(headers), **kwargs)
 
     def post(self, url, json=None, headers=None, **kwargs):
-        return self._client.post(url, json=json if json is not None else {}, headers=self._headers(headers), **kwargs)
+        if json is None and "data" not in kwargs:
+            json = {}
+        return self._client.post(url, json=json, headers=self._headers(headers), **kwargs)
 
     def patch(self, url, json=None, headers=None, **kwargs):
         return self._client.patch(url, json=json or {}, headers=self._headers(headers), **kwargs)

@@ -33,11 +33,14 @@ def _answering_member(exchange: Exchange, member_id: int | None) -> Member:
             raise NotAllowed("You can only answer for your own organisation, and it must be part of this exchange",
                              field="member_id")
         return member
-    waiting = [p.member for p in exchange.parties if p.status == "pending" and can_act_for(actor(), p.member)]
+    mine = [p for p in exchange.parties if can_act_for(actor(), p.member)]
+    waiting = [p.member for p in mine if p.status == "pending"]
     if len(waiting) == 1:
         return waiting[0]
     if waiting:
         raise DomainError("Several of your members are in this exchange: say which one answers", field="member_id")
+    if len(mine) == 1:
+        return mine[0].member  # it has answered already: the service says so (409)
     raise NotAllowed("None of your members has a part in this exchange waiting for an answer")
 
 
