@@ -85,9 +85,11 @@ def load_demo(log=print) -> dict:
     if not db.session.scalar(select(Membership.id).where(Membership.user_id == joiner.id)):
         db.session.add(Membership(user_id=joiner.id, member_id=food_bank.id, role="staff", status="requested"))
     db.session.flush()
+    from seed.history import load_history
     from seed.rates import load_rates
 
     load_rates(log)
+    load_history(coordinator, log)
     counts = {
         "categories_added": added,
         "members_added": new_members,
