@@ -16,6 +16,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)
+    # The default SQLite database and the development outbox live in instance/.
+    config_module.INSTANCE_DIR.mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
