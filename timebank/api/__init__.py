@@ -9,6 +9,6 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from timebank.api.core import register_api
+    from timebank.api.core import (register_api)
 
     register_api(app)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
-from timebank.api.core import (Utc, UkClock, LINK_HEADER, MAX_ID, Day, Int, Moment, PageArgs, StrictSchema, Text, actor, blueprint,
-                               page_schema, paged, problems)
+from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, Text, UkClock, Utc, actor,
+                               blueprint, page_schema, paged, problems)
 from timebank.api.exchanges import ReasonSchema, page_of
 from timebank.api.members import load_member
 from timebank.bookings import services
@@ -94,7 +93,7 @@ class NewLoanSchema(StrictSchema):
     note = Text(load_default="", max_length=500)
 
 
-def _with_side(rows: dict, kind: str) -> list:
+def _with_side(rows: dict) -> list:
     found = []
     for side in ("borrower", "lender"):
         for row in rows[side]:
@@ -110,7 +109,7 @@ def _with_side(rows: dict, kind: str) -> list:
 def member_bookings(args, member_id: int):
     """Your member's room bookings: those it made, then those of its rooms (coming ones first)"""
     member = load_member(member_id, need="act")
-    return paged(page_of(_with_side(services.bookings_for(member), "booking"), args))
+    return paged(page_of(_with_side(services.bookings_for(member)), args))
 
 
 @bp.route(f"/members/<{ID}:member_id>/loans")
@@ -120,7 +119,7 @@ def member_bookings(args, member_id: int):
 def member_loans(args, member_id: int):
     """Your member's equipment loans: those it borrowed, then those of its items"""
     member = load_member(member_id, need="act")
-    return paged(page_of(_with_side(services.loans_for(member), "loan"), args))
+    return paged(page_of(_with_side(services.loans_for(member)), args))
 
 
 @bp.route("/bookings", methods=["POST"])

@@ -8,8 +8,8 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Int, Moment, Number, PageArgs, StrictSchema,
-                               Text, actor, blueprint, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, Bool, Int, Moment, Number, PageArgs, StrictSchema, Text, Utc,
+                               actor, blueprint, page_schema, paged, paginate, problems, with_etag)
 from timebank.api.exchanges import ExchangeSchema, load_exchange
 from timebank.api.members import MemberSchema
 from timebank.errors import NotFound

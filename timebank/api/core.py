@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import date, datetime, timezone
@@ -274,6 +273,7 @@ listing changed since then, whatever its status. Single things carry an `ETag`: 
 
 def register_api(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    # Importing each resource module defines its blueprint (listed in BLUEPRINTS).
     from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
                               proposals, reports)
 
@@ -480,10 +480,6 @@ def with_etag(schema: ma.Schema, thing) -> Response:
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
     response.set_etag(digest, weak=True)
     return response.make_conditional(request)
-
-
-def ids(rows: Iterable) -> list[int]:
-    return [row.id for row in rows]
 
 
 def naive_utc(moment: datetime) -> datetime:

@@ -5,10 +5,9 @@ from datetime import datetime, time
 
 import marshmallow as ma
 from marshmallow import validate
-from sqlalchemy import select
 
-from timebank.api.core import (Utc, UkClock, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
-                               Text, actor, blueprint, page_schema, paged, problems, with_etag)
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+                               Text, UkClock, Utc, actor, blueprint, page_schema, paged, problems, with_etag)
 from timebank.api.members import load_member
 from timebank.errors import NotAllowed, NotFound
 from timebank.exchanges import services

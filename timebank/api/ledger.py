@@ -4,7 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, blueprint, page_schema, paged, problems, with_etag
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, PageArgs, Utc, blueprint, page_schema, paged, problems,
+                               with_etag)
 from timebank.api.core import Page
 from timebank.api.members import load_member
 from timebank.ledger import services

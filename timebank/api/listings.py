@@ -7,8 +7,9 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import or_, select
 
-from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
-                               Text, actor, blueprint, naive_utc, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
+                               Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate, problems,
+                               with_etag)
 from timebank.api.members import load_member
 from timebank.db import today
 from timebank.errors import InvalidInput, NotAllowed, NotFound

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (Utc, ETAG_HEADER, LINK_HEADER, MAX_ID, PageArgs, StrictSchema, Text, actor, blueprint,
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
                                page_schema, paged, paginate, problems, with_etag)
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db

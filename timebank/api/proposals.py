@@ -1,9 +1,8 @@
 """Proposals: exchanges waiting for your members' answer; accept or decline your part."""
 from __future__ import annotations
 
-import marshmallow as ma
-
-from timebank.api.core import LINK_HEADER, MAX_ID, Int, PageArgs, StrictSchema, Text, actor, blueprint, page_schema, paged, problems
+from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, actor, blueprint, page_schema, paged,
+                               problems)
 from timebank.api.exchanges import ExchangeSchema, load_exchange, page_of
 from timebank.errors import DomainError, NotAllowed
 from timebank.exchanges import services

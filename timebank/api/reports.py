@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from timebank.api.core import Day, blueprint, problems
+from timebank.api.core import (Day, blueprint, problems)
 from timebank.reports import figures
 
 bp = blueprint("reports", "The sector's figures, recorded through the exchange")
