@@ -166,3 +166,23 @@ def test_erasing_a_person_keeps_the_ledger(app, client, auth, history):
         assert (db.session.scalar(select(func.count()).select_from(Posting)), balances(history.members)) == before
     auth.logout()
     assert "Signed in as" not in auth.login(email, PASSWORD).get_data(as_text=True)
+
+
+def test_members_and_coordinators_find_their_reports_from_their_pages(client, auth, history):
+    business, charity = history.members[3], history.members[0]
+    auth.login(history.admins[business])
+    page = client.get(f"/members/{business}").get_data(as_text=True)
+    for link in (f"/members/{business}/social-value", f"/members/{business}/impact", f"/members/{business}/exports"):
+        assert f'href="{link}"' in page
+        assert client.get(link).status_code == 200
+    auth.logout()
+    auth.login(history.admins[charity])
+    page = client.get(f"/members/{charity}").get_data(as_text=True)
+    assert f'href="/members/{charity}/impact"' in page and f'href="/members/{charity}/exports"' in page
+    assert "social-value" not in page  # the Social Value report is a business's
+    auth.logout()
+    auth.login(history.coordinator)
+    page = client.get("/coordinator/").get_data(as_text=True)
+    for link in ("/coordinator/impact", "/coordinator/rates", "/coordinator/exports", "/coordinator/people"):
+        assert f'href="{link}"' in page
+        assert client.get(link).status_code == 200
