@@ -209,7 +209,7 @@ def test_coordinators_vet_members_run_the_matcher_and_adjust_credits(app, api, w
 
 def test_the_reference_page_lists_every_operation_without_scripts(client):
     page = client.get("/api/v1/docs")
-    html = page.get_data(as_text=True)
+    html = page.get_data(as_text=True).replace("<wbr>", "")  # paths may wrap on a phone
     assert page.status_code == 200 and "<script" not in html.split("</main>")[0].split("<main")[1]
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"] == "3.1.0"
