@@ -150,3 +150,96 @@ def _join(fw: np.ndarray, bw: np.ndarray, n: int) -> np.ndarray:
         order = np.lexsort(cyc.T[::-1])
         cyc = cyc[order]
     return cyc
+
+
+def chain_bounds(adj: Adjacency, altruist: np.ndarray, arc_value: np.ndarray,
+                 max_chain: int) -> list[np.ndarray]:
+    """Best continuation values over walks: ``g[k][u]`` for ``k = 0 .. max_chain``.
+
+    ``g[0] = 0`` and ``g[k][u] = max(0, max over arcs u -> v of arc_value + g[k-1][v])``:
+    the most that at most ``k`` more arcs after ``u`` can add. Walks may repeat
+    vertices, so ``g`` bounds every path from above (it is what makes pruning
+    and the Lagrangian bound in :func:`chain_paths` valid).
+    """
+    n = adj.n
+    g = [np.zeros(n)]
+    inner = ~altruist[adj.src]  # arcs a walk may take after its first
+    s, d, val = adj.src[inner], adj.dst[inner], arc_value[inner]
+    for _ in range(max_chain):
+        best = np.zeros(n)
+        np.maximum.at(best, s, val + g[-1][d])
+        g.append(best)
+    return g
+
+
+def chain_paths(adj: Adjacency, altruist: np.ndarray, arc_value: np.ndarray,
+                start_value: np.ndarray, max_chain: int, threshold: float,
+                cap: int | None = None, chunk: int = 20000
+                ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, bool]:
+    """Chains (simple paths from an altruist, 1 to ``max_chain`` arcs) worth ``>= threshold``.
+
+    A chain's value is ``start_value[altruist] + sum(arc_value over its arcs)``.
+    Paths are grown one arc at a time from every altruist; a partial path is
+    dropped as soon as even its best continuation (:func:`chain_bounds`)
+    cannot reach ``threshold``, so only promising paths are ever built.
+    With ``cap``, at most ``cap`` partial paths (the most promising) are
+    kept per length: the result is then a subset (``truncated`` is True).
+
+    Returns
+    -------
+    (vertices, arcs, values, truncated)
+        ``vertices[j]`` is an array (count, j + 2) of chains of ``j + 1`` arcs
+        (altruist first), ``arcs[j]`` their arc indices, ``values`` all chain
+        values in that order.
+    """
+    g = chain_bounds(adj, altruist, arc_value, max_chain)
+    alts = np.flatnonzero(altruist)
+    paths = alts[:, None].astype(np.int64)
+    arcs = np.empty((alts.size, 0), dtype=np.int64)
+    val = start_value[alts].astype(float)
+    out_v: list[np.ndarray] = []
+    out_a: list[np.ndarray] = []
+    out_val: list[np.ndarray] = []
+    truncated = False
+    for j in range(1, max_chain + 1):
+        new_p, new_a, new_val, new_pot = [], [], [], []
+        for c0 in range(0, paths.shape[0], chunk):
+            p, a, v = paths[c0:c0 + chunk], arcs[c0:c0 + chunk], val[c0:c0 + chunk]
+            end = p[:, -1]
+            lo, hi = adj.indptr[end], adj.indptr[end + 1]
+            cnt = hi - lo
+            total = int(cnt.sum())
+            if total == 0:
+                continue
+            row = np.repeat(np.arange(p.shape[0]), cnt)
+            offs = np.cumsum(cnt) - cnt
+            arc = np.arange(total, dtype=np.int64) - np.repeat(offs, cnt) + np.repeat(lo, cnt)
+            nxt = adj.dst[arc]
+            nv = v[row] + arc_value[arc]
+            pot = nv + g[max_chain - j][nxt]
+            ok = pot >= threshold
+            for col in range(p.shape[1]):
+                ok &= p[row, col] != nxt
+            row, arc, nxt, nv, pot = row[ok], arc[ok], nxt[ok], nv[ok], pot[ok]
+            new_p.append(np.concatenate([p[row], nxt[:, None]], axis=1))
+            new_a.append(np.concatenate([a[row], arc[:, None]], axis=1))
+            new_val.append(nv)
+            new_pot.append(pot)
+        if not new_p:
+            break
+        paths = np.concatenate(new_p)
+        arcs = np.concatenate(new_a)
+        val = np.concatenate(new_val)
+        pot = np.concatenate(new_pot)
+        emit = val >= threshold
+        out_v.append(paths[emit])
+        out_a.append(arcs[emit])
+        out_val.append(val[emit])
+        if cap is not None and paths.shape[0] > cap:
+            truncated = True
+            keep = np.sort(np.argsort(-pot, kind="stable")[:cap])
+            paths, arcs, val = paths[keep], arcs[keep], val[keep]
+        if paths.shape[0] == 0:
+            break
+    values = np.concatenate(out_val) if out_val else np.empty(0)
+    return out_v, out_a, values, truncated

@@ -42,6 +42,56 @@ class Model:
     cycle_blocks: list[tuple[int, np.ndarray]]  # (first column, cycles of one length)
     chain_pos: np.ndarray  # position of each chain column (0 if not a chain column)
     n_vertex_rows: int
+    #: row of each arc's receiving vertex (-1 if none), row of its giving altruist (-1 if none)
+    arc_in_row: np.ndarray | None = None
+    arc_alt_row: np.ndarray | None = None
+    #: vertex and altruist rows come first; side constraint rows are the last ``side_arcs.shape[0]``
+    n_core_rows: int = 0
+    side_arcs: sparse.csr_matrix | None = None  # side constraints x arcs
+    arc_weight: np.ndarray | None = None
+
+
+def packing_columns(base: Model, cycle_cols: np.ndarray, chain_arcs: sparse.csr_matrix
+                    ) -> tuple[np.ndarray, sparse.csc_matrix, sparse.csr_matrix]:
+    """Columns of the *packing* layout: rows are vertices, altruists and side constraints only.
+
+    ``cycle_cols`` are cycle columns of ``base``; ``chain_arcs`` (chains x
+    arcs, 0/1) are whole chains, each one column (no position rows needed).
+    Returns (cost, matrix, col_arcs).
+    """
+    keep_rows = packing_rows(base)
+    A_cyc = base.A[:, cycle_cols][keep_rows, :]
+    arcs_cyc = base.col_arcs[cycle_cols]
+    n_rows = keep_rows.size
+    n_core = base.n_core_rows
+    ca = chain_arcs.tocsr()
+    ca.sort_indices()
+    if ca.shape[0]:
+        rows = base.arc_in_row[ca.indices]
+        # the altruist's gift is the only arc of a chain that leaves an altruist
+        alt_of = base.arc_alt_row[ca.indices]
+        chain_of = np.repeat(np.arange(ca.shape[0]), np.diff(ca.indptr))
+        is_alt = alt_of >= 0
+        r = np.concatenate([rows, alt_of[is_alt]])
+        c = np.concatenate([chain_of, chain_of[is_alt]])
+        core = sparse.csc_matrix((np.ones(r.size), (r, c)), shape=(n_core, ca.shape[0]))
+        if base.side_arcs is not None and base.side_arcs.shape[0]:
+            core = sparse.vstack([core, sparse.csc_matrix(base.side_arcs @ ca.T)], format="csc")
+        A_chain = core
+    else:
+        A_chain = sparse.csc_matrix((n_rows, 0))
+    A = sparse.hstack([A_cyc, A_chain], format="csc")
+    A.sort_indices()
+    cost = np.concatenate([base.cost[cycle_cols], np.asarray(ca @ base.arc_weight).ravel()])
+    col_arcs = sparse.vstack([arcs_cyc, ca], format="csr")
+    return cost, A, col_arcs
+
+
+def packing_rows(base: Model) -> np.ndarray:
+    """Rows of ``base`` kept in the packing layout (vertex, altruist and side rows)."""
+    n_side = 0 if base.side_arcs is None else base.side_arcs.shape[0]
+    total = base.A.shape[0]
+    return np.concatenate([np.arange(base.n_core_rows), np.arange(total - n_side, total)])
 
 
 def chain_columns(adj: Adjacency, altruist: np.ndarray, max_chain: int) -> tuple[np.ndarray, np.ndarray]:
@@ -253,4 +303,9 @@ def build_model(
         n_cycles=n_cycles, cycle_blocks=cyc_blocks,
         chain_pos=np.concatenate(positions) if positions else np.empty(0, dtype=np.int64),
         n_vertex_rows=n_pair,
+        arc_in_row=np.where(pair[dst], pair_index[dst] + r_vertex, -1),
+        arc_alt_row=np.where(altruist[src], alt_index[src] + r_alt, -1),
+        n_core_rows=n_pair + n_alt,
+        side_arcs=side.tocsr() if side is not None and side.shape[0] else None,
+        arc_weight=np.asarray(weight, dtype=float),
     )

@@ -35,9 +35,11 @@ import highspy
 import numpy as np
 from . import highs as hs
 from .assignment import solve_assignment
-from .cycles import Adjacency
+from scipy import sparse
+
+from .cycles import Adjacency, chain_bounds, chain_paths
 from .instance import Instance, Solution
-from .model import Model, build_model
+from .model import Model, build_model, packing_columns, packing_rows
 
 #: Below this many columns the MIP is solved directly (LP-based fixing would not pay).
 DIRECT_MIP_COLUMNS = 4000
@@ -47,8 +49,14 @@ CG_INITIAL_COLUMNS = 60000
 #: column-generation rounds; IPM without crossover measured no faster (70 s vs
 #: 72 s at 1,024 pairs, K = L = 4).
 LP_SOLVER = "simplex"
+#: HiGHS simplex strategy for column generation (1 dual, 4 primal).
+LP_SIMPLEX_STRATEGY = 1
 #: ... and adds at most this many per round.
 CG_BATCH = 40000
+#: Chains priced per column-generation round (whole chains, packing layout) ...
+CHAIN_BATCH = 5000
+#: ... growing at most this many partial chains per length while pricing.
+CHAIN_CAP = 20000
 
 
 def solve(
@@ -142,11 +150,11 @@ def solve(
     stats["rows"] = int(model.A.shape[0])
     stats["time_build"] = perf_counter() - t
     integral = bool(np.all(np.abs(model.cost - np.round(model.cost)) < 1e-9))
-    engine = _Engine(model, deadline, integral, seed, threads, log, stats)
-    x, bound, status = engine.run()
+    engine = _Engine(model, deadline, integral, seed, threads, log, stats,
+                     adj=adj, altruist=alt, max_chain=max_chain if max_cycle else None)
+    chosen, bound, status = engine.run()
     if status == "infeasible":
         return Solution((), (), 0.0, -math.inf, math.inf, "infeasible", _stats(stats, t_start))
-    chosen = np.asarray(model.col_arcs.T @ x).ravel() > 0.5
     return _finish(instance, chosen, w, bound, status, stats, t_start)
 
 
@@ -154,8 +162,13 @@ class _Engine:
     """LP, Lagrangian bound, incumbent, fixing, final MIP (see module docstring)."""
 
     def __init__(self, model: Model, deadline: float | None, integral: bool, seed: int,
-                 threads: int | None, log: bool, stats: dict[str, Any]) -> None:
+                 threads: int | None, log: bool, stats: dict[str, Any], *,
+                 adj: Adjacency | None = None, altruist: np.ndarray | None = None,
+                 max_chain: int | None = None) -> None:
         self.m = model
+        self.adj = adj
+        self.altruist = altruist
+        self.max_chain = max_chain
         self.deadline = deadline
         self.integral = integral
         self.seed = seed
@@ -191,14 +204,20 @@ class _Engine:
     def mip(self, cols: np.ndarray, time_cap: float | None, start: np.ndarray | None = None,
             cutoff: float | None = None, heuristic: bool = False) -> tuple[np.ndarray | None, float, str]:
         """Solve the MIP over ``cols``; returns (x over all columns or None, dual bound, status)."""
+        model = self.m
         h = self.highs()
-        hs.load(h, self.m, cols, integer=True)
+        hs.load(h, model, cols, integer=True)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.999 if self.integral else 1e-6)
         if time_cap is not None:
             h.setOptionValue("time_limit", float(time_cap))
         if not heuristic:
+            # the incumbent is already good: no primal heuristics (sub-MIPs alone took 18 s
+            # of a 60 s final MIP at 1,024 pairs even with the effort set to 0)
             h.setOptionValue("mip_heuristic_effort", 0.0)
+            for name in ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
+                         "mip_heuristic_run_root_reduced_cost", "mip_heuristic_run_feasibility_jump"):
+                h.setOptionValue(name, False)
         if cutoff is not None:
             # HiGHS minimises -cost: only solutions at least this good are wanted
             h.setOptionValue("objective_bound", -float(cutoff) + 1e-6)
@@ -211,7 +230,7 @@ class _Engine:
         x = None
         if info.primal_solution_status == 2:  # feasible
             xv = np.asarray(h.getSolution().col_value)
-            x = np.zeros(self.m.cost.size)
+            x = np.zeros(model.cost.size)
             x[cols] = np.round(xv)
         if status == highspy.HighsModelStatus.kOptimal:
             return x, dual, "optimal"
@@ -221,7 +240,27 @@ class _Engine:
 
     # pipeline ----------------------------------------------------------------------
 
+    def arcs(self, x: np.ndarray) -> np.ndarray:
+        """The arcs a column solution uses (boolean mask)."""
+        return np.asarray(self.m.col_arcs.T @ x).ravel() > 0.5
+
     def run(self) -> tuple[np.ndarray, float | None, str]:
+        """Returns (chosen arcs mask, bound or None when proven, status)."""
+        m = self.m
+        if (m.cost.size > DIRECT_MIP_COLUMNS and self.max_chain is not None and m.n_cycles
+                and m.arc_in_row is not None):
+            self.pack_rows = packing_rows(m)
+            self.AT_cyc = m.A[:, :m.n_cycles].T.tocsr()
+            self.stats["method"] = "cycle formulation + PICEF, LP with chains priced by dynamic programming"
+            y, ub = self.packing_lp()
+            _, rc_cyc, arc_value, _ = self._prices(y)
+            rc = np.concatenate([rc_cyc, self._picef_scores(arc_value, self._start_value(y))])
+            x, bound, status = self.run_with_fixing(rc, ub)
+            return self.arcs(x), bound, status
+        x, bound, status = self.run_columns()
+        return self.arcs(x), bound, status
+
+    def run_columns(self) -> tuple[np.ndarray, float | None, str]:
         m = self.m
         ncol = m.cost.size
         if ncol == 0:
@@ -274,7 +313,8 @@ class _Engine:
             hs.add_cols(h, m, cand, integer=False)
             in_lp[cand] = True
             if self.deadline is not None:
-                h.setOptionValue("time_limit", float(self.remaining()))
+                # HiGHS counts time_limit from the creation of the object, not per run
+                h.setOptionValue("time_limit", h.getRunTime() + float(self.remaining()))
         lp_value = -float(h.getInfo().objective_function_value)
         self.stats["lp_rounds"] = rounds
         self.stats["lp_columns"] = int(in_lp.sum())
@@ -282,13 +322,174 @@ class _Engine:
         self.stats["time_lp"] = perf_counter() - t
         return y, lp_value
 
-    def run_with_fixing(self) -> tuple[np.ndarray, float | None, str]:
+    # packing pipeline: cycles + whole chains priced by dynamic programming ------------
+
+    def _prices(self, y_pack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Sign-fixed packing duals -> (row prices, cycle reduced costs, arc values, row part of UB)."""
+        m = self.m
+        rows = self.pack_rows
+        lo, hi = m.row_lo[rows], m.row_hi[rows]
+        y = y_pack.copy()
+        y[(y > 0) & ~np.isfinite(hi)] = 0.0
+        y[(y < 0) & ~np.isfinite(lo)] = 0.0
+        row_part = float(np.where(y > 0, y * np.where(np.isfinite(hi), hi, 0.0),
+                                  y * np.where(np.isfinite(lo), lo, 0.0)).sum())
+        y_full = np.zeros(m.A.shape[0])
+        y_full[rows] = y
+        rc_cyc = m.cost[:m.n_cycles] - self.AT_cyc @ y_full
+        arc_value = m.arc_weight - np.where(m.arc_in_row >= 0, y_full[np.maximum(m.arc_in_row, 0)], 0.0)
+        if m.side_arcs is not None:
+            arc_value = arc_value - m.side_arcs.T @ y[m.n_core_rows:]
+        return y, rc_cyc, arc_value, row_part
+
+    def _start_value(self, y: np.ndarray) -> np.ndarray:
+        """Value of starting a chain at each vertex: minus its altruist row price."""
+        m = self.m
+        start = np.zeros(self.adj.n)
+        alts = np.flatnonzero(self.altruist)
+        start[alts] = -y[m.n_vertex_rows + np.arange(alts.size)]
+        return start
+
+    def _picef_scores(self, arc_value: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """For every PICEF column (arc at a position), the best reduced cost of a chain through it.
+
+        Over walks (an upper bound): best way to reach the arc's giver at the
+        position before, plus the arc, plus the best continuation. A chain with
+        reduced cost ``r`` only uses PICEF columns scoring ``>= r``, so fixing
+        on these scores keeps every chain that fixing on whole chains keeps.
+        """
+        m, adj, L = self.m, self.adj, self.max_chain
+        cols = np.arange(m.n_cycles, m.cost.size)
+        if cols.size == 0:
+            return np.empty(0)
+        g = chain_bounds(adj, self.altruist, arc_value, L)
+        reach = [np.where(self.altruist, start, -np.inf)]  # reach[p][v]: best value arriving at v after p arcs
+        inner = ~self.altruist[adj.src]
+        for p in range(1, L):
+            best = np.full(adj.n, -np.inf)
+            prev = reach[-1]
+            sel = inner if p > 1 else self.altruist[adj.src]
+            np.maximum.at(best, adj.dst[sel], prev[adj.src[sel]] + arc_value[sel])
+            reach.append(best)
+        arc = m.col_arcs.indices[m.col_arcs.indptr[cols]]
+        pos = m.chain_pos[cols]
+        through = np.empty(cols.size)
+        for p in range(1, L + 1):
+            at = pos == p
+            through[at] = reach[p - 1][adj.src[arc[at]]] + arc_value[arc[at]] + g[L - p][adj.dst[arc[at]]]
+        return through
+
+    def _chain_bound(self, arc_value: np.ndarray, start: np.ndarray) -> float:
+        """Sum over altruists of max(0, best chain reduced cost), over walks (an upper bound)."""
+        L = self.max_chain
+        if not L or not self.altruist.any():
+            return 0.0
+        g = chain_bounds(self.adj, self.altruist, arc_value, L - 1)
+        adj = self.adj
+        first = self.altruist[adj.src]
+        best = np.full(adj.n, -np.inf)
+        np.maximum.at(best, adj.src[first], arc_value[first] + g[L - 1][adj.dst[first]])
+        alts = np.flatnonzero(self.altruist)
+        return float(np.maximum(start[alts] + best[alts], 0.0).sum())
+
+    def _chains(self, arc_value: np.ndarray, start: np.ndarray, threshold: float,
+                cap: int | None = None) -> tuple[sparse.csr_matrix, np.ndarray, bool]:
+        """Chains worth ``>= threshold`` as (chains x arcs, values, truncated)."""
+        L = self.max_chain
+        n_arcs = self.adj.src.size
+        if not L or not self.altruist.any():
+            return sparse.csr_matrix((0, n_arcs)), np.empty(0), False
+        _, arcs, values, truncated = chain_paths(self.adj, self.altruist, arc_value, start, L,
+                                                 threshold, cap=cap)
+        counts = np.concatenate([np.full(a.shape[0], a.shape[1], dtype=np.int64) for a in arcs]) \
+            if arcs else np.empty(0, dtype=np.int64)
+        indptr = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        idx = np.concatenate([np.sort(a, axis=1).ravel() for a in arcs]) if arcs else np.empty(0, dtype=np.int64)
+        mat = sparse.csr_matrix((np.ones(idx.size), idx, indptr), shape=(counts.size, n_arcs))
+        return mat, values, truncated
+
+    def packing_lp(self) -> tuple[np.ndarray, float]:
+        """Column generation over cycles and whole chains; returns packing row prices and UB."""
+        m = self.m
+        n_cyc = m.n_cycles
+        t = perf_counter()
+        rows = self.pack_rows
+        h = self.highs()
+        lo = np.where(np.isfinite(m.row_lo[rows]), m.row_lo[rows], -hs.INF)
+        hi = np.where(np.isfinite(m.row_hi[rows]), m.row_hi[rows], hs.INF)
+        h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.setOptionValue("solver", LP_SOLVER)
+        h.setOptionValue("simplex_strategy", LP_SIMPLEX_STRATEGY)
+        if n_cyc <= CG_INITIAL_COLUMNS:
+            cyc = np.arange(n_cyc)
+        else:
+            per = m.cost[:n_cyc] / np.maximum(np.diff(m.A.indptr[:n_cyc + 1]), 1)
+            cyc = np.sort(np.argsort(-per, kind="stable")[:CG_INITIAL_COLUMNS])
+        in_lp = np.zeros(n_cyc, dtype=bool)
+        y = np.zeros(rows.size)
+        _, _, arc_value, _ = self._prices(y)
+        chains = self._chains(arc_value, self._start_value(y), 1e-6, cap=CHAIN_CAP)
+        new_chains = self._best(chains[0], chains[1], CHAIN_BATCH)
+        rounds = 0
+        n_chains = 0
+        best_ub = math.inf
+        best_y = y
+        while True:
+            rounds += 1
+            if cyc.size or new_chains.shape[0]:
+                cost, A, _ = packing_columns(m, cyc, new_chains)
+                A.sort_indices()
+                h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
+                          A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
+                          A.data.astype(np.float64))
+                in_lp[cyc] = True
+                n_chains += new_chains.shape[0]
+            if self.deadline is not None:
+                # HiGHS counts time_limit from the creation of the object, not per run
+                h.setOptionValue("time_limit", h.getRunTime() + float(self.remaining()))
+            h.run()
+            y = -np.asarray(h.getSolution().row_dual)
+            y, rc_cyc, arc_value, row_part = self._prices(y)
+            start = self._start_value(y)
+            ub = row_part + float(np.maximum(rc_cyc, 0.0).sum()) + self._chain_bound(arc_value, start)
+            if ub < best_ub:
+                best_ub, best_y = ub, y
+            if self.deadline is not None and perf_counter() > self.deadline:
+                break
+            rc_cyc[in_lp] = 0.0
+            cand = np.flatnonzero(rc_cyc > 1e-6)
+            if cand.size > CG_BATCH:
+                cand = np.sort(cand[np.argsort(-rc_cyc[cand], kind="stable")[:CG_BATCH]])
+            chains = self._chains(arc_value, start, 1e-6, cap=CHAIN_CAP)
+            if chains[0].shape[0] == 0 and chains[2]:
+                chains = self._chains(arc_value, start, 1e-6)
+            new_chains = self._best(chains[0], chains[1], CHAIN_BATCH)
+            if cand.size == 0 and new_chains.shape[0] == 0:
+                break
+            cyc = cand
+        self.stats["lp_rounds"] = rounds
+        self.stats["lp_columns"] = int(in_lp.sum()) + n_chains
+        self.stats["lp_value"] = -float(h.getInfo().objective_function_value)
+        self.stats["time_lp"] = perf_counter() - t
+        return best_y, best_ub
+
+    @staticmethod
+    def _best(mat: sparse.csr_matrix, values: np.ndarray, k: int) -> sparse.csr_matrix:
+        if values.size <= k:
+            return mat
+        return mat[np.sort(np.argsort(-values, kind="stable")[:k])]
+
+    def run_with_fixing(self, rc: np.ndarray | None = None,
+                        ub: float | None = None) -> tuple[np.ndarray, float | None, str]:
+        """Bound, incumbent, fixing, final MIP; ``rc`` and ``ub`` from an LP solved elsewhere."""
         m = self.m
         ncol = m.cost.size
-        y, _ = self.lp()
-        rc, ub = self.lagrangian(y)
+        if rc is None:
+            y, _ = self.lp()
+            rc, ub = self.lagrangian(y)
         self.stats["lagrangian_bound"] = ub
-        # incumbent: MIP over columns of near-zero reduced cost
+        # incumbent: MIP over columns of near-zero reduced cost, heuristics on, time-capped
         t = perf_counter()
         order = np.argsort(-rc, kind="stable")
         k = min(ncol, max(2000, int((rc > -1e-6).sum()) * 3))
