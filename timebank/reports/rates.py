@@ -6,7 +6,7 @@ scope never overlap in time, so that exactly one rate (or none) values each hour
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -158,6 +158,14 @@ class RateBook:
 
     rates: list[ValuationRate]
     parents: dict[int, int | None]
+    # The rates of each band, so finding one looks through a quarter of them (a dashboard finds
+    # a rate for every kind, category and span between rate changes, in each of three bands).
+    by_band: dict[str, list[ValuationRate]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_band = {}
+        for rate in self.rates:
+            self.by_band.setdefault(rate.band, []).append(rate)
 
     @classmethod
     def load(cls) -> RateBook:
@@ -180,8 +188,8 @@ class RateBook:
         unit = KIND_UNITS[kind]
         best, best_rank = None, 0
         parent = self.parents.get(category_id) if category_id is not None else None
-        for rate in self.rates:
-            if rate.band != band or not rate.valid_on(day):
+        for rate in self.by_band.get(band, ()):
+            if not rate.valid_on(day):
                 continue
             if measure_code is not None:
                 if rate.measure_code != measure_code:
@@ -202,7 +210,7 @@ class RateBook:
 
     def measure(self, code: str, day: date) -> ValuationRate | None:
         """The licensed slot for measure `code` on `day`, whatever its scope."""
-        for rate in self.rates:
-            if rate.band == "licensed" and rate.measure_code == code and rate.valid_on(day):
+        for rate in self.by_band.get("licensed", ()):
+            if rate.measure_code == code and rate.valid_on(day):
                 return rate
         return None
