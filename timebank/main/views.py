@@ -6,24 +6,29 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select, text
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 
-from timebank.db import today
 from timebank.extensions import db
+from timebank.figures import remembered
 from timebank.listings.models import Listing
+from timebank.listings.services import from_active_member, is_open
 from timebank.members.models import Member
 
 bp = Blueprint("main", __name__)
 
 
+def headline_counts() -> dict[str, int]:
+    """Active members, and open offers and needs of active members, for the home page."""
+    by_direction = dict(db.session.execute(
+        select(Listing.direction, func.count()).where(is_open(), from_active_member())
+        .group_by(Listing.direction)).all())
+    return {"members": db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")),
+            "offers": by_direction.get("offer", 0), "needs": by_direction.get("need", 0)}
+
+
 @bp.route("/")
 def index():
-    open_listings = select(func.count()).select_from(Listing).join(Member).where(
-        Listing.status == "open", Listing.expires_on >= today(), Member.status == "active")
-    counts = {
-        "members": db.session.scalar(select(func.count()).select_from(Member).where(Member.status == "active")),
-        "offers": db.session.scalar(open_listings.where(Listing.direction == "offer")),
-        "needs": db.session.scalar(open_listings.where(Listing.direction == "need")),
-    }
-    return render_template("main/index.html", counts=counts)
+    # Counting 100,000 listings on every view costs more than the rest of the page: the
+    # figures are remembered for up to a minute (timebank/figures.py), and the page says so.
+    return render_template("main/index.html", counts=remembered("home.counts", headline_counts))
 
 
 @bp.route("/healthz")
