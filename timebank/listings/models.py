@@ -66,6 +66,10 @@ class Listing(db.Model):
         Index("ix_listings_search", "status", "kind", "direction", "category_id"),
         Index("ix_listings_place", "status", "latitude", "longitude"),
         Index("ix_listings_expiry", "status", "expires_on"),
+        # The whole directory, newest first, and its count, read from this index alone: ORDER BY
+        # created_at DESC, id DESC walks it backwards, and expires_on and member_id are here so
+        # that "open, not expired, of an active member" needs no visit to the table.
+        Index("ix_listings_newest", "status", "created_at", "id", "expires_on", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

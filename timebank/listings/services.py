@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from timebank.accounts.models import User
 from timebank.db import today
 from timebank.errors import DomainError, NotAllowed
 from timebank.extensions import db
+from timebank.figures import remembered
 from timebank.listings import search
 from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
@@ -47,9 +48,16 @@ def load_categories(tree: list[dict]) -> int:
 
 
 def category_choices() -> list[tuple[int, str]]:
-    """(id, "Parent > Child") for every leaf and parent, parents first, alphabetical."""
-    categories = db.session.scalars(select(Category).options(joinedload(Category.parent))).all()
-    return sorted(((c.id, c.path) for c in categories), key=lambda pair: pair[1].lower())
+    """(id, "Parent > Child") for every leaf and parent, parents first, alphabetical.
+
+    The taxonomy changes only when it is seeded, and every directory page and listing form
+    needs it, so each worker remembers it for up to a minute.
+    """
+    def choices() -> tuple[tuple[int, str], ...]:
+        categories = db.session.scalars(select(Category).options(joinedload(Category.parent))).all()
+        return tuple(sorted(((c.id, c.path) for c in categories), key=lambda pair: pair[1].lower()))
+
+    return list(remembered("listings.category_choices", choices))
 
 
 # -- posting and changing --------------------------------------------------------------------
@@ -209,13 +217,35 @@ def _category_ids(category_id: int) -> Select:
     return select(Category.id).where(or_(Category.id == category_id, Category.parent_id == category_id))
 
 
+# The unfiltered directory's total may be up to FIGURES_MAX_AGE old once there are this many
+# open listings (a few new ones make no visible difference to tens of thousands of them);
+# below it the count is cheap and always exact.
+EXACT_TOTAL_BELOW = 5_000
+
+
+def _unfiltered_total(stmt: Select) -> int:
+    """How many listings the whole directory holds: counted, and remembered when there are many."""
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    total = remembered("directory.total", count)
+    return total if total >= EXACT_TOTAL_BELOW else count()
+
+
 def search_directory(query: DirectoryQuery) -> DirectoryPage:
     """Open listings matching the filters: nearest first when a place is given, else best match, else newest.
 
     Filtering, distance, ordering, counting and paging all happen in SQL, so the total and the
     pages are exact. One query finds the page's ids and the total; a second loads those rows.
+    The whole directory, unfiltered, is the exception: its page comes newest first straight from
+    `ix_listings_newest`, and its total from a separate count that is remembered for up to a
+    minute when it is large (see EXACT_TOTAL_BELOW), because an exact count of every open listing
+    on every page view was most of the cost of browsing.
     """
     stmt = select(Listing.id).where(is_open(), from_active_member())
+    keyword = search.clean_keyword(query.keyword)
+    unfiltered = not (query.kind or query.direction or query.category_id or query.town or query.ward
+                      or keyword or query.near)
     if query.kind:
         stmt = stmt.where(Listing.kind == query.kind)
     if query.direction:
@@ -227,7 +257,6 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     if query.ward:
         stmt = stmt.where(Listing.ward == query.ward)
     rank = None
-    keyword = search.clean_keyword(query.keyword)
     if keyword:
         stmt, rank = search.apply_keyword(stmt, db.session, keyword, ranked=not query.near)
     km2 = None
@@ -244,10 +273,13 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     else:
         order, order_name = [Listing.created_at.desc(), Listing.id.desc()], "newest"
     page_number = max(1, query.page)
-    stmt = stmt.add_columns(km2 if km2 is not None else null(), func.count().over())
+    counted = stmt
+    stmt = stmt.add_columns(km2 if km2 is not None else null(), null() if unfiltered else func.count().over())
     rows = db.session.execute(stmt.order_by(*order).offset((page_number - 1) * query.per_page)
                               .limit(query.per_page)).all()
-    if rows:
+    if rows and unfiltered:
+        total = max(_unfiltered_total(counted), (page_number - 1) * query.per_page + len(rows))
+    elif rows:
         total = rows[0][2]
     else:  # nothing, or past the last page: the window count had no row to ride on
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -284,6 +316,8 @@ def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, floa
     if need.location != "remote":
         radius = float(need.travel_km)
         stmt = stmt.where(or_(Listing.location == "remote", km2 <= radius * radius))
+    # selectinload, not joinedload: a join would fetch the member of every candidate before the
+    # sort and limit (thousands at 100,000 listings); this loads the few kept in one more query.
     rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(limit)
-                              .options(joinedload(Listing.member))).all()
+                              .options(selectinload(Listing.member))).all()
     return [(listing, math.sqrt(d2)) for listing, d2 in rows]
