@@ -53,6 +53,9 @@ LP_SOLVER = "simplex"
 LP_SIMPLEX_STRATEGY = 1
 #: ... and adds at most this many per round.
 CG_BATCH = 40000
+#: The incumbent MIP (10 s at most) gets at most this many columns: at 2,048 pairs about
+#: 790,000 columns price near zero by their best-chain scores, far too many to search.
+INCUMBENT_POOL_MAX = 20000
 #: Chains priced per column-generation round (whole chains, packing layout) ...
 CHAIN_BATCH = 5000
 #: ... growing at most this many partial chains per length while pricing.
@@ -435,11 +438,13 @@ class _Engine:
         n_chains = 0
         best_ub = math.inf
         best_y = y
+        batches: list[tuple[np.ndarray, sparse.csr_matrix, np.ndarray, sparse.csc_matrix]] = []
         while True:
             rounds += 1
             if cyc.size or new_chains.shape[0]:
                 cost, A, _ = packing_columns(m, cyc, new_chains)
                 A.sort_indices()
+                batches.append((cyc, new_chains, cost, A))
                 h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
                           A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
                           A.data.astype(np.float64))
@@ -472,7 +477,53 @@ class _Engine:
         self.stats["lp_columns"] = int(in_lp.sum()) + n_chains
         self.stats["lp_value"] = -float(h.getInfo().objective_function_value)
         self.stats["time_lp"] = perf_counter() - t
+        self.rounded = self._round(np.asarray(h.getSolution().col_value), batches)
         return best_y, best_ub
+
+    def _round(self, x: np.ndarray, batches: list) -> np.ndarray | None:
+        """A solution over the model's columns from the LP's: largest value first, if disjoint.
+
+        Cycles and whole chains are taken greedily while they share no vertex
+        or altruist; a chain is written as its PICEF columns. None with side
+        constraints (the greedy does not check them).
+        """
+        m = self.m
+        if m.side_arcs is not None or not batches:
+            return None
+        # LP columns come batch by batch, each batch's cycles then its chains
+        cyc = np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in batches])
+        chain_row = np.cumsum(cyc < 0) - 1
+        chains = sparse.vstack([b[1] for b in batches], format="csr")
+        cost = np.concatenate([b[2] for b in batches])
+        A = sparse.hstack([b[3] for b in batches], format="csc")
+        x = x[:cost.size]
+        order = np.lexsort((-cost, -x))
+        order = order[x[order] > 1e-9]
+        used = np.zeros(A.shape[0], dtype=bool)
+        out = np.zeros(m.cost.size)
+        L = self.max_chain
+        chain_cols = np.arange(m.n_cycles, m.cost.size)
+        keys = m.col_arcs.indices[m.col_arcs.indptr[chain_cols]] * (L + 1) + m.chain_pos[chain_cols]
+        korder = np.argsort(keys, kind="stable")
+        adj = self.adj
+        for j in order:
+            rows = A.indices[A.indptr[j]:A.indptr[j + 1]]
+            if used[rows].any():
+                continue
+            used[rows] = True
+            if cyc[j] >= 0:
+                out[cyc[j]] = 1.0
+                continue
+            arcs = chains.indices[chains.indptr[chain_row[j]]:chains.indptr[chain_row[j] + 1]]
+            # giving order: the altruist's gift first, then each arc leaves where the last arrived
+            nxt = {int(adj.src[a]): int(a) for a in arcs}
+            v = int(adj.src[arcs[self.altruist[adj.src[arcs]]][0]])
+            for pos in range(1, arcs.size + 1):
+                a = nxt[v]
+                key = a * (L + 1) + pos
+                out[chain_cols[korder[np.searchsorted(keys[korder], key)]]] = 1.0
+                v = int(adj.dst[a])
+        return out
 
     @staticmethod
     def _best(mat: sparse.csr_matrix, values: np.ndarray, k: int) -> sparse.csr_matrix:
@@ -492,10 +543,18 @@ class _Engine:
         # incumbent: MIP over columns of near-zero reduced cost, heuristics on, time-capped
         t = perf_counter()
         order = np.argsort(-rc, kind="stable")
-        k = min(ncol, max(2000, int((rc > -1e-6).sum()) * 3))
+        k = min(ncol, max(2000, min(INCUMBENT_POOL_MAX, int((rc > -1e-6).sum()) * 3)))
+        self.stats["incumbent_pool"] = int(k)
         pool = np.sort(order[:k])
+        rounded = getattr(self, "rounded", None)
+        if rounded is not None:
+            # the LP rounded greedily: a floor for the incumbent and a start for its MIP
+            pool = np.union1d(pool, np.flatnonzero(rounded))
+            self.stats["rounded"] = self.value(rounded)
         cap = 10.0 if self.deadline is None else min(10.0, 0.3 * self.remaining())
-        x_inc, _, _ = self.mip(pool, cap, heuristic=True)
+        x_inc, _, _ = self.mip(pool, cap, heuristic=True, start=rounded)
+        if rounded is not None and (x_inc is None or self.value(x_inc) < self.value(rounded)):
+            x_inc = rounded
         if x_inc is None:
             x_inc = np.zeros(ncol)
             if np.any(m.row_lo > 0):
