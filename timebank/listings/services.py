@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from timebank.accounts.models import User
 from timebank.db import today
@@ -309,15 +309,19 @@ def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, floa
                                                 Category.parent_id == category.parent_id))
     scale = search.LocalScale(need.latitude, need.longitude)
     km2 = scale.km2(Listing.latitude, Listing.longitude)
-    stmt = (select(Listing, km2)
+    stmt = (select(Listing.id, km2)
             .where(is_open(), from_active_member(), Listing.direction == "offer",
                    Listing.kind == need.kind, Listing.category_id.in_(related),
                    Listing.member_id != need.member_id))
     if need.location != "remote":
         radius = float(need.travel_km)
         stmt = stmt.where(or_(Listing.location == "remote", km2 <= radius * radius))
-    # selectinload, not joinedload: a join would fetch the member of every candidate before the
-    # sort and limit (thousands at 100,000 listings); this loads the few kept in one more query.
-    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(limit)
-                              .options(selectinload(Listing.member))).all()
-    return [(listing, math.sqrt(d2)) for listing, d2 in rows]
+    # Sort only ids and distances (at 100,000 listings a need has thousands of candidates), then
+    # load the few kept, with their members, by id.
+    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(limit)).all()
+    if not rows:
+        return []
+    offers = {listing.id: listing for listing in db.session.scalars(
+        select(Listing).where(Listing.id.in_([listing_id for listing_id, _ in rows]))
+        .options(joinedload(Listing.member)))}
+    return [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in rows]

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings import services
 from timebank.listings.forms import DirectoryForm, ListingForm, pattern_days_parts
-from timebank.listings.models import Listing
+from timebank.listings.models import Category, Listing
 from timebank.main.forms import show_domain_error
 from timebank.members.access import load_member
 from timebank.members.models import Asset
@@ -21,7 +22,9 @@ bp = Blueprint("listings", __name__)
 
 def load_listing(listing_id: int, *, need: str = "view") -> Listing:
     """The listing, or 404; with need="act", 403 unless the user acts for its member."""
-    listing = db.session.get(Listing, listing_id)
+    # Its member and category path come in the same query: every page of a listing shows them.
+    listing = db.session.get(Listing, listing_id, options=[
+        joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)])
     if listing is None:
         abort(404)
     if need == "act" and not can_act_for(current_user, listing.member):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from timebank.errors import DomainError
 from timebank.extensions import db
@@ -24,7 +25,8 @@ def dashboard():
     if members:
         rows = db.session.scalars(
             select(Listing).where(Listing.member_id.in_([m.id for m in members]))
-            .order_by(Listing.status, Listing.created_at.desc()))
+            .order_by(Listing.status, Listing.created_at.desc())
+            .options(joinedload(Listing.category)))  # each open need's nearby offers start from its category
         for listing in rows:
             listings.setdefault(listing.member_id, []).append(listing)
     warnings = {member.id: services.warnings_for(member) for member in members}
