@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import random
 import re
+import time
 from datetime import date, timedelta
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ANSWER = re.compile(r'href="(/exchanges/(\d+)/respond\?member_id=(\d+))"')
@@ -20,6 +21,19 @@ MEMBERS = int(os.environ.get("LOAD_MEMBERS", "10000"))
 WITH_PROPOSALS = int(os.environ.get("LOAD_PROPOSAL_MEMBERS", "0"))
 MAX_LISTING = int(os.environ.get("LOAD_LISTINGS", "100000"))
 CATEGORY_IDS = [int(c) for c in os.environ.get("LOAD_CATEGORY_IDS", "2").split(",")]
+
+
+REQUEST_LOG = os.environ.get("LOAD_REQUEST_LOG")
+if REQUEST_LOG:  # every request's end time, name, response time and failure, for bench/load.py
+    _request_log = open(REQUEST_LOG, "w")
+
+    @events.request.add_listener
+    def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
+        _request_log.write(f"{time.time():.3f},{name},{response_time:.1f},{int(exception is not None)}\n")
+
+    @events.quitting.add_listener
+    def _close(**kwargs):
+        _request_log.close()
 
 
 def _csrf(html: str) -> str:
