@@ -58,6 +58,10 @@ CG_BATCH = 40000
 INCUMBENT_POOL_MAX = 20000
 #: Under a time limit, a final MIP over more kept columns than this is not attempted.
 PROOF_MAX_COLUMNS = 300000
+#: The incumbent MIP stops after this many seconds. At 1,024 pairs K = L = 3 (load 2-3):
+#: 10 s gave 47,458 and 22-27 s end to end, 4-5 s the same incumbent and 17-22 s, but 2 s
+#: only 47,320, which leaves 99,475 columns after fixing and no proof in 120 s.
+INCUMBENT_SECONDS = 5.0
 #: Chains priced per column-generation round (whole chains, packing layout) ...
 CHAIN_BATCH = 5000
 #: ... growing at most this many partial chains per length while pricing.
@@ -553,7 +557,7 @@ class _Engine:
             # the LP rounded greedily: a floor for the incumbent and a start for its MIP
             pool = np.union1d(pool, np.flatnonzero(rounded))
             self.stats["rounded"] = self.value(rounded)
-        cap = 10.0 if self.deadline is None else min(10.0, 0.3 * self.remaining())
+        cap = INCUMBENT_SECONDS if self.deadline is None else min(INCUMBENT_SECONDS, 0.3 * self.remaining())
         x_inc, _, _ = self.mip(pool, cap, heuristic=True, start=rounded)
         if rounded is not None and (x_inc is None or self.value(x_inc) < self.value(rounded)):
             x_inc = rounded
