@@ -28,35 +28,28 @@ def load_member(member_id: int, *, need: str = "view") -> Member:
     return member
 
 
-def load_membership(member_id: int, membership_id: int, *, need: str = "manage") -> Membership:
-    """A person's place in a member, 404 unless it belongs to that member; `need` is checked on the member."""
+def _owned_by(model, member_id: int, row_id: int, need: str):
+    """Row `row_id` of `model`, 404 unless it belongs to member `member_id`; `need` is checked on the member."""
     member = load_member(member_id, need=need)
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.member_id != member.id:
+    row = db.session.get(model, row_id)
+    if row is None or row.member_id != member.id:
         abort(404)
-    return membership
+    return row
+
+
+def load_membership(member_id: int, membership_id: int, *, need: str = "manage") -> Membership:
+    """A person's place in a member."""
+    return _owned_by(Membership, member_id, membership_id, need)
 
 
 def load_invitation(member_id: int, invitation_id: int) -> Invitation:
-    member = load_member(member_id, need="manage")
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.member_id != member.id:
-        abort(404)
-    return invitation
+    return _owned_by(Invitation, member_id, invitation_id, "manage")
 
 
 def load_record(member_id: int, record_id: int) -> ComplianceRecord:
     """A compliance record, for the member's own people and coordinators only."""
-    member = load_member(member_id, need="act")
-    record = db.session.get(ComplianceRecord, record_id)
-    if record is None or record.member_id != member.id:
-        abort(404)
-    return record
+    return _owned_by(ComplianceRecord, member_id, record_id, "act")
 
 
 def load_asset(member_id: int, asset_id: int) -> Asset:
-    member = load_member(member_id, need="act")
-    asset = db.session.get(Asset, asset_id)
-    if asset is None or asset.member_id != member.id:
-        abort(404)
-    return asset
+    return _owned_by(Asset, member_id, asset_id, "act")
