@@ -205,21 +205,24 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     fit = rel_fit[row]
     considered = total
 
+    # cheap checks first, then compact, so distances and requirements are computed for fewer pairs
     ok = c["member"][o] != c["member"][nd]
-    day = np.maximum(np.maximum(c["start"][o], c["start"][nd]), today)
-    ok &= day <= np.minimum(c["end"][o], c["end"][nd])
     ok &= (c["week"][o] & c["week"][nd]) != 0
+    ok &= (c["loc"][o] == 2) | (c["loc"][nd] != 2)
     full = (c["qty"][o] >= c["qty"][nd]) & (c["people"][o] >= c["people"][nd])
     ok &= full | c["partial_ok"][nd]
+    day = np.maximum(np.maximum(c["start"][o], c["start"][nd]), today)
+    ok &= day <= np.minimum(c["end"][o], c["end"][nd])
+    sel = np.flatnonzero(ok)
+    o, nd, fit, full, day = o[sel], nd[sel], fit[sel], full[sel], day[sel]
     # where the help happens and how far
-    oloc, nloc = c["loc"][o], c["loc"][nd]
+    oloc = c["loc"][o]
     remote = oloc == 2
-    ok &= remote | (nloc != 2)
     km = _haversine(c["lat"][o], c["lon"][o], c["lat"][nd], c["lon"][nd])
     radius = np.where(oloc == 1, c["travel"][o], c["travel"][nd])
     km = np.where(remote, np.nan, km)
     radius = np.where(remote, np.nan, radius)
-    ok &= remote | (km <= radius + 1e-9)
+    ok = remote | (km <= radius + 1e-9)
     # requirements of the need, met by the offer, its asset and its member, on the day
     giver, receiver = c["member"][o], c["member"][nd]
     ok &= c["dbs_until"][giver, c["dbs"][nd]] >= day

@@ -17,14 +17,16 @@ columns are built from legs directly, not from a graph of listings:
   chain may pass through a member twice with different listings.
 * **pairs**: one column per non-gift leg (when the policy allows pairs).
 
-Rows: every listing is used at most once; the chain flow rows; and the credit rule per member
-whose possible spending exceeds what it may spend (see ``docs/matching.md``):
-``earned in cycles and chains - spent >= -max(balance + limit, 0)``, where a gift moves nothing
-and a pair's giver earns nothing that counts.
+Rows: every listing is used at most once; the chain flow rows; and the credit rule (see
+``docs/matching.md`` and :func:`shortfalls`): each exchange is paid for on its own, so a member's
+shortfalls (what it receives minus what it gives in a ring; what it receives in a pair or a chain)
+add up to at most ``max(balance + limit, 0)``. A column that alone is short of more than that is
+never built, and each credit row gets a Chvatal-Gomory cut ("at most one column short of more
+than half the room").
 
-The programme is a set packing with a few side rows; its LP relaxation is nearly integral, and
-HiGHS solves it whole (presolve, then branch and bound) with an absolute gap below 1 point: scores
-are integers, so that proves the optimum.
+The programme is a set packing with a few side rows. HiGHS solves small ones whole (branch and
+bound to an absolute gap below 1 point: scores are integers, so that proves the optimum); larger
+ones get the LP bound, LP-guided packings and a MIP over the LP's support (:func:`solve_model`).
 """
 
 from __future__ import annotations
@@ -192,6 +194,35 @@ def expand_cycles(graph: MemberGraph, cycles: np.ndarray) -> np.ndarray:
 
 # -- the programme ------------------------------------------------------------------------------------
 
+#: Chvatal-Gomory cuts added for each credit row (k: "columns short of more than room / k, weighted,
+#: at most k - 1"). k = 2 closed a third of the LP's gap on the synthetic markets; see docs/performance.md.
+CREDIT_CUTS = (2,)
+
+
+def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndarray, ipos: np.ndarray,
+               receiver: np.ndarray, giver: np.ndarray, n_members: int, n_cols: int) -> sparse.csr_matrix:
+    """Credits each member is short in each column (members x columns): the credit rule.
+
+    Each exchange is paid for on its own. In a ring a member is short what it receives minus what
+    it gives, if that is positive; in a pair or a gift chain it is short what it receives (a
+    chain's help arrives before the member passes it on, so passing on does not pay for it; the
+    gift itself moves nothing). What a member earns in one exchange never pays for another, so
+    however many of a run's exchanges are declined, nobody ends below its limit. Flow legs (the
+    bound on rings of any length) are short nothing.
+    """
+    credits = cands.credits[il]
+    pays = (ikind != FLOW) & ~((ikind == CHAIN) & (ipos == 1)) & (credits > 0)
+    earns = (ikind == CYCLE) & (credits > 0)
+    rows = np.concatenate([receiver[il[pays]], giver[il[earns]]])
+    cols = np.concatenate([ic[pays], ic[earns]])
+    vals = np.concatenate([credits[pays], -credits[earns]])
+    short = sparse.csr_matrix((vals, (rows, cols)), shape=(n_members, n_cols))
+    short.sum_duplicates()
+    short.data = np.maximum(short.data, 0.0)
+    short.eliminate_zeros()
+    return short
+
+
 
 def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle: int | None = None,
                 max_chain: int | None = None, any_length_cycles: bool = False) -> MarketModel:
@@ -283,6 +314,23 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
     ic = np.concatenate(inc_col) if inc_col else np.zeros(0, dtype=np.int64)
     il = np.concatenate(inc_leg) if inc_leg else np.zeros(0, dtype=np.int64)
     widths = np.concatenate(width_of) if width_of else np.zeros(0, dtype=np.int64)
+
+    # the credit rule: what each member is short in each column, and columns nobody can afford
+    room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) if n_members \
+        else np.zeros(0)
+    short = shortfalls(cands, ic, il, col_kind[ic], chain_pos[ic], receiver, giver, n_members, n_cols)
+    sc = short.tocoo()
+    unaffordable = np.zeros(n_cols, dtype=bool)
+    unaffordable[sc.col[sc.data > room[sc.row] + 1e-9]] = True
+    stats["unaffordable_columns"] = int(unaffordable.sum())
+    if unaffordable.any():
+        keep = ~unaffordable
+        new_index = np.cumsum(keep) - 1
+        inc_keep = keep[ic]
+        ic, il = new_index[ic[inc_keep]], il[inc_keep]
+        col_kind, cost, chain_pos, widths = col_kind[keep], cost[keep], chain_pos[keep], widths[keep]
+        short = short[:, np.flatnonzero(keep)]
+        n_cols = int(keep.sum())
     col_legs = sparse.csr_matrix((np.ones(il.size), il, np.r_[0, np.cumsum(widths)]),
                                  shape=(n_cols, max(cands.size, 1)))
     ikind = col_kind[ic]
@@ -328,27 +376,42 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
         hi.append(np.zeros(members_in.size))
         n_rows += members_in.size
 
-    # rows: credits. The receiver pays for every leg but a gift; the giver earns in rings and chains.
-    credits = cands.credits[il]
-    pays = ~((ikind == CHAIN) & (ipos == 1)) & (credits > 0)
-    earns = (ikind != PAIR) & pays
-    room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) if n_members \
-        else np.zeros(0)
-    spend = np.zeros(n_members)
-    paying_legs = np.unique(il[pays])
-    np.add.at(spend, receiver[paying_legs], cands.credits[paying_legs])
-    binding = np.flatnonzero(spend > room + 1e-9)
+    # rows: credits. A member's shortfalls over the exchanges it takes part in fit within what it may
+    # spend; members whose needs could never overspend get no row.
+    short = short.tocsr()
+    sc = short.tocoo()
+    paying = (ikind != FLOW) & ~((ikind == CHAIN) & (ipos == 1))
+    worst = np.zeros(n_listings)               # each need's largest shortfall in any column
+    np.maximum.at(worst, cands.need[il[paying]], np.asarray(short[receiver[il[paying]], ic[paying]]).ravel())
+    could_spend = np.zeros(n_members)
+    np.add.at(could_spend, cands.member[np.flatnonzero(worst)], worst[worst > 0])
+    binding = np.flatnonzero(could_spend > room + 1e-9)
     if binding.size:
         row_of = np.full(n_members, -1, dtype=np.int64)
-        row_of[binding] = n_rows + np.arange(binding.size)
-        e = earns & (row_of[giver[il]] >= 0)
-        s = pays & (row_of[receiver[il]] >= 0)
-        r_row += [row_of[giver[il[e]]], row_of[receiver[il[s]]]]
-        r_col += [ic[e], ic[s]]
-        r_val += [credits[e], -credits[s]]
-        lo.append(-room[binding])
-        hi.append(np.full(binding.size, np.inf))
+        row_of[binding] = np.arange(binding.size)
+        on = row_of[sc.row] >= 0
+        rr, cc, vv = row_of[sc.row[on]], sc.col[on], sc.data[on]
+        r_row.append(n_rows + rr)
+        r_col.append(cc)
+        r_val.append(vv)
+        lo.append(np.full(binding.size, -np.inf))
+        hi.append(room[binding])
         n_rows += binding.size
+        # Chvatal-Gomory cuts of each row: at most one column short of more than half the room,
+        # and at most two short of more than a third (each counted twice above two thirds)
+        R = room[binding][rr]
+        for k in CREDIT_CUTS:
+            v = np.floor(k * vv / (R * (1 + 1e-9)) + 1e-12) if R.size else vv
+            cut = v > 0
+            members_cut = np.unique(rr[cut])
+            cut_row = np.full(binding.size, -1, dtype=np.int64)
+            cut_row[members_cut] = n_rows + np.arange(members_cut.size)
+            r_row.append(cut_row[rr[cut]])
+            r_col.append(cc[cut])
+            r_val.append(v[cut])
+            lo.append(np.full(members_cut.size, -np.inf))
+            hi.append(np.full(members_cut.size, k - 1.0))
+            n_rows += members_cut.size
     stats["credit_rows"] = int(binding.size)
 
     A = sparse.csc_matrix((np.concatenate(r_val), (np.concatenate(r_row), np.concatenate(r_col))),
@@ -411,35 +474,80 @@ def greedy(model: MarketModel, priority: np.ndarray | None = None) -> np.ndarray
 #: Largest programme given to HiGHS's branch and bound. Above it HiGHS's presolve and clique
 #: detection alone ran for minutes at 170,000 columns and did not stop at the time limit, so
 #: larger programmes get the LP bound and an LP-guided packing instead (see docs/performance.md).
-MIP_MAX_COLUMNS = 40_000
+MIP_MAX_COLUMNS = 20_000
 #: Programmes above this size get the LP bound and an LP-guided packing before branch and bound,
 #: so a short time limit still ends with a good answer and a useful gap.
 LP_FIRST_COLUMNS = 2_000
+#: Branch-and-bound nodes for the MIP over the LP's support (the columns the LP uses), which
+#: improves on the LP-guided packing; a node limit, not a time limit, keeps it deterministic.
+SUPPORT_MIP_NODES = 200
 
 
-def _highs(model: MarketModel, *, seed: int, time_limit: float | None, integer: bool) -> highspy.Highs:
+def _highs(model: MarketModel, *, seed: int, time_limit: float | None, integer: bool,
+           cols: np.ndarray | None = None) -> highspy.Highs:
     h = new_highs(seed=seed, threads=None, log=False)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    n = model.n_cols
+    A = model.A if cols is None else model.A[:, cols].tocsc()
+    cost = model.cost if cols is None else model.cost[cols]
+    n = int(cost.size)
     lp = highspy.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = int(model.A.shape[0])
+    lp.num_row_ = int(A.shape[0])
     lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = model.cost
+    lp.col_cost_ = cost
     lp.col_lower_ = np.zeros(n)
     lp.col_upper_ = np.ones(n)
     inf = highspy.kHighsInf
     lp.row_lower_ = np.where(np.isfinite(model.row_lo), model.row_lo, -inf)
     lp.row_upper_ = np.where(np.isfinite(model.row_hi), model.row_hi, inf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = model.A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = model.A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = model.A.data.astype(np.float64)
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(np.float64)
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     h.passModel(lp)
     return h
+
+
+def lagrangian_bound(model: MarketModel, y: np.ndarray) -> float:
+    """An upper bound on every packing from any row prices ``y`` (LP duals, maximisation signs).
+
+    ``sum_r b_r y_r + sum_j max(0, cost_j - A_j y)``, with ``y_r`` clipped to the sign its row
+    allows (a price on a ``<=`` row is never negative). It is valid for any ``y``, so the bound
+    does not rest on the LP solver's tolerances.
+    """
+    hi_ok, lo_ok = np.isfinite(model.row_hi), np.isfinite(model.row_lo)
+    y = np.where(hi_ok, np.maximum(y, 0.0), 0.0) + np.where(lo_ok, np.minimum(y, 0.0), 0.0)
+    rc = model.cost - model.A.T @ y
+    return float(np.where(hi_ok, model.row_hi, 0.0) @ np.maximum(y, 0.0)
+                 + np.where(lo_ok, model.row_lo, 0.0) @ np.minimum(y, 0.0) + np.maximum(rc, 0.0).sum())
+
+
+def _mip(model: MarketModel, start: np.ndarray, *, seed: int, time_limit: float | None,
+         cols: np.ndarray | None = None, max_nodes: int | None = None) -> tuple[np.ndarray, float, bool, dict]:
+    """HiGHS's branch and bound from ``start`` (over ``cols`` only, if given): best packing, bound, proven."""
+    h = _highs(model, seed=seed, time_limit=time_limit, integer=True, cols=cols)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.999)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
+    set_start(h, start if cols is None else start[cols])
+    h.run()
+    status, info = h.getModelStatus(), h.getInfo()
+    x = start
+    if info.primal_solution_status == 2:
+        found = np.round(np.asarray(h.getSolution().col_value))
+        if cols is not None:
+            full = np.zeros(model.n_cols)
+            full[cols] = found
+            found = full
+        if model.cost @ found > model.cost @ start:
+            x = found
+    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else math.inf
+    return x, bound, status == highspy.HighsModelStatus.kOptimal, {
+        "nodes": int(info.mip_node_count), "lp_iterations": int(info.simplex_iteration_count)}
 
 
 def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: int = 0) -> ModelSolution:
@@ -447,16 +555,27 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
 
     1. :func:`greedy` gives a first packing.
     2. Above :data:`LP_FIRST_COLUMNS` columns, the LP relaxation (interior point, within the time
-       limit) gives a bound, and a greedy pass in order of LP value a second packing.
-    3. Up to :data:`MIP_MAX_COLUMNS` columns, HiGHS's branch and bound starts from the better
+       limit) gives a bound (:func:`lagrangian_bound` of its duals), a greedy pass in order of LP
+       value a second packing, and a MIP over the LP's support (at most
+       :data:`SUPPORT_MIP_NODES` nodes) usually a better one.
+    3. Up to :data:`MIP_MAX_COLUMNS` columns, HiGHS's branch and bound starts from the best
        packing and runs to the optimum or the time limit. The objective is an integer (scores are
        whole points), so an absolute gap below 1 proves the optimum.
 
-    ``status`` is ``"optimal"`` (proven), ``"time_limit"`` (stopped; best found), or
-    ``"feasible"`` (too large for branch and bound: the LP-guided packing). ``gap`` says how far
-    from the optimum the answer can be.
+    Parameters
+    ----------
+    model : MarketModel
+    time_limit : float, optional
+        Seconds for all of it; past them the best packing found is returned.
+    seed : int
+        HiGHS's random seed.
 
-    The bound is also never above :func:`simple_bound`.
+    Returns
+    -------
+    ModelSolution
+        ``status`` is ``"optimal"`` (proven), ``"time_limit"`` (stopped; best found), or
+        ``"feasible"`` (too large for branch and bound: the best LP-guided packing). ``gap`` says
+        how far from the optimum the answer can be. The bound is never above :func:`simple_bound`.
     """
     t0 = perf_counter()
     n = model.n_cols
@@ -470,38 +589,42 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
         return None if time_limit is None else time_limit - (perf_counter() - t0)
 
     if n > LP_FIRST_COLUMNS:
+        t_lp = perf_counter()
         h = _highs(model, seed=seed, time_limit=remaining(), integer=False)
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
+        # measured at 20,000 listings: 11.2 s with presolve and the default tolerance, 8.5 s without
+        # presolve at 1e-5 (the bound comes from the duals, so it stays valid at any tolerance)
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("ipm_optimality_tolerance", 1e-5)
         h.run()
-        status, info = h.getModelStatus(), h.getInfo()
-        stats.update(lp_seconds=perf_counter() - t0 - stats["greedy_seconds"],
-                     ipm_iterations=int(info.ipm_iteration_count))
+        status = h.getModelStatus()
+        stats.update(lp_seconds=perf_counter() - t_lp, ipm_iterations=int(h.getInfo().ipm_iteration_count))
         if status == highspy.HighsModelStatus.kOptimal:
             name = "feasible"
-            # the LP optimum is within the solver's tolerance of its objective; stay above it
-            stats["lp_bound"] = float(info.objective_function_value)
-            bound = min(bound, stats["lp_bound"] * (1 + 1e-6) + 1e-6)
-            rounded = greedy(model, priority=np.asarray(h.getSolution().col_value))
+            sol = h.getSolution()
+            lp_x = np.asarray(sol.col_value)
+            stats["lp_objective"] = float(h.getInfo().objective_function_value)
+            stats["lp_bound"] = lagrangian_bound(model, np.asarray(sol.row_dual))
+            bound = min(bound, stats["lp_bound"])
+            rounded = greedy(model, priority=lp_x)
             stats["rounded_objective"] = float(model.cost @ rounded)
             if model.cost @ rounded > model.cost @ x:
                 x = rounded
+            left = remaining()
+            if left is None or left > 0:
+                t_sub = perf_counter()
+                support = np.flatnonzero((lp_x > 1e-3) | (x > 0.5))
+                x, _, _, sub = _mip(model, x, seed=seed, time_limit=left, cols=support,
+                                    max_nodes=SUPPORT_MIP_NODES)
+                stats.update(support_columns=int(support.size), support_objective=float(model.cost @ x),
+                             support_seconds=perf_counter() - t_sub)
     left = remaining()
     if n <= MIP_MAX_COLUMNS and (left is None or left > 0):
-        h = _highs(model, seed=seed, time_limit=left, integer=True)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 0.999)
-        set_start(h, x)
-        h.run()
-        status, info = h.getModelStatus(), h.getInfo()
-        if info.primal_solution_status == 2:
-            found = np.round(np.asarray(h.getSolution().col_value))
-            if model.cost @ found > model.cost @ x:
-                x = found
-        if math.isfinite(info.mip_dual_bound):
-            bound = min(bound, float(info.mip_dual_bound))
-        stats.update(nodes=int(info.mip_node_count), lp_iterations=int(info.simplex_iteration_count))
-        name = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
+        x, mip_bound, proven, mip = _mip(model, x, seed=seed, time_limit=left)
+        bound = min(bound, mip_bound)
+        stats.update(mip)
+        name = "optimal" if proven else "time_limit"
     objective = float(model.cost @ x)
     bound = max(float(math.floor(bound + 1e-6)), objective)
     if bound <= objective:

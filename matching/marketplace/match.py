@@ -66,7 +66,9 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     t1 = perf_counter()
     model = build_model(market, cands, policy)
     t2 = perf_counter()
-    sol = solve_model(model, time_limit=policy.time_limit, seed=seed)
+    # the time limit is for the whole run: the solve gets what building the candidates and programme left
+    left = None if policy.time_limit is None else max(policy.time_limit - (t2 - t0), 0.0)
+    sol = solve_model(model, time_limit=left, seed=seed)
     t3 = perf_counter()
     exchanges = _exchanges(market, cands, decode(model, sol), policy)
     t4 = perf_counter()

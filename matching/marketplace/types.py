@@ -230,7 +230,8 @@ class Policy:
     allow_pairs : bool
         Propose direct pairs paid in time credits.
     time_limit : float or None
-        Seconds for the optimiser; past it the best found is returned with its gap.
+        Seconds for the run (candidates, programme and optimiser); past it the best found is
+        returned with its gap.
     asset_credits : Decimal
         Credits one room or equipment loan moves (0: assets move no credits, the default).
     max_candidates_per_need : int

@@ -64,25 +64,27 @@ def best_total(market: Market, policy: Policy, legs: list[tuple[int, int, int, D
     """The best total weight over every packing of cycles, chains and pairs, by brute force.
 
     ``legs`` are the candidate legs (offer id, need id, score, credits). A cycle or chain leg
-    earns ``score + reciprocity``; a pair earns ``score``. The credit rule: for every member,
-    ``balance + credits earned in cycles and chains - credits spent >= min(-limit, balance)``; a gift moves none.
+    earns ``score + reciprocity``; a pair earns ``score``. The credit rule: each exchange is paid for
+    on its own. A member is short, in a cycle, what it receives minus what it gives (if positive), and
+    in a chain or a pair what it receives (a gift moves nothing); for every member the sum of its
+    shortfalls is at most ``max(balance + limit, 0)``.
     """
     by_id = {x.id: x for x in market.listings}
     owner = {x.id: x.member_id for x in market.listings}
     bonus = policy.weights.reciprocity
-    exchanges = []  # (listing ids, weight, {member: (earned_cc, spent)})
+    exchanges = []  # (listing ids, weight, {member: shortfall})
 
     def add(seq, shape):
-        credit: dict[int, list[Decimal]] = {}
+        net: dict[int, Decimal] = {}    # spent minus earned, in this exchange only
         for i, (o, n, _, c) in enumerate(seq):
             if shape == "chain" and i == 0:
                 continue
-            credit.setdefault(owner[n], [Decimal(0), Decimal(0)])[1] += c
-            if shape != "pair":
-                credit.setdefault(owner[o], [Decimal(0), Decimal(0)])[0] += c
+            net[owner[n]] = net.get(owner[n], Decimal(0)) + c
+            if shape == "cycle":
+                net[owner[o]] = net.get(owner[o], Decimal(0)) - c
         weight = sum(s for _, _, s, _ in seq) + (bonus * len(seq) if shape != "pair" else 0)
         ids = [x for o, n, _, _ in seq for x in (o, n)]
-        exchanges.append((frozenset(ids), weight, credit))
+        exchanges.append((frozenset(ids), weight, {m: max(v, Decimal(0)) for m, v in net.items()}))
 
     def grow(seq, shape, limit):
         last_receiver = owner[seq[-1][1]]
@@ -109,27 +111,51 @@ def best_total(market: Market, policy: Policy, legs: list[tuple[int, int, int, D
     members = {m.id: m for m in market.members}
     best = 0.0
 
-    def search(i, used, total, credit):
+    def search(i, used, total, short):
         nonlocal best
-        if total > best and _fine(credit, members):
+        if total > best and _fine(short, members):
             best = total
         for j in range(i, len(exchanges)):
             ids, weight, c = exchanges[j]
             if ids & used:
                 continue
-            new = dict(credit)
-            for m, (earned, spent) in c.items():
-                e, s = new.get(m, (Decimal(0), Decimal(0)))
-                new[m] = (e + earned, s + spent)
+            new = dict(short)
+            for m, v in c.items():
+                new[m] = new.get(m, Decimal(0)) + v
             search(j + 1, used | ids, total + weight, new)
 
     search(0, frozenset(), 0.0, {})
     return best
 
 
-def _fine(credit, members) -> bool:
-    return all(members[m].balance + e - s >= min(-members[m].credit_limit, members[m].balance)
-               for m, (e, s) in credit.items())
+def _fine(short, members) -> bool:
+    return all(v <= max(members[m].balance + members[m].credit_limit, Decimal(0)) for m, v in short.items())
+
+
+def shortfall(exchange, member_id: int) -> Decimal:
+    """What ``member_id`` is short in one proposed exchange (see :func:`best_total`)."""
+    net = Decimal(0)
+    for leg in exchange.legs:
+        if leg.receiver_member_id == member_id:
+            net += leg.credits
+        if exchange.shape == "cycle" and leg.giver_member_id == member_id:
+            net -= leg.credits
+    return max(net, Decimal(0))
+
+
+def within_limits(market: Market, exchanges) -> bool:
+    """Whatever subset of ``exchanges`` is accepted, no member ends below its limit (or, already
+    below it, goes further down), counting every credit the ledger would move (a pair's giver and
+    a chain's giver are paid too): the worst subset for a member is the exchanges that cost it."""
+    for m in market.members:
+        worst = Decimal(0)
+        for ex in exchanges:
+            change = sum((leg.credits for leg in ex.legs if leg.giver_member_id == m.id), Decimal(0)) \
+                - sum((leg.credits for leg in ex.legs if leg.receiver_member_id == m.id), Decimal(0))
+            worst += min(change, Decimal(0))
+        if m.balance + worst < min(-m.credit_limit, m.balance):
+            return False
+    return True
 
 
 def member(i: int, **kw) -> MemberInput:

@@ -22,7 +22,7 @@ from matching.marketplace import (
     match,
 )
 
-from .reference import best_total, compatible, member
+from .reference import best_total, compatible, member, shortfall, within_limits
 
 TODAY = date(2026, 3, 2)
 LATER = TODAY + timedelta(days=60)
@@ -164,6 +164,34 @@ def test_a_pair_is_only_proposed_when_the_receiver_can_pay_from_its_own_balance(
     assert sorted(ex.legs[0].offer_id for ex in match(richer, NO_REPORT).exchanges) == [1, 3]
 
 
+def test_what_a_member_earns_in_a_ring_never_pays_for_a_pair():
+    # Member 1 earns 8 credits net in a ring with member 2 and needs two 6-hour pairs; its limit is 10.
+    # Counting the ring's 8 would let it take both pairs, but if the ring were declined it would end
+    # at -12. Each exchange is paid for on its own, so it gets the ring and one pair.
+    m = market([listing(1, 1, "offer", cat=2, quantity=Decimal(20)), listing(2, 2, "need", cat=2, quantity=Decimal(20)),
+                listing(3, 2, "offer", cat=3, quantity=Decimal(12)), listing(4, 1, "need", cat=3, quantity=Decimal(12)),
+                listing(5, 3, "offer", cat=5, quantity=Decimal(6)), listing(6, 1, "need", cat=5, quantity=Decimal(6)),
+                listing(7, 4, "offer", kind="time", cat=2, quantity=Decimal(6)),
+                listing(8, 1, "need", kind="time", cat=2, quantity=Decimal(6))])
+    result = match(m, NO_REPORT)
+    assert [ex.shape for ex in result.exchanges] == ["cycle", "pair"]
+    assert within_limits(m, result.exchanges)
+    assert result.stats["status"] == "optimal"
+
+
+def test_a_member_in_a_chain_pays_for_what_it_receives_before_it_passes_help_on():
+    # 1 gives 2 a gift; 2 could pass 12 hours on to 3, and 3 six hours on to 4. Member 3 would receive
+    # 12 credits' worth before it gives anything (its limit is 10), so the chain stops at 2, and 3
+    # helps 4 as a pair that 4 can pay for.
+    m = market([listing(1, 1, "offer", cat=2, is_gift=True), listing(2, 2, "need", cat=2),
+                listing(3, 2, "offer", cat=3, quantity=Decimal(12)), listing(4, 3, "need", cat=3, quantity=Decimal(12)),
+                listing(5, 3, "offer", cat=5, quantity=Decimal(6)), listing(6, 4, "need", cat=5, quantity=Decimal(6))])
+    result = match(m, NO_REPORT)
+    assert [(ex.shape, [(leg.giver_member_id, leg.receiver_member_id) for leg in ex.legs])
+            for ex in result.exchanges] == [("chain", [(1, 2)]), ("pair", [(3, 4)])]
+    assert within_limits(m, result.exchanges)
+
+
 def test_the_run_reports_what_longer_cycles_would_add():
     # a ring of four members: nothing at K = 2 or 3, four needs met at K = 4
     ls = []
@@ -245,13 +273,12 @@ def test_the_optimiser_matches_brute_force_and_keeps_every_rule(m, policy):
         assert ex.shape != "pair" or len(ex.legs) == 1
         assert ex.shape != "chain" or (ex.legs[0].is_gift and len(ex.legs) <= policy.max_chain)
         assert ex.shape != "cycle" or 2 <= len(ex.legs) <= policy.max_cycle
-    # no balance breaks its limit, even if every pair's giver never got paid
-    members = {x.id: x for x in m.members}
-    for mid, mem in members.items():
-        earned = sum(leg.credits for ex in result.exchanges if ex.shape != "pair"
-                     for leg in ex.legs if leg.giver_member_id == mid)
-        spent = sum(leg.credits for leg in legs if leg.receiver_member_id == mid)
-        assert mem.balance + earned - spent >= min(-mem.credit_limit, mem.balance)
+    # the credit rule: each member's shortfalls fit within what it may spend, so whatever subset of
+    # the exchanges is accepted, nobody ends below its limit
+    for mem in m.members:
+        short = sum((shortfall(ex, mem.id) for ex in result.exchanges), Decimal(0))
+        assert short <= max(mem.balance + mem.credit_limit, Decimal(0))
+    assert within_limits(m, result.exchanges)
     # exact: the objective is the brute-force optimum over the same candidate legs
     cand_legs = [(m.listings[o].id, m.listings[n].id, int(s), Decimal(str(round(float(c), 2))))
                  for o, n, s, c in zip(cands.offer.tolist(), cands.need.tolist(), cands.score.tolist(),
@@ -338,10 +365,9 @@ def _keeps_every_rule(m: Market, result) -> None:
         nxt = ex.legs[1:] + (ex.legs[:1] if ex.shape == "cycle" else ())
         assert all(a.receiver_member_id == b.giver_member_id for a, b in zip(ex.legs, nxt))
     for mem in m.members:
-        earned = sum(leg.credits for ex in result.exchanges if ex.shape != "pair"
-                     for leg in ex.legs if leg.giver_member_id == mem.id)
-        spent = sum(leg.credits for leg in result.legs if leg.receiver_member_id == mem.id)
-        assert mem.balance + earned - spent >= min(-mem.credit_limit, mem.balance)
+        short = sum((shortfall(ex, mem.id) for ex in result.exchanges), Decimal(0))
+        assert short <= max(mem.balance + mem.credit_limit, Decimal(0))
+    assert within_limits(m, result.exchanges)
     s = result.stats
     assert s["objective"] == sum(leg.score for leg in result.legs)
     assert s["objective"] <= s["bound"] and s["gap"] == pytest.approx((s["bound"] - s["objective"]) / max(1, s["objective"]))
