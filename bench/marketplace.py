@@ -3,12 +3,14 @@
     .venv/bin/python -m bench.marketplace                              # demo, 2,000 .. 20,000 listings
     .venv/bin/python -m bench.marketplace --sizes 200:2000 --repeat 3  # one size
     .venv/bin/python -m bench.marketplace --time-limit 60              # the web app's limit
+    .venv/bin/python -m bench.marketplace --sizes 200:2000@1,2000:20000@15   # the issue's targets
 
 Each size is loaded with the synthetic generator (seed/synthetic.py) into a fresh SQLite database
 in a temporary folder and read back with timebank.matcher.build_market (not timed). The market is
 then matched in a fresh child process, ``--repeat`` times: end to end = candidates + programme +
 solve + stories, with the default policy (K = 3, L = 3, pairs on) and ``--time-limit`` seconds for
-the solve. Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
+the run (``members:listings@seconds`` sets one size's own limit; the policy's time limit covers
+candidates, programme and solve). Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
 market; no database). The pairwise-only greedy baseline runs on the same market.
 """
 from __future__ import annotations
@@ -86,9 +88,9 @@ def child(path: str, repeat: int, time_limit: float | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="200:2000,500:5000,1000:10000,2000:20000",
-                        help="members:listings, comma-separated")
+                        help="members:listings[@seconds], comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds for the solve (default 10)")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds for each run (default 10)")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--out", help="write the results as JSON here too")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -98,20 +100,24 @@ def main() -> None:
         return
     print(f"# {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; K=3 L=3 pairs; "
-          f"solve time limit {args.time_limit}")
-    runs = ([("demo", 0, 0)] if not args.no_demo else []) + [
-        ("synthetic", *(int(x) for x in size.split(":"))) for size in filter(None, args.sizes.split(","))]
+          f"time limit per run {args.time_limit} s unless a size gives its own")
+    runs = [("demo", 0, 0, args.time_limit)] if not args.no_demo else []
+    for size in filter(None, args.sizes.split(",")):
+        size, _, limit = size.partition("@")
+        members, listings = (int(x) for x in size.split(":"))
+        runs.append(("synthetic", members, listings, float(limit) if limit else args.time_limit))
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        for kind, members, listings in runs:
+        for kind, members, listings, limit in runs:
             path = Path(folder) / f"{kind}-{listings}.pickle"
             build(kind, members, listings, path)
             cmd = [sys.executable, "-m", "bench.marketplace", "--child", str(path), "--repeat", str(args.repeat)]
-            if args.time_limit is not None:
-                cmd += ["--time-limit", str(args.time_limit)]
+            if limit is not None:
+                cmd += ["--time-limit", str(limit)]
+            before = round(os.getloadavg()[0], 1)
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            row = {"data": kind, **json.loads(out.strip().splitlines()[-1]),
-                   "load_average": round(os.getloadavg()[0], 1)}
+            row = {"data": kind, "time_limit": limit, **json.loads(out.strip().splitlines()[-1]),
+                   "load_average": [before, round(os.getloadavg()[0], 1)]}
             results.append(row)
             print(json.dumps(row), flush=True)
     if args.out:

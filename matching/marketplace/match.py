@@ -66,8 +66,9 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     t1 = perf_counter()
     model = build_model(market, cands, policy)
     t2 = perf_counter()
-    # the time limit is for the whole run: the solve gets what building the candidates and programme left
-    left = None if policy.time_limit is None else max(policy.time_limit - (t2 - t0), 0.0)
+    # the time limit is for the whole run: the solve gets what building the candidates and programme
+    # left, less 5% for the stories (0.01 s at 2,000 listings, 0.07 s at 20,000)
+    left = None if policy.time_limit is None else max(0.95 * policy.time_limit - (t2 - t0), 0.0)
     sol = solve_model(model, time_limit=left, seed=seed)
     t3 = perf_counter()
     exchanges = _exchanges(market, cands, decode(model, sol), policy)
