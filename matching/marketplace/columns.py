@@ -557,7 +557,8 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
     2. Above :data:`LP_FIRST_COLUMNS` columns, the LP relaxation (interior point, within the time
        limit) gives a bound (:func:`lagrangian_bound` of its duals), a greedy pass in order of LP
        value a second packing, and a MIP over the LP's support (at most
-       :data:`SUPPORT_MIP_NODES` nodes) usually a better one.
+       :data:`SUPPORT_MIP_NODES` nodes; skipped when step 3 runs without a time limit) usually a
+       better one.
     3. Up to :data:`MIP_MAX_COLUMNS` columns, HiGHS's branch and bound starts from the best
        packing and runs to the optimum or the time limit. The objective is an integer (scores are
        whole points), so an absolute gap below 1 proves the optimum.
@@ -612,7 +613,8 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
             if model.cost @ rounded > model.cost @ x:
                 x = rounded
             left = remaining()
-            if left is None or left > 0:
+            # without a time limit, branch and bound over every column follows and finds the optimum
+            if (left is None and n > MIP_MAX_COLUMNS) or (left is not None and left > 0):
                 t_sub = perf_counter()
                 support = np.flatnonzero((lp_x > 1e-3) | (x > 0.5))
                 x, _, _, sub = _mip(model, x, seed=seed, time_limit=left, cols=support,

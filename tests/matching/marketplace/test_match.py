@@ -290,6 +290,26 @@ def test_the_optimiser_matches_brute_force_and_keeps_every_rule(m, policy):
     assert again.exchanges == result.exchanges
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_markets(), policies)
+def test_the_lp_path_keeps_every_rule_and_its_bound_covers_the_brute_force_optimum(m, policy):
+    from matching.marketplace import columns
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columns, "MIP_MAX_COLUMNS", 0)
+        patch.setattr(columns, "LP_FIRST_COLUMNS", 0)
+        result = match(m, policy)
+    cands = build_candidates(m, policy)
+    cand_legs = [(m.listings[o].id, m.listings[n].id, int(s), Decimal(str(round(float(c), 2))))
+                 for o, n, s, c in zip(cands.offer.tolist(), cands.need.tolist(), cands.score.tolist(),
+                                       cands.credits.tolist())]
+    best = best_total(m, policy, cand_legs)
+    assert result.stats["objective"] <= best + 1e-6 <= result.stats["bound"] + 1e-6
+    assert within_limits(m, result.exchanges)
+    used = [x for leg in result.legs for x in (leg.offer_id, leg.need_id)]
+    assert len(used) == len(set(used))
+
+
 @settings(max_examples=40, deadline=None)
 @given(small_markets())
 def test_the_optimiser_meets_at_least_the_greedy_pairs_score(m):
@@ -395,3 +415,5 @@ def test_too_large_for_branch_and_bound_the_answer_keeps_every_rule_and_its_boun
     _keeps_every_rule(m, large)
     assert large.stats["objective"] <= exact.stats["objective"] <= large.stats["bound"]
     assert large.stats["objective"] >= large.stats["engine"]["greedy_objective"] > 0
+    assert large.stats["bound"] <= large.stats["engine"]["lp_bound"] + 1
+    assert match(m, policy).exchanges == large.exchanges
