@@ -11,11 +11,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
 from timebank.listings.models import DAY_PARTS, DAYS, KINDS, LOCATIONS, URGENCIES
+from timebank.main.forms import RememberedOptionsSelect
 from timebank.members.models import DBS_LEVELS
 from timebank.places import TOWNS, WARDS
 
 KIND_LABELS = {"time": "Time (volunteers)", "skill": "A skill (for example bookkeeping)",
                "room": "A room", "equipment": "Equipment"}
+
+
+# The category list (about 60 options) and the directory's filters (about 100) are rendered on
+# every view of the directory and of the listing form.
+QUICK_SELECT = RememberedOptionsSelect()
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -44,7 +50,8 @@ class ListingForm(FlaskForm):
         validators=[DataRequired("Choose whether this is an offer or a need")])
     kind = RadioField("What kind of help?", choices=[(k, KIND_LABELS[k]) for k in KINDS],
                       validators=[DataRequired("Choose what kind of help this is")])
-    category_id = SelectField("Category", coerce=int, validators=[DataRequired("Choose a category")])
+    category_id = SelectField("Category", coerce=int, validators=[DataRequired("Choose a category")],
+                              widget=QUICK_SELECT)
     title = StringField("Title", validators=[DataRequired("Enter a short title"),
                                              Length(max=140, message="Title must be 140 characters or fewer")])
     description = TextAreaField("Describe it", validators=[
@@ -113,12 +120,16 @@ class DirectoryForm(FlaskForm):
         csrf = False
 
     q = StringField("Search words", validators=[Optional(), Length(max=100, message="Use 100 characters or fewer")])
-    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k, k.capitalize()) for k in KINDS], validators=[Optional()])
+    kind = SelectField("Kind", choices=[("", "Any kind")] + [(k, k.capitalize()) for k in KINDS], validators=[Optional()],
+                       widget=QUICK_SELECT)
     direction = SelectField("Offers or needs", choices=[("", "Offers and needs"), ("offer", "Offers"), ("need", "Needs")],
-                            validators=[Optional()])
-    category = SelectField("Category", coerce=int, validate_choice=False, validators=[Optional()])
-    town = SelectField("Town", choices=[("", "Anywhere")] + [(t, t) for t in TOWNS], validators=[Optional()])
-    ward = SelectField("Ward", choices=[("", "Any ward")] + [(w, w) for w in WARDS], validators=[Optional()])
+                            validators=[Optional()], widget=QUICK_SELECT)
+    category = SelectField("Category", coerce=int, validate_choice=False, validators=[Optional()], widget=QUICK_SELECT)
+    town = SelectField("Town", choices=[("", "Anywhere")] + [(t, t) for t in TOWNS], validators=[Optional()],
+                       widget=QUICK_SELECT)
+    ward = SelectField("Ward", choices=[("", "Any ward")] + [(w, w) for w in WARDS], validators=[Optional()],
+                       widget=QUICK_SELECT)
     postcode = StringField("Near postcode", validators=[Optional(), Length(max=10)])
     within = SelectField("Within", coerce=int, choices=[(1, "1 km"), (2, "2 km"), (5, "5 km"), (10, "10 km"),
-                                                        (25, "25 km")], default=5, validators=[Optional()])
+                                                        (25, "25 km")], default=5, validators=[Optional()],
+                         widget=QUICK_SELECT)
