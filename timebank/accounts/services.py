@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import Coordinator, User
@@ -13,6 +14,7 @@ from timebank.db import utcnow
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
 from timebank.notifications.email import external_url, send_email
+from timebank.notifications.services import remember_unread, unread_of
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -32,14 +34,24 @@ def hash_password(password: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session version, so a password change ends old sessions."""
+    """Flask-Login loader: the id carries the session version, so a password change ends old sessions.
+
+    Every signed-in page also asks whether the person is a coordinator and counts their unread
+    notifications (both for the menu), so one query brings the user, its coordinator row and that
+    count, which notifications.services keeps for the rest of the request.
+    """
     try:
         uid, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version or not user.is_active:
+    row = db.session.execute(select(User, unread_of(User.id).scalar_subquery())
+                             .options(joinedload(User.coordinator)).where(User.id == uid)).first()
+    if row is None:
         return None
+    user, unread = row
+    if user.session_version != version or not user.is_active:
+        return None
+    remember_unread(user, unread or 0)
     return user
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from flask import g, has_app_context
+from sqlalchemy import Select, func, select, update
 
 from timebank.accounts.models import User
 from timebank.db import utcnow
@@ -27,6 +28,7 @@ def notify(users: Iterable[User], topic: str, text: str, *, url: str | None = No
     """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
+    forget_unread()
     seen = set()
     for user in users:
         if user.id in seen or not user.is_active:
@@ -47,10 +49,36 @@ def notify_member(members: Iterable[Member], topic: str, text: str, **kwargs) ->
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
+    return db.session.scalar(unread_of(user.id)) or 0
 
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+def unread_of(user_id) -> Select:
+    """How many notifications this user (an id, or a column such as User.id) has not read."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
+# Every signed-in page shows the unread count in its menu. The user loader counts it in the same
+# query that loads the user (accounts.services.load_user) and keeps it here for the rest of the
+# request; adding notifications or marking them read forgets it, so the page counts again.
+_UNREAD = "timebank_unread_notifications"
+
+
+def remember_unread(user: User, count: int) -> None:
+    setattr(g, _UNREAD, (user.id, count))
+
+
+def forget_unread() -> None:
+    if has_app_context():
+        g.pop(_UNREAD, None)
+
+
+def unread_count_for_page(user: User) -> int:
+    """unread_count(user), from the user loader's query when it has already counted it."""
+    known = g.get(_UNREAD)
+    if known is not None and known[0] == user.id:
+        return known[1]
+    return unread_count(user)
 
 
 def recent(user: User, limit: int = 50) -> list[Notification]:
@@ -59,6 +87,7 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user: User) -> int:
+    forget_unread()
     result = db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     return result.rowcount or 0

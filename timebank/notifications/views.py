@@ -57,5 +57,5 @@ def preferences():
 @bp.app_context_processor
 def unread():
     if current_user.is_authenticated:
-        return {"unread_notifications": services.unread_count(current_user)}
+        return {"unread_notifications": services.unread_count_for_page(current_user)}
     return {"unread_notifications": 0}
