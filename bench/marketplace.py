@@ -9,8 +9,8 @@ Each size is loaded with the synthetic generator (seed/synthetic.py) into a fres
 in a temporary folder and read back with timebank.matcher.build_market (not timed). The market is
 then matched in a fresh child process, ``--repeat`` times: end to end = candidates + programme +
 solve + stories, with the default policy (K = 3, L = 3, pairs on) and ``--time-limit`` seconds for
-the run (``members:listings@seconds`` sets one size's own limit; the policy's time limit covers
-candidates, programme and solve). Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
+the run (``members:listings@seconds`` sets one size's own limit, ``@none`` none; the policy's time
+limit covers candidates, programme and solve). Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
 market; no database). The pairwise-only greedy baseline runs on the same market.
 """
 from __future__ import annotations
@@ -85,12 +85,17 @@ def child(path: str, repeat: int, time_limit: float | None) -> None:
     }))
 
 
+def _seconds(text: str) -> float | None:
+    return None if text == "none" else float(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="200:2000,500:5000,1000:10000,2000:20000",
                         help="members:listings[@seconds], comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds for each run (default 10)")
+    parser.add_argument("--time-limit", type=_seconds, default=10.0,
+                        help="seconds for each run (default 10; none for no limit)")
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--out", help="write the results as JSON here too")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -105,15 +110,14 @@ def main() -> None:
     for size in filter(None, args.sizes.split(",")):
         size, _, limit = size.partition("@")
         members, listings = (int(x) for x in size.split(":"))
-        runs.append(("synthetic", members, listings, float(limit) if limit else args.time_limit))
+        runs.append(("synthetic", members, listings, _seconds(limit) if limit else args.time_limit))
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for kind, members, listings, limit in runs:
             path = Path(folder) / f"{kind}-{listings}.pickle"
             build(kind, members, listings, path)
             cmd = [sys.executable, "-m", "bench.marketplace", "--child", str(path), "--repeat", str(args.repeat)]
-            if limit is not None:
-                cmd += ["--time-limit", str(limit)]
+            cmd += ["--time-limit", "none" if limit is None else str(limit)]
             before = round(os.getloadavg()[0], 1)
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             row = {"data": kind, "time_limit": limit, **json.loads(out.strip().splitlines()[-1]),
