@@ -471,6 +471,75 @@ def greedy(model: MarketModel, priority: np.ndarray | None = None) -> np.ndarray
     return x
 
 
+def improve(model: MarketModel, x: np.ndarray, order: np.ndarray, passes: int = 3) -> np.ndarray:
+    """Local search from a packing: add a column in place of the columns it clashes with, when that gains.
+
+    For each column of ``order`` not in the packing, the chosen columns sharing a listing with it
+    are taken out and it is put in, if its points exceed theirs and every row stays within bounds
+    (credit and chain-flow rows included); up to ``passes`` passes, until a pass changes nothing.
+
+    Parameters
+    ----------
+    model : MarketModel
+    x : ndarray
+        A feasible packing (0/1 per column); not changed.
+    order : ndarray
+        The columns to try, in order.
+    passes : int
+
+    Returns
+    -------
+    ndarray
+        A feasible packing worth at least as much as ``x``.
+    """
+    A = model.A
+    indptr, indices, data = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
+    hi = np.where(np.isfinite(model.row_hi), model.row_hi, np.inf).tolist()
+    lo = np.where(np.isfinite(model.row_lo), model.row_lo, -np.inf).tolist()
+    cost = model.cost.tolist()
+    n_listing = int(model.stats.get("listing_rows", 0))
+    x = x.copy()
+    act = (A @ x).tolist()
+    owner = [-1] * n_listing                    # the chosen column using each listing
+    for j in np.flatnonzero(x > 0.5).tolist():
+        for k in range(indptr[j], indptr[j + 1]):
+            if indices[k] < n_listing:
+                owner[indices[k]] = j
+    todo = order.tolist()
+    for _ in range(passes):
+        changed = False
+        for j in todo:
+            if x[j] > 0.5:
+                continue
+            out = {owner[indices[k]] for k in range(indptr[j], indptr[j + 1])
+                   if indices[k] < n_listing and owner[indices[k]] >= 0}
+            if cost[j] <= sum(cost[i] for i in out):
+                continue
+            delta: dict[int, float] = {}
+            for i in out:
+                for k in range(indptr[i], indptr[i + 1]):
+                    delta[indices[k]] = delta.get(indices[k], 0.0) - data[k]
+            for k in range(indptr[j], indptr[j + 1]):
+                delta[indices[k]] = delta.get(indices[k], 0.0) + data[k]
+            if any(act[r] + d > hi[r] + 1e-9 or act[r] + d < lo[r] - 1e-9 for r, d in delta.items()):
+                continue
+            for r, d in delta.items():
+                act[r] += d
+            for i in out:
+                x[i] = 0.0
+                for k in range(indptr[i], indptr[i + 1]):
+                    if indices[k] < n_listing and owner[indices[k]] == i:
+                        owner[indices[k]] = -1
+            x[j] = 1.0
+            for k in range(indptr[j], indptr[j + 1]):
+                if indices[k] < n_listing:
+                    owner[indices[k]] = j
+            changed = True
+        if not changed:
+            break
+    return x
+
+
 #: Largest programme given to HiGHS's branch and bound. Above it HiGHS's presolve and clique
 #: detection alone ran for minutes at 170,000 columns and did not stop at the time limit, so
 #: larger programmes get the LP bound and an LP-guided packing instead (see docs/performance.md).
@@ -481,6 +550,8 @@ LP_FIRST_COLUMNS = 2_000
 #: Branch-and-bound nodes for the MIP over the LP's support (the columns the LP uses), which
 #: improves on the LP-guided packing; a node limit, not a time limit, keeps it deterministic.
 SUPPORT_MIP_NODES = 200
+#: Columns whose LP reduced cost is above minus this many points are tried by :func:`improve`.
+IMPROVE_REDUCED_COST = 20.0
 
 
 def _highs(model: MarketModel, *, seed: int, time_limit: float | None, integer: bool,
@@ -556,7 +627,7 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
     1. :func:`greedy` gives a first packing.
     2. Above :data:`LP_FIRST_COLUMNS` columns, the LP relaxation (interior point, within the time
        limit) gives a bound (:func:`lagrangian_bound` of its duals), a greedy pass in order of LP
-       value a second packing, and a MIP over the LP's support (at most
+       value a second packing, :func:`improve` a better one, and a MIP over the LP's support (at most
        :data:`SUPPORT_MIP_NODES` nodes; skipped when step 3 runs without a time limit) usually a
        better one.
     3. Up to :data:`MIP_MAX_COLUMNS` columns, HiGHS's branch and bound starts from the best
@@ -612,6 +683,11 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
             stats["rounded_objective"] = float(model.cost @ rounded)
             if model.cost @ rounded > model.cost @ x:
                 x = rounded
+            # local search over the columns the LP uses or nearly prices in, most used first
+            rc = model.cost - model.A.T @ np.maximum(np.asarray(sol.row_dual), 0.0)
+            near = np.flatnonzero((lp_x > 1e-3) | (rc > -IMPROVE_REDUCED_COST))
+            x = improve(model, x, near[np.lexsort((near, -rc[near], -np.round(lp_x[near], 3)))])
+            stats["improved_objective"] = float(model.cost @ x)
             left = remaining()
             # without a time limit, branch and bound over every column follows and finds the optimum
             if (left is None and n > MIP_MAX_COLUMNS) or (left is not None and left > 0):
