@@ -670,11 +670,12 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
         h.setOptionValue("presolve", "off")
         h.setOptionValue("ipm_optimality_tolerance", 1e-5)
         h.run()
-        status = h.getModelStatus()
-        stats.update(lp_seconds=perf_counter() - t_lp, ipm_iterations=int(h.getInfo().ipm_iteration_count))
-        if status == highspy.HighsModelStatus.kOptimal:
+        sol = h.getSolution()
+        stats.update(lp_seconds=perf_counter() - t_lp, ipm_iterations=int(h.getInfo().ipm_iteration_count),
+                     lp_status=h.modelStatusToString(h.getModelStatus()))
+        # any prices give a valid bound, so an LP that stopped short of its tolerance still helps
+        if sol.value_valid and sol.dual_valid:
             name = "feasible"
-            sol = h.getSolution()
             lp_x = np.asarray(sol.col_value)
             stats["lp_objective"] = float(h.getInfo().objective_function_value)
             stats["lp_bound"] = lagrangian_bound(model, np.asarray(sol.row_dual))
@@ -693,8 +694,7 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
             if (left is None and n > MIP_MAX_COLUMNS) or (left is not None and left > 0):
                 t_sub = perf_counter()
                 support = np.flatnonzero((lp_x > 1e-3) | (x > 0.5))
-                x, _, _, sub = _mip(model, x, seed=seed, time_limit=left, cols=support,
-                                    max_nodes=SUPPORT_MIP_NODES)
+                x, *_ = _mip(model, x, seed=seed, time_limit=left, cols=support, max_nodes=SUPPORT_MIP_NODES)
                 stats.update(support_columns=int(support.size), support_objective=float(model.cost @ x),
                              support_seconds=perf_counter() - t_sub)
     left = remaining()
