@@ -21,7 +21,7 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
 class RememberedOptionsSelect(Select):
     """WTForms' <select>, with each <option> rendered once per worker and then reused.
 
-    WTForms builds every option's attributes and escapes its label on every render: about 8 µs
+    WTForms builds every option's attributes and escapes its label on every render: about 20 µs
     an option, and the directory's filters have about a hundred on every view (2.6 ms of a
     7 ms page). The options themselves (value, label, whether selected) repeat from page to page,
     so this widget remembers what WTForms rendered for each one. Options with extra attributes,
