@@ -143,7 +143,7 @@ def cpu_seconds(gunicorn: subprocess.Popen, url: str) -> dict[str, float]:
 
 
 PROFILES = {
-    # spawn rate (people a second; None: --spawn-rate), things per visit before signing out again
+    # things a visit does before signing out and in again (LOAD_TASKS_PER_VISIT; "0": never)
     "ramp": {"tasks_per_visit": "10-30"},
     "burst": {"tasks_per_visit": "0"},
 }
