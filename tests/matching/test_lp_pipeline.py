@@ -60,3 +60,40 @@ def test_lp_pipeline_fractional_weights(inst, limits, scale):
         sol = solve(scaled, max_cycle=k, max_chain=l)
     check_solution(scaled, sol, k, l)
     assert sol.objective == pytest.approx(brute_force(scaled, k, l))
+
+
+@pytest.mark.slow
+def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
+    """The dive's packing is vertex-disjoint and within the limits, better than the LP rounded
+    greedily and no better than the LP bound. Below a few hundred pairs the LP rounds to
+    (nearly) the optimum, so this takes a UK-generator instance of 1,024 pairs (about 10 s)."""
+    import json
+    import os
+    import tempfile
+
+    from bench.matching.generate import generate_uk
+    from matching.cycles import Adjacency
+    from matching.formats import parse_kep_json
+    from matching.model import build_model, packing_rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "uk.json")
+        generate_uk(1024, seed=1024).writeFileJson(path, compressed=False, version=2)
+        with open(path) as f:
+            inst = parse_kep_json(json.load(f))
+
+    n, k = inst.n_vertices, 3
+    adj = Adjacency(n, inst.src, inst.dst)
+    model = build_model(n, inst.src, inst.dst, inst.total_weight(), inst.altruist, k, k, adj=adj)
+    engine = solver._Engine(model, None, True, 0, None, False, {}, adj=adj, altruist=inst.altruist, max_chain=k)
+    engine.pack_rows = packing_rows(model)
+    engine.AT_cyc = model.A[:, :model.n_cycles].T.tocsr()
+    _, ub = engine.packing_lp()
+    rounded = engine.value(engine.rounded)
+    x = engine.dive(30.0)
+    assert x is not None and set(np.unique(x)) <= {0.0, 1.0}
+    # every row of the full model (vertices, altruists, chain positions) within its bounds
+    act = model.A @ x
+    assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
+    assert rounded < engine.value(x) <= ub + 1e-6
+    assert engine.stats["dive_steps"] > 0
