@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -66,14 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=120.0, help="our time limit (0 = none)")
     ap.add_argument("--skip-kep", default="", help="comma list of size:K pairs not to run kep_solver on")
     ap.add_argument("--workdir", default=None, help="where instances are written (default: a temp dir)")
+    ap.add_argument("--seeds", default="0", help="comma list of offsets: each size is generated with seed "
+                    "pairs + offset (0 alone gives the instances of earlier runs)")
     args = ap.parse_args(argv)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-kep-"))
     skip = {tuple(map(int, s.split(":"))) for s in args.skip_kep.split(",") if s}
     rows = []
-    header = ("pairs", "arcs", "K=L", "kep obj", "kep s", "our obj", "our s", "gap", "status", "ours/kep")
+    header = ("pairs", "seed", "arcs", "K=L", "kep obj", "kep s", "our obj", "our bound", "our s", "gap",
+              "status", "ours/kep")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"load average at start {os.getloadavg()[0]:.2f}", flush=True)
     print(" | ".join(header), flush=True)
-    for n in map(int, args.sizes.split(",")):
-        path = write_uk(workdir / f"uk{n}.json", n, seed=n)
+    sizes = [(n, n + int(off)) for n in map(int, args.sizes.split(",")) for off in args.seeds.split(",")]
+    for n, seed in sizes:
+        name = f"uk{n}.json" if seed == n else f"uk{n}s{seed}.json"
+        path = write_uk(workdir / name, n, seed=seed)
         from matching import read_kep_json
 
         arcs = read_kep_json(path).n_arcs
@@ -90,11 +98,13 @@ def main(argv: list[str] | None = None) -> int:
             ratio = f"{ours['wall'] / kep['wall']:.3f}" if kep else (
                 f"< {ours['wall'] / args.kep_timeout:.3f}" if (n, k) not in skip else "-")
             same = "" if not kep else (" (equal)" if abs(kep["objective"] - ours["objective"]) < 1e-6 else " (DIFFERENT)")
-            row = (str(n), str(arcs), str(k), kep_obj, kep_s, f"{ours['objective']:.0f}{same}",
-                   f"{ours['wall']:.2f}", f"{100 * ours['gap']:.3f}%", ours["status"], ratio)
+            bound = ours.get("bound", float("nan"))
+            row = (str(n), str(seed), str(arcs), str(k), kep_obj, kep_s, f"{ours['objective']:.0f}{same}",
+                   f"{bound:.1f}", f"{ours['wall']:.2f}", f"{100 * ours['gap']:.3f}%", ours["status"], ratio)
             rows.append(row)
             print(" | ".join(row), flush=True)
             print("   ours:", json.dumps(ours["stats"]), flush=True)
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
     print()
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
