@@ -209,6 +209,9 @@ class _Engine:
             return None
         return max(self.deadline - perf_counter(), 0.01)
 
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and perf_counter() >= self.deadline
+
     def _mip_time(self) -> float | None:
         """Time to give the final MIP: HiGHS overran its limit by up to 6 s while loading,
         presolving and finishing a node (1,024 pairs, 128,000 columns), so it gets 5% and
@@ -285,6 +288,10 @@ class _Engine:
             self.AT_cyc = m.A[:, :m.n_cycles].T.tocsr()
             self.stats["method"] = "cycle formulation + PICEF, LP with chains priced by dynamic programming"
             y, ub = self.packing_lp()
+            if self.past_deadline() and self.rounded is not None:
+                # no time left for pricing every column (3 s at 24 million): the LP rounded
+                self.stats["rounded"] = self.stats["incumbent"] = self.value(self.rounded)
+                return self.arcs(self.rounded), ub, "time_limit"
             _, rc_cyc, arc_value, _ = self._prices(y)
             rc = np.concatenate([rc_cyc, self._picef_scores(arc_value, self._start_value(y))])
             x, bound, status = self.run_with_fixing(rc, ub)
@@ -652,7 +659,7 @@ class _Engine:
         if rounded is not None:
             self.stats["rounded"] = self.value(rounded)
             cap = DIVE_SECONDS if self.deadline is None else min(DIVE_SECONDS, 0.4 * self.remaining())
-            if self.value(rounded) < ub - (0.999 if self.integral else 1e-6):
+            if self.value(rounded) < ub - (0.999 if self.integral else 1e-6) and not self.past_deadline():
                 td = perf_counter()
                 dived = self.dive(cap)
                 self.stats["time_dive"] = perf_counter() - td
@@ -669,7 +676,9 @@ class _Engine:
             # the best packing so far: a floor for the incumbent and a start for its MIP
             pool = np.union1d(pool, np.flatnonzero(rounded))
         cap = INCUMBENT_SECONDS if self.deadline is None else min(INCUMBENT_SECONDS, 0.3 * self.remaining())
-        x_inc, _, _ = self.mip(pool, cap, heuristic=True, start=rounded)
+        x_inc = None
+        if not self.past_deadline():
+            x_inc, _, _ = self.mip(pool, cap, heuristic=True, start=rounded)
         if rounded is not None and (x_inc is None or self.value(x_inc) < self.value(rounded)):
             x_inc = rounded
         if x_inc is None:
