@@ -70,8 +70,17 @@ def _expand(paths: np.ndarray, starts: np.ndarray, keys: np.ndarray, targets: np
     return np.concatenate([nxt[:, None], base], axis=1)
 
 
+class TooManyCycles(Exception):
+    """Raised by :func:`enumerate_cycles` when the cycles would exceed its ``limit``."""
+
+    def __init__(self, count: int, length: int) -> None:
+        super().__init__(f"at least {count:,} candidate cycles of up to {length} arcs")
+        self.count = count
+        self.length = length
+
+
 def enumerate_cycles(adj: Adjacency, max_len: int, vertex_ok: np.ndarray | None = None,
-                     min_len: int = 2) -> dict[int, np.ndarray]:
+                     min_len: int = 2, limit: int | None = None) -> dict[int, np.ndarray]:
     """All simple directed cycles with ``min_len`` to ``max_len`` arcs.
 
     Parameters
@@ -82,6 +91,10 @@ def enumerate_cycles(adj: Adjacency, max_len: int, vertex_ok: np.ndarray | None 
     vertex_ok : numpy.ndarray of bool, optional
         Vertices allowed on cycles (default all).
     min_len : int
+    limit : int, optional
+        Stop with :class:`TooManyCycles` as soon as the joins would produce more
+        candidate cycles than this in all (checked before they are built, so the
+        cost is that of the half-length paths).
 
     Returns
     -------
@@ -116,14 +129,18 @@ def enumerate_cycles(adj: Adjacency, max_len: int, vertex_ok: np.ndarray | None 
     for t in range(1, max_b + 1):
         bwd[t] = _expand(bwd[t - 1], bwd[t - 1][:, -1].astype(np.int64), bkey, btgt, n, 0, False)
     out: dict[int, np.ndarray] = {}
+    budget = None if limit is None else int(limit)
     for k in range(max(2, min_len), max_len + 1):
         a, b = (k + 1) // 2, k // 2
-        out[k] = _join(fwd[a], bwd[b], n)
+        out[k] = _join(fwd[a], bwd[b], n, budget)
+        if budget is not None:
+            budget -= out[k].shape[0]
     return out
 
 
-def _join(fw: np.ndarray, bw: np.ndarray, n: int) -> np.ndarray:
-    """Join forward paths ``s .. j`` with backward paths ``j .. s`` into cycles."""
+def _join(fw: np.ndarray, bw: np.ndarray, n: int, limit: int | None = None) -> np.ndarray:
+    """Join forward paths ``s .. j`` with backward paths ``j .. s`` into cycles
+    (:class:`TooManyCycles` if there would be more than ``limit`` candidates)."""
     k = fw.shape[1] - 1 + bw.shape[1] - 1
     if fw.shape[0] == 0 or bw.shape[0] == 0:
         return np.empty((0, k), dtype=np.int32)
@@ -135,6 +152,8 @@ def _join(fw: np.ndarray, bw: np.ndarray, n: int) -> np.ndarray:
     hi = np.searchsorted(bkey_sorted, fkey, side="right")
     cnt = hi - lo
     total = int(cnt.sum())
+    if limit is not None and total > limit:
+        raise TooManyCycles(total, k)
     frow = np.repeat(np.arange(fw.shape[0]), cnt)
     offs = np.cumsum(cnt) - cnt
     brow = border[np.arange(total, dtype=np.int64) - np.repeat(offs, cnt) + np.repeat(lo, cnt)]

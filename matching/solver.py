@@ -40,10 +40,15 @@ from . import highs as hs
 from .assignment import solve_assignment
 from scipy import sparse
 
-from .cycles import Adjacency, chain_bounds, chain_paths
+from .cycles import Adjacency, TooManyCycles, chain_bounds, chain_paths, enumerate_cycles
 from .instance import Instance, Solution
 from .model import Model, build_model, packing_columns, packing_rows
 
+#: Under a time limit, cycles are enumerated only if there are at most this many per second
+#: of the limit (else see ``_shorter_cycles``). Measured: 1,024 pairs K = 4, 2.0 million
+#: cycles, build 5.4 s and LP 11 s; 2,048 pairs K = 4, 23.4 million, build 50-88 s and 69 s
+#: for two LP rounds.
+CYCLES_PER_SECOND = 150_000
 #: Below this many columns the MIP is solved directly (LP-based fixing would not pay).
 DIRECT_MIP_COLUMNS = 4000
 #: Column generation starts with at most this many columns ...
@@ -76,8 +81,18 @@ CG_PER_VERTEX = 3
 CHAIN_PER_ALTRUIST = 20
 #: The dive (see ``_Engine.dive``) fixes this many fractional columns a step ...
 DIVE_FIX = 5
-#: ... and stops after at most this many seconds (or 40% of the time left).
+#: ... or, if more, this share of the fractional columns; the dives take these shares in
+#: turn, each restarted from the LP's basis (``_Engine.dives``). The share decides little on
+#: its own (2,048 pairs K = L = 3: 117,199 / 117,722 / 117,720 for 0.1 / 0.2 / 0.05, where
+#: 5 a step gave 117,584 in 24.5 s instead of 3-11 s), so several cheap dives beat one slow
+#: one; 0.3 lost 1,300-2,300 points in its first step and is not used.
+DIVE_SHARES = (0.1, 0.2, 0.05, 0.15)
+DIVE_MAX = 12
+#: The dives stop after at most this many seconds (or 40% of the time left, or, when no
+#: proof can follow anyway, close to the deadline) ...
 DIVE_SECONDS = 30.0
+#: ... and a MIP over the union of their columns gets at most this many.
+MERGE_SECONDS = 5.0
 #: Chains priced per column-generation round (whole chains, packing layout) ...
 CHAIN_BATCH = 3000
 #: ... growing at most this many partial chains per length while pricing.
@@ -168,7 +183,15 @@ def solve(
     if instance.side_constraints:
         side, lo, hi = instance.side_constraint_matrix()
     adj = Adjacency(n, src, dst)
-    model = build_model(n, src, dst, w, alt, max_cycle, max_chain, side, lo, hi, adj=adj)
+    cycles = None
+    if deadline is not None and max_cycle > 2 and side is None:
+        try:
+            cycles = enumerate_cycles(adj, max_cycle, vertex_ok=~alt,
+                                      limit=int(CYCLES_PER_SECOND * max(deadline - perf_counter(), 0.0)))
+        except TooManyCycles as too_many:
+            return _shorter_cycles(instance, max_cycle, max_chain, deadline, too_many, t_start,
+                                   seed=seed, threads=threads, log=log)
+    model = build_model(n, src, dst, w, alt, max_cycle, max_chain, side, lo, hi, adj=adj, cycles=cycles)
     stats["method"] = "cycle formulation + PICEF" if max_cycle else "edge formulation + PICEF"
     stats["columns"] = int(model.cost.size)
     stats["cycles"] = int(model.n_cycles)
@@ -181,6 +204,32 @@ def solve(
     if status == "infeasible":
         return Solution((), (), 0.0, -math.inf, math.inf, "infeasible", _stats(stats, t_start))
     return _finish(instance, chosen, w, bound, status, stats, t_start)
+
+
+def _shorter_cycles(instance: Instance, max_cycle: int, max_chain: int | None, deadline: float,
+                    too_many: TooManyCycles, t_start: float, **options: Any) -> Solution:
+    """Too many cycles to enumerate and price in the time given: the answer with cycles one
+    arc shorter (also a valid answer for ``max_cycle``), in the time left, and as its bound the
+    assignment relaxation (no limit on cycles or chains), which holds for every limit.
+
+    Without this, 2,048 pairs at K = L = 4 (23.4 million cycles: 50-88 s to build, 69 s for
+    two LP rounds) ran 159 s under a 60 s limit and returned nothing.
+    """
+    n, w, alt = instance.n_vertices, instance.total_weight(), instance.altruist
+    t = perf_counter()
+    relaxed = solve_assignment(n, instance.src, instance.dst, w, alt, chains=max_chain != 0)
+    bound = float(np.sort(w[relaxed]).sum())
+    time_assignment = perf_counter() - t
+    sub = solve(instance, max_cycle - 1, max_chain, time_limit=max(deadline - perf_counter(), 0.01), **options)
+    stats = dict(sub.stats)
+    stats.update({"cycles_over_limit": too_many.count,
+                  "max_cycle_solved": sub.stats.get("max_cycle_solved", max_cycle - 1),
+                  "bound_method": "assignment relaxation (no cycle or chain limit)",
+                  "assignment_bound": bound, "time_assignment": time_assignment,
+                  "bound_for_shorter_cycles": sub.stats.get("bound_for_shorter_cycles", sub.bound)})
+    bound = max(bound, sub.objective)
+    gap = (bound - sub.objective) / max(1.0, abs(sub.objective))
+    return Solution(sub.cycles, sub.chains, sub.objective, bound, gap, "time_limit", _stats(stats, t_start))
 
 
 class _Engine:
@@ -292,9 +341,7 @@ class _Engine:
                 # no time left for pricing every column (3 s at 24 million): the LP rounded
                 self.stats["rounded"] = self.stats["incumbent"] = self.value(self.rounded)
                 return self.arcs(self.rounded), ub, "time_limit"
-            _, rc_cyc, arc_value, _ = self._prices(y)
-            rc = np.concatenate([rc_cyc, self._picef_scores(arc_value, self._start_value(y))])
-            x, bound, status = self.run_with_fixing(rc, ub)
+            x, bound, status = self.run_with_fixing(self.reduced_costs(y), ub)
             return self.arcs(x), bound, status
         x, bound, status = self.run_columns()
         return self.arcs(x), bound, status
@@ -380,6 +427,12 @@ class _Engine:
         if m.side_arcs is not None:
             arc_value = arc_value - m.side_arcs.T @ y[m.n_core_rows:]
         return y, rc_cyc, arc_value, row_part
+
+    def reduced_costs(self, y: np.ndarray) -> np.ndarray:
+        """Packing row prices -> a reduced cost for every model column (PICEF columns: the
+        best chain through them, see ``_picef_scores``)."""
+        _, rc_cyc, arc_value, _ = self._prices(y)
+        return np.concatenate([rc_cyc, self._picef_scores(arc_value, self._start_value(y))])
 
     def _start_value(self, y: np.ndarray) -> np.ndarray:
         """Value of starting a chain at each vertex: minus its altruist row price."""
@@ -549,22 +602,36 @@ class _Engine:
                 v = int(adj.dst[a])
         return out
 
-    def dive(self, time_cap: float) -> np.ndarray | None:
+    def dive(self, time_cap: float, share: float = 0.0) -> np.ndarray | None:
         """An incumbent by diving on the LP with column generation at every step.
 
-        From the LP optimum: fix to 1 every column at 1 and the ``DIVE_FIX`` fractional
-        columns of largest value that share no vertex, re-solve (dual simplex, warm), price
-        cycles and chains over the vertices still free and add the best, and repeat until the
-        LP is integral. Past ``time_cap`` the columns fixed so far are completed greedily.
-        Model columns, or None with side constraints. At 2,048 pairs K = L = 3 it ends
-        0.9% below the LP bound where the LP rounded greedily is 6% below and a 5 s MIP
-        over the best-priced columns found nothing better than that.
+        From the LP optimum: fix to 1 every column at 1 and the largest fractional columns
+        (``DIVE_FIX``, or the share ``share`` of the fractional ones if more) that share no
+        vertex, re-solve (dual simplex, warm), price cycles and chains over the vertices
+        still free and add the best, and repeat until the LP is integral. Past ``time_cap``
+        the columns fixed so far are completed greedily. The columns it adds stay in the LP
+        (``lp_batches``) and every bound is freed again at the end, so the next dive starts
+        from the LP. Model columns, or None with side constraints.
         """
         m = self.m
         if m.side_arcs is not None or not getattr(self, "lp_batches", None):
             return None
         t_end = perf_counter() + time_cap
         h = self.lp_h
+        if getattr(self, "lp_basis", None) is None:
+            self.lp_basis = h.getBasis()
+        else:
+            # back to the LP optimum: its basis, with every column added since at zero
+            basis = self.lp_basis
+            n_new = h.getNumCol() - len(basis.col_status)
+            restart = highspy.HighsBasis()
+            restart.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * n_new
+            restart.row_status = list(basis.row_status)
+            restart.valid = True
+            t0 = perf_counter()
+            h.setBasis(restart)
+            h.run()
+            self.stats["time_dive_restart"] = self.stats.get("time_dive_restart", 0.0) + perf_counter() - t0
         cyc, chains, cost, A = _registry(self.lp_batches)
         chain_list = [chains]
         V = self.m.A[:m.n_vertex_rows, :m.n_cycles].T.tocsr()   # cycles x vertex rows
@@ -581,7 +648,7 @@ class _Engine:
             steps += 1
             # fix: every column at 1, and the largest fractional ones that share no vertex
             order = frac[np.lexsort((frac, -cost[frac], -x[frac]))]
-            pick = _greedy_disjoint(A, order, covered.copy(), DIVE_FIX)
+            pick = _greedy_disjoint(A, order, covered.copy(), max(DIVE_FIX, int(share * frac.size)))
             pick = np.union1d(pick, np.flatnonzero(x >= 1 - 1e-6)).astype(np.int32)
             h.changeColsBounds(pick.size, pick, np.ones(pick.size), np.ones(pick.size))
             covered[A[:, pick].indices] = True
@@ -603,6 +670,7 @@ class _Engine:
                 h.addCols(c2.size, -c2, np.zeros(c2.size), np.ones(c2.size), A2.nnz,
                           A2.indptr[:-1].astype(np.int32), A2.indices.astype(np.int32),
                           A2.data.astype(np.float64))
+                self.lp_batches.append((new_cyc, new_chains, c2, A2))
                 cost = np.concatenate([cost, c2])
                 A = sparse.hstack([A, A2], format="csc")
                 cyc = np.concatenate([cyc, new_cyc, np.full(new_chains.shape[0], -1)])
@@ -614,8 +682,55 @@ class _Engine:
         # the columns at 1, then the rest greedily by LP value (all of it, if the dive ended early)
         order = np.lexsort((np.arange(cost.size), -cost, -np.round(x, 6)))
         chosen = _greedy_disjoint(A, order[x[order] > 1e-9])
-        self.stats["dive_steps"] = steps
+        self.stats["dive_steps"] = self.stats.get("dive_steps", 0) + steps
+        # free every column again for the next dive
+        n = h.getNumCol()
+        h.changeColsBounds(n, np.arange(n, dtype=np.int32), np.zeros(n), np.ones(n))
         return self._model_x(chosen, cyc, sparse.vstack(chain_list, format="csr"))
+
+    def dives(self, best: np.ndarray, rc: np.ndarray, ub: float, cap: float) -> np.ndarray:
+        """Several dives (``DIVE_SHARES`` in turn), then a MIP over the union of their columns.
+
+        Returns the best packing found (``best`` if nothing beats it). The dives get ``cap``
+        seconds; under a time limit, once the best packing so far would leave more columns
+        than a proof can take (``PROOF_MAX_COLUMNS`` after fixing), the dives go on until
+        close to the deadline, since no final MIP will need the time.
+        """
+        tol = 0.999 if self.integral else 1e-6
+        t0 = perf_counter()
+        t_end = t0 + cap
+        found: list[np.ndarray] = []
+        for i in range(DIVE_MAX):
+            left = t_end - perf_counter()
+            if left <= 0:
+                break
+            x = self.dive(left, DIVE_SHARES[i % len(DIVE_SHARES)])
+            if x is None:
+                break
+            found.append(x)
+            if self.value(x) > self.value(best):
+                best = x
+            if self.value(best) >= ub - tol:
+                break
+            if self.deadline is not None and int((rc >= self.value(best) - ub - 1e-6).sum()) > PROOF_MAX_COLUMNS:
+                t_end = max(t_end, self.deadline - max(2.0, 0.15 * (self.deadline - t0)))
+        self.stats["time_dive"] = perf_counter() - t0
+        if not found:
+            return best
+        self.stats["dives"] = [self.value(x) for x in found]
+        self.stats["dive"] = max(self.stats["dives"])
+        if len(found) > 1 and self.value(best) < ub - tol and not self.past_deadline():
+            # the dives' columns together: a small MIP can combine their parts
+            union = np.flatnonzero(np.sum(found, axis=0))
+            t = perf_counter()
+            cap = MERGE_SECONDS if self.deadline is None else min(MERGE_SECONDS, 0.5 * self.remaining())
+            x, _, _ = self.mip(union, cap, heuristic=True, start=best)
+            self.stats["time_merge"] = perf_counter() - t
+            if x is not None:
+                self.stats["merge"] = self.value(x)
+                if self.value(x) > self.value(best):
+                    best = x
+        return best
 
     def _per_vertex(self, score: np.ndarray, k: int, limit: int) -> np.ndarray:
         """Cycles scoring above zero: for each vertex the best ``k`` through it, at most ``limit``.
@@ -656,17 +771,12 @@ class _Engine:
         self.stats["incumbent_pool"] = int(k)
         pool = np.sort(order[:k])
         rounded = getattr(self, "rounded", None)
+        tol = 0.999 if self.integral else 1e-6
         if rounded is not None:
             self.stats["rounded"] = self.value(rounded)
             cap = DIVE_SECONDS if self.deadline is None else min(DIVE_SECONDS, 0.4 * self.remaining())
-            if self.value(rounded) < ub - (0.999 if self.integral else 1e-6) and not self.past_deadline():
-                td = perf_counter()
-                dived = self.dive(cap)
-                self.stats["time_dive"] = perf_counter() - td
-                if dived is not None:
-                    self.stats["dive"] = self.value(dived)
-                    if self.value(dived) > self.value(rounded):
-                        rounded = dived
+            if self.value(rounded) < ub - tol and not self.past_deadline():
+                rounded = self.dives(rounded, rc, ub, cap)
         if rounded is not None and self.value(rounded) >= ub - (0.999 if self.integral else 1e-6):
             self.stats["incumbent"] = self.value(rounded)
             self.stats["time_incumbent"] = perf_counter() - t

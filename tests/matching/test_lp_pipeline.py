@@ -88,7 +88,7 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     engine = solver._Engine(model, None, True, 0, None, False, {}, adj=adj, altruist=inst.altruist, max_chain=k)
     engine.pack_rows = packing_rows(model)
     engine.AT_cyc = model.A[:, :model.n_cycles].T.tocsr()
-    _, ub = engine.packing_lp()
+    y, ub = engine.packing_lp()
     rounded = engine.value(engine.rounded)
     x = engine.dive(30.0)
     assert x is not None and set(np.unique(x)) <= {0.0, 1.0}
@@ -97,3 +97,12 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
     assert rounded < engine.value(x) <= ub + 1e-6
     assert engine.stats["dive_steps"] > 0
+
+    # several dives, each restarted from the LP's basis, then a MIP over their columns
+    best = engine.dives(x, engine.reduced_costs(y), ub, 30.0)
+    act = model.A @ best
+    assert set(np.unique(best)) <= {0.0, 1.0}
+    assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
+    found = engine.stats["dives"]
+    assert len(found) >= 2 and len(set(found)) >= 2  # the restarts lead to different packings
+    assert engine.value(best) >= max(max(found), engine.value(x)) and engine.value(best) <= ub + 1e-6

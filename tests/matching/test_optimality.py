@@ -78,3 +78,52 @@ def test_vertex_weights_count_vertices(inst, limits):
     covered = sum(len(c) for c in sol.cycles) + sum(len(c) for c in sol.chains)
     assert sol.objective == covered
     assert sol.objective == pytest.approx(brute_force(counted, k, l))
+
+
+@SETTINGS
+@given(instances(max_vertices=8), st.sampled_from([3, 4]), st.integers(0, 40))
+def test_cycle_enumeration_stops_at_its_limit(inst, k, limit):
+    from matching.cycles import Adjacency, TooManyCycles, enumerate_cycles
+
+    adj = Adjacency(inst.n_vertices, inst.src, inst.dst)
+    every = enumerate_cycles(adj, k, vertex_ok=~inst.altruist)
+    count = sum(c.shape[0] for c in every.values())
+    try:
+        limited = enumerate_cycles(adj, k, vertex_ok=~inst.altruist, limit=limit)
+    except TooManyCycles as too_many:
+        # raised only when the candidates really exceed the limit
+        assert too_many.count > limit - sum(c.shape[0] for c in every.values() if c.shape[1] < too_many.length)
+    else:
+        assert count <= limit
+        assert all((limited[j] == every[j]).all() for j in every)
+
+
+@SETTINGS
+@given(instances(max_vertices=8), st.sampled_from([(3, 2), (3, 3), (4, 3)]))
+def test_too_many_cycles_for_the_time_gives_shorter_cycles_and_a_valid_bound(inst, limits):
+    """Under a time limit, with more cycles than can be enumerated in it, the answer uses
+    cycles one arc shorter (valid for the limit asked) and the bound still holds."""
+    k, l = limits
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("matching.solver.CYCLES_PER_SECOND", 0)  # any cycle at all is too many
+        sol = solve(inst, max_cycle=k, max_chain=l, time_limit=30)
+    best = brute_force(inst, k, l)
+    check_solution(inst, sol, k - 1, l)
+    assert sol.objective <= best + 1e-9 <= sol.bound + 2e-9
+    if "max_cycle_solved" in sol.stats:
+        assert sol.stats["max_cycle_solved"] <= k - 1 and sol.status == "time_limit"
+        assert sol.gap == pytest.approx((sol.bound - sol.objective) / max(1.0, sol.objective))
+
+
+def test_too_many_cycles_example():
+    """A 3-cycle worth 30 and a 2-cycle worth 4 sharing a vertex: with no time to enumerate
+    3-cycles the answer is the 2-cycle, and the bound (the assignment relaxation) is 30."""
+    inst = Instance.from_arcs([("a", "b", 10), ("b", "c", 10), ("c", "a", 10), ("c", "d", 2), ("d", "c", 2)],
+                              altruists=[])
+    assert solve(inst, max_cycle=3, max_chain=0, time_limit=30).objective == 30
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("matching.solver.CYCLES_PER_SECOND", 0)
+        sol = solve(inst, max_cycle=3, max_chain=0, time_limit=30)
+    assert sol.cycles == (("c", "d"),) and sol.objective == 4
+    assert sol.bound == 30 and sol.status == "time_limit" and sol.gap == pytest.approx(26 / 4)
+    assert sol.stats["max_cycle_solved"] == 2 and sol.stats["cycles_over_limit"] >= 1
