@@ -106,3 +106,14 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     found = engine.stats["dives"]
     assert len(found) >= 2 and len(set(found)) >= 2  # the restarts lead to different packings
     assert engine.value(best) >= max(max(found), engine.value(x)) and engine.value(best) <= ub + 1e-6
+    assert len(engine.stats["dives_guided"]) >= 1
+
+    # a dive around a packing keeps the cycles it is told to keep
+    keep = engine._lp_cycles_of(best)[::2]
+    around = engine.dive(30.0, 0.1, fixed=keep)
+    registry = np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in engine.lp_batches])
+    assert keep.size > 10 and np.all(around[registry[keep]] == 1.0)
+    act = model.A @ around
+    assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
+    # ... and gives up when told it cannot beat a floor above the LP bound
+    assert engine.dive(30.0, 0.1, fixed=keep, floor=ub + 1) is None
