@@ -231,3 +231,12 @@ def test_each_token_is_limited_to_120_requests_a_minute(app, world, tokens):
     assert refused.content_type == "application/problem+json" and refused.json["status"] == 429
     # Another system's token, from the same address, is not held up.
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['staff_b']}"}).status_code == 200
+
+
+def test_a_moment_at_the_edge_of_the_calendar_is_a_clear_422(api, world, tokens):
+    """0001-01-01T00:00Z moved to the UK clock falls out of the calendar (was a 500)."""
+    staff_a = api(tokens["staff_a"])
+    sent = staff_a.post("/api/v1/bookings", json={"asset_id": world.ids["room_c"], "member_id": world.ids["member_a"],
+                                                  "starts_at": "0001-01-01T00:00:00Z", "ends_at": "2000-01-01T00:00:00Z"})
+    assert sent.status_code == 422
+    assert sent.json["errors"]["starts_at"] == ["Give a date between 2000 and 2099"]

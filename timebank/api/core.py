@@ -371,7 +371,11 @@ class Moment(ma.fields.NaiveDateTime):
         super().__init__(timezone=UK, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            # an offset moves a moment at the edge of the calendar (0001-01-01T00:00Z) out of it
+            raise ma.ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}") from None
         _year_ok(moment.date())
         return moment
 
