@@ -570,6 +570,7 @@ class _Engine:
         self.rounded = self._round(np.asarray(h.getSolution().col_value), batches)
         self.lp_h, self.lp_batches = h, batches
         self.lp_cycles = in_lp  # cycles that are columns of the LP (the dives add to it)
+        self.lp_basis = h.getBasis()
         return best_y, best_ub
 
     def _round(self, x: np.ndarray, batches: list) -> np.ndarray | None:
@@ -627,23 +628,20 @@ class _Engine:
             return None
         t_end = perf_counter() + time_cap
         h = self.lp_h
-        if getattr(self, "lp_basis", None) is None:
-            self.lp_basis = h.getBasis()
-        else:
-            # back to the LP optimum: its basis, with every column added since at zero
-            basis = self.lp_basis
-            n_new = h.getNumCol() - len(basis.col_status)
-            restart = highspy.HighsBasis()
-            restart.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * n_new
-            restart.row_status = list(basis.row_status)
-            restart.valid = True
-            t0 = perf_counter()
-            h.setBasis(restart)
-            h.run()
-            self.stats["time_dive_restart"] = self.stats.get("time_dive_restart", 0.0) + perf_counter() - t0
+        # from the LP optimum: its basis, with every column added since at zero (0.01 s)
+        basis = self.lp_basis
+        restart = highspy.HighsBasis()
+        restart.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * (
+            h.getNumCol() - len(basis.col_status))
+        restart.row_status = list(basis.row_status)
+        restart.valid = True
+        h.setBasis(restart)
+        h.run()
         cyc, chains, cost, A = _registry(self.lp_batches)
         chain_list = [chains]
-        V = self.m.A[:m.n_vertex_rows, :m.n_cycles].T.tocsr()   # cycles x vertex rows
+        if not hasattr(self, "_cycle_vertices"):
+            self._cycle_vertices = m.A[:m.n_vertex_rows, :m.n_cycles].T.tocsr()   # cycles x vertex rows
+        V = self._cycle_vertices
         n_rows = self.pack_rows.size
         covered = np.zeros(n_rows, dtype=bool)                    # rows taken by fixed columns
         steps = 0
@@ -737,18 +735,16 @@ class _Engine:
             left = t_end - perf_counter()
             if left <= 0:
                 break
+            floor = self.value(best) if found else None
             if i >= DIVE_PLAIN and i % 2 == 0:
                 # around the best so far: keep a random share of its cycles, dive on the rest
                 keep = self._lp_cycles_of(best)
-                keep = keep[rng.random(keep.size) < DIVE_KEEP]
-                x = self.dive(left, DIVE_SHARES[0], fixed=keep, floor=self.value(best))
+                x = self.dive(left, DIVE_SHARES[0], fixed=keep[rng.random(keep.size) < DIVE_KEEP], floor=floor)
                 self.stats.setdefault("dives_guided", []).append(None if x is None else self.value(x))
-                if x is None:
-                    continue
             else:
-                x = self.dive(left, DIVE_SHARES[i % len(DIVE_SHARES)], floor=self.value(best) if found else None)
-                if x is None:
-                    continue
+                x = self.dive(left, DIVE_SHARES[i % len(DIVE_SHARES)], floor=floor)
+            if x is None:
+                continue
             found.append(x)
             if self.value(x) > self.value(best):
                 best = x
@@ -776,7 +772,7 @@ class _Engine:
 
     def _lp_cycles_of(self, x: np.ndarray) -> np.ndarray:
         """The LP's columns (indices) that are cycles of the model solution ``x``, one per cycle."""
-        cyc = np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in self.lp_batches])
+        cyc = _registry_cycles(self.lp_batches)
         on = np.zeros(cyc.size, dtype=bool)
         on[cyc >= 0] = x[cyc[cyc >= 0]] > 0.5
         cols = np.flatnonzero(on)
@@ -881,12 +877,17 @@ class _Engine:
         return x, min(ub, max(best, dual)), "time_limit"
 
 
+def _registry_cycles(batches: list) -> np.ndarray:
+    """For each LP column in order, its cycle index in the model (-1 for a chain)."""
+    return np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in batches])
+
+
 def _registry(batches: list) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray, sparse.csc_matrix]:
     """The LP's columns in order: cycle index (-1 for a chain), the chains, costs, matrix.
 
     Columns came batch by batch, each batch's cycles then its chains.
     """
-    cyc = np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in batches])
+    cyc = _registry_cycles(batches)
     chains = sparse.vstack([b[1] for b in batches], format="csr")
     cost = np.concatenate([b[2] for b in batches])
     A = sparse.hstack([b[3] for b in batches], format="csc")

@@ -111,7 +111,7 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     # a dive around a packing keeps the cycles it is told to keep
     keep = engine._lp_cycles_of(best)[::2]
     around = engine.dive(30.0, 0.1, fixed=keep)
-    registry = np.concatenate([np.concatenate([b[0], np.full(b[1].shape[0], -1)]) for b in engine.lp_batches])
+    registry = solver._registry_cycles(engine.lp_batches)
     assert keep.size > 10 and np.all(around[registry[keep]] == 1.0)
     act = model.A @ around
     assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
