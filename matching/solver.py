@@ -5,14 +5,15 @@ the edge formulation when cycles are unlimited but chains are not):
 
 1. **LP by column generation.** Solve the LP relaxation on a subset of the
    columns, price every enumerated column with one sparse product
-   ``cost - A.T @ y``, add the best-priced ones, re-solve warm (dual simplex),
-   until none prices positive.
+   ``cost - A.T @ y``, add the best-priced ones, re-solve (warm dual simplex;
+   in the packing layout the interior point, see ``PACKING_LP_SOLVER``), until
+   none prices positive.
 2. **Lagrangian bound.** For any row prices ``y`` (of the right signs),
    ``UB(y) = row_bounds . y + sum(max(0, reduced cost))`` bounds every integer
    solution. It is computed from the duals actually returned, so the bound is
    valid even if the LP was stopped early or is slightly inexact.
 3. **Incumbent.** The LP rounded greedily; then (packing layout) a dive: fix the
-   largest LP columns, re-solve warm, generate columns over the vertices still free,
+   largest LP columns, re-solve, generate columns over the vertices still free,
    repeat until integral; then a MIP over the columns whose reduced cost is near
    zero (the LP's support and its close competitors), started from the best so
    far, under a short time cap.
@@ -59,6 +60,14 @@ CG_INITIAL_COLUMNS = 60000
 LP_SOLVER = "simplex"
 #: HiGHS simplex strategy for column generation (1 dual, 4 primal).
 LP_SIMPLEX_STRATEGY = 1
+#: HiGHS LP method for the packing layout's column generation and its dives
+#: (``_Engine.packing_lp``, ``_Engine.dive``): the interior point, with crossover (the LP
+#: rounded and the dives read a vertex). Warm dual simplex spent 9-12 s on each of the
+#: first rounds at 2,048 pairs K = L = 3 (22,000-24,000 degenerate pivots), the interior
+#: point 0.5-0.8 s from scratch: LP 39 s -> 9-12 s, and 1,024 pairs K = L = 4 23 s -> 12 s
+#: (AMD EPYC, 2 cores). The dives gain a little too (117,795 -> 117,871 and 56,302 -> 56,316
+#: in 60 s, twice each).
+PACKING_LP_SOLVER = "ipm"
 #: ... and adds at most this many per round.
 CG_BATCH = 20000
 #: The incumbent MIP (10 s at most) gets at most this many columns: at 2,048 pairs about
@@ -82,7 +91,7 @@ CHAIN_PER_ALTRUIST = 20
 #: The dive (see ``_Engine.dive``) fixes this many fractional columns a step ...
 DIVE_FIX = 5
 #: ... or, if more, this share of the fractional columns; the dives take these shares in
-#: turn, each restarted from the LP's basis (``_Engine.dives``). The share decides little on
+#: turn, each from the LP with every bound freed again (``_Engine.dives``). The share decides little on
 #: its own (2,048 pairs K = L = 3: 117,199 / 117,722 / 117,720 for 0.1 / 0.2 / 0.05, where
 #: 5 a step gave 117,584 in 24.5 s instead of 3-11 s), so several cheap dives beat one slow
 #: one; 0.3 lost 1,300-2,300 points in its first step and is not used.
@@ -518,8 +527,7 @@ class _Engine:
         lo = np.where(np.isfinite(m.row_lo[rows]), m.row_lo[rows], -hs.INF)
         hi = np.where(np.isfinite(m.row_hi[rows]), m.row_hi[rows], hs.INF)
         h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        h.setOptionValue("solver", LP_SOLVER)
-        h.setOptionValue("simplex_strategy", LP_SIMPLEX_STRATEGY)
+        h.setOptionValue("solver", PACKING_LP_SOLVER)
         cyc = self._per_vertex(m.cost[:n_cyc], CG_INITIAL_PER_VERTEX, CG_INITIAL_COLUMNS)
         in_lp = np.zeros(n_cyc, dtype=bool)
         y = np.zeros(rows.size)
@@ -570,7 +578,6 @@ class _Engine:
         self.rounded = self._round(np.asarray(h.getSolution().col_value), batches)
         self.lp_h, self.lp_batches = h, batches
         self.lp_cycles = in_lp  # cycles that are columns of the LP (the dives add to it)
-        self.lp_basis = h.getBasis()
         return best_y, best_ub
 
     def _round(self, x: np.ndarray, batches: list) -> np.ndarray | None:
@@ -617,7 +624,7 @@ class _Engine:
 
         From the LP optimum: fix to 1 every column at 1 and the largest fractional columns
         (``DIVE_FIX``, or the share ``share`` of the fractional ones if more) that share no
-        vertex, re-solve (dual simplex, warm), price cycles and chains over the vertices
+        vertex, re-solve (``PACKING_LP_SOLVER``), price cycles and chains over the vertices
         still free and add the best, and repeat until the LP is integral. Past ``time_cap``
         the columns fixed so far are completed greedily. The columns it adds stay in the LP
         (``lp_batches``) and every bound is freed again at the end, so the next dive starts
@@ -628,15 +635,7 @@ class _Engine:
             return None
         t_end = perf_counter() + time_cap
         h = self.lp_h
-        # from the LP optimum: its basis, with every column added since at zero (0.01 s)
-        basis = self.lp_basis
-        restart = highspy.HighsBasis()
-        restart.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * (
-            h.getNumCol() - len(basis.col_status))
-        restart.row_status = list(basis.row_status)
-        restart.valid = True
-        h.setBasis(restart)
-        h.run()
+        h.run()  # the LP again, with the columns earlier dives added
         cyc, chains, cost, A = _registry(self.lp_batches)
         chain_list = [chains]
         if not hasattr(self, "_cycle_vertices"):

@@ -98,7 +98,7 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     assert rounded < engine.value(x) <= ub + 1e-6
     assert engine.stats["dive_steps"] > 0
 
-    # several dives, each restarted from the LP's basis, then a MIP over their columns
+    # several dives, each from the LP with its bounds freed, then a MIP over their columns
     best = engine.dives(x, engine.reduced_costs(y), ub, 30.0)
     act = model.A @ best
     assert set(np.unique(best)) <= {0.0, 1.0}
