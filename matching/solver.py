@@ -54,12 +54,11 @@ CYCLES_PER_SECOND = 150_000
 DIRECT_MIP_COLUMNS = 4000
 #: Column generation starts with at most this many columns ...
 CG_INITIAL_COLUMNS = 60000
-#: HiGHS LP method for the relaxation. Dual simplex warm-starts between
-#: column-generation rounds; IPM without crossover measured no faster (70 s vs
-#: 72 s at 1,024 pairs, K = L = 4).
+#: HiGHS LP method for the relaxation in the model layout (``_Engine.lp``: the edge
+#: formulation, and models with no cycle columns). Dual simplex warm-starts between
+#: column-generation rounds; IPM without crossover measured no faster (70 s vs 72 s at
+#: 1,024 pairs, K = L = 4, when that LP still carried every column it priced).
 LP_SOLVER = "simplex"
-#: HiGHS simplex strategy for column generation (1 dual, 4 primal).
-LP_SIMPLEX_STRATEGY = 1
 #: HiGHS LP method for the packing layout's column generation and its dives
 #: (``_Engine.packing_lp``, ``_Engine.dive``): the interior point, with crossover (the LP
 #: rounded and the dives read a vertex). Warm dual simplex spent 9-12 s on each of the
