@@ -538,6 +538,7 @@ class _Engine:
         best_ub = math.inf
         best_y = y
         batches: list[tuple[np.ndarray, sparse.csr_matrix, np.ndarray, sparse.csc_matrix]] = []
+        round_seconds: list[float] = []
         while True:
             rounds += 1
             if cyc.size or new_chains.shape[0]:
@@ -552,7 +553,9 @@ class _Engine:
             if self.deadline is not None:
                 # HiGHS counts time_limit from the creation of the object, not per run
                 h.setOptionValue("time_limit", h.getRunTime() + float(self.remaining()))
+            t_run = perf_counter()
             h.run()
+            round_seconds.append(round(perf_counter() - t_run, 3))
             y = -np.asarray(h.getSolution().row_dual)
             y, rc_cyc, arc_value, row_part = self._prices(y)
             start = self._start_value(y)
@@ -571,6 +574,7 @@ class _Engine:
                 break
             cyc = cand
         self.stats["lp_rounds"] = rounds
+        self.stats["lp_round_seconds"] = round_seconds  # HiGHS's time for each round's LP
         self.stats["lp_columns"] = int(in_lp.sum()) + n_chains
         self.stats["lp_value"] = -float(h.getInfo().objective_function_value)
         self.stats["time_lp"] = perf_counter() - t

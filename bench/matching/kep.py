@@ -27,13 +27,16 @@ from .generate import write_uk
 OURS = """
 import json, sys, time
 from matching import read_kep_json, solve
+import matching.solver
+if len(sys.argv) > 5:
+    matching.solver.PACKING_LP_SOLVER = sys.argv[5]
 t = time.perf_counter()
 inst = read_kep_json(sys.argv[1])
 tl = None if sys.argv[4] == 'none' else float(sys.argv[4])
 sol = solve(inst, max_cycle=int(sys.argv[2]), max_chain=int(sys.argv[3]), time_limit=tl)
 wall = time.perf_counter() - t
 print(json.dumps({"objective": sol.objective, "bound": sol.bound, "gap": sol.gap, "status": sol.status,
-                  "wall": wall, "stats": {k: v for k, v in sol.stats.items() if isinstance(v, (int, float, str))}}))
+                  "wall": wall, "stats": {k: v for k, v in sol.stats.items() if isinstance(v, (int, float, str, list))}}))
 """
 
 KEP = """
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kep-timeout", type=float, default=120.0)
     ap.add_argument("--time-limit", type=float, default=120.0, help="our time limit (0 = none)")
     ap.add_argument("--skip-kep", default="", help="comma list of size:K pairs not to run kep_solver on")
+    ap.add_argument("--lp-method", default=None, choices=("ipm", "simplex"),
+                    help="HiGHS method for our packing LP and dives (default: the engine's, "
+                    "PACKING_LP_SOLVER); stats show the seconds of each LP round")
     ap.add_argument("--workdir", default=None, help="where instances are written (default: a temp dir)")
     ap.add_argument("--seeds", default="0", help="comma list of offsets: each size is generated with seed "
                     "pairs + offset (0 alone gives the instances of earlier runs)")
@@ -86,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
         arcs = read_kep_json(path).n_arcs
         for k in map(int, args.limits.split(",")):
-            ours = run_child(OURS, [str(path), str(k), str(k), str(args.time_limit or "none")],
+            ours = run_child(OURS, [str(path), str(k), str(k), str(args.time_limit or "none"),
+                                    *([args.lp_method] if args.lp_method else [])],
                              timeout=(args.time_limit or 3600) + 120)
             if ours is None:
                 ours = {"objective": float("nan"), "gap": float("nan"), "status": "killed",
