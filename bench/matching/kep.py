@@ -29,7 +29,8 @@ import json, sys, time
 from matching import read_kep_json, solve
 import matching.solver
 if len(sys.argv) > 5:
-    matching.solver.PACKING_LP_SOLVER = sys.argv[5]
+    for name, value in json.loads(sys.argv[5]).items():
+        setattr(matching.solver, name, type(getattr(matching.solver, name))(value))
 t = time.perf_counter()
 inst = read_kep_json(sys.argv[1])
 tl = None if sys.argv[4] == 'none' else float(sys.argv[4])
@@ -72,10 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lp-method", default=None, choices=("ipm", "simplex"),
                     help="HiGHS method for our packing LP and dives (default: the engine's, "
                     "PACKING_LP_SOLVER); stats show the seconds of each LP round")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="an engine constant of matching/solver.py for our side, e.g. POOL_SECONDS=0 "
+                    "(the engine without its pool MIP); repeatable")
     ap.add_argument("--workdir", default=None, help="where instances are written (default: a temp dir)")
     ap.add_argument("--seeds", default="0", help="comma list of offsets: each size is generated with seed "
                     "pairs + offset (0 alone gives the instances of earlier runs)")
     args = ap.parse_args(argv)
+    settings = {}
+    import matching.solver
+
+    for item in args.set:
+        name, _, value = item.partition("=")
+        current = getattr(matching.solver, name, None)
+        if (not name.isupper() or isinstance(current, bool) or not isinstance(current, (int, float, str))
+                or not value):
+            ap.error(f"--set {item}: expected NAME=VALUE for a number or word constant of matching/solver.py")
+        try:
+            type(current)(value)
+        except ValueError:
+            ap.error(f"--set {item}: {value!r} is not a {type(current).__name__}")
+        settings[name] = value
+    if args.lp_method:
+        settings["PACKING_LP_SOLVER"] = args.lp_method
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-kep-"))
     skip = {tuple(map(int, s.split(":"))) for s in args.skip_kep.split(",") if s}
     rows = []
@@ -93,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         arcs = read_kep_json(path).n_arcs
         for k in map(int, args.limits.split(",")):
             ours = run_child(OURS, [str(path), str(k), str(k), str(args.time_limit or "none"),
-                                    *([args.lp_method] if args.lp_method else [])],
+                                    *([json.dumps(settings)] if settings else [])],
                              timeout=(args.time_limit or 3600) + 120)
             if ours is None:
                 ours = {"objective": float("nan"), "gap": float("nan"), "status": "killed",

@@ -117,3 +117,46 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
     # ... and gives up when told it cannot beat a floor above the LP bound
     assert engine.dive(30.0, 0.1, fixed=keep, floor=ub + 1) is None
+
+    # a packing written as cycles and whole chains, and back, is the same packing
+    cyc, chains = engine._packing_of(best)
+    assert chains.shape[0] > 0
+    registry = np.concatenate([cyc, np.full(chains.shape[0], -1)])
+    assert np.array_equal(engine._model_x(np.arange(registry.size), registry, chains), best)
+    # the pool MIP started from the best packing returns a valid packing at least as good
+    engine.lp_y = y
+    pooled = engine.pool_mip(best, 5.0)
+    act = model.A @ pooled
+    assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
+    assert engine.value(best) <= engine.value(pooled) <= ub + 1e-6
+    assert engine.stats["pool_columns"] <= solver.POOL_COLUMNS + registry.size
+
+
+@SETTINGS
+@given(st.integers(2, 9), st.integers(1, 14), st.data())
+def test_one_swaps_leave_a_better_packing_with_no_improving_swap(n_rows, n_cols, data):
+    """``_one_swaps`` keeps a packing a packing, never loses value, and stops only when no
+    single column can improve it by taking free rows and those of one chosen column."""
+    from scipy import sparse
+
+    rows = [data.draw(st.sets(st.integers(0, n_rows - 1), min_size=1, max_size=3)) for _ in range(n_cols)]
+    cost = np.array([data.draw(st.integers(1, 9)) for _ in range(n_cols)], dtype=float)
+    A = sparse.csc_matrix((np.ones(sum(map(len, rows))),
+                           (np.concatenate([sorted(r) for r in rows]),
+                            np.repeat(np.arange(n_cols), [len(r) for r in rows]))), shape=(n_rows, n_cols))
+    x = np.zeros(n_cols)
+    used: set[int] = set()
+    for j in data.draw(st.permutations(range(n_cols))):
+        if data.draw(st.booleans()) and not rows[j] & used:
+            x[j] = 1.0
+            used |= rows[j]
+    out = solver._one_swaps(A, cost, x)
+    assert set(np.unique(out)) <= {0.0, 1.0} and np.all(A @ out <= 1)
+    assert cost @ out >= cost @ x
+    chosen = np.flatnonzero(out)
+    for j in np.flatnonzero(out == 0):
+        holders = [k for k in chosen if rows[k] & rows[j]]
+        if not holders:
+            assert False, f"column {j} fits in free rows"
+        if len(holders) == 1:
+            assert cost[j] <= cost[holders[0]]
