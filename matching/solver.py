@@ -112,11 +112,11 @@ MERGE_SECONDS = 5.0
 #: priced closest to zero by the LP's duals, at most ``POOL_COLUMNS`` of them (the reduced-cost
 #: window is the widest that fits, at most ``POOL_WINDOW`` points), started from the best
 #: packing, for at most ``POOL_SECONDS`` (0 = never), and under a time limit only if at
-#: least ``POOL_MIN_LEFT`` seconds are left. 1,024 pairs K = L = 3 (seed 1,024, AMD EPYC):
-#: the dives' 47,401 became 47,465, the incumbent MIP then found the optimum 47,468, fixing
-#: kept 9,984 columns instead of 42,000-59,000, and it was proven in 84 s (not in 120 s
-#: without). Given 15-19 s (a 60 s limit) it never beat the dives: the time is better left
-#: to the final MIP there.
+#: least ``POOL_MIN_LEFT`` seconds are left (then for at most half of them). 1,024 pairs
+#: K = L = 3 seed 1,024 under a 120 s limit (AMD EPYC): it turned the dives' 47,401 into the
+#: optimum 47,468, fixing kept 9,113 columns instead of 42,000-59,000, and the final MIP proved
+#: it at 114.5 s (47,401 / 47,500 without it). Given the 15-19 s a 60 s limit would leave it,
+#: it never beat the dives: that time is better left to the final MIP.
 POOL_COLUMNS = 2500
 POOL_WINDOW = 30.0
 POOL_SECONDS = 30.0
@@ -820,14 +820,16 @@ class _Engine:
         """A MIP over cycles and whole chains priced near zero, started from ``best`` (see
         ``POOL_COLUMNS``); returns the better of its answer and ``best``."""
         m = self.m
+        if m.side_arcs is not None:
+            return best  # the swaps and the packing layout's rows know no side constraints
         t = perf_counter()
         y, rc_cyc, arc_value, _ = self._prices(self.lp_y)
         chains, values, _ = self._chains(arc_value, self._start_value(y), -POOL_WINDOW, cap=CHAIN_CAP)
         scores = np.sort(np.concatenate([rc_cyc[rc_cyc >= -POOL_WINDOW], values]))[::-1]
         window = POOL_WINDOW if scores.size <= POOL_COLUMNS else -float(scores[POOL_COLUMNS - 1])
         best_cyc, best_chains = self._packing_of(best)
-        cyc = np.union1d(np.flatnonzero(rc_cyc >= -window), best_cyc)
-        chains = chains[np.flatnonzero(values >= -window)]
+        cyc = np.union1d(np.flatnonzero(rc_cyc >= -window - 1e-6), best_cyc)
+        chains = chains[np.flatnonzero(values >= -window - 1e-6)]
         # the best packing's chains go last, once (not also as a priced copy: no parallel columns)
         theirs = {_row_key(best_chains, i) for i in range(best_chains.shape[0])}
         chains = chains[[i for i in range(chains.shape[0]) if _row_key(chains, i) not in theirs]]
@@ -844,12 +846,16 @@ class _Engine:
         h.changeColsIntegrality(cost.size, np.arange(cost.size, dtype=np.int32), np.ones(cost.size, dtype=np.uint8))
         h.setOptionValue("time_limit", float(cap))
         h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 0.999 if self.integral else 1e-6)
         if not POOL_PRESOLVE:
             h.setOptionValue("presolve", "off")
         start = np.zeros(cost.size)
         start[np.searchsorted(cyc, best_cyc)] = 1.0
         start[cost.size - best_chains.shape[0]:] = 1.0
         start = _one_swaps(A, cost, start)
+        if np.any(A @ start > 1.5):
+            raise RuntimeError("internal error: the pool MIP's start is not a packing")
+        self.stats["pool_start"] = float(cost @ start)
         hs.set_start(h, start)
         h.run()
         self.stats["pool_columns"] = int(cost.size)
@@ -919,7 +925,8 @@ class _Engine:
                 rounded = self.dives(rounded, rc, ub, cap)
             if (POOL_SECONDS > 0 and self.value(rounded) < ub - tol
                     and (self.deadline is None or self.remaining() >= POOL_MIN_LEFT)):
-                rounded = self.pool_mip(rounded, POOL_SECONDS)
+                cap = POOL_SECONDS if self.deadline is None else min(POOL_SECONDS, 0.5 * self.remaining())
+                rounded = self.pool_mip(rounded, cap)
         if rounded is not None and self.value(rounded) >= ub - (0.999 if self.integral else 1e-6):
             self.stats["incumbent"] = self.value(rounded)
             self.stats["time_incumbent"] = perf_counter() - t
@@ -1006,7 +1013,7 @@ def _one_swaps(A: sparse.csc_matrix, cost: np.ndarray, x: np.ndarray) -> np.ndar
     n_rows = A.shape[0]
     size = np.diff(A.indptr)
     col_of = np.repeat(np.arange(A.shape[1]), size)
-    while True:  # each swap gains value, or keeps it and frees rows: this ends
+    while True:  # each swap gains value, or loses none and frees rows: this ends
         owner = np.full(n_rows, -1)
         on = np.flatnonzero(x > 0.5)
         held = A[:, on]
@@ -1020,7 +1027,7 @@ def _one_swaps(A: sparse.csc_matrix, cost: np.ndarray, x: np.ndarray) -> np.ndar
         single = (lo == hi) | (hi == -1)
         other = np.where(hi >= 0, hi, 0)
         gain = cost - np.where(hi >= 0, cost[other], 0.0)
-        ok = single & (x < 0.5) & ((gain > 1e-9) | ((np.abs(gain) <= 1e-9) & (hi >= 0) & (size < size[other])))
+        ok = single & (x < 0.5) & ((gain > 1e-9) | ((gain >= 0) & (gain <= 1e-9) & (hi >= 0) & (size < size[other])))
         if not ok.any():
             break
         j = int(np.flatnonzero(ok)[np.argmax(gain[ok])])

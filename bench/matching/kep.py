@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     header = ("pairs", "seed", "arcs", "K=L", "kep obj", "kep s", "our obj", "our bound", "our s", "gap",
               "status", "ours/kep")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"load average at start {os.getloadavg()[0]:.2f}", flush=True)
+          f"load average at start {os.getloadavg()[0]:.2f}"
+          + "".join(f"; {name} = {value}" for name, value in settings.items()), flush=True)
     print(" | ".join(header), flush=True)
     sizes = [(n, n + int(off)) for n in map(int, args.sizes.split(",")) for off in args.seeds.split(",")]
     for n, seed in sizes:
