@@ -115,7 +115,7 @@ MERGE_SECONDS = 5.0
 #: least ``POOL_MIN_LEFT`` seconds are left (then for at most half of them). 1,024 pairs
 #: K = L = 3 seed 1,024 under a 120 s limit (AMD EPYC): it turned the dives' 47,401 into the
 #: optimum 47,468, fixing kept 9,113 columns instead of 42,000-59,000, and the final MIP proved
-#: it at 114.5 s (47,401 / 47,500 without it). Given the 15-19 s a 60 s limit would leave it,
+#: it at 97.4 s (47,401 / 47,500 without it); seed 1,025: 0.275% -> 0.139%. Given the 15-19 s a 60 s limit would leave it,
 #: it never beat the dives: that time is better left to the final MIP.
 POOL_COLUMNS = 2500
 POOL_WINDOW = 30.0
