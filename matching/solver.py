@@ -115,16 +115,13 @@ MERGE_SECONDS = 5.0
 #: least ``POOL_MIN_LEFT`` seconds are left (then for at most half of them). 1,024 pairs
 #: K = L = 3 seed 1,024 under a 120 s limit (AMD EPYC): it turned the dives' 47,401 into the
 #: optimum 47,468, fixing kept 9,113 columns instead of 42,000-59,000, and the final MIP proved
-#: it at 97.4 s (47,401 / 47,500 without it); seed 1,025: 0.275% -> 0.139%. Given the 15-19 s a 60 s limit would leave it,
-#: it never beat the dives: that time is better left to the final MIP.
+#: it at 97.4 s (47,401 / 47,500 without it); seed 1,025: 0.275% -> 0.139%. Given the
+#: 15-19 s a 60 s limit would leave it, it never beat the dives: that time is better left to
+#: the final MIP (docs/performance.md, fourth round).
 POOL_COLUMNS = 2500
 POOL_WINDOW = 30.0
 POOL_SECONDS = 30.0
 POOL_MIN_LEFT = 60.0
-#: Presolve for that MIP; off, its start is kept whole (presolve maps it to a worse one:
-#: 50,669 -> 50,410 at 1,024 pairs seed 1,026), but the search was worse (47,442 against
-#: 47,465 at seed 1,024).
-POOL_PRESOLVE = True
 #: Chains priced per column-generation round (whole chains, packing layout) ...
 CHAIN_BATCH = 3000
 #: ... growing at most this many partial chains per length while pricing.
@@ -534,16 +531,22 @@ class _Engine:
         mat = sparse.csr_matrix((np.ones(idx.size), idx, indptr), shape=(counts.size, n_arcs))
         return mat, values, truncated
 
+    def _packing_highs(self) -> highspy.Highs:
+        """A HiGHS model with the packing layout's rows (vertices, altruists, side) and no columns."""
+        m, rows = self.m, self.pack_rows
+        h = self.highs()
+        lo = np.where(np.isfinite(m.row_lo[rows]), m.row_lo[rows], -hs.INF)
+        hi = np.where(np.isfinite(m.row_hi[rows]), m.row_hi[rows], hs.INF)
+        h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        return h
+
     def packing_lp(self) -> tuple[np.ndarray, float]:
         """Column generation over cycles and whole chains; returns packing row prices and UB."""
         m = self.m
         n_cyc = m.n_cycles
         t = perf_counter()
         rows = self.pack_rows
-        h = self.highs()
-        lo = np.where(np.isfinite(m.row_lo[rows]), m.row_lo[rows], -hs.INF)
-        hi = np.where(np.isfinite(m.row_hi[rows]), m.row_hi[rows], hs.INF)
-        h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        h = self._packing_highs()
         h.setOptionValue("solver", PACKING_LP_SOLVER)
         cyc = self._per_vertex(m.cost[:n_cyc], CG_INITIAL_PER_VERTEX, CG_INITIAL_COLUMNS)
         in_lp = np.zeros(n_cyc, dtype=bool)
@@ -563,9 +566,7 @@ class _Engine:
                 cost, A, _ = packing_columns(m, cyc, new_chains)
                 A.sort_indices()
                 batches.append((cyc, new_chains, cost, A))
-                h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
-                          A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
-                          A.data.astype(np.float64))
+                _add_packing_cols(h, cost, A)
                 in_lp[cyc] = True
                 n_chains += new_chains.shape[0]
             if self.deadline is not None:
@@ -710,9 +711,7 @@ class _Engine:
             if new_cyc.size or new_chains.shape[0]:
                 c2, A2, _ = packing_columns(m, new_cyc, new_chains)
                 A2.sort_indices()
-                h.addCols(c2.size, -c2, np.zeros(c2.size), np.ones(c2.size), A2.nnz,
-                          A2.indptr[:-1].astype(np.int32), A2.indices.astype(np.int32),
-                          A2.data.astype(np.float64))
+                _add_packing_cols(h, c2, A2)
                 self.lp_batches.append((new_cyc, new_chains, c2, A2))
                 self.lp_cycles[new_cyc] = True
                 cost = np.concatenate([cost, c2])
@@ -836,19 +835,12 @@ class _Engine:
         chains = sparse.vstack([chains, best_chains], format="csr")
         cost, A, _ = packing_columns(m, cyc, chains)
         A.sort_indices()
-        h = self.highs()
-        rows = self.pack_rows
-        lo = np.where(np.isfinite(m.row_lo[rows]), m.row_lo[rows], -hs.INF)
-        hi = np.where(np.isfinite(m.row_hi[rows]), m.row_hi[rows], hs.INF)
-        h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
-                  A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data.astype(np.float64))
-        h.changeColsIntegrality(cost.size, np.arange(cost.size, dtype=np.int32), np.ones(cost.size, dtype=np.uint8))
+        h = self._packing_highs()
+        _add_packing_cols(h, cost, A)
+        hs.set_integer(h, True)
         h.setOptionValue("time_limit", float(cap))
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.999 if self.integral else 1e-6)
-        if not POOL_PRESOLVE:
-            h.setOptionValue("presolve", "off")
         start = np.zeros(cost.size)
         start[np.searchsorted(cyc, best_cyc)] = 1.0
         start[cost.size - best_chains.shape[0]:] = 1.0
@@ -996,6 +988,12 @@ def _registry(batches: list) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray,
     cost = np.concatenate([b[2] for b in batches])
     A = sparse.hstack([b[3] for b in batches], format="csc")
     return cyc, chains, cost, A
+
+
+def _add_packing_cols(h: highspy.Highs, cost: np.ndarray, A: sparse.csc_matrix) -> None:
+    """Add packing-layout columns (from ``packing_columns``, indices sorted) in [0, 1] to ``h``."""
+    h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
+              A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data.astype(np.float64))
 
 
 def _one_swaps(A: sparse.csc_matrix, cost: np.ndarray, x: np.ndarray) -> np.ndarray:
