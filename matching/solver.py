@@ -115,9 +115,10 @@ MERGE_SECONDS = 5.0
 #: least ``POOL_MIN_LEFT`` seconds are left (then for at most half of them). 1,024 pairs
 #: K = L = 3 seed 1,024 under a 120 s limit (AMD EPYC): it turned the dives' 47,401 into the
 #: optimum 47,468, fixing kept 9,113 columns instead of 42,000-59,000, and the final MIP proved
-#: it at 97.4 s (47,401 / 47,500 without it); seed 1,025: 0.275% -> 0.139%. Given the
-#: 15-19 s a 60 s limit would leave it, it never beat the dives: that time is better left to
-#: the final MIP (docs/performance.md, fourth round).
+#: it at 97.4 s (47,401 / 47,500 without it); seed 1,025: 0.275% -> 0.139%. Run under a 60 s
+#: limit too (18-21 s), it helped one of three seeds (0.222% -> 0.110%), cost another
+#: (0.275% -> 0.297%) and made the third overrun the limit by 6 s (docs/performance.md,
+#: fourth round).
 POOL_COLUMNS = 2500
 POOL_WINDOW = 30.0
 POOL_SECONDS = 30.0
