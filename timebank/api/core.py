@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import date, datetime, timezone
@@ -47,6 +49,11 @@ class StrictParser(FlaskParser):
 
 class ApiBlueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        """Write this blueprint's operations into the document when it is first read (see `ExchangeApi`)."""
+        write = super().register_views_in_doc
+        api.write_later(lambda: write(api, app, spec, name=name, parameters=parameters))
 
 
 BLUEPRINTS: list[ApiBlueprint] = []
@@ -244,9 +251,54 @@ def _id_parameter(converter) -> dict:
 
 
 class ExchangeApi(Api):
+    """flask-smorest's Api, writing the operations into the OpenAPI document when it is first read.
+
+    Writing them (flask-smorest deep-copies each view's documentation, then apispec resolves every
+    schema) took longer than the rest of `create_app` put together, at every start of a web worker
+    or a `flask` command, though most processes never read the document. The blueprints and their
+    routes are registered at once as before; only the document waits. It is the same document,
+    written in the same order: `spec` writes what is waiting before it answers, once, under a lock.
+    """
+
     # Every operation lists its own problem responses (see `problems`): no catch-all "default".
     DEFAULT_ERROR_RESPONSE_NAME = None
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args, **kwargs):
+        self._unwritten: list[Callable[[], None]] = []
+        self._registering = False
+        self._writer: int | None = None
+        self._writing = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        # Inside register_blueprint flask-smorest passes the document along and tags it: no writing
+        # then. The thread writing may read it too (the writers are handed the document itself).
+        if self._unwritten and not self._registering and self._writer != threading.get_ident():
+            with self._writing:
+                self._writer = threading.get_ident()
+                try:
+                    while self._unwritten:
+                        self._unwritten[0]()  # a failure stays queued: every read fails alike
+                        self._unwritten.pop(0)
+                finally:
+                    self._writer = None
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def write_later(self, write: Callable[[], None]) -> None:
+        self._unwritten.append(write)
+
+    def register_blueprint(self, blp, **options):
+        self._registering = True
+        try:
+            super().register_blueprint(blp, **options)
+        finally:
+            self._registering = False
 
     def _register_error_handlers(self):
         """Errors are answered per API blueprint; the web pages keep their own error pages."""
