@@ -131,12 +131,14 @@ def mailbox(smtp_server):
 # -- the app -------------------------------------------------------------------------------
 
 class _CompiledTemplates(BytecodeCache):
-    """Compiled templates shared by every app a test process builds.
+    """Compiled templates shared by the apps of the `app` fixture in one test process.
 
     Each test gets a new app, and each app a new Jinja environment, which would parse and compile
-    every template it renders again (about half a second of each test). Jinja's bytecode cache
-    keys a template by its name and its source's checksum, so an edited template is compiled
-    afresh; the pages rendered are the same.
+    every template it renders again (about half a second of each test). Jinja keys the cache by
+    the template's name and checks the stored checksum of its source when loading, so an edited
+    template is compiled afresh; the pages rendered are the same. The key does not include the
+    environment's options (autoescaping, extensions, delimiters): every app here is built by
+    `create_app` with the same ones, and a test that changed them would need its own cache.
     """
 
     def __init__(self) -> None:

@@ -66,6 +66,30 @@ def test_only_one_run_at_a_time(app, client, auth, ring):
             runs.start_run(find_user(ring["coordinator"]), {})
 
 
+def _stop_rq_worker(worker: subprocess.Popen) -> None:
+    """Let a burst worker exit, or stop it and the job process it forked.
+
+    After its last job the worker may take a minute to exit (rq 3's pubsub thread waits up to 60 s
+    for a message, and closing it waits for that: a race, seen under load), so it gets a few
+    seconds. Then two SIGTERMs: rq's cold shutdown, which also kills a job still running in its
+    own process group.
+    """
+    try:
+        worker.wait(5)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    worker.terminate()
+    time.sleep(0.5)
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 @pytest.fixture()
 def redis_url(tmp_path):
     server = shutil.which("redis-server")
@@ -83,7 +107,7 @@ def redis_url(tmp_path):
     process.wait(10)
 
 
-def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, auth, ring, redis_url):
+def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, auth, ring, redis_url, tmp_path):
     app.config.update(MATCHER_QUEUE="rq", REDIS_URL=redis_url)
     run_id = _start_from_the_web(client, auth, ring)
     with app.app_context():
@@ -91,19 +115,23 @@ def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, 
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "MAIL_BACKEND": "locmem",
            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     rq = Path(sys.executable).with_name("rq")
-    worker = subprocess.Popen([str(rq), "worker", "--burst", "--url", redis_url, "matcher"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen([str(rq), "worker", "--burst", "--url", redis_url, "matcher"], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT)
     try:
-        status, message, error = _wait_for_run(app, run_id)
+        status, error = None, None
+        deadline = time.monotonic() + 120
+        while status not in ("done", "failed") and time.monotonic() < deadline:
+            exited = worker.poll() is not None
+            with app.app_context():
+                run = db.session.get(MatcherRun, run_id)
+                status, error = run.status, run.error
+            if exited:
+                break  # a worker that has gone will not finish the run
+            time.sleep(0.2)
     finally:
-        # After its last job a burst worker may take a minute to exit (rq 3's pubsub thread waits up
-        # to 60 s for a message, and closing it waits for that; a race, seen under load): the run
-        # is done once its row says so, so the worker gets a few seconds, then is stopped.
-        try:
-            log, _ = worker.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            log, _ = worker.communicate()
-    assert status == "done", error
-    assert "Successfully completed timebank.exchanges.runs.rq_job" in log, log[-2000:]
+        _stop_rq_worker(worker)
+    assert status == "done", f"run {status}: {error}\n{log.read_text()[-2000:]}"
+    assert "Successfully completed timebank.exchanges.runs.rq_job" in log.read_text(), log.read_text()[-2000:]
     assert _ring_was_proposed(app, ring)[1]

@@ -280,7 +280,7 @@ class ExchangeApi(Api):
                 self._writer = threading.get_ident()
                 try:
                     while self._unwritten:
-                        self._unwritten[0]()  # a failure stays queued: every read fails alike
+                        self._unwritten[0]()  # a failure stays queued: later reads retry it
                         self._unwritten.pop(0)
                 finally:
                     self._writer = None
