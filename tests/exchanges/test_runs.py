@@ -13,12 +13,15 @@ from timebank.exchanges.models import Exchange, MatcherRun
 from timebank.extensions import db
 
 
-def _wait_for_run(app, run_id, seconds=120):
+def _wait_for_run(app, run_id, seconds=120, worker: subprocess.Popen | None = None):
+    """The run's (status, message, error) once it has ended, or when the ``worker`` process doing
+    it has gone (it will not finish the run then)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        gone = worker is not None and worker.poll() is not None
         with app.app_context():
             run = db.session.get(MatcherRun, run_id)
-            if run.status in ("done", "failed"):
+            if run.status in ("done", "failed") or gone:
                 return run.status, run.message, run.error
         time.sleep(0.2)
     raise AssertionError("the run did not finish")
@@ -120,16 +123,7 @@ def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, 
         worker = subprocess.Popen([str(rq), "worker", "--burst", "--url", redis_url, "matcher"], env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
-        status, error = None, None
-        deadline = time.monotonic() + 120
-        while status not in ("done", "failed") and time.monotonic() < deadline:
-            exited = worker.poll() is not None
-            with app.app_context():
-                run = db.session.get(MatcherRun, run_id)
-                status, error = run.status, run.error
-            if exited:
-                break  # a worker that has gone will not finish the run
-            time.sleep(0.2)
+        status, _, error = _wait_for_run(app, run_id, worker=worker)
     finally:
         _stop_rq_worker(worker)
     assert status == "done", f"run {status}: {error}\n{log.read_text()[-2000:]}"

@@ -169,7 +169,6 @@ def test_one_swaps_leave_a_better_packing_with_no_improving_swap(n_rows, n_cols,
     chosen = np.flatnonzero(out)
     for j in np.flatnonzero(out == 0):
         holders = [k for k in chosen if rows[k] & rows[j]]
-        if not holders:
-            assert False, f"column {j} fits in free rows"
+        assert holders, f"column {j} fits in free rows"
         if len(holders) == 1:
             assert cost[j] <= cost[holders[0]]
