@@ -4,8 +4,8 @@ Run from the repository root::
 
     .venv/bin/python -m bench.matching.mathtrade
 
-Reads the two published trades from ``../shared/data/mathtrade/`` (relative to
-the repository root). Times are the best of ``--repeat`` in-process runs of
+Reads the two published trades from ``tests/data/mathtrade/`` (their source and
+licence are in the README there). Times are the best of ``--repeat`` in-process runs of
 read + solve. TradeMaximizer's own figures (from the data's README) are
 printed beside ours. A synthetic graph of the size of the largest real trades
 (3,000 items, 280,000 arcs) checks that the unlimited case stays fast.
@@ -23,7 +23,7 @@ import numpy as np
 from matching import Instance, read_mathtrade_graph, solve
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "mathtrade"
+DATA = REPO / "tests" / "data" / "mathtrade"
 TRADEMAXIMIZER = {"286103": (10, "about 3 ms"), "286928": (105, "about 0.15 s")}
 
 

@@ -9,7 +9,7 @@ import pytest
 from matching import read_instance, read_mathtrade_graph, solve
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "mathtrade"
+DATA = REPO / "tests" / "data" / "mathtrade"  # shipped with the repository (README there)
 
 # TradeMaximizer 1.3c "Num trades" on the published want lists
 TRADEMAXIMIZER = {"286103": 10, "286928": 105}
