@@ -1,8 +1,22 @@
-"""Email through SMTP (Flask-Mailman); in development the file backend is the outbox."""
+"""Email through SMTP (Flask-Mailman); in development the file backend is the outbox.
+
+Mail leaves only once the transaction that caused it has committed: `send_email` renders the
+message at once but holds it on the database session, an `after_commit` hook sends what the
+committed transaction held, and a rollback drops it. A request that fails (a domain error, a lost
+race, a database error at commit) tells nobody anything. Called with no transaction open, it sends
+at once. A rolled-back savepoint does not drop mail queued inside it: no service sends mail from
+inside a savepoint.
+"""
 from __future__ import annotations
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_mailman import EmailMessage
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from timebank.extensions import db
+
+_HELD = "timebank.mail_after_commit"
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -23,8 +37,29 @@ def send_email(to: str | list[str], subject: str, template: str, **context) -> N
             body = render_template(f"email/{template}.txt", **context)
     message = EmailMessage(subject=subject, body=body, to=recipients,
                            from_email=current_app.config["MAIL_DEFAULT_SENDER"])
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault(_HELD, []).append(message)
+    else:
+        _deliver(message)
+
+
+def _deliver(message: EmailMessage) -> None:
     try:
         message.send()
     except OSError:
         # An unreachable mail server must not lose the user's action; the outbox/SMTP log says why.
-        current_app.logger.exception("Could not send %r to %s", subject, recipients)
+        current_app.logger.exception("Could not send %r to %s", message.subject, message.to)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_held_mail(session: Session) -> None:
+    for message in session.info.pop(_HELD, []):
+        _deliver(message)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unsent_mail(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (rolled back or closed): its mail never leaves.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_HELD, None)
