@@ -5,8 +5,11 @@ PostgreSQL; `--db sqlite` or `--db postgresql` narrows that. The matcher's tests
 """
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import threading
+import time
 from collections import Counter
 from email import message_from_bytes
 from email.message import Message
@@ -99,6 +102,24 @@ def smtp_server():
     controller.start()
     yield controller, handler
     controller.stop()
+
+
+@pytest.fixture()
+def redis_url(tmp_path):
+    """A real redis-server of this test's own, on a Unix socket; skipped where it is not installed."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (scripts/test installs it when run as root)")
+    path = tmp_path / "redis.sock"
+    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(path), "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        if path.exists():
+            break
+        time.sleep(0.05)
+    yield f"unix://{path}"
+    process.terminate()
+    process.wait(10)
 
 
 class Mailbox:

@@ -18,12 +18,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     # The default SQLite database and the development outbox live in instance/.
     config_module.INSTANCE_DIR.mkdir(exist_ok=True)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust TRUSTED_PROXY_COUNT proxies for the client's address and scheme (0: trust none)."""
+    count = app.config.get("TRUSTED_PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

@@ -24,6 +24,11 @@ def database_url() -> str:
     return url
 
 
+def limits_storage(redis_url: str) -> str:
+    """The rate limiter's name for a Redis URL: redis-py's unix:// is limits' redis+unix://."""
+    return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+
 def from_environment() -> dict:
     """Build the config mapping. Production (`TIMEBANK_ENV=production`) insists on a real secret."""
     env = os.environ.get("TIMEBANK_ENV", "development")
@@ -65,9 +70,19 @@ def from_environment() -> dict:
         # Matcher runs: "thread" (in the web process), "rq" (RQ workers on REDIS_URL) or "inline".
         "MATCHER_QUEUE": os.environ.get("MATCHER_QUEUE", "thread"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://localhost:6379/0"),
-        # Rate limits (Flask-Limiter); a shared store such as redis:// when running several workers.
+        # Rate limits (Flask-Limiter), per client address. Production shares them between every
+        # worker through Redis (REDIS_URL unless RATELIMIT_STORAGE_URI says otherwise); if Redis
+        # stops answering, each worker falls back to limits of its own rather than failing requests.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get(
+            "RATELIMIT_STORAGE_URI", limits_storage(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
+            if production else "memory://"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": production,
+        # How many proxies in front of the app to trust for the client's address and scheme
+        # (X-Forwarded-For, X-Forwarded-Proto): 1 behind one nginx or Caddy, 0 when the app is
+        # reached directly, so that a client cannot choose its own address with a forged header.
+        "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
     }

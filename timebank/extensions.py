@@ -14,6 +14,7 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
-# Per client address. Storage is memory:// (per process) unless RATELIMIT_STORAGE_URI names a
-# shared store such as redis://, which production with several workers should use.
+# Per client address: request.remote_addr, which is the real client's once the app trusts its
+# proxy (TRUSTED_PROXY_COUNT, applied in create_app's register_proxy). The store is
+# RATELIMIT_STORAGE_URI: Redis in production, so every worker counts against the same limits.
 limiter = Limiter(key_func=get_remote_address)

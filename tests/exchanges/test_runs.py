@@ -1,6 +1,5 @@
 """Matcher runs happen in the background: a thread by default, or a real RQ worker on Redis."""
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -91,23 +90,6 @@ def _stop_rq_worker(worker: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
-
-
-@pytest.fixture()
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (scripts/test installs it when run as root)")
-    socket = tmp_path / "redis.sock"
-    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(socket), "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        if socket.exists():
-            break
-        time.sleep(0.05)
-    yield f"unix://{socket}"
-    process.terminate()
-    process.wait(10)
 
 
 def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, auth, ring, redis_url, tmp_path):
