@@ -112,7 +112,7 @@ def _compliance(member: Member, admin: User, rng: random.Random) -> None:
         # DBS records are kept 6 months after the decision, so the demo's decisions are recent
         issued = start - timedelta(days=rng.randint(30, 150))
         members.add_compliance_record(member, admin, kind="dbs", dbs_level=rng.choice(["standard", "enhanced"]),
-                                      holder="Volunteer coordinator", certificate_number=f"{rng.randint(10**11, 10**12 - 1)}",
+                                      holder="Volunteers", people=rng.choice([2, 4, 6, 8]),
                                       decision="No information disclosed", issued_on=issued,
                                       decided_on=issued + timedelta(days=7))
 

@@ -85,4 +85,7 @@ def from_environment() -> dict:
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        # DBS certificate numbers are not kept. Only an operator with a documented need (say it here,
+        # in a sentence members will read, and in the DPIA) makes the form ask for them: docs/privacy.md.
+        "DBS_CERTIFICATE_NEED": os.environ.get("DBS_CERTIFICATE_NEED", ""),
     }

@@ -95,21 +95,38 @@ def _columns(market: Market) -> dict[str, np.ndarray]:
     }
     # rooms and equipment are never remote: they are used or collected at the giver's place
     c["loc"][(c["kind"] >= 2) & (c["loc"] == 2)] = 0
-    # members: the last day each DBS level (1..4) is held, and insurance
-    dbs_until = np.full((len(market.members), 5), -1, dtype=np.int64)
+    # members: their DBS checks as flat arrays grouped by member (level, last day, people), and insurance
+    checks = [(i, DBS_LEVELS[check.level], _NEVER if check.expires_on is None else check.expires_on.toordinal(),
+               check.people) for i, m in enumerate(market.members) for check in m.dbs]
+    table = np.array(checks, dtype=np.int64).reshape(-1, 4)
+    c["dbs_level"], c["dbs_until"], c["dbs_people"] = table[:, 1], table[:, 2], table[:, 3]
+    c["dbs_count"] = np.bincount(table[:, 0], minlength=len(market.members)).astype(np.int64)
+    c["dbs_first"] = np.cumsum(c["dbs_count"]) - c["dbs_count"]
     ins_until = np.full(len(market.members), -1, dtype=np.int64)
     for i, m in enumerate(market.members):
-        dbs_until[i, 0] = _NEVER
-        for check in m.dbs:
-            until = _NEVER if check.expires_on is None else check.expires_on.toordinal()
-            for level in range(1, DBS_LEVELS[check.level] + 1):
-                dbs_until[i, level] = max(dbs_until[i, level], until)
         if m.insurance_expires_on is not None:
             ins_until[i] = m.insurance_expires_on.toordinal()
-    c["dbs_until"] = dbs_until
     c["ins_until"] = ins_until
     c["suspended"] = np.fromiter((m.suspended for m in market.members), dtype=bool, count=len(market.members))
     return c
+
+
+def _dbs_covered(c, giver: np.ndarray, nd: np.ndarray, day: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """For each pair: no DBS level is asked, or the giver's checks at that level or above, valid on
+    the day, cover the people the leg sends (a need for six checked volunteers needs six)."""
+    level = c["dbs"][nd]
+    ok = np.ones(nd.size, dtype=bool)
+    asks = np.flatnonzero(level > 0)
+    if asks.size == 0:
+        return ok
+    count = c["dbs_count"][giver[asks]]
+    row = np.repeat(np.arange(asks.size), count)
+    pos = (np.arange(int(count.sum()), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+           + np.repeat(c["dbs_first"][giver[asks]], count))
+    valid = (c["dbs_level"][pos] >= level[asks][row]) & (c["dbs_until"][pos] >= day[asks][row])
+    covered = np.bincount(row, weights=np.where(valid, c["dbs_people"][pos], 0), minlength=asks.size)
+    ok[asks] = covered >= people[asks]
+    return ok
 
 
 def _pat_until(x: ListingInput) -> int:
@@ -225,7 +242,7 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     ok = remote | (km <= radius + 1e-9)
     # requirements of the need, met by the offer, its asset and its member, on the day
     giver, receiver = c["member"][o], c["member"][nd]
-    ok &= c["dbs_until"][giver, c["dbs"][nd]] >= day
+    ok &= _dbs_covered(c, giver, nd, day, np.minimum(c["people"][o], c["people"][nd]))
     ok &= ~c["step_free"][nd] | (oloc != 0) | (c["has_asset"][o] & c["asset_step_free"][o])
     ok &= (c["min_cap"][nd] == 0) | (c["capacity"][o] >= c["min_cap"][nd])
     ok &= ~c["insurance"][nd] | (c["ins_until"][giver] >= day)

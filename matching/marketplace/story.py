@@ -50,7 +50,11 @@ def reason(market: Market, cands: Candidates, row: int, names: dict[int, str]) -
     day = day_of(cands.day[row])
     parts.append(f"both free from {day.day} {day:%B %Y}")
     if n.min_dbs_level:
-        parts.append(f"{giver} holds a DBS check at {_DBS_NAMES[DBS_LEVELS[n.min_dbs_level]]} level or above")
+        sent = int(cands.people[row])
+        covered = market.members[int(cands.member[cands.offer[row]])].dbs_people_on(day, n.min_dbs_level)
+        parts.append(f"{possessive(giver)} DBS checks at {_DBS_NAMES[DBS_LEVELS[n.min_dbs_level]]} level or above "
+                     f"cover {covered} {'person' if covered == 1 else 'people'} on that day "
+                     f"({sent} {'is' if sent == 1 else 'are'} needed)")
     if n.needs_step_free and o.location == "at_giver":
         parts.append("step-free access")
     if n.min_capacity and o.asset is not None:

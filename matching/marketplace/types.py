@@ -54,10 +54,12 @@ class AssetInput:
 
 @dataclass(frozen=True)
 class DbsCheck:
-    """A DBS check a member's volunteers hold: its level and, if it lapses, the day it does."""
+    """DBS checks a member's volunteers hold: their level, how many people they cover, and, if
+    they lapse, the day they do."""
 
     level: str
     expires_on: date | None = None
+    people: int = 1
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ class MemberInput:
     credit_limit : Decimal
         How far below zero the balance may go (a positive number of credits).
     dbs : tuple of DbsCheck
-        DBS checks held.
+        DBS checks held, each covering some number of people. A need for ``people`` volunteers
+        at a DBS level is met only where the checks at that level or above cover the people
+        the leg sends.
     insurance_expires_on : date or None
         Last day the member's public liability insurance covers.
     """
@@ -93,6 +97,11 @@ class MemberInput:
         """Highest DBS level (1-4) held and valid on ``day``; 0 for none."""
         return max((DBS_LEVELS[c.level] for c in self.dbs if c.expires_on is None or c.expires_on >= day),
                    default=0)
+
+    def dbs_people_on(self, day: date, level: str) -> int:
+        """How many of the member's people hold a check at ``level`` or above, valid on ``day``."""
+        return sum(c.people for c in self.dbs
+                   if DBS_LEVELS[c.level] >= DBS_LEVELS[level] and (c.expires_on is None or c.expires_on >= day))
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,8 @@ class ListingInput:
     travel_km : float
         How far its member will travel (the giver for ``at_receiver``, the receiver for ``at_giver``).
     min_dbs_level : str or None
-        Need only: the DBS level the giver's volunteers must hold.
+        Need only: the DBS level the giver's volunteers must hold; the giver's checks at that level
+        must cover every person the leg sends (``people``, or fewer for a partial leg).
     needs_step_free, min_capacity, needs_insurance
         Need only: step-free access, room capacity, the giver's insurance valid on the date.
     urgency : int

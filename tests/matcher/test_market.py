@@ -65,8 +65,8 @@ def test_the_market_carries_compliance_assets_and_balances(app, make_member, mak
         member = db.session.get(Member, giver)
         members.add_compliance_record(member, admin, kind="insurance", insurer="Community Mutual",
                                       cover_amount=Decimal(5_000_000), expires_on=today() + timedelta(days=90))
-        members.add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteer lead",
-                                      issued_on=today() - timedelta(days=10))
+        members.add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteer leads",
+                                      people=3, issued_on=today() - timedelta(days=10))
         room = members.add_asset(member, admin, kind="room", name="Main hall", capacity=80, step_free=True)
         db.session.commit()
         room_id = room.id
@@ -87,6 +87,7 @@ def test_the_market_carries_compliance_assets_and_balances(app, make_member, mak
     by_member = {m.id: m for m in market.members}
     assert by_member[giver].insurance_expires_on == today() + timedelta(days=90)
     assert by_member[giver].dbs_level_on(today()) == 3
+    assert by_member[giver].dbs_people_on(today(), "standard") == 3
     assert by_member[receiver].dbs_level_on(today()) == 0
     [offer] = [x for x in market.listings if x.id == hall]
     assert offer.asset.capacity == 80 and offer.asset.step_free

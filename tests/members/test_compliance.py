@@ -79,31 +79,74 @@ def test_safeguarding_review_due_shows_on_the_dashboard(client, app, signed_in_a
     assert "1 record needs your attention" in dashboard and "Review due soon" in dashboard
 
 
-def test_a_dbs_check_is_recorded_without_an_image_and_says_when_it_will_be_deleted(client, app, signed_in_admin):
+def test_a_dbs_record_counts_people_and_keeps_no_image_and_no_certificate_number(client, app, signed_in_admin):
     member_id = signed_in_admin
+    form = client.get(f"/members/{member_id}/compliance/new/dbs").data.decode()
+    assert 'type="file"' not in form and "Certificate number" not in form
+    assert "A role or initials" in form and "Never full names" in form
     issued, decided = today() - timedelta(days=20), today() - timedelta(days=10)
     client.post(f"/members/{member_id}/compliance/new/dbs", data={
-        "holder": "Volunteer driver", "dbs_level": "enhanced", "certificate_number": "0012 3456 7890",
+        "holder": "Volunteer drivers", "people": "6", "dbs_level": "enhanced", "certificate_number": "001234567890",
         "issued_on": _iso(issued), "decision": "Suitable to drive the minibus", "decided_on": _iso(decided)})
     [record] = _records(app, member_id)
-    assert (record.certificate_number, record.decided_on) == ("001234567890", decided)
+    assert (record.people, record.certificate_number, record.decided_on) == (6, None, decided)
     page = client.get(f"/members/{member_id}/compliance").data.decode()
-    assert "Volunteer driver" in page and "Enhanced" in page
+    assert "Volunteer drivers" in page and "Enhanced" in page and "001234567890" not in page
     delete_on = add_months(decided, 6)
     assert f"{delete_on.day} {delete_on:%B %Y}" in page
     assert "6 months after your decision" in page
-    assert 'type="file"' not in client.get(f"/members/{member_id}/compliance/new/dbs").data.decode()
+
+
+def test_no_certificate_number_is_kept_without_a_documented_need(app, make_member):
+    from timebank.accounts.models import User
+    from timebank.errors import DomainError
+    from timebank.members.models import Member
+    from timebank.members.services import add_compliance_record
+
+    member_id, admin_id = make_member()
+    with app.test_request_context():
+        with pytest.raises(DomainError, match="We do not keep DBS certificate numbers") as error:
+            add_compliance_record(db.session.get(Member, member_id), db.session.get(User, admin_id), kind="dbs",
+                                  holder="Cooks", people=2, dbs_level="basic", certificate_number="001234567890",
+                                  issued_on=today())
+        assert error.value.field == "certificate_number"
+
+
+def test_with_a_documented_need_the_number_is_kept_but_only_ever_shown_masked(client, app, signed_in_admin):
+    app.config["DBS_CERTIFICATE_NEED"] = "Our insurer asks us to check certificates on the DBS update service."
+    member_id = signed_in_admin
+    form = client.get(f"/members/{member_id}/compliance/new/dbs").data.decode()
+    assert "Certificate number" in form and "Our insurer asks us to check certificates" in form
+    bad = client.post(f"/members/{member_id}/compliance/new/dbs", data={
+        "holder": "J.S.", "people": "1", "dbs_level": "basic", "certificate_number": "12345",
+        "issued_on": _iso(today())}).data.decode()
+    assert "Enter the 12-digit certificate number" in bad and _records(app, member_id) == []
+    client.post(f"/members/{member_id}/compliance/new/dbs", data={
+        "holder": "J.S.", "people": "1", "dbs_level": "basic", "certificate_number": "0012 3456 7890",
+        "issued_on": _iso(today())})
+    [record] = _records(app, member_id)
+    assert record.certificate_number == "001234567890"
+    listed = client.get(f"/members/{member_id}/compliance").data.decode()
+    edit = client.get(f"/members/{member_id}/compliance/{record.id}/edit").data.decode()
+    for page in (listed, edit):
+        assert "7890" in page and "00123456" not in page
+    client.post(f"/members/{member_id}/compliance/{record.id}/edit", data={
+        "holder": "J.S.", "people": "2", "dbs_level": "basic", "certificate_number": "", "issued_on": _iso(today())})
+    assert [(r.people, r.certificate_number) for r in _records(app, member_id)] == [(2, "001234567890")]
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"certificate_number": "12345"}, "Enter the 12-digit certificate number"),
+    ({"people": ""}, "Enter how many people these checks cover"),
+    ({"people": "0"}, "Enter how many people these checks cover, from 1 to 999"),
+    ({"people": "six"}, "Enter how many people these checks cover, as a number"),
     ({"issued_on": "2099-01-01"}, "The issue date must be today or in the past"),
     ({"decision": "Suitable"}, "Enter the date of the decision"),
     ({"dbs_level": "platinum"}, "Not a valid choice"),
 ])
 def test_bad_dbs_input_is_refused(client, app, signed_in_admin, fields, message):
     member_id = signed_in_admin
-    data = {"holder": "Cook", "dbs_level": "basic", "issued_on": _iso(today() - timedelta(days=3)), **fields}
+    data = {"holder": "Cook", "people": "1", "dbs_level": "basic", "issued_on": _iso(today() - timedelta(days=3)),
+            **fields}
     page = client.post(f"/members/{member_id}/compliance/new/dbs", data=data).data.decode()
     assert message in page and 'value="Cook"' in page
     assert _records(app, member_id) == []
@@ -113,7 +156,7 @@ def test_a_dbs_decision_older_than_6_months_cannot_be_recorded(client, app, sign
     member_id = signed_in_admin
     old = add_months(today(), -7)
     page = client.post(f"/members/{member_id}/compliance/new/dbs", data={
-        "holder": "Cook", "dbs_level": "basic", "issued_on": _iso(old), "decision": "Suitable",
+        "holder": "Cook", "people": "1", "dbs_level": "basic", "issued_on": _iso(old), "decision": "Suitable",
         "decided_on": _iso(old)}).data.decode()
     assert "We keep DBS records for 6 months after the decision" in page
     assert _records(app, member_id) == []
@@ -123,7 +166,7 @@ def test_purge_dbs_deletes_records_6_months_after_the_decision(app, runner, make
     member_id, _ = make_member()
     with app.app_context():
         def dbs(holder, issued, decided=None):
-            db.session.add(ComplianceRecord(member_id=member_id, kind="dbs", dbs_level="basic", holder=holder,
+            db.session.add(ComplianceRecord(member_id=member_id, kind="dbs", dbs_level="basic", holder=holder, people=1,
                                             issued_on=issued, decided_on=decided, decision="Suitable" if decided else None))
         now = today()
         dbs("decided 6 months ago", add_months(now, -7), add_months(now, -6))

@@ -22,7 +22,7 @@ from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, DeclinedPair, Exch
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for
+from timebank.members.services import can_act_for, check_dbs_cover
 from timebank.notifications.services import notify, notify_member
 
 
@@ -183,6 +183,16 @@ def _require_coordinator(user: User) -> None:
         raise NotAllowed("Only a coordinator can do that")
 
 
+def _check_requirements(leg: Leg, start: datetime) -> None:
+    """A need's DBS level holds on the day: the giver's checks cover every person the leg sends."""
+    level = leg.need.min_dbs_level if leg.need is not None else None
+    if level:
+        try:
+            check_dbs_cover(leg.giver, level, leg.people, start.date())
+        except DomainError as error:
+            raise DomainError(f"Leg {leg.position + 1}: {error.message}", field=f"leg-{leg.id}") from error
+
+
 def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[datetime, datetime]]) -> Exchange:
     """Approve a fully accepted exchange and schedule every leg.
 
@@ -199,6 +209,7 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
         start, end = schedule[leg.id]
         if end <= start:
             raise DomainError(f"Leg {leg.position + 1}: the end must be after the start", field=f"leg-{leg.id}")
+        _check_requirements(leg, start)
     # Claim the exchange first: of two coordinators approving at once, the second stops here.
     exchange.status = "scheduled"
     exchange.decided_by_id = coordinator.id

@@ -63,12 +63,12 @@ def build_market(today: date | None = None) -> Market:
         select(Member.id, Member.name, Member.status, Member.credit_limit).order_by(Member.id)).all()
     dbs: dict[int, list[DbsCheck]] = {}
     insured: dict[int, date] = {}
-    for member_id, kind, level, expires_on in db.session.execute(
+    for member_id, kind, level, expires_on, people in db.session.execute(
             select(ComplianceRecord.member_id, ComplianceRecord.kind, ComplianceRecord.dbs_level,
-                   ComplianceRecord.expires_on)
+                   ComplianceRecord.expires_on, ComplianceRecord.people)
             .where(ComplianceRecord.kind.in_(("dbs", "insurance"))).order_by(ComplianceRecord.id)):
         if kind == "dbs":
-            dbs.setdefault(member_id, []).append(DbsCheck(level, expires_on))
+            dbs.setdefault(member_id, []).append(DbsCheck(level, expires_on, people=people or 1))
         elif expires_on is not None and expires_on > insured.get(member_id, date.min):
             insured[member_id] = expires_on
     balances = _balances([m.id for m in member_rows if m.status == "active"])

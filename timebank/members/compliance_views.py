@@ -25,7 +25,8 @@ def index(member_id: int):
                 for group in records.values() for record in group}
     return render_template("members/compliance.html", member=member, records=records, warnings=warnings,
                            labels=services.COMPLIANCE_LABELS, delete_on=services.dbs_delete_on,
-                           keep_months=services.DBS_KEEP_MONTHS)
+                           keep_months=services.DBS_KEEP_MONTHS, certificate_need=services.certificate_need(),
+                           masked=services.masked_certificate)
 
 
 @bp.route("/members/<int:member_id>/compliance/new/<kind>", methods=["GET", "POST"])
@@ -46,7 +47,8 @@ def new(member_id: int, kind: str):
             flash(f"{services.COMPLIANCE_LABELS[kind]} record added.", "success")
             return redirect(url_for("compliance.index", member_id=member.id))
     return render_template("members/compliance_form.html", form=form, member=member, kind=kind, record=None,
-                           label=services.COMPLIANCE_LABELS[kind], keep_months=services.DBS_KEEP_MONTHS)
+                           label=services.COMPLIANCE_LABELS[kind], keep_months=services.DBS_KEEP_MONTHS,
+                           certificate_need=services.certificate_need(), masked=services.masked_certificate)
 
 
 @bp.route("/members/<int:member_id>/compliance/<int:record_id>/edit", methods=["GET", "POST"])
@@ -68,7 +70,8 @@ def edit(member_id: int, record_id: int):
             return redirect(url_for("compliance.index", member_id=member_id))
     return render_template("members/compliance_form.html", form=form, member=record.member, kind=record.kind,
                            record=record, label=services.COMPLIANCE_LABELS[record.kind],
-                           keep_months=services.DBS_KEEP_MONTHS)
+                           keep_months=services.DBS_KEEP_MONTHS, certificate_need=services.certificate_need(),
+                           masked=services.masked_certificate)
 
 
 @bp.route("/members/<int:member_id>/compliance/<int:record_id>/delete", methods=["GET", "POST"])

@@ -23,6 +23,7 @@ from wtforms.validators import (
     DataRequired,
     Email,
     EqualTo,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -216,9 +217,13 @@ DBS_LEVEL_CHOICES = [("basic", "Basic"), ("standard", "Standard"), ("enhanced", 
 
 
 class DbsForm(RecordForm):
-    holder = StringField("Whose check is it?", validators=[
-        DataRequired("Enter whose check it is: a first name or a role"),
+    holder = StringField("Whose checks are these?", validators=[
+        DataRequired("Enter whose checks these are: a role or initials"),
         Length(max=120, message="Must be 120 characters or fewer")])
+    people = NumberField("How many people do they cover?",
+                         invalid_message="Enter how many people these checks cover, as a number", validators=[
+        InputRequired("Enter how many people these checks cover"),
+        NumberRange(min=1, max=999, message="Enter how many people these checks cover, from 1 to 999")])
     dbs_level = RadioField("Level", choices=DBS_LEVEL_CHOICES, validators=[DataRequired("Choose the level of the DBS check")])
     certificate_number = StringField("Certificate number", validators=[
         Optional(), Length(max=20, message="Enter the 12-digit certificate number, like 001234567890")])
@@ -229,6 +234,14 @@ class DbsForm(RecordForm):
     decided_on = DayField("Date of the decision", validators=[Optional()],
                           invalid_message="Enter a real decision date, like 27 3 2026")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from timebank.members.services import certificate_need
+
+        if not certificate_need():
+            # No documented need (docs/privacy.md): the question is not asked at all.
+            del self.certificate_number
+
     def validate_certificate_number(self, field) -> None:
         # Checked here as well as in the service so the message comes with the form's others.
         from timebank.members.services import CERTIFICATE_NUMBER
@@ -236,10 +249,16 @@ class DbsForm(RecordForm):
         if field.data and not CERTIFICATE_NUMBER.match("".join(field.data.split())):
             raise ValidationError("Enter the 12-digit certificate number, like 001234567890")
 
-    def service_fields(self) -> dict:
-        return {name: getattr(self, name).data for name in (
-            "holder", "dbs_level", "certificate_number", "issued_on", "decision", "decided_on")}
+    def fill(self, record) -> None:
+        if "certificate_number" in self:
+            self.certificate_number.data = None  # kept masked: typing it again replaces it, blank keeps it
 
+    def service_fields(self) -> dict:
+        fields = {name: getattr(self, name).data for name in (
+            "holder", "people", "dbs_level", "issued_on", "decision", "decided_on")}
+        if "certificate_number" in self:
+            fields["certificate_number"] = self.certificate_number.data
+        return fields
 
 
 COMPLIANCE_FORMS = {"safeguarding": SafeguardingForm, "insurance": InsuranceForm, "dbs": DbsForm}

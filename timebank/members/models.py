@@ -135,7 +135,7 @@ class Invitation(db.Model):
 
 
 class ComplianceRecord(db.Model):
-    """Safeguarding policy, public liability insurance, or a volunteer's DBS check (never an image)."""
+    """Safeguarding policy, public liability insurance, or the DBS checks of some volunteers (never an image)."""
 
     __tablename__ = "compliance_records"
     __table_args__ = (
@@ -143,6 +143,9 @@ class ComplianceRecord(db.Model):
         CheckConstraint(f"dbs_level IS NULL OR {in_list('dbs_level', DBS_LEVELS)}", name="dbs_level_known"),
         CheckConstraint("kind != 'dbs' OR (dbs_level IS NOT NULL AND issued_on IS NOT NULL)", name="dbs_complete"),
         CheckConstraint("kind != 'insurance' OR (insurer IS NOT NULL AND expires_on IS NOT NULL)", name="insurance_complete"),
+        CheckConstraint("(kind = 'dbs') = (people IS NOT NULL)", name="dbs_counts_people"),
+        CheckConstraint("people IS NULL OR people BETWEEN 1 AND 999", name="people_range"),
+        CheckConstraint("certificate_number IS NULL OR kind = 'dbs'", name="certificate_only_for_dbs"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,8 +156,12 @@ class ComplianceRecord(db.Model):
     # Insurance.
     insurer: Mapped[str | None] = mapped_column(String(120))
     cover_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    # DBS: level, certificate number, issue date, decision; for whom (a first name or role).
+    # DBS: the level, how many people the checks cover, and whose they are as a role or initials
+    # ("Youth workers", "J.S. and A.B."), never full names; the oldest certificate's issue date
+    # and the member's decision. No certificate number unless the operator documents a need for
+    # one (DBS_CERTIFICATE_NEED): docs/privacy.md.
     dbs_level: Mapped[str | None] = mapped_column(String(20))
+    people: Mapped[int | None]
     certificate_number: Mapped[str | None] = mapped_column(String(12))
     holder: Mapped[str | None] = mapped_column(String(120))
     decision: Mapped[str | None] = mapped_column(String(120))

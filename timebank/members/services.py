@@ -493,10 +493,21 @@ CERTIFICATE_NUMBER = re.compile(r"^[0-9]{12}$")
 COMPLIANCE_FIELDS = {
     "safeguarding": ("policy_held", "expires_on"),
     "insurance": ("insurer", "cover_amount", "issued_on", "expires_on"),
-    "dbs": ("holder", "dbs_level", "certificate_number", "issued_on", "decision", "decided_on"),
+    "dbs": ("holder", "dbs_level", "people", "certificate_number", "issued_on", "decision", "decided_on"),
 }
+MAX_PEOPLE = 999
 COMPLIANCE_LABELS = {"safeguarding": "Safeguarding policy", "insurance": "Public liability insurance",
                      "dbs": "DBS check"}
+
+
+def certificate_need() -> str:
+    """Why this exchange keeps DBS certificate numbers (DBS_CERTIFICATE_NEED); empty: it keeps none."""
+    return (current_app.config.get("DBS_CERTIFICATE_NEED") or "").strip()
+
+
+def masked_certificate(number: str | None) -> str:
+    """A stored certificate number as shown anywhere: only its last four digits."""
+    return f"\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 {number[-4:]}" if number else ""
 
 
 def add_months(day: date, months: int) -> date:
@@ -539,8 +550,12 @@ def _clean_compliance(kind: str, fields: dict) -> dict:
         if values["dbs_level"] not in DBS_LEVELS:
             raise DomainError("Choose the level of the DBS check", field="dbs_level")
         if not values["holder"]:
-            raise DomainError("Enter whose check it is: a first name or a role", field="holder")
+            raise DomainError("Enter whose checks these are: a role or initials", field="holder")
+        if values["people"] is None or not 1 <= values["people"] <= MAX_PEOPLE:
+            raise DomainError(f"Enter how many people these checks cover, from 1 to {MAX_PEOPLE}", field="people")
         number = re.sub(r"\s+", "", values["certificate_number"] or "")
+        if number and not certificate_need():
+            raise DomainError("We do not keep DBS certificate numbers: leave it blank", field="certificate_number")
         if number and not CERTIFICATE_NUMBER.match(number):
             raise DomainError("Enter the 12-digit certificate number, like 001234567890", field="certificate_number")
         values["certificate_number"] = number or None
@@ -582,7 +597,10 @@ def add_compliance_record(member: Member, actor: User, **fields) -> ComplianceRe
 def update_compliance_record(record: ComplianceRecord, actor: User, **fields) -> ComplianceRecord:
     if not can_act_for(actor, record.member):
         raise NotAllowed("You can only change your own organisation's records")
-    for name, value in _clean_compliance(record.kind, fields).items():
+    values = _clean_compliance(record.kind, fields)
+    if record.kind == "dbs" and values["certificate_number"] is None and certificate_need():
+        values["certificate_number"] = record.certificate_number  # shown masked, so a blank box keeps it
+    for name, value in values.items():
         setattr(record, name, value)
     db.session.flush()
     audit.record(actor, "compliance.changed", record, f"{actor.display_name} changed a "
@@ -623,6 +641,34 @@ def compliance_warning(record: ComplianceRecord, on: date | None = None) -> tupl
     if lapse <= on + timedelta(days=WARN_DAYS):
         return "due", words[1]
     return None
+
+
+DBS_LEVEL_NAMES = {"basic": "basic", "standard": "standard", "enhanced": "enhanced",
+                   "enhanced_barred": "enhanced with barred list"}
+
+
+def dbs_people(member_id: int, level: str, on: date) -> int:
+    """How many of a member's people hold DBS checks at `level` or above, valid on `on`.
+
+    The matcher counts the same way (matching.marketplace: MemberInput.dbs_people_on), so a need for
+    six DBS-checked volunteers is met only where the records cover six.
+    """
+    wanted = DBS_LEVELS[level]
+    return sum(record.people or 1 for record in db.session.scalars(select(ComplianceRecord).where(
+        ComplianceRecord.member_id == member_id, ComplianceRecord.kind == "dbs"))
+        if DBS_LEVELS[record.dbs_level] >= wanted and (record.expires_on is None or record.expires_on >= on))
+
+
+def check_dbs_cover(member: Member, level: str, people: int, on: date) -> str:
+    """What was checked, in words; raises DomainError when the member's checks cover too few people."""
+    covered = dbs_people(member.id, level, on)
+    owner = f"{member.name}'" if member.name.endswith("s") else f"{member.name}'s"
+    words = (f"{owner} DBS checks at {DBS_LEVEL_NAMES[level]} level or above cover {covered} "
+             f"{'person' if covered == 1 else 'people'} on {on.day} {on:%B %Y}; {people} "
+             f"{'is' if people == 1 else 'are'} needed")
+    if covered < people:
+        raise DomainError(words + ". Ask them to record their volunteers' checks, or send fewer people.")
+    return words
 
 
 def purge_dbs_records(on: date | None = None) -> int:
@@ -767,7 +813,8 @@ def warnings_for(member: Member, on: date | None = None) -> list[dict]:
 
 def describe_record(record: ComplianceRecord) -> str:
     if record.kind == "dbs":
-        return f"DBS check: {record.holder or 'volunteer'}"
+        people = record.people or 1
+        return f"DBS checks: {record.holder or 'volunteers'} ({people} {'person' if people == 1 else 'people'})"
     if record.kind == "insurance":
         return f"Public liability insurance: {record.insurer}"
     return "Safeguarding policy"

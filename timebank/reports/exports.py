@@ -152,7 +152,8 @@ def _people(member_id):
 def _compliance(member_id):
     return db.session.execute(
         select(ComplianceRecord.id, ComplianceRecord.kind, ComplianceRecord.policy_held, ComplianceRecord.insurer,
-               ComplianceRecord.cover_amount, ComplianceRecord.dbs_level, ComplianceRecord.certificate_number,
+               ComplianceRecord.cover_amount, ComplianceRecord.dbs_level, ComplianceRecord.people,
+               ComplianceRecord.certificate_number,
                ComplianceRecord.holder, ComplianceRecord.decision, ComplianceRecord.decided_on,
                ComplianceRecord.issued_on, ComplianceRecord.expires_on, ComplianceRecord.created_at)
         .where(ComplianceRecord.member_id == member_id).order_by(ComplianceRecord.id))
@@ -184,7 +185,7 @@ SUBJECT_ACCESS = [
     ("member.csv", DATASETS["members"].headers, _members),
     ("people.csv", ["user_id", "name", "email", "phone", "role", "membership_status", "joined_at", "account_created_at",
                     "last_sign_in_at", "erased_at"], _people),
-    ("compliance_records.csv", ["id", "kind", "policy_held", "insurer", "cover_amount", "dbs_level",
+    ("compliance_records.csv", ["id", "kind", "policy_held", "insurer", "cover_amount", "dbs_level", "people",
                                 "certificate_number", "holder", "decision", "decided_on", "issued_on", "expires_on",
                                 "created_at"], _compliance),
     ("rooms_and_equipment.csv", ["id", "kind", "name", "description", "capacity", "step_free", "facilities",

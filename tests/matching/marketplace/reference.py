@@ -6,7 +6,6 @@ import math
 from decimal import Decimal
 
 from matching.marketplace import ListingInput, Market, MemberInput, Policy
-from matching.marketplace.types import DBS_LEVELS
 
 
 def distance_km(a: ListingInput, b: ListingInput) -> float:
@@ -44,7 +43,7 @@ def compatible(market: Market, offer: ListingInput, need: ListingInput) -> bool:
         radius = offer.travel_km if location == "at_receiver" else need.travel_km
         if distance_km(offer, need) > radius + 1e-9:
             return False
-    if need.min_dbs_level and giver.dbs_level_on(day) < DBS_LEVELS[need.min_dbs_level]:
+    if need.min_dbs_level and giver.dbs_people_on(day, need.min_dbs_level) < min(offer.people, need.people):
         return False
     if need.needs_step_free and location == "at_giver" and not (offer.asset and offer.asset.step_free):
         return False

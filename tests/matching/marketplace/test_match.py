@@ -76,6 +76,19 @@ ROOM = AssetInput(capacity=12, step_free=True, name="Meeting room")
     ({}, {"min_dbs_level": "enhanced"}, {"dbs": (DbsCheck("standard"),)}, False),
     ({}, {"min_dbs_level": "standard"}, {"dbs": (DbsCheck("enhanced"),)}, True),
     ({}, {"min_dbs_level": "basic"}, {"dbs": (DbsCheck("enhanced", TODAY - timedelta(days=1)),)}, False),
+    # a need for six checked volunteers: the checks must cover six people at the level
+    ({"kind": "time", "people": 6}, {"kind": "time", "people": 6, "min_dbs_level": "enhanced"},
+     {"dbs": (DbsCheck("enhanced", people=1),)}, False),
+    ({"kind": "time", "people": 6}, {"kind": "time", "people": 6, "min_dbs_level": "enhanced"},
+     {"dbs": (DbsCheck("enhanced", people=4), DbsCheck("enhanced_barred", people=2))}, True),
+    ({"kind": "time", "people": 6}, {"kind": "time", "people": 6, "min_dbs_level": "enhanced"},
+     {"dbs": (DbsCheck("enhanced", people=4), DbsCheck("basic", people=2))}, False),
+    ({"kind": "time", "people": 6}, {"kind": "time", "people": 6, "min_dbs_level": "enhanced"},
+     {"dbs": (DbsCheck("enhanced", people=4), DbsCheck("enhanced", TODAY - timedelta(days=1), people=2))}, False),
+    ({"kind": "time", "people": 3}, {"kind": "time", "people": 6, "min_dbs_level": "basic", "partial_ok": True},
+     {"dbs": (DbsCheck("standard", people=3),)}, True),              # a partial leg sends three
+    ({"kind": "time", "people": 6}, {"kind": "time", "people": 6, "min_dbs_level": "basic"},
+     {"dbs": (DbsCheck("standard", people=3),)}, False),
     ({}, {"needs_insurance": True}, {"insurance_expires_on": TODAY - timedelta(days=1)}, False),
     ({}, {"needs_insurance": True}, {"insurance_expires_on": TODAY}, True),
     ({}, {}, {"suspended": True}, False),
@@ -220,7 +233,10 @@ def small_markets(draw):
     members = [MemberInput(i, f"Member {i}", suspended=draw(st.booleans()) and i == 4,
                            balance=Decimal(draw(st.sampled_from([-4, 0, 3]))),
                            credit_limit=Decimal(draw(st.sampled_from([0, 2, 10]))),
-                           dbs=(DbsCheck("standard"),) if draw(st.booleans()) else (),
+                           dbs=tuple(DbsCheck(draw(st.sampled_from(["basic", "enhanced"])),
+                                              draw(st.sampled_from([None, TODAY + timedelta(days=10)])),
+                                              people=draw(st.integers(1, 2)))
+                                     for _ in range(draw(st.integers(0, 2)))),
                            insurance_expires_on=LATER if draw(st.booleans()) else None)
                for i in range(1, n_members + 1)]
     listings = []
@@ -237,7 +253,7 @@ def small_markets(draw):
             weekly_pattern=draw(st.sampled_from([1, 2, 3, (1 << 21) - 1])),
             location=draw(st.sampled_from(["remote", "at_giver", "at_receiver"])), lat=place[0], lon=place[1],
             travel_km=draw(st.sampled_from([2.0, 10.0])),
-            min_dbs_level="basic" if direction == "need" and draw(st.booleans()) else None,
+            min_dbs_level=draw(st.sampled_from([None, "basic", "standard"])) if direction == "need" else None,
             needs_insurance=direction == "need" and draw(st.booleans()),
             urgency=draw(st.integers(1, 4)), is_gift=direction == "offer" and draw(st.booleans()),
             partial_ok=direction == "need" and draw(st.booleans()), waited_days=draw(st.integers(0, 100))))
@@ -417,3 +433,13 @@ def test_too_large_for_branch_and_bound_the_answer_keeps_every_rule_and_its_boun
     assert large.stats["objective"] >= large.stats["engine"]["greedy_objective"] > 0
     assert large.stats["bound"] <= large.stats["engine"]["lp_bound"] + 1
     assert match(m, policy).exchanges == large.exchanges
+
+
+def test_the_reason_says_how_many_people_the_dbs_checks_cover_and_how_many_are_needed():
+    o = listing(1, 1, "offer", kind="time", people=6, quantity=Decimal(1), title="Six stewards")
+    n = listing(2, 2, "need", kind="time", people=6, quantity=Decimal(1), min_dbs_level="enhanced",
+                title="Stewards for a youth event")
+    giver = MemberInput(1, "Huyton Scouts", dbs=(DbsCheck("enhanced", people=4), DbsCheck("enhanced_barred", people=3)))
+    result = match(market([o, n], [giver, member(2)]), Policy(report_cycle_lengths=(), allow_pairs=True))
+    [leg] = result.legs
+    assert "Huyton Scouts' DBS checks at enhanced level or above cover 7 people on that day (6 are needed)" in leg.reason
