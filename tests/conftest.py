@@ -5,6 +5,7 @@ PostgreSQL; `--db sqlite` or `--db postgresql` narrows that. The matcher's tests
 """
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
@@ -175,6 +176,8 @@ class _CompiledTemplates(BytecodeCache):
 
 
 _templates = _CompiledTemplates()
+# A key of the suite's own, like one an operator sets (the app serves other addresses with it).
+_SECRET_KEY = secrets.token_hex(32)
 
 
 @pytest.fixture()
@@ -187,7 +190,7 @@ def app(database_server, smtp_server, backend):
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": _SECRET_KEY,
         "WTF_CSRF_ENABLED": False,
         "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": controller.hostname,

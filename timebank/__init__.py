@@ -16,9 +16,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment())
     if config:
         app.config.from_mapping(config)
-    # The default SQLite database and the development outbox live in instance/.
+    # The default SQLite database, the development outbox and the generated key live in instance/.
     config_module.INSTANCE_DIR.mkdir(exist_ok=True)
     register_proxy(app)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret()
+        app.config["SECRET_KEY_GENERATED"] = True
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

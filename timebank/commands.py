@@ -1,4 +1,5 @@
-"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`, `flask purge-dbs`."""
+"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`, `flask purge-dbs`,
+`flask serve`."""
 from __future__ import annotations
 
 import click
@@ -18,6 +19,21 @@ def register(app: Flask) -> None:
     app.cli.add_command(expire_listings)
     app.cli.add_command(ledger)
     app.cli.add_command(purge_dbs)
+    app.cli.add_command(serve)
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="The port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve the app on one machine (scripts/serve) with Werkzeug, saying only "exchange" in `Server`."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from timebank.security import QuietRequestHandler
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, request_handler=QuietRequestHandler)
 
 
 seed = AppGroup("seed", help="Load demo or synthetic data.")

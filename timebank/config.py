@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# A key shorter than this, or one printed in this repository's history, is not a secret.
+MIN_SECRET_KEY_LENGTH = 32
+PUBLIC_SECRET_KEYS = frozenset({"dev-only-not-secret", "test-secret", "e2e-secret", "bench", "faults", "load-test",
+                                "change-me", "changeme", "secret"})
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -29,16 +34,51 @@ def limits_storage(redis_url: str) -> str:
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
+def is_real_secret(key: str | None) -> bool:
+    """A key someone chose for this installation: long enough, and not one written in public."""
+    return bool(key) and len(key) >= MIN_SECRET_KEY_LENGTH and key not in PUBLIC_SECRET_KEYS
+
+
+def instance_secret(folder: Path = INSTANCE_DIR) -> str:
+    """This checkout's own random key, made on first start in `folder`/secret_key (readable by its owner only).
+
+    `scripts/serve` and the tests need no setup: the key is random, so cookies and links cannot be
+    forged from the source, and it survives restarts, so sessions do too. It is for this machine
+    only: a request from another address is refused until SECRET_KEY is set (`security.py`).
+    """
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            # O_EXCL: of two processes starting at once (a web worker and `flask seed`), one writes.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32) + "\n")
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"{path} holds no usable key: delete it and start again, or set SECRET_KEY")
+    return key
+
+
 def from_environment() -> dict:
-    """Build the config mapping. Production (`TIMEBANK_ENV=production`) insists on a real secret."""
+    """Build the config mapping. Production (`TIMEBANK_ENV=production`) insists on a real secret.
+
+    Without SECRET_KEY, `create_app` uses the instance folder's random key (`instance_secret`).
+    """
     env = os.environ.get("TIMEBANK_ENV", "development")
     production = env == "production"
-    secret = os.environ.get("SECRET_KEY")
+    secret = os.environ.get("SECRET_KEY") or None
     if production and not secret:
         raise RuntimeError("SECRET_KEY must be set when TIMEBANK_ENV=production")
+    if production and not is_real_secret(secret):
+        raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters and not an "
+                           "example from the docs: python3 -c 'import secrets; print(secrets.token_hex(32))'")
     return {
         "ENV_NAME": env,
-        "SECRET_KEY": secret or "dev-only-not-secret",
+        "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: HttpOnly always; Secure whenever served over HTTPS (production).

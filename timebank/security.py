@@ -1,8 +1,15 @@
-"""Security headers on every response, and the rate limits of the pages attackers like."""
+"""Security headers on every response, the rate limits of the pages attackers like, and what a
+request may carry (its size; no NUL characters), and the refusal to serve other machines on a
+key that is not this installation's own."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import ipaddress
 
+from flask import Flask, Request, current_app, g, render_template, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.serving import WSGIRequestHandler
+
+from timebank.config import is_real_secret
 from timebank.extensions import limiter
 
 # No inline script or style anywhere: templates keep all CSS and JS in static files.
@@ -26,15 +33,83 @@ PASSWORD_RESET_LIMIT = "5 per minute;20 per hour"
 SIGN_UP_LIMIT = "10 per minute;30 per hour"
 API_LIMIT = "120 per minute"
 
+# The largest request body read (a form or a JSON document): the longest text any form takes is a
+# few thousand characters; a bigger body is refused with 413 before it is parsed.
+MAX_CONTENT_LENGTH = 256 * 1024
+# What the development server's Server header says: not the framework or its version.
+SERVER_NAME_HEADER = "exchange"
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    """Form fields and query parameters with NUL characters removed.
+
+    No database stores a NUL in text (PostgreSQL refuses it), and nobody types one: it only ever
+    arrives from a script. Removing it where the request is parsed covers every form and search.
+    """
+
+    def __init__(self, mapping=None):
+        if mapping is None:
+            super().__init__()
+            return
+        pairs = MultiDict(mapping).items(multi=True)
+        super().__init__([(_without_nul(key), _without_nul(value)) for key, value in pairs])
+
+
+def _without_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class ExchangeRequest(Request):
+    parameter_storage_class = NulFreeMultiDict
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler for `flask serve`, naming neither Werkzeug nor Python in `Server`."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME_HEADER
+
+
+def is_local(address: str | None) -> bool:
+    """Whether a client address is this machine (loopback)."""
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def has_own_secret(app: Flask) -> bool:
+    """Whether the app runs on a key set for this installation (not the generated one, not a public one)."""
+    return not app.config.get("SECRET_KEY_GENERATED") and is_real_secret(app.config.get("SECRET_KEY"))
+
 
 def register(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.request_class = ExchangeRequest
     limiter.init_app(app)
+    own_secret = has_own_secret(app)
+
+    @app.before_request
+    def only_this_machine_without_a_secret():
+        """Without its own SECRET_KEY the exchange answers this machine only (scripts/serve, tests)."""
+        if own_secret or is_local(request.remote_addr):
+            return None
+        current_app.logger.warning("Refused a request from %s: SECRET_KEY is not set", request.remote_addr)
+        if request.path.startswith("/api/"):
+            return ({"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                     "detail": "This exchange is not set up to be used from other machines yet."},
+                    503, {"Content-Type": "application/problem+json"})
+        return render_template("errors/no_secret_key.html"), 503
 
     @app.after_request
     def security_headers(response):
         headers = response.headers
+        if _signed_in() or request.path.startswith("/api/"):
+            # Pages and API answers about a person must not be kept by a browser or a shared cache.
+            headers["Cache-Control"] = "no-store"
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
@@ -45,6 +120,15 @@ def register(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         return response
 
+    @app.errorhandler(413)
+    def too_large(error):
+        limit = f"{app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
+        if request.path.startswith("/api/"):
+            return ({"type": "about:blank", "title": "Content Too Large", "status": 413,
+                     "detail": f"The request body is larger than {limit}."},
+                    413, {"Content-Type": "application/problem+json"})
+        return render_template("errors/413.html", limit=limit), 413
+
     @app.errorhandler(429)
     def too_many_requests(error):
         if request.path.startswith("/api/"):
@@ -52,3 +136,9 @@ def register(app: Flask) -> None:
                      "detail": f"Rate limit exceeded ({error.description}). Wait, then try again."},
                     429, {"Content-Type": "application/problem+json"})
         return render_template("errors/429.html"), 429
+
+
+def _signed_in() -> bool:
+    """Whether this request was answered for a signed-in person or an API token (without loading anyone)."""
+    user = g.get("_login_user")
+    return bool(g.get("api_actor")) or (user is not None and user.is_authenticated)

@@ -7,7 +7,7 @@ from timebank import config, create_app
 @pytest.fixture()
 def production(monkeypatch):
     monkeypatch.setenv("TIMEBANK_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-0123456789abcdef")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
 
 

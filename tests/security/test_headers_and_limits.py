@@ -16,7 +16,7 @@ def test_every_page_sends_a_strict_content_security_policy(client):
 
 def test_production_adds_hsts_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("TIMEBANK_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-0123456789abcdef")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/accessibility")

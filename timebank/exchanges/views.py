@@ -16,6 +16,7 @@ from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, RecordHelp
 from timebank.exchanges.models import Exchange, Leg, MatcherRun
 from timebank.extensions import db
 from timebank.main.forms import show_domain_error
+from timebank.main.query_args import id_arg, page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
@@ -75,7 +76,7 @@ def detail(exchange_id: int):
 @login_required
 def respond(exchange_id: int):
     exchange = load_exchange(exchange_id)
-    member_id = request.values.get("member_id", type=int)
+    member_id = id_arg("member_id")
     member = db.session.get(Member, member_id) if member_id else None
     if member is None or services.party_of(exchange, member) is None or not can_act_for(current_user, member):
         abort(403)
@@ -282,7 +283,7 @@ def run(run_id: int):
 def audit():
     from timebank.audit.models import AuditEvent
 
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
                                 .offset((page - 1) * 50).limit(51)).all()
     return render_template("exchanges/audit.html", events=events[:50], page=page, more=len(events) > 50)

@@ -11,6 +11,7 @@ from timebank.extensions import db
 from timebank.ledger import services
 from timebank.ledger.forms import AdjustForm, DonateForm, GrantForm, ReverseForm
 from timebank.main.forms import show_domain_error
+from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
 from timebank.members.services import can_manage
@@ -31,7 +32,7 @@ def credits_phrase_filter(amount) -> str:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 # -- a member's time credits ----------------------------------------------------------------

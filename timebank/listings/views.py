@@ -12,6 +12,7 @@ from timebank.listings import services
 from timebank.listings.forms import DirectoryForm, ListingForm, pattern_days_parts
 from timebank.listings.models import Category, Listing
 from timebank.main.forms import show_domain_error
+from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Asset
 from timebank.members.services import can_act_for, members_of
@@ -54,7 +55,7 @@ def directory():
             else:
                 query.near = (place.latitude, place.longitude)
                 query.within_km = float(form.within.data or 5)
-    query.page = max(1, request.args.get("page", 1, type=int) or 1)
+    query.page = page_arg()
     page = services.search_directory(query)
     return render_template("listings/directory.html", form=form, page=page)
 
