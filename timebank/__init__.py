@@ -9,6 +9,9 @@ from flask import Flask
 from timebank import config as config_module
 from timebank.extensions import csrf, db, login_manager, mail, migrate
 
+# The release (CHANGELOG.md); pyproject.toml reads it from here.
+__version__ = "0.2.0.dev0"
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration from the environment, overridden by `config` (tests)."""
@@ -22,8 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret()
         app.config["SECRET_KEY_GENERATED"] = True
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_metrics(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -37,6 +42,18 @@ def register_proxy(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+def register_logging(app: Flask) -> None:
+    from timebank.operations.logs import register_logging
+
+    register_logging(app)
+
+
+def register_metrics(app: Flask) -> None:
+    from timebank.operations.metrics import register_metrics
+
+    register_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -12,8 +12,10 @@ from timebank.ledger.commands import ledger
 
 def register(app: Flask) -> None:
     from timebank.backup import backup_cli
+    from timebank.operations.jobs import jobs_cli
 
     app.cli.add_command(backup_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(seed)
     app.cli.add_command(create_coordinator)
     app.cli.add_command(expire_listings)

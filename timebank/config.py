@@ -123,6 +123,22 @@ def from_environment() -> dict:
         # (X-Forwarded-For, X-Forwarded-Proto): 1 behind one nginx or Caddy, 0 when the app is
         # reached directly, so that a client cannot choose its own address with a forged header.
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+        # Logs: one JSON line per request and per job on standard error; ACCESS_LOG=FILE also
+        # appends the request lines to FILE (timebank/operations/logs.py).
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "ACCESS_LOG": os.environ.get("ACCESS_LOG"),
+        # Backups (timebank/backup.py): where the daily backup is written, the age public keys it
+        # is encrypted to, the secret key file that restores and drills read it with, and how many
+        # daily, weekly and monthly backups are kept.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR"),
+        "BACKUP_AGE_RECIPIENTS": os.environ.get("BACKUP_AGE_RECIPIENTS"),
+        "BACKUP_AGE_IDENTITY_FILE": os.environ.get("BACKUP_AGE_IDENTITY_FILE"),
+        "BACKUP_KEEP_DAILY": int(os.environ.get("BACKUP_KEEP_DAILY", "7")),
+        "BACKUP_KEEP_WEEKLY": int(os.environ.get("BACKUP_KEEP_WEEKLY", "5")),
+        "BACKUP_KEEP_MONTHLY": int(os.environ.get("BACKUP_KEEP_MONTHLY", "12")),
+        "BACKUP_DRILL_DATABASE_URL": os.environ.get("BACKUP_DRILL_DATABASE_URL"),
+        # /metrics answers only a scraper sending this bearer token; unset, it answers 404.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         # DBS certificate numbers are not kept. Only an operator with a documented need (say it here,

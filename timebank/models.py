@@ -8,10 +8,11 @@ from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
+from timebank.operations.models import JobRun
 from timebank.reports.models import ValuationRate
 
 __all__ = [
-    "Account", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation",
+    "Account", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
     "Booking", "CalendarFeed", "Loan",
     "ValuationRate",

@@ -110,4 +110,5 @@ def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, 
         _stop_rq_worker(worker)
     assert status == "done", f"run {status}: {error}\n{log.read_text()[-2000:]}"
     assert "Successfully completed timebank.exchanges.runs.rq_job" in log.read_text(), log.read_text()[-2000:]
+    assert '"job": "matcher-run"' in log.read_text()  # the worker logs one JSON line for the run
     assert _ring_was_proposed(app, ring)[1]

@@ -7,6 +7,7 @@ row, which the run's page shows. Set `MATCHER_QUEUE=rq` and `REDIS_URL` to use R
 """
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +84,13 @@ def dispatch(run_id: int) -> None:
 
 def _in_app_context(app: Flask, run_id: int) -> None:
     with app.app_context():
+        started = time.perf_counter()
         execute_run(run_id)
+        run = db.session.get(MatcherRun, run_id)
+        logging.getLogger("timebank.jobs").info(
+            "matcher run %s %s", run_id, run.status if run else "missing",
+            extra={"event": "job", "job": "matcher-run", "run_id": run_id, "outcome": run.status if run else None,
+                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def rq_job(run_id: int) -> None:
