@@ -1,7 +1,7 @@
 """job_runs: the outcome of each run of a daily job (flask jobs run), for metrics and alerts
 
 Revision ID: 497bf5d91cb4
-Revises: 0b86794a22b6
+Revises: bb2b9e909e56
 Create Date: 2026-12-06 11:06:46.217266
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '497bf5d91cb4'
-down_revision = '0b86794a22b6'
+down_revision = 'bb2b9e909e56'
 branch_labels = None
 depends_on = None
 
