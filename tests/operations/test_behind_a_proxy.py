@@ -93,7 +93,7 @@ def test_production_keeps_its_limits_in_redis(monkeypatch, redis_env, expected):
     from timebank.config import from_environment
 
     monkeypatch.setenv("TIMEBANK_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-0123456789abcdef")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     for name, value in redis_env.items():
         monkeypatch.setenv(name, value)
