@@ -158,3 +158,20 @@ def test_an_unbalanced_ledger_shows_in_the_metrics(app, client, runner):
     text = _scrape(client).text
     assert _value(text, "timebank_ledger_balanced") == 0
     assert _value(text, "timebank_job_last_outcome", job="ledger-check") == 0
+
+
+def test_the_scheduler_runs_each_job_at_its_uk_time(app):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from timebank.operations.jobs import JOBS, build_scheduler
+
+    scheduler = build_scheduler(app)
+    london = ZoneInfo("Europe/London")
+    summer = datetime(2027, 7, 1, 0, 0, tzinfo=london)  # British Summer Time: UK time, not UTC
+    fires = {job.id: job.trigger.get_next_fire_time(None, summer) for job in scheduler.get_jobs()}
+    assert set(fires) == set(JOBS)
+    for name, when in fires.items():
+        assert when.astimezone(london).strftime("%H:%M") == JOBS[name].at, name
+    assert fires["restore-drill"].astimezone(london).strftime("%A") == "Sunday"
+    assert fires["ledger-check"].astimezone(london).date() == summer.date()

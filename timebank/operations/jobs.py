@@ -167,14 +167,10 @@ def list_command() -> None:
         click.echo(f"{name:<16} {when:<10} {state}. {entry.help}")
 
 
-@jobs_cli.command("schedule")
-def schedule_command() -> None:
-    """Run each job at its time (UK time), until stopped: the container's scheduler."""
+def build_scheduler(app):
+    """A scheduler (not started) that runs each job at its time, UK time, in `app`'s context."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
-    from flask import current_app
-
-    app = current_app._get_current_object()
 
     def run_in_context(name: str) -> None:
         with app.app_context():
@@ -188,6 +184,15 @@ def schedule_command() -> None:
         scheduler.add_job(run_in_context, CronTrigger(hour=hour, minute=minute, day_of_week=entry.day_of_week,
                                                       timezone=TIMEZONE),
                           args=[entry.name], id=entry.name, coalesce=True, misfire_grace_time=6 * 3600)
+    return scheduler
+
+
+@jobs_cli.command("schedule")
+def schedule_command() -> None:
+    """Run each job at its time (UK time), until stopped: the container's scheduler."""
+    from flask import current_app
+
+    scheduler = build_scheduler(current_app._get_current_object())
     log.info("scheduler started: %s", ", ".join(f"{j.name} {j.at}" for j in JOBS.values()),
              extra={"event": "scheduler"})
     scheduler.start()
