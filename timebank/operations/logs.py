@@ -124,9 +124,10 @@ def _log_request(response):
     started = g.get("request_started")
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers.setdefault("X-Request-ID", request_id)
-    access_log.info("%s %s %s", request.method, logged_path(), response.status_code, extra={
+    path = logged_path()
+    access_log.info("%s %s %s", request.method, path, response.status_code, extra={
         "event": "request", "request_id": request_id, "method": request.method,
-        "route": request.url_rule.rule if request.url_rule else None, "path": logged_path(),
+        "route": request.url_rule.rule if request.url_rule else None, "path": path,
         "query": logged_query(), "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         "user_id": _user_id(), "member_id": (request.view_args or {}).get("member_id"),
