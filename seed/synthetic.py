@@ -54,7 +54,7 @@ def load_synthetic(n_members: int, n_listings: int, seed: int = 1) -> dict:
         })
         user_rows.append({"email": f"admin{i}@synthetic.example", "password_hash": password_hash,
                           "display_name": f"Admin {i}", "created_at": now, "email_confirmed_at": now,
-                          "failed_logins": 0, "session_version": 1})
+                          "failed_logins": 0})
     _bulk(Member, member_rows)
     _bulk(User, user_rows)
     users = dict(db.session.execute(select(User.email, User.id).where(User.email.like("admin%@synthetic.example"))).all())

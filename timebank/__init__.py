@@ -65,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
-    from timebank.accounts.services import load_user
+    from timebank.accounts.sessions import load_user
 
     login_manager.user_loader(load_user)
     # Importing the models registers every table on db.metadata (Alembic compares against it).

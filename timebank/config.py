@@ -88,6 +88,10 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        # Login sessions (held on the server, accounts/sessions.py): a browser session lasts this
+        # many hours at most; "keep me signed in" this many days.
+        "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
+        "REMEMBER_DAYS": int(os.environ.get("REMEMBER_DAYS", "30")),
         # Where the site is reached, for links in emails sent outside a request (CLI, jobs).
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",

@@ -1,5 +1,5 @@
 """Every model, imported in one place so that Alembic and `create_all` see all tables."""
-from timebank.accounts.models import Coordinator, User
+from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, CalendarFeed, Loan
@@ -12,8 +12,8 @@ from timebank.operations.models import JobRun
 from timebank.reports.models import ValuationRate
 
 __all__ = [
-    "Account", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
-    "LedgerEntry", "Listing", "Member", "Membership", "Notification", "Posting", "User",
+    "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
+    "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "User",
     "Booking", "CalendarFeed", "Loan",
     "ValuationRate",
 ]

@@ -3,6 +3,7 @@ request may carry (its size; no NUL characters), and the refusal to serve other 
 key that is not this installation's own."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 from flask import Flask, Request, current_app, g, render_template, request
@@ -38,6 +39,14 @@ API_LIMIT = "120 per minute"
 MAX_CONTENT_LENGTH = 256 * 1024
 # What the development server's Server header says: not the framework or its version.
 SERVER_NAME_HEADER = "exchange"
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a random secret (a session's, an emailed link's): what the database keeps.
+
+    32 random bytes need no slow hash: nobody can guess them, so a fast one is as safe.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class NulFreeMultiDict(ImmutableMultiDict):

@@ -11,7 +11,8 @@ import re
 from sqlalchemy import event
 
 from timebank.accounts.models import User
-from timebank.accounts.services import load_user
+from timebank.accounts.services import set_password
+from timebank.accounts.sessions import load_user, start_session
 from timebank.extensions import db
 from timebank.notifications import services as notifications
 
@@ -52,6 +53,9 @@ def test_one_query_loads_the_user_its_coordinator_row_and_its_unread_count(app, 
         notifications.notify([db.session.get(User, uid)], "members", "Hello")
         db.session.commit()
     with app.test_request_context():
+        secret = start_session(db.session.get(User, uid))
+        db.session.commit()
+    with app.test_request_context():
         statements = []
 
         def count(conn, cursor, statement, parameters, context, executemany):
@@ -59,7 +63,7 @@ def test_one_query_loads_the_user_its_coordinator_row_and_its_unread_count(app, 
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            user = load_user(f"{uid}:1")
+            user = load_user(secret)
             assert user is not None and user.is_coordinator
             assert notifications.unread_count_for_page(user) == 1
         finally:
@@ -71,7 +75,8 @@ def test_a_notification_made_during_the_request_is_counted(app, make_user):
     uid = make_user("busy@example.org")
     other = make_user("other@example.org")
     with app.test_request_context():
-        user = load_user(f"{uid}:1")
+        secret = start_session(db.session.get(User, uid))
+        user = load_user(secret)
         assert notifications.unread_count_for_page(user) == 0
         notifications.notify([user], "members", "Something happened")
         assert notifications.unread_count_for_page(user) == 1
@@ -79,18 +84,24 @@ def test_a_notification_made_during_the_request_is_counted(app, make_user):
         assert notifications.unread_count_for_page(user) == 0
         # The remembered count is this person's: another person is counted afresh.
         notifications.notify([db.session.get(User, other)], "members", "For the other person")
-        load_user(f"{uid}:1")
+        load_user(secret)
         assert notifications.unread_count_for_page(db.session.get(User, other)) == 1
         db.session.rollback()
 
 
-def test_the_loader_refuses_old_sessions_erased_people_and_nonsense(app, make_user):
+def test_the_loader_refuses_ended_sessions_erased_people_and_nonsense(app, make_user):
     uid = make_user("gone@example.org")
     with app.test_request_context():
-        assert load_user(f"{uid}:1") is not None
-        assert load_user(f"{uid}:2") is None  # the password changed since this session began
-        assert load_user("999999:1") is None
-        assert load_user("not-an-id") is None
+        user = db.session.get(User, uid)
+        secret = start_session(user)
+        db.session.commit()
+        assert load_user(secret) is not None
+        assert load_user(f"{uid}:1") is None  # what a session cookie held before sessions were rows
+        assert load_user("not-a-session") is None
+        set_password(user, "another long password")  # the password changed since this session began
+        db.session.commit()
+        assert load_user(secret) is None
+        later = start_session(user)
         db.session.get(User, uid).erased_at = db.func.now()
         db.session.commit()
-        assert load_user(f"{uid}:1") is None
+        assert load_user(later) is None

@@ -55,6 +55,8 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     page.goto(live.link_in_last_email_to(email, "/confirm-email/"))
+    page.get_by_label("The password you chose when you signed up").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm and sign in").click()
     expect(page.get_by_text("Your email address is confirmed")).to_be_visible()
 
     # ... registers the organisation, which waits for a coordinator.

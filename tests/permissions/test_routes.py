@@ -68,7 +68,7 @@ EXPECTED: dict[str, Rule] = {
     # Accounts. Signed-in people are sent from sign-in and sign-up to their dashboard ("ok").
     "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.logout": PUBLIC, "auth.forgot_password": PUBLIC,
     "auth.confirm_email": BAD_LINK, "auth.reset_password": BAD_LINK, "people.invitation": BAD_LINK,
-    "auth.account": SIGNED_IN, "members.dashboard": SIGNED_IN, "members.register": SIGNED_IN,
+    "auth.account": SIGNED_IN, "auth.logout_everywhere": SIGNED_IN, "members.dashboard": SIGNED_IN, "members.register": SIGNED_IN,
     "notifications.index": SIGNED_IN, "notifications.preferences": SIGNED_IN, "notifications.mark_read": SIGNED_IN,
     # Members and their people.
     "members.edit": MANAGE_A,

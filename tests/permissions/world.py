@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from timebank.accounts.models import User
 from timebank.accounts.services import make_coordinator
+from timebank.accounts.sessions import start_session
 from timebank.db import today, utcnow
 from timebank.extensions import db
 from timebank.members import services as members
@@ -89,7 +90,7 @@ def build_world(suffix: str, category_id: int) -> World:
     world.ids.update(member_a=a.id, member_b=b.id, member_c=c.id, pending_member=pending.id,
                      other_staff_a=other.id, invitation_a=invitation.id, record_a=record.id, room_a=room.id,
                      listing_a=listing.id, asker=u["asker"].id)
-    world.session_ids = {role: user.get_id() for role, user in u.items()}
+    world.session_ids = {role: start_session(user) for role, user in u.items()}
     return world
 
 

@@ -40,3 +40,8 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=_new_password)
     confirm = PasswordField("Type the new password again", validators=[
         DataRequired("Type the new password again"), EqualTo("password", "The passwords do not match")])
+
+
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField("The password you chose when you signed up",
+                             validators=[DataRequired("Enter the password you chose when you signed up")])

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank.db import utcnow
+from timebank.db import in_list, utcnow
 from timebank.extensions import db
 
 if TYPE_CHECKING:
@@ -29,8 +29,6 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
-    # Bumped on password change so that reset tokens and sessions issued before it stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
     erased_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
@@ -38,8 +36,12 @@ class User(UserMixin, db.Model):
         back_populates="user", foreign_keys="Coordinator.user_id"
     )
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    # The secret of the login session this request runs in (set by accounts.sessions; never stored).
+    session_secret = None  # type: str | None
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the session and remember cookies: the login session's secret, not the user id."""
+        return self.session_secret
 
     @property
     def is_coordinator(self) -> bool:
@@ -63,3 +65,46 @@ class Coordinator(db.Model):
     appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="coordinator", foreign_keys=[user_id])
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Its cookie holds a random secret; the database keeps its SHA-256.
+
+    Ending the row ends the session, whatever cookie the browser (or a thief) still holds:
+    signing out, changing the password, "sign out everywhere" and erasure end rows.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+LINK_PURPOSES = ("confirm", "reset")
+
+
+class AccountLink(db.Model):
+    """An emailed link to confirm a sign-up or reset a password: random, stored hashed, expiring, used once.
+
+    Each sign-up makes its own link carrying the name and password (hashed) typed in that sign-up,
+    so confirming one sign-up can never give the account another sign-up's password.
+    """
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint(in_list("purpose", LINK_PURPOSES), name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A sign-up's own choices, cleared when the link is used or another sign-up is confirmed.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,26 +1,22 @@
 """Accounts: sign-up with an emailed confirmation, sign-in with throttling, password reset."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from timebank.accounts.models import Coordinator, User
+from timebank.accounts.models import AccountLink, Coordinator, User
+from timebank.accounts.sessions import end_sessions
 from timebank.db import utcnow
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
 from timebank.notifications.email import external_url, send_email
-from timebank.notifications.services import remember_unread, unread_of
+from timebank.security import hash_secret
 
 MIN_PASSWORD_LENGTH = 10
-
-
-class AccountLocked(DomainError):
-    status_code = 429
 
 
 def normalise_email(email: str) -> str:
@@ -31,28 +27,6 @@ def hash_password(password: str) -> str:
     # scrypt (memory-hard) unless PASSWORD_HASH_METHOD says otherwise; the test suite uses a cheap
     # setting so that hundreds of sign-ins stay fast, and a test checks the default is scrypt.
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
-
-
-def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session version, so a password change ends old sessions.
-
-    Every signed-in page also asks whether the person is a coordinator and counts their unread
-    notifications (both for the menu), so one query brings the user, its coordinator row and that
-    count, which notifications.services keeps for the rest of the request.
-    """
-    try:
-        uid, version = (int(part) for part in user_id.split(":"))
-    except ValueError:
-        return None
-    row = db.session.execute(select(User, unread_of(User.id).scalar_subquery())
-                             .options(joinedload(User.coordinator)).where(User.id == uid)).first()
-    if row is None:
-        return None
-    user, unread = row
-    if user.session_version != version or not user.is_active:
-        return None
-    remember_unread(user, unread or 0)
-    return user
 
 
 def find_user(email: str) -> User | None:
@@ -72,52 +46,93 @@ def create_user(email: str, password: str, display_name: str, *, confirmed: bool
 
 
 def sign_up(email: str, password: str, display_name: str) -> None:
-    """Start a sign-up. The same thing happens whether or not the address is known: an email goes out."""
+    """Start a sign-up. Whether or not the address is known, the same work is done and one email goes out.
+
+    A new address gets an unconfirmed account. Each sign-up of an unconfirmed address makes its own
+    link carrying the name and password typed in it: the account is changed only when that link is
+    used, with that password typed again (`confirm_email`), so signing up again with someone
+    else's address never changes their account. A confirmed address's owner is told instead.
+    """
+    email = normalise_email(email)
+    password_hash = hash_password(password)  # on every path, so the time taken says nothing
+    display_name = display_name.strip()
     existing = find_user(email)
-    if existing is None:
-        user = create_user(email, password, display_name)
-        _send_confirmation(user)
-    elif existing.email_confirmed_at is None:
-        existing.password_hash = hash_password(password)
-        existing.display_name = display_name.strip()
-        _send_confirmation(existing)
-    else:
+    if existing is not None and existing.email_confirmed_at is not None:
         send_email(existing.email, "You already have an account", "account_exists",
                    user=existing, login_url=external_url("auth.login"),
                    reset_url=external_url("auth.forgot_password"))
+        return
+    user = existing
+    if user is None:
+        user = User(email=email, password_hash=password_hash, display_name=display_name)
+        db.session.add(user)
+        db.session.flush()
+    secret = make_link(user, "confirm", CONFIRM_MAX_AGE, password_hash=password_hash, display_name=display_name)
+    send_email(email, "Confirm your email address", "confirm_email", name=display_name, days=CONFIRM_MAX_AGE // 86400,
+               url=external_url("auth.confirm_email", token=secret))
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"])
+# -- emailed links -------------------------------------------------------------------------------
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # seconds a sign-up's confirmation link works for
 
 
-def make_token(user: User, purpose: str) -> str:
-    return _serializer().dumps({"u": user.id, "v": user.session_version}, salt=purpose)
+def make_link(user: User, purpose: str, max_age: int, **sign_up) -> str:
+    """A new emailed link for `user`; returns its secret, which only the email holds."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(AccountLink(user_id=user.id, purpose=purpose, secret_hash=hash_secret(secret), created_at=now,
+                               expires_at=now + timedelta(seconds=max_age), **sign_up))
+    db.session.flush()
+    return secret
 
 
-def read_token(token: str, purpose: str, max_age: int) -> User:
-    """The user a token was made for; raises NotFound if it is forged, expired or already used."""
-    try:
-        data = _serializer().loads(token, salt=purpose, max_age=max_age)
-    except SignatureExpired as exc:
-        raise NotFound("That link has expired. Ask for a new one.") from exc
-    except BadSignature as exc:
-        raise NotFound("That link is not valid. Check you copied all of it, or ask for a new one.") from exc
-    user = db.session.get(User, data.get("u"))
-    if user is None or user.session_version != data.get("v") or not user.is_active:
+def read_link(secret: str, purpose: str) -> AccountLink:
+    """The live link with this secret; NotFound (saying why) if it is unknown, used or expired."""
+    link = db.session.scalar(select(AccountLink).where(
+        AccountLink.secret_hash == hash_secret(secret or ""), AccountLink.purpose == purpose)) \
+        if secret and len(secret) <= 100 else None
+    if link is None:
+        raise NotFound("That link is not valid. Check you copied all of it, or ask for a new one.")
+    user = db.session.get(User, link.user_id)
+    if link.used_at is not None or not user.is_active:
         raise NotFound("That link has already been used. Ask for a new one.")
+    if link.expires_at <= utcnow():
+        raise NotFound("That link has expired. Ask for a new one.")
+    return link
+
+
+def _use_links(user: User, *purposes: str) -> None:
+    """Every live link of `user` for these purposes stops working; sign-ups' choices are forgotten."""
+    db.session.execute(update(AccountLink).where(
+        AccountLink.user_id == user.id, AccountLink.purpose.in_(purposes), AccountLink.used_at.is_(None))
+        .values(used_at=utcnow(), password_hash=None, display_name=None))
+
+
+def confirm_email(secret: str, password: str) -> User:
+    """Confirm the sign-up this link was sent for: its name and password become the account's.
+
+    The password typed at that sign-up must be typed again, so a link sent for someone else's
+    sign-up with your address (which you might click) cannot sign you in to an account they know
+    the password of.
+    """
+    link = read_link(secret, "confirm")
+    if not check_password_hash(link.password_hash or _DUMMY_HASH, password or ""):
+        raise DomainError("Enter the password you chose when you signed up", field="password")
+    user = db.session.get(User, link.user_id)
+    user.password_hash, user.display_name = link.password_hash, link.display_name or user.display_name
+    user.email_confirmed_at = utcnow()
+    _use_links(user, "confirm")
     return user
 
 
-def _send_confirmation(user: User) -> None:
-    url = external_url("auth.confirm_email", token=make_token(user, "confirm"))
-    send_email(user.email, "Confirm your email address", "confirm_email", user=user, url=url)
-
-
-def confirm_email(token: str) -> User:
-    user = read_token(token, "confirm", max_age=7 * 24 * 3600)
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+def claim_unconfirmed(user: User, password: str, display_name: str) -> User:
+    """An unconfirmed account is taken by someone who proved they read its mailbox (an invitation link)."""
+    user.password_hash = hash_password(password)
+    user.display_name = display_name.strip()
+    user.email_confirmed_at = utcnow()
+    _use_links(user, "confirm")
+    end_sessions(user)
     return user
 
 
@@ -125,22 +140,26 @@ def authenticate(email: str, password: str) -> User:
     """The user with this email and password, or DomainError with one message for every failure.
 
     After LOGIN_MAX_FAILURES wrong passwords in a row the account is locked for
-    LOGIN_LOCKOUT_SECONDS, whatever password is tried.
+    LOGIN_LOCKOUT_SECONDS, whatever password is tried. An unknown address, a wrong password and a
+    locked account get the same message, status and work (one password check), so neither the
+    answer nor its timing says which addresses have accounts.
     """
-    failure = DomainError("Enter a correct email address and password", field="email")
+    config = current_app.config
+    failure = DomainError(f"Enter a correct email address and password. After {config['LOGIN_MAX_FAILURES']} wrong "
+                          f"passwords in a row, an account waits {config['LOGIN_LOCKOUT_SECONDS'] // 60} minutes "
+                          "before it can be signed in to again.", field="email")
     user = find_user(email)
     now = utcnow()
-    if user is None or not user.is_active:
-        # Spend the same time as a real check, so timing does not reveal which addresses exist.
-        check_password_hash(_DUMMY_HASH, password)
+    known = user is not None and user.is_active
+    password_ok = check_password_hash(user.password_hash if known else _DUMMY_HASH, password or "")
+    if not known:
         raise failure
     if user.locked_until and user.locked_until > now:
-        raise AccountLocked("Too many attempts to sign in. Wait 15 minutes, then try again, "
-                            "or reset your password.", field="email")
-    if not check_password_hash(user.password_hash, password):
+        raise failure
+    if not password_ok:
         user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
+        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(seconds=config["LOGIN_LOCKOUT_SECONDS"])
             user.failed_logins = 0
         raise failure
     if user.email_confirmed_at is None:
@@ -156,17 +175,19 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the address has an account; say nothing either way."""
+    """Email a reset link if the address has an account, and say there is none if not (one email either way)."""
+    email = normalise_email(email)
     user = find_user(email)
     if user is None or not user.is_active:
+        send_email(email, "Resetting a password", "no_account", signup_url=external_url("auth.signup"))
         return
-    url = external_url("auth.reset_password", token=make_token(user, "reset"))
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_email(user.email, "Reset your password", "reset_password", user=user, url=url, minutes=minutes)
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    url = external_url("auth.reset_password", token=make_link(user, "reset", max_age))
+    send_email(user.email, "Reset your password", "reset_password", user=user, url=url, minutes=max_age // 60)
 
 
-def reset_password(token: str, password: str) -> User:
-    user = read_token(token, "reset", max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+def reset_password(secret: str, password: str) -> User:
+    user = db.session.get(User, read_link(secret, "reset").user_id)
     set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # they proved they read the mailbox
@@ -174,11 +195,12 @@ def reset_password(token: str, password: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session and outstanding link."""
+    """Change the password and end every session and outstanding link of the account."""
     user.password_hash = hash_password(password)
-    user.session_version += 1
     user.failed_logins = 0
     user.locked_until = None
+    _use_links(user, "confirm", "reset")
+    end_sessions(user)
 
 
 def make_coordinator(user: User, appointed_by: User | None = None) -> Coordinator:

@@ -1,13 +1,13 @@
-"""Sign in, sign out, sign up, confirm email, reset password."""
+"""Sign in, sign out, sign up, confirm email, reset password, sign out everywhere."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from timebank.accounts import services
-from timebank.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from timebank.accounts import services, sessions
+from timebank.accounts.forms import ConfirmEmailForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db, limiter
 from timebank.main.forms import show_domain_error
@@ -38,9 +38,9 @@ def login():
         except DomainError as error:
             db.session.commit()  # keep the failure count, which is the throttle
             show_domain_error(form, error)
-            return render_template("auth/login.html", form=form), 429 if error.status_code == 429 else 200
+            return render_template("auth/login.html", form=form)
+        sessions.sign_in(user, remember=form.remember.data)
         db.session.commit()
-        login_user(user, remember=form.remember.data)
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(_safe_next(request.args.get("next")) or url_for("members.dashboard"))
     return render_template("auth/login.html", form=form)
@@ -48,8 +48,18 @@ def login():
 
 @bp.route("/sign-out", methods=["POST"])
 def logout():
-    logout_user()
+    sessions.sign_out()
+    db.session.commit()
     flash("You have signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    count = sessions.sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
+    flash(f"You have signed out on every device ({count} in all).", "info")
     return redirect(url_for("main.index"))
 
 
@@ -66,16 +76,27 @@ def signup():
     return render_template("auth/signup.html", form=form)
 
 
-@bp.route("/confirm-email/<token>")
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def confirm_email(token: str):
+    """The emailed link: type the sign-up's password again to confirm (a GET alone changes nothing)."""
     try:
-        user = services.confirm_email(token)
+        services.read_link(token, "confirm")
     except NotFound as error:
         return render_template("auth/link_problem.html", message=error.message), 404
-    db.session.commit()
-    login_user(user)
-    flash("Your email address is confirmed. Now tell us about your organisation or business.", "success")
-    return redirect(url_for("members.dashboard"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            sessions.sign_in(user)
+            db.session.commit()
+            flash("Your email address is confirmed. Now tell us about your organisation or business.", "success")
+            return redirect(url_for("members.dashboard"))
+    return render_template("auth/confirm_email.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -92,26 +113,21 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        services.read_token(token, "reset", max_age=_max_age())
+        services.read_link(token, "reset")
     except NotFound as error:
         return render_template("auth/link_problem.html", message=error.message), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = services.reset_password(token, form.password.data)
+        sessions.sign_in(user)
         db.session.commit()
-        login_user(user)
-        flash("Your password has been changed.", "success")
+        flash("Your password has been changed, and every other device signed in to your account is signed out.",
+              "success")
         return redirect(url_for("members.dashboard"))
     return render_template("auth/reset_password.html", form=form)
-
-
-def _max_age() -> int:
-    from flask import current_app
-
-    return current_app.config["PASSWORD_RESET_MAX_AGE"]
 
 
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("auth/account.html")
+    return render_template("auth/account.html", sessions=sessions.live_sessions(current_user))

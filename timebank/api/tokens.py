@@ -6,7 +6,6 @@ request) and a short prefix so that people can tell their tokens apart.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from timebank.audit.services import record
 from timebank.db import in_list, utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
+from timebank.security import hash_secret
 
 SCOPES = {
     "read": "Read only: see your organisations' data",
@@ -61,7 +61,7 @@ class ApiToken(db.Model):
 
 
 def hash_token(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return hash_secret(secret)
 
 
 def create_token(user: User, *, name: str, scope: str) -> tuple[ApiToken, str]:

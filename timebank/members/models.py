@@ -129,6 +129,8 @@ class Invitation(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+    # SHA-256 of the emailed link's random secret (the link carries nothing readable).
+    secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     member: Mapped[Member] = relationship(back_populates="invitations")
     invited_by: Mapped[User | None] = relationship()

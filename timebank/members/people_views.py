@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from timebank.accounts import sessions
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
 from timebank.main.forms import show_domain_error
@@ -187,7 +188,9 @@ def invitation(token: str):
         invitation = services.read_invitation(token)
     except NotFound as error:
         return render_template("members/invitation_problem.html", message=error.message), 404
-    has_account = find_user(invitation.email) is not None
+    account = find_user(invitation.email)
+    # An account nobody confirmed does not count: accepting makes it, with this name and password.
+    has_account = account is not None and account.email_confirmed_at is not None
     signed_in_as_invitee = current_user.is_authenticated and current_user.email == invitation.email
     form = NewAccountForm() if not has_account and not current_user.is_authenticated else ActionForm()
     if (signed_in_as_invitee or isinstance(form, NewAccountForm)) and form.validate_on_submit():
@@ -201,9 +204,9 @@ def invitation(token: str):
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
             if not signed_in_as_invitee:
-                login_user(membership.user)
+                sessions.sign_in(membership.user)
+            db.session.commit()
             flash(f"Welcome to {invitation.member.name}. You are one of its "
                   f"{'admins' if membership.role == 'admin' else 'staff'}.", "success")
             return redirect(url_for("members.dashboard"))

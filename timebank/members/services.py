@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import calendar
 import re
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from timebank.accounts.models import User
@@ -15,6 +15,7 @@ from timebank.audit import services as audit
 from timebank.db import today, utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed, NotFound
 from timebank.extensions import db
+from timebank.security import hash_secret
 from timebank.members.models import (
     ASSET_KINDS,
     COMPLIANCE_KINDS,
@@ -341,27 +342,18 @@ def decline_join_request(membership: Membership, actor: User) -> None:
     send_email(person.email, f"Your request to join {member.name}", "join_declined", user=person, member=member)
 
 
-def _invitation_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
-
-
-def invitation_token(invitation: Invitation) -> str:
-    return _invitation_serializer().dumps({"i": invitation.id, "e": invitation.email})
-
-
-def read_invitation(token: str) -> Invitation:
-    """The pending invitation a link was made for; NotFound if forged, expired, used or cancelled."""
-    try:
-        data = _invitation_serializer().loads(token, max_age=INVITATION_MAX_AGE)
-    except SignatureExpired as exc:
-        raise NotFound("That invitation has expired. Ask the organisation's admin to invite you again.") from exc
-    except BadSignature as exc:
-        raise NotFound("That invitation link is not valid. Check you copied all of it.") from exc
-    invitation = db.session.get(Invitation, data.get("i"))
-    if invitation is None or invitation.email != data.get("e") or invitation.status == "cancelled":
+def read_invitation(secret: str) -> Invitation:
+    """The pending invitation a link was made for; NotFound if unknown, expired, used or cancelled."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.secret_hash == hash_secret(secret))) \
+        if secret and len(secret) <= 100 else None
+    if invitation is None:
+        raise NotFound("That invitation link is not valid. Check you copied all of it.")
+    if invitation.status == "cancelled":
         raise NotFound("That invitation has been cancelled. Ask the organisation's admin to invite you again.")
     if invitation.status != "pending":
         raise NotFound("That invitation has already been accepted. Sign in to see your dashboard.")
+    if invitation.created_at + timedelta(seconds=INVITATION_MAX_AGE) <= utcnow():
+        raise NotFound("That invitation has expired. Ask the organisation's admin to invite you again.")
     return invitation
 
 
@@ -382,14 +374,16 @@ def invite_person(member: Member, actor: User, email: str, role: str = "staff") 
     for old in db.session.scalars(select(Invitation).where(
             Invitation.member_id == member.id, Invitation.email == email, Invitation.status == "pending")):
         old.status = "cancelled"
-    invitation = Invitation(member_id=member.id, email=email, role=role, invited_by_id=actor.id)
+    secret = secrets.token_urlsafe(32)  # the link carries only this; the database only its hash
+    invitation = Invitation(member_id=member.id, email=email, role=role, invited_by_id=actor.id,
+                            secret_hash=hash_secret(secret))
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "invitation.sent", invitation, f"{actor.display_name} invited {email} to {member.name}",
                  member_id=member.id, role=role)
     send_email(email, f"{actor.display_name} invited you to join {member.name}", "invitation",
                invitation=invitation, member=member, inviter=actor, days=INVITATION_MAX_AGE // 86400,
-               url=external_url("people.invitation", token=invitation_token(invitation)))
+               url=external_url("people.invitation", token=secret))
     return invitation
 
 
@@ -428,11 +422,16 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 
 def accept_invitation_with_new_account(invitation: Invitation, display_name: str, password: str) -> Membership:
     """Create the invitee's account (the link proved they read that mailbox) and accept."""
-    from timebank.accounts.services import create_user, find_user
+    from timebank.accounts.services import claim_unconfirmed, create_user, find_user
 
-    if find_user(invitation.email) is not None:
+    user = find_user(invitation.email)
+    if user is not None and user.email_confirmed_at is not None:
         raise Conflict(f"There is already an account for {invitation.email}: sign in to accept", field="password")
-    user = create_user(invitation.email, password, display_name, confirmed=True)
+    if user is not None:
+        # A sign-up nobody confirmed (perhaps someone else's, with this address): the link proves the mailbox.
+        user = claim_unconfirmed(user, password, display_name)
+    else:
+        user = create_user(invitation.email, password, display_name, confirmed=True)
     return accept_invitation(invitation, user)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import Coordinator, User
+from timebank.accounts.sessions import end_sessions
 from timebank.audit.models import AuditEvent
 from timebank.audit.services import record
 from timebank.bookings.models import Booking, Loan
@@ -232,7 +233,7 @@ def erase_person(user: User, actor: User, reason: str) -> User:
     user.password_hash = "!erased:" + secrets.token_hex(16)
     user.phone = None
     user.erased_at = utcnow()
-    user.session_version += 1
+    end_sessions(user)
     user.failed_logins = 0
     db.session.execute(delete(Membership).where(Membership.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
