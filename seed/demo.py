@@ -20,6 +20,7 @@ from timebank.listings import services as listings
 from timebank.listings.models import Category, Listing
 from timebank.members import services as members
 from timebank.members.models import Member, Membership
+from timebank.opendata.services import set_consent
 
 DEMO_PASSWORD = "demo-password-1"
 CATEGORIES = Path(__file__).with_name("categories.json")
@@ -74,6 +75,8 @@ def load_demo(log=print) -> dict:
         if name in PENDING:
             continue
         members.approve_member(member, coordinator, credit_limit=Decimal(20 if typ == "business" else 10))
+        if typ != "public_body":  # the demo's public bodies have not agreed to be in the open data
+            set_consent(member, admin, True)
         _compliance(member, admin, rng)
         _listings(member, admin, categories, rng, start)
     staff = _user(DEMO_LOGINS[2][1], "Jo Staff")

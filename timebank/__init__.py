@@ -87,10 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from timebank.members.people_views import bp as people_bp
     from timebank.members.views import bp as members_bp
     from timebank.notifications.views import bp as notifications_bp
+    from timebank.opendata.views import bp as opendata_bp
     from timebank.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp, ledger_bp, bookings_bp, api_tokens_bp):
+               reports_bp, notifications_bp, exchanges_bp, ledger_bp, bookings_bp, api_tokens_bp, opendata_bp):
         app.register_blueprint(bp)
     api.register(app)
 
@@ -110,6 +111,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from timebank.main import formats
     from timebank.main.filters import register
 
     register(app)
+    formats.register(app)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
@@ -69,6 +69,10 @@ class Member(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The member agreed to publish its organisation, what it offers and its open needs for
+    # volunteers' time in the exchange's open data feeds (timebank/opendata/); off until it says so.
+    open_data_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    open_data_consent_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="member", cascade="all, delete-orphan")
     compliance_records: Mapped[list[ComplianceRecord]] = relationship(

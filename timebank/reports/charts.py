@@ -39,3 +39,13 @@ def bar_chart(title: str, labels: list[str], values: list[float], *, horizontal:
 
 def data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def grouped_bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> str:
+    """Bars side by side for each label, one colour and a legend entry per series."""
+    chart = pygal.HorizontalBar(**_config(title=title, show_legend=True, legend_at_bottom=True,
+                                          height=max(260, 44 * len(labels) + 120)))
+    chart.x_labels = labels
+    for name, values in series.items():
+        chart.add(name, [float(v) for v in values])
+    return data_uri(chart.render())

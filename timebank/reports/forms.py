@@ -55,6 +55,14 @@ class PeriodForm(FlaskForm):
 
     start = DateField("From", name="from", validators=[Optional()])
     end = DateField("To", name="to", validators=[Optional()])
+    compare = SelectField("Compare with", choices=[
+        ("", "No comparison"),
+        ("previous", "The period before: the quarter before a quarter, the month before a month"),
+        ("year", "The same dates a year earlier")], validators=[Optional()])
+
+    def validate_compare(self, field):
+        if field.data and not (self.start.data and self.end.data):
+            raise ValidationError("Enter both dates to compare them with another period")
 
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:

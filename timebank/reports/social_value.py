@@ -161,16 +161,18 @@ def _measures(grouped, book: RateBook, breakpoints) -> list[Measure]:
     return result
 
 
-def _lines(act, member: Member, book: RateBook, *, giver: bool, limit: int | None = None) -> list[Line]:
-    """The records behind a member's figures, newest first, each valued at the rates of its day."""
+def _lines(act, member: Member | None, book: RateBook, *, giver: bool, limit: int | None = None) -> list[Line]:
+    """The records behind a member's figures (every member's, if None), newest first, each valued
+    at the rates of its day."""
     giver_m, receiver_m, confirmer = aliased(Member), aliased(Member), aliased(User)
     query = (select(act.c.source, act.c.record_id, act.c.leg_id, act.c.exchange_id, act.c.day, act.c.kind,
                     act.c.category_id, act.c.quantity, act.c.is_gift, giver_m.name, receiver_m.name,
                     receiver_m.town, is_local(receiver_m), Leg.description, Leg.confirmed_at, Leg.status)
              .join(giver_m, giver_m.id == act.c.giver_id).join(receiver_m, receiver_m.id == act.c.receiver_id)
              .outerjoin(Leg, Leg.id == act.c.leg_id).outerjoin(confirmer, confirmer.id == Leg.confirmed_by_id)
-             .where((act.c.giver_id if giver else act.c.receiver_id) == member.id)
              .order_by(act.c.day.desc(), act.c.source, act.c.record_id.desc()))
+    if member is not None:
+        query = query.where((act.c.giver_id if giver else act.c.receiver_id) == member.id)
     if limit:
         query = query.limit(limit)
     lines = []
@@ -240,3 +242,8 @@ def member_lines(member: Member, period: Period) -> list[Line]:
     book = RateBook.load()
     act = activity(period)
     return _lines(act, member, book, giver=True) + _lines(act, member, book, giver=False)
+
+
+def sector_lines(period: Period, limit: int) -> list[Line]:
+    """The newest `limit` records of the whole exchange in `period` (a sector report's appendix)."""
+    return _lines(activity(period), None, RateBook.load(), giver=True, limit=limit)

@@ -13,23 +13,37 @@ from timebank.extensions import db
 from timebank.listings.models import Category
 from timebank.main.forms import show_domain_error
 from timebank.members.access import load_member
-from timebank.reports import exports, figures, rates as rate_services
-from timebank.reports.charts import bar_chart
+from timebank.main.formats import offers, requested_format
+from timebank.reports import comparison, exports, figures, network, rates as rate_services
+from timebank.reports.charts import bar_chart, grouped_bar_chart
 from timebank.reports.csv_export import csv_response
 from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
 from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm
 from timebank.reports.models import ValuationRate
-from timebank.reports.social_value import impact_statement, member_lines, social_value
+from timebank.reports.pdf import pdf_response, period_parts, render_pdf
+from timebank.reports.social_value import impact_statement, member_lines, sector_lines, social_value
 
 bp = Blueprint("reports", __name__)
 
 
-def _period() -> tuple[PeriodForm, Period]:
-    """The report's dates from ?from=&to= (both optional); bad dates are shown and ignored."""
+# At most this many records in a PDF's appendix (the CSV has all of them).
+APPENDIX_LIMIT = 2000
+
+
+def _period() -> tuple[PeriodForm, Period, str | None]:
+    """The report's dates from ?from=&to= (both optional) and ?compare= (previous or year);
+    bad values are shown beside their field and ignored."""
     form = PeriodForm(request.args)
     if request.args and not form.validate():
-        return form, Period()
-    return form, Period(form.start.data, form.end.data)
+        return form, Period(), None
+    return form, Period(form.start.data, form.end.data), form.compare.data or None
+
+
+def _page(template: str, filename: tuple, **context):
+    """The report as a web page, or as a PDF document when ?format=pdf."""
+    if requested_format() == "pdf":
+        return pdf_response(render_pdf(template, appendix_limit=APPENDIX_LIMIT, **context), *filename)
+    return render_template(template, **context)
 
 
 def _charts(board: figures.Dashboard) -> dict:
@@ -45,22 +59,55 @@ def _charts(board: figures.Dashboard) -> dict:
 
 # -- the sector dashboard ---------------------------------------------------------------------------
 
+def _dashboard(public: bool):
+    form, period, how = _period()
+    board = figures.dashboard(period, with_names=not public)
+    changes = comparison.compare(period, how, board, lambda p: figures.dashboard(p, with_names=not public),
+                                 comparison.dashboard_headlines)
+    return _page("reports/dashboard.html", ("impact" if public else "sector-dashboard", *period_parts(period)),
+                 board=board, charts=_charts(board), form=form, public=public, changes=changes,
+                 net=network.sector_network(period)[0],
+                 lines=sector_lines(period, APPENDIX_LIMIT) if requested_format() == "pdf" else None,
+                 kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
 @bp.route("/impact/")
+@offers("pdf")
 def public_dashboard():
     """Figures recorded through the exchange, with no member names."""
-    form, period = _period()
-    board = figures.dashboard(period)
-    return render_template("reports/dashboard.html", board=board, charts=_charts(board), form=form,
-                           public=True, kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+    return _dashboard(public=True)
 
 
 @bp.route("/coordinator/impact")
+@offers("pdf")
 @coordinator_required
 def coordinator_dashboard():
-    form, period = _period()
-    board = figures.dashboard(period, with_names=True)
-    return render_template("reports/dashboard.html", board=board, charts=_charts(board), form=form,
-                           public=False, kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+    return _dashboard(public=False)
+
+
+# -- the collaboration network ---------------------------------------------------------------------
+
+def _network(public: bool):
+    form, period, _ = _period()
+    net, names = network.sector_network(period)
+    numbers = network.numbering(net)
+    return _page("reports/network.html", ("network" if public else "collaboration-network", *period_parts(period)),
+                 net=net, names={} if public else names, numbers=numbers, net_picture=network.picture(net, numbers),
+                 period=period, form=form, public=public)
+
+
+@bp.route("/impact/network")
+@offers("pdf")
+def public_network():
+    """The network with members numbered, not named."""
+    return _network(public=True)
+
+
+@bp.route("/coordinator/network")
+@offers("pdf")
+@coordinator_required
+def coordinator_network():
+    return _network(public=False)
 
 
 # -- valuation rates --------------------------------------------------------------------------------
@@ -142,16 +189,33 @@ def end_rate(rate_id: int):
 # -- a member's reports -----------------------------------------------------------------------------
 
 @bp.route("/members/<int:member_id>/social-value")
+@offers("pdf", "csv")
 @login_required
 def member_social_value(member_id: int):
     """A business's Social Value report, for its own people and coordinators."""
     member = load_member(member_id, need="act")
-    form, period = _period()
+    form, period, how = _period()
     report = social_value(member, period)
-    if request.args.get("format") == "csv":
+    if requested_format() == "csv":
         return _social_value_csv(report)
-    return render_template("reports/social_value.html", member=member, report=report, form=form,
-                           kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+    changes = comparison.compare(period, how, report, lambda p: social_value(member, p),
+                                 comparison.social_value_headlines)
+    by_month = _hours_by_month(report.lines)
+    return _page("reports/social_value.html", ("social-value", member.name, *period_parts(period)),
+                 member=member, report=report, form=form, changes=changes, by_month=by_month,
+                 month_chart=bar_chart("Hours of time and skills given, by month", [m for m, _ in by_month],
+                                       [h for _, h in by_month]) if by_month else None,
+                 kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+
+
+def _hours_by_month(lines) -> list[tuple[str, object]]:
+    """Hours of time and skills in `lines`, by month (the chart of a member's report)."""
+    months: dict[str, object] = {}
+    for line in lines:
+        if line.kind in figures.TIME_KINDS:
+            key = f"{line.day:%Y-%m}"
+            months[key] = months.get(key, figures.ZERO) + line.quantity
+    return sorted(months.items())
 
 
 def _social_value_csv(report) -> Response:
@@ -177,13 +241,22 @@ def _social_value_csv(report) -> Response:
 
 
 @bp.route("/members/<int:member_id>/impact")
+@offers("pdf")
 @login_required
 def member_impact(member_id: int):
     member = load_member(member_id, need="act")
-    form, period = _period()
+    form, period, how = _period()
     statement = impact_statement(member, period)
-    return render_template("reports/impact_statement.html", member=member, statement=statement, form=form,
-                           kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
+    changes = comparison.compare(period, how, statement, lambda p: impact_statement(member, p),
+                                 comparison.impact_headlines)
+    kinds = ("time", "skill", "room", "equipment")
+    chart = grouped_bar_chart("Given and received, by kind", [KIND_LABELS[k] for k in kinds],
+                              {"Given": [statement.given.quantity[k] for k in kinds],
+                               "Received": [statement.received.quantity[k] for k in kinds]})
+    return _page("reports/impact_statement.html", ("impact-statement", member.name, *period_parts(period)),
+                 member=member, statement=statement, form=form, changes=changes, kind_chart=chart,
+                 lines=member_lines(member, period) if requested_format() == "pdf" else None,
+                 kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
 
 
 # -- exports ----------------------------------------------------------------------------------------
