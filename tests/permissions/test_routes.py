@@ -117,6 +117,13 @@ EXPECTED: dict[str, Rule] = {
     "reports.coordinator_export": COORDINATOR.but(params={"name": literal("members")}),
     "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.edit_rate": COORDINATOR,
     "reports.end_rate": COORDINATOR,
+    "reports.public_network": PUBLIC, "reports.coordinator_network": COORDINATOR,
+    # Open data: public feeds; an id nobody published is 404 to everyone; a member's admins choose.
+    "opendata.index": PUBLIC, "opendata.volunteering_feed": PUBLIC, "opendata.oruk_root": PUBLIC,
+    "opendata.oruk_services": PUBLIC, "opendata.oruk_organizations": PUBLIC,
+    "opendata.oruk_service": BAD_LINK.but(params={"service_id": literal("00000000-0000-0000-0000-000000000000")}),
+    "opendata.oruk_organization": BAD_LINK.but(params={"organization_id": literal("not-published")}),
+    "opendata.consent": MANAGE_A,
     "reports.people": COORDINATOR, "reports.erase_person": COORDINATOR,  # erasing asks for a reason first
     # API tokens: each person's own (another's token is not found). The API's reference is public.
     "api_tokens.index": SIGNED_IN,
