@@ -64,7 +64,8 @@ def image(tmp_path_factory):
         pytest.skip(reason)
     if _sh(*PODMAN, "image", "exists", BASE, check=False).returncode != 0:
         rootfs = tmp_path_factory.mktemp("base") / "rootfs.tar"
-        _sh("mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates,postgresql-client",
+        _sh("mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates,postgresql-client,"
+            "libpango-1.0-0,libpangoft2-1.0-0,libharfbuzz-subset0,fonts-liberation",
             "bookworm", str(rootfs), timeout=1200)
         _sh(*PODMAN, "import", str(rootfs), BASE)
         rootfs.unlink()

@@ -18,17 +18,30 @@ from datetime import date
 from pathlib import Path
 
 from flask import Response, render_template, request
-from weasyprint import CSS, HTML, URLFetcher
 
 from timebank.db import utcnow
+from timebank.errors import DomainError
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "document.css"
 EXCHANGE_NAME = "Knowsley Social Sector Exchange"
 PUBLISHER = "One Knowsley"
 
 
+class PdfUnavailable(DomainError):
+    """WeasyPrint cannot load its system libraries (Pango, HarfBuzz) on this server."""
+
+    status_code = 503
+
+
 def render_pdf(template: str, **context) -> bytes:
     """The PDF of `template` rendered as a document."""
+    # Imported here, not at start-up: without Pango the app still serves every page, and only
+    # a PDF download says what is missing (scripts/_pdf_libs.sh installs it).
+    try:
+        from weasyprint import CSS, HTML, URLFetcher
+    except OSError as error:
+        raise PdfUnavailable("PDF documents cannot be made on this server just now: "
+                             "the web page has the same figures, and you can print it") from error
     prepared = utcnow()
     html = render_template(template, layout="reports/document.html", document=True, prepared_on=prepared.date(),
                            exchange_name=EXCHANGE_NAME, publisher=PUBLISHER, **context)

@@ -20,7 +20,7 @@ from timebank.reports.csv_export import csv_response
 from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
 from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm
 from timebank.reports.models import ValuationRate
-from timebank.reports.pdf import pdf_response, period_parts, render_pdf
+from timebank.reports.pdf import PdfUnavailable, pdf_response, period_parts, render_pdf
 from timebank.reports.social_value import impact_statement, member_lines, sector_lines, social_value
 
 bp = Blueprint("reports", __name__)
@@ -42,7 +42,10 @@ def _period() -> tuple[PeriodForm, Period, str | None]:
 def _page(template: str, filename: tuple, **context):
     """The report as a web page, or as a PDF document when ?format=pdf."""
     if requested_format() == "pdf":
-        return pdf_response(render_pdf(template, appendix_limit=APPENDIX_LIMIT, **context), *filename)
+        try:
+            return pdf_response(render_pdf(template, appendix_limit=APPENDIX_LIMIT, **context), *filename)
+        except PdfUnavailable as error:
+            return render_template("errors/pdf_unavailable.html", message=error.message), 503
     return render_template(template, **context)
 
 
