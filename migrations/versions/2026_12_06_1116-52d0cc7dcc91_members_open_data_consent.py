@@ -2,7 +2,7 @@
 in the open data feeds)
 
 Revision ID: 52d0cc7dcc91
-Revises: 497bf5d91cb4
+Revises: cf28a02f197e
 Create Date: 2026-12-06 11:16:45.472728
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '52d0cc7dcc91'
-down_revision = '497bf5d91cb4'
+down_revision = 'cf28a02f197e'
 branch_labels = None
 depends_on = None
 
