@@ -65,6 +65,8 @@ EXPECTED: dict[str, Rule] = {
     "main.index": PUBLIC, "main.healthz": PUBLIC, "main.styleguide": PUBLIC, "main.accessibility": PUBLIC,
     "main.privacy": PUBLIC, "reports.public_dashboard": PUBLIC, "listings.directory": PUBLIC,
     "listings.detail": PUBLIC, "members.profile": PUBLIC,
+    # Prometheus metrics: only a scraper with METRICS_TOKEN (tests/operations); without one, no page.
+    "metrics.metrics": Rule(frozenset(), denied={role: "404" for role in ROLES}),
     # Accounts. Signed-in people are sent from sign-in and sign-up to their dashboard ("ok").
     "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.logout": PUBLIC, "auth.forgot_password": PUBLIC,
     "auth.confirm_email": BAD_LINK, "auth.reset_password": BAD_LINK, "people.invitation": BAD_LINK,
