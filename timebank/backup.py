@@ -113,8 +113,14 @@ def _identities():
     if not path:
         raise BackupError("BACKUP_AGE_IDENTITY_FILE is not set: the file with the age secret key is needed to "
                           "read an encrypted backup")
-    lines = [line.strip() for line in Path(path).read_text().splitlines()]
-    return [x25519.Identity.from_str(line) for line in lines if line.startswith("AGE-SECRET-KEY-")]
+    try:
+        lines = [line.strip() for line in Path(path).read_text().splitlines()]
+        identities = [x25519.Identity.from_str(line) for line in lines if line.startswith("AGE-SECRET-KEY-")]
+    except Exception as error:  # noqa: BLE001 - unreadable file or malformed key: say which
+        raise BackupError(f"BACKUP_AGE_IDENTITY_FILE ({path}) could not be read: {error}") from error
+    if not identities:
+        raise BackupError(f"BACKUP_AGE_IDENTITY_FILE ({path}) holds no AGE-SECRET-KEY line")
+    return identities
 
 
 def encrypt(plain: Path, target: Path) -> None:

@@ -65,6 +65,9 @@ def test_restoring_with_the_wrong_key_fails_and_changes_nothing(app, runner, mak
     app.config["BACKUP_AGE_IDENTITY_FILE"] = str(other)
     result = runner.invoke(args=["backup", "restore", str(target), "--yes"])
     assert result.exit_code == 1 and "could not be decrypted" in result.output
+    app.config["BACKUP_AGE_IDENTITY_FILE"] = str(tmp_path / "no-such-key.txt")
+    result = runner.invoke(args=["backup", "restore", str(target), "--yes"])
+    assert result.exit_code == 1 and "could not be read" in result.output
     assert _names(app) == ["Kept", "Still Here"]
 
 
