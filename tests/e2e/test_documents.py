@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from tests.e2e.conftest import SCREENSHOTS
 
+pytestmark = pytest.mark.e2e
+
 REPORTS = [
     ("business", "/members/{business}/social-value", "social-value-pdf"),
     ("member", "/members/{member}/impact", "impact-statement-pdf"),
