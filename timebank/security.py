@@ -33,6 +33,9 @@ LOGIN_LIMIT = "10 per minute;60 per hour"
 PASSWORD_RESET_LIMIT = "5 per minute;20 per hour"
 SIGN_UP_LIMIT = "10 per minute;30 per hour"
 API_LIMIT = "120 per minute"
+# Failed API authentication (401) per client address, whatever token was sent: made-up tokens each
+# had a limit of their own, so guessing was unlimited.
+API_AUTH_FAILURE_LIMIT = "10 per minute;60 per hour"
 
 # The largest request body read (a form or a JSON document): the longest text any form takes is a
 # few thousand characters; a bigger body is refused with 413 before it is parsed.

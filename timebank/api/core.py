@@ -30,7 +30,7 @@ from timebank.api import tokens
 from timebank.bookings.models import UK
 from timebank.errors import DomainError
 from timebank.extensions import csrf, db, limiter
-from timebank.security import API_LIMIT
+from timebank.security import API_AUTH_FAILURE_LIMIT, API_LIMIT
 
 API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot name a row
@@ -206,7 +206,7 @@ _PROBLEM_WORDS = {
     404: "No such thing, or it is not yours to see",
     409: "It conflicts with the current state (already done, double-booked, over the credit limit)",
     422: "The request breaks a rule: `errors` names each field",
-    429: "Too many requests from this token: wait, then try again",
+    429: "Too many requests from this token, or too many failed tokens from this address: wait, then try again",
 }
 _docs = ApiBlueprint("api_problem_docs", __name__)
 
@@ -233,6 +233,9 @@ def blueprint(name: str, description: str, *, coordinator: bool = False) -> ApiB
     bp.register_error_handler(HTTPException, _http_problem)
     csrf.exempt(bp)
     limiter.shared_limit(API_LIMIT, scope="api", key_func=_rate_key)(bp)
+    # Counted only when a request fails to authenticate, keyed by the limiter's own (client address) key.
+    limiter.shared_limit(API_AUTH_FAILURE_LIMIT, scope="api-auth-failures",
+                         deduct_when=lambda response: response.status_code == 401)(bp)
     BLUEPRINTS.append(bp)
     return bp
 

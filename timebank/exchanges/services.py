@@ -281,6 +281,7 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
     """The receiver confirms a delivered leg; credits post in this same transaction."""
     if not can_act_for(actor, leg.receiver):
         raise NotAllowed("Only the member that received the help can confirm it")
+    _not_recorded_help(leg)
     if leg.status == "confirmed":
         return leg  # a retried or double-clicked confirmation does nothing more
     if leg.status not in ("scheduled", "delivered"):
@@ -307,9 +308,18 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
     return leg
 
 
+def _not_recorded_help(leg: Leg) -> None:
+    """Help a member recorded is answered by the other side (`confirm_direct`), never confirmed as a leg:
+    the recorder, who may be its receiver, would otherwise confirm its own record and move credits."""
+    if leg.exchange.shape == "direct":
+        raise Conflict("Recorded help is confirmed or corrected by the organisation that did not record it, "
+                       "on the exchange's page")
+
+
 def dispute_leg(leg: Leg, actor: User, reason: str) -> Leg:
     if not can_act_for(actor, leg.receiver):
         raise NotAllowed("Only the member that received the help can dispute it")
+    _not_recorded_help(leg)
     if leg.status not in ("scheduled", "delivered"):
         raise Conflict(f"This part is {leg.status}; it can be disputed only before it is confirmed")
     if not reason or not reason.strip():
@@ -420,6 +430,8 @@ def confirm_direct(exchange: Exchange, member: Member, actor: User, *, agree: bo
         raise NotAllowed("This is not waiting for your organisation's answer")
     if not can_act_for(actor, member):
         raise NotAllowed("You can only answer for your own organisation")
+    if actor.id == exchange.created_by_id:
+        raise NotAllowed(f"You recorded this help, so someone else at {member.name} must answer it")
     if exchange.status != "proposed":
         raise Conflict(f"This record is {exchange.status}")
     leg = exchange.legs[0]
