@@ -111,3 +111,15 @@ def test_network_pages_name_members_for_coordinators_only(client, auth, history)
     assert links[:links.index("</table>")].count("<tr") - 1 >= len(pairs)
     dashboard = client.get("/coordinator/impact").get_data(as_text=True)
     assert "How the sector works together" in dashboard and "of linked pairs helped each other both ways" in dashboard
+
+
+def test_a_big_network_is_drawn_with_its_busiest_members_only():
+    import base64
+
+    records = [h(n, n + 1, n) for n in range(1, 120)]
+    f = measure(list(range(1, 121)), records)
+    numbers = numbering(f)
+    svg = base64.b64decode(picture(f, numbers, limit=30).split(",", 1)[1]).decode()
+    assert svg.count("<circle") == 30
+    assert ">30</text>" in svg and ">31</text>" not in svg
+    assert svg.count("<path") - 1 <= 29  # only links between members drawn

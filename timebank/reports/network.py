@@ -31,6 +31,7 @@ from html import escape
 import networkx as nx
 
 ZERO = Decimal("0.00")
+BETWEENNESS_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Help:
 class Broker:
     member: int
     cut_off: int  # members who would be left outside the broker's largest remaining group
-    betweenness: float
+    betweenness: float | None  # None when the network is too big to work it out per request
 
 
 @dataclass
@@ -108,11 +109,19 @@ def graph(records: list[Help]) -> nx.DiGraph:
 def _pairs(g: nx.DiGraph) -> tuple[int, int]:
     """(pairs linked both ways, pairs linked at all)."""
     both = sum(1 for a, b in g.edges if a < b and g.has_edge(b, a))
-    return both, g.to_undirected().number_of_edges()
+    return both, g.number_of_edges() - both
 
 
-def _largest(u: nx.Graph) -> int:
-    return max((len(c) for c in nx.connected_components(u)), default=0)
+def _undirected(g: nx.DiGraph) -> nx.Graph:
+    """The members who exchanged and their links, without direction or data (DiGraph.to_undirected
+    deep-copies every edge's data, and a subgraph view filters every lookup)."""
+    u = nx.Graph()
+    u.add_edges_from(g.edges())
+    return u
+
+
+def _largest(g: nx.DiGraph) -> int:
+    return max((len(c) for c in nx.weakly_connected_components(g)), default=0)
 
 
 def _quarter(day: date) -> str:
@@ -134,22 +143,26 @@ def measure(members: list[int], records: list[Help]) -> NetworkFigures:
     g = graph(records)
     nodes = set(members) | set(g.nodes)
     g.add_nodes_from(nodes)
-    u = g.to_undirected()
-    active = [n for n in g.nodes if g.degree(n) > 0]
-    linked = u.subgraph(active)
-    betweenness = nx.betweenness_centrality(linked) if linked.number_of_nodes() > 2 else {}
+    linked = _undirected(g)
+    active = list(linked.nodes)
+    cuts = list(nx.articulation_points(linked))
+    # Betweenness only ranks the brokers, and costs O(n m): exact up to BETWEENNESS_MAX members
+    # who exchanged, left out above that (brokers are then ranked by how many they would cut off).
+    betweenness = nx.betweenness_centrality(linked) if cuts and linked.number_of_nodes() <= BETWEENNESS_MAX else {}
     brokers = []
-    for node in nx.articulation_points(linked):
+    for node in cuts:
         rest = linked.subgraph(n for n in nx.node_connected_component(linked, node) if n != node)
         sizes = sorted((len(c) for c in nx.connected_components(rest)), reverse=True)
-        brokers.append(Broker(node, sum(sizes[1:]), round(betweenness.get(node, 0.0), 3)))
-    brokers.sort(key=lambda b: (-b.betweenness, -b.cut_off, b.member))
+        brokers.append(Broker(node, sum(sizes[1:]), round(betweenness[node], 3) if betweenness else None))
+    brokers.sort(key=lambda b: (-(b.betweenness or 0), -b.cut_off, b.member))
     both, pairs = _pairs(g)
     figures = NetworkFigures(
-        members=len(nodes), exchanged=len(active), largest_group=_largest(linked) if active else 0,
+        members=len(nodes), exchanged=len(active), largest_group=max((len(c) for c in nx.connected_components(linked)), default=0),
         groups=nx.number_connected_components(linked) if active else 0, links=g.number_of_edges(),
         reciprocated_pairs=both, pairs=pairs, brokers=brokers,
-        bridges=sorted(tuple(sorted(e)) for e in nx.bridges(linked)),
+        # A bridge is a biconnected component of one link (nx.bridges' chain decomposition is
+        # several times slower on a big network).
+        bridges=sorted(tuple(sorted(c[0])) for c in nx.biconnected_component_edges(linked) if len(c) == 1),
         givers_only=sorted(n for n in active if g.in_degree(n) == 0),
         receivers_only=sorted(n for n in active if g.out_degree(n) == 0),
         never=sorted(n for n in nodes if g.degree(n) == 0),
@@ -170,7 +183,7 @@ def _quarters(records: list[Help]) -> list[Quarter]:
         g = graph(by_quarter[label])
         both, pairs = _pairs(g)
         took_part = set(g.nodes)
-        result.append(Quarter(label, len(took_part), g.number_of_edges(), _largest(g.to_undirected()),
+        result.append(Quarter(label, len(took_part), g.number_of_edges(), _largest(g),
                               round(100 * both / pairs) if pairs else None, len(took_part - seen)))
         seen |= took_part
     return result
@@ -184,15 +197,17 @@ def sector_network(period) -> tuple[NetworkFigures, dict[int, tuple[str, str]]]:
 
     from timebank.extensions import db
     from timebank.members.models import MEMBER_TYPES, Member
-    from timebank.reports.figures import TIME_KINDS, activity
+    from timebank.reports.figures import TIME_KINDS, _month, activity
 
     act = activity(period)
     hours = func.sum(case((act.c.kind.in_(TIME_KINDS), act.c.quantity), else_=0))
-    rows = db.session.execute(select(act.c.giver_id, act.c.receiver_id, act.c.day, hours, func.count())
-                              .group_by(act.c.giver_id, act.c.receiver_id, act.c.day)).all()
+    month = _month(act.c.day)
+    # One row per pair and month (a quarter's figures need no finer date): far fewer rows than records.
+    rows = db.session.execute(select(act.c.giver_id, act.c.receiver_id, month, hours, func.count())
+                              .group_by(act.c.giver_id, act.c.receiver_id, month)).all()
     records = [Help(giver, receiver, Decimal(str(total or 0)).quantize(Decimal("0.01")),
-                    day if isinstance(day, date) else date.fromisoformat(str(day)[:10]), count)
-               for giver, receiver, day, total, count in rows]
+                    date.fromisoformat(f"{str(month)[:7]}-01"), count)
+               for giver, receiver, month, total, count in rows]
     members = db.session.execute(select(Member.id, Member.name, Member.type).where(Member.status == "active")).all()
     names = {m.id: (m.name, MEMBER_TYPES.get(m.type, m.type)) for m in members}
     others = ({r.giver for r in records} | {r.receiver for r in records}) - set(names)
@@ -215,12 +230,19 @@ def numbering(figures: NetworkFigures) -> dict[int, int]:
     return {node: i + 1 for i, node in enumerate(order)}
 
 
-def picture(figures: NetworkFigures, numbers: dict[int, int], *, size: int = 560) -> str:
+PICTURE_MAX = 80
+
+
+def picture(figures: NetworkFigures, numbers: dict[int, int], *, size: int = 560, limit: int = PICTURE_MAX) -> str:
     """The network as an SVG data: URI: a numbered circle per member who exchanged (bigger for
-    more partners), an arrow from giver to receiver (thicker for more hours)."""
+    more partners), an arrow from giver to receiver (thicker for more hours). At most `limit`
+    members, the busiest (numbers 1 to `limit`): more would be unreadable on a page, and the
+    layout's cost grows with the square of the members; the table beside it has every link."""
+    shown = {node for node, number in numbers.items() if number <= limit}
+    edges = [e for e in figures.edges if e[0] in shown and e[1] in shown]
     g = nx.DiGraph()
-    g.add_nodes_from(numbers)
-    for a, b, hours, records in figures.edges:
+    g.add_nodes_from(shown)
+    for a, b, hours, records in edges:
         g.add_edge(a, b, weight=float(hours) + records)
     pad = 34
     if g.number_of_nodes() == 0:
@@ -239,14 +261,14 @@ def picture(figures: NetworkFigures, numbers: dict[int, int], *, size: int = 560
         return (pad + (x - min(xs)) / span_x * (size - 2 * pad) if len(positions) > 1 else size / 2,
                 pad + (y - min(ys)) / span_y * (size - 2 * pad) if len(positions) > 1 else size / 2)
 
-    most = max((float(h) for *_, h, _ in figures.edges), default=1.0) or 1.0
+    most = max((float(h) for *_, h, _ in edges), default=1.0) or 1.0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" '
              'font-family="Liberation Sans, Arial, sans-serif">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#505a5f"/></marker></defs>',
              f'<rect width="{size}" height="{size}" fill="#ffffff"/>']
     radius = {n: 13 + min(9, 2 * g.degree(n)) for n in g.nodes}
-    for a, b, hours, _ in figures.edges:
+    for a, b, hours, _ in edges:
         (x1, y1), (x2, y2) = place(a), place(b)
         length = math.hypot(x2 - x1, y2 - y1) or 1
         # stop at the circles' edges; two-way pairs bend apart so both arrows show
@@ -263,4 +285,5 @@ def picture(figures: NetworkFigures, numbers: dict[int, int], *, size: int = 560
         parts.append(f'<text x="{x:.1f}" y="{y + 5.5:.1f}" text-anchor="middle" font-size="16" font-weight="700" '
                      f'fill="#ffffff">{escape(str(numbers[node]))}</text>')
     parts.append("</svg>")
+    # (figures.edges beyond `shown` are in the page's table)
     return "data:image/svg+xml;base64," + base64.b64encode("".join(parts).encode()).decode("ascii")

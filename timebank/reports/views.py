@@ -96,7 +96,7 @@ def _network(public: bool):
     numbers = network.numbering(net)
     return _page("reports/network.html", ("network" if public else "collaboration-network", *period_parts(period)),
                  net=net, names={} if public else names, numbers=numbers, net_picture=network.picture(net, numbers),
-                 period=period, form=form, public=public)
+                 picture_max=network.PICTURE_MAX, period=period, form=form, public=public)
 
 
 @bp.route("/impact/network")
