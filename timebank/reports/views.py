@@ -26,8 +26,9 @@ from timebank.reports.social_value import impact_statement, member_lines, sector
 bp = Blueprint("reports", __name__)
 
 
-# At most this many records in a PDF's appendix (the CSV has all of them).
-APPENDIX_LIMIT = 2000
+# At most this many records in a PDF's appendix (the CSV has all of them): WeasyPrint lays out
+# about 50 table rows a second on a busy 2-core machine (docs/social-value.md).
+APPENDIX_LIMIT = 500
 
 
 def _period() -> tuple[PeriodForm, Period, str | None]:
