@@ -12,6 +12,10 @@ solve + stories, with the default policy (K = 3, L = 3, pairs on) and ``--time-l
 the run (``members:listings@seconds`` sets one size's own limit, ``@none`` none; the policy's time
 limit covers candidates, programme and solve). Peak memory is the child's maximum resident set size (Python, numpy, HiGHS and the
 market; no database). The pairwise-only greedy baseline runs on the same market.
+
+``--before DIR`` also matches each market with the code of another checkout (a worktree of an
+older commit), in a child process started in DIR right before ours: before and after in the same
+run, on the same market, under the same load. Its rows say ``"code": "before"``.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench import machine
 from matching.marketplace import Policy, greedy_pairs, match
 
 
@@ -97,14 +102,14 @@ def main() -> None:
     parser.add_argument("--time-limit", type=_seconds, default=10.0,
                         help="seconds for each run (default 10; none for no limit)")
     parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--before", metavar="DIR", help="also match with the code of the checkout in DIR")
     parser.add_argument("--out", help="write the results as JSON here too")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.repeat, args.time_limit)
         return
-    print(f"# {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; K=3 L=3 pairs; "
+    print(f"# {machine()}, Python {platform.python_version()}; K=3 L=3 pairs; "
           f"time limit per run {args.time_limit} s unless a size gives its own")
     runs = [("demo", 0, 0, args.time_limit)] if not args.no_demo else []
     for size in filter(None, args.sizes.split(",")):
@@ -118,12 +123,13 @@ def main() -> None:
             build(kind, members, listings, path)
             cmd = [sys.executable, "-m", "bench.marketplace", "--child", str(path), "--repeat", str(args.repeat)]
             cmd += ["--time-limit", "none" if limit is None else str(limit)]
-            before = round(os.getloadavg()[0], 1)
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            row = {"data": kind, "time_limit": limit, **json.loads(out.strip().splitlines()[-1]),
-                   "load_average": [before, round(os.getloadavg()[0], 1)]}
-            results.append(row)
-            print(json.dumps(row), flush=True)
+            for code, cwd in ([("before", args.before)] if args.before else []) + [("this", None)]:
+                load = round(os.getloadavg()[0], 1)
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=cwd).stdout
+                row = {"data": kind, "code": code, "time_limit": limit, **json.loads(out.strip().splitlines()[-1]),
+                       "load_average": [load, round(os.getloadavg()[0], 1)]}
+                results.append(row)
+                print(json.dumps(row), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
 

@@ -11,11 +11,13 @@ See ``docs/matching.md`` for the formulation.
 
 from .formats import FormatError, read_instance, read_kep_json, read_kidney_solver, read_mathtrade_graph
 from .instance import Instance, SideConstraint, Solution
+from .options import Options
 from .solver import solve
 
 __all__ = [
     "FormatError",
     "Instance",
+    "Options",
     "SideConstraint",
     "Solution",
     "read_instance",

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .formats import FORMATS, FormatError, read_instance
+from .options import Options
 from .solver import solve
 
 
@@ -62,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         saved = os.dup(1)
         os.dup2(2, 1)
     try:
-        sol = solve(inst, max_cycle=args.max_cycle, max_chain=max_chain, time_limit=args.time_limit,
-                    seed=args.seed, threads=args.threads, log=args.log)
+        options = Options(seed=args.seed, threads=args.threads, log=args.log)
+        sol = solve(inst, max_cycle=args.max_cycle, max_chain=max_chain, time_limit=args.time_limit, options=options)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

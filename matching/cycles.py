@@ -34,11 +34,13 @@ class Adjacency:
         """Indices of arcs ``u[i] -> v[i]`` (which must exist)."""
         return np.searchsorted(self.key, u.astype(np.int64) * self.n + v)
 
-    def has_arc(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        q = u.astype(np.int64) * self.n + v
-        pos = np.searchsorted(self.key, q)
-        pos = np.minimum(pos, max(self.key.size - 1, 0))
-        return (self.key.size > 0) & (self.key[pos] == q)
+    def walks(self, length: int) -> int:
+        """How many walks of ``length`` arcs there are: at least what growing paths of that
+        length (as :func:`enumerate_cycles` does) must build."""
+        count = np.ones(self.n)
+        for _ in range(length):
+            count = np.bincount(self.src, weights=count[self.dst], minlength=self.n)
+        return int(count.sum()) if self.src.size else 0
 
 
 def _expand(paths: np.ndarray, starts: np.ndarray, keys: np.ndarray, targets: np.ndarray,

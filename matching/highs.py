@@ -1,4 +1,4 @@
-"""Thin layer over highspy: load a column subset of a :class:`Model`, solve, read back.
+"""Thin layer over highspy: load a column subset of a programme, set a start.
 
 HiGHS minimises ``-cost`` here; row duals are converted to the maximisation
 sign convention (``y >= 0`` prices a ``<=`` row) by the callers.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
+from scipy import sparse
 
-from .model import Model
+if TYPE_CHECKING:
+    from .engine import Programme
 
 INF = highspy.kHighsInf
 
@@ -43,31 +46,37 @@ def new_highs(*, seed: int, threads: int | None, log: bool) -> highspy.Highs:
     return h
 
 
-def load(h: highspy.Highs, model: Model, cols: np.ndarray, *, integer: bool,
-         upper: np.ndarray | None = None) -> None:
-    """Put rows and the given columns of ``model`` into ``h`` (replacing its model)."""
+def load(h: highspy.Highs, model: Programme, cols: np.ndarray, *, integer: bool) -> None:
+    """Put the rows and the given columns of ``model`` into ``h`` (replacing its model)."""
     h.clearModel()
-    lo = np.where(np.isfinite(model.row_lo), model.row_lo, -INF)
-    hi = np.where(np.isfinite(model.row_hi), model.row_hi, INF)
+    add_rows(h, model.row_lo, model.row_hi)
+    add_cols(h, model, cols, integer=integer)
+
+
+def add_rows(h: highspy.Highs, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Rows with these bounds (infinite ones as HiGHS's infinity) and no entries yet."""
+    lo = np.where(np.isfinite(lo), lo, -INF)
+    hi = np.where(np.isfinite(hi), hi, INF)
     h.addRows(lo.size, lo, hi, 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-    add_cols(h, model, cols, integer=integer, upper=upper)
 
 
-def add_cols(h: highspy.Highs, model: Model, cols: np.ndarray, *, integer: bool,
-             upper: np.ndarray | None = None) -> None:
+def add_cols(h: highspy.Highs, model: Programme, cols: np.ndarray, *, integer: bool) -> None:
+    """Columns ``cols`` of ``model``, in [0, 1] (integer if asked)."""
     if cols.size == 0:
         return
     sub = model.A[:, cols]
     sub.sort_indices()
     first = h.getNumCol()
-    ub = np.ones(cols.size) if upper is None else upper
-    h.addCols(
-        cols.size, -model.cost[cols], np.zeros(cols.size), ub, sub.nnz,
-        sub.indptr[:-1].astype(np.int32), sub.indices.astype(np.int32), sub.data.astype(np.float64),
-    )
+    add_columns(h, model.cost[cols], sub)
     if integer:
         idx = np.arange(first, first + cols.size, dtype=np.int32)
         h.changeColsIntegrality(cols.size, idx, np.ones(cols.size, dtype=np.uint8))
+
+
+def add_columns(h: highspy.Highs, cost: np.ndarray, A: sparse.csc_matrix) -> None:
+    """Columns worth ``cost`` with entries ``A`` (rows x these columns, indices sorted), in [0, 1]."""
+    h.addCols(cost.size, -cost, np.zeros(cost.size), np.ones(cost.size), A.nnz,
+              A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data.astype(np.float64))
 
 
 def set_integer(h: highspy.Highs, integer: bool) -> None:

@@ -26,29 +26,28 @@ import numpy as np
 from scipy import sparse
 
 from .cycles import Adjacency, enumerate_cycles
+from .engine import Programme
 
 
 @dataclass
-class Model:
-    """A built model (max ``cost @ x`` s.t. ``row_lo <= A @ x <= row_hi``, x binary)."""
+class Model(Programme):
+    """The kidney-exchange programme: a :class:`~matching.engine.Programme` whose columns are sets of arcs.
 
-    cost: np.ndarray
-    A: sparse.csc_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    col_arcs: sparse.csr_matrix
-    kind: np.ndarray  # 0 cycle, 1 cycle arc (edge formulation), 2 chain arc
+    Columns, in order: cycles (the first ``n_cycles``; or, in the edge formulation, one per
+    arc), then PICEF chain positions. The packing rows are the vertex rows (the first
+    ``n_vertex_rows``), then the altruist rows; side constraint rows are the last
+    ``side_arcs.shape[0]``.
+    """
+
+    col_arcs: sparse.csr_matrix  # columns x arcs, 0/1
     n_cycles: int
-    cycle_blocks: list[tuple[int, np.ndarray]]  # (first column, cycles of one length)
     chain_pos: np.ndarray  # position of each chain column (0 if not a chain column)
     n_vertex_rows: int
     #: row of each arc's receiving vertex (-1 if none), row of its giving altruist (-1 if none)
-    arc_in_row: np.ndarray | None = None
-    arc_alt_row: np.ndarray | None = None
-    #: vertex and altruist rows come first; side constraint rows are the last ``side_arcs.shape[0]``
-    n_core_rows: int = 0
-    side_arcs: sparse.csr_matrix | None = None  # side constraints x arcs
-    arc_weight: np.ndarray | None = None
+    arc_in_row: np.ndarray
+    arc_alt_row: np.ndarray
+    side_arcs: sparse.csr_matrix | None  # side constraints x arcs
+    arc_weight: np.ndarray
 
 
 def packing_columns(base: Model, cycle_cols: np.ndarray, chain_arcs: sparse.csr_matrix
@@ -63,7 +62,7 @@ def packing_columns(base: Model, cycle_cols: np.ndarray, chain_arcs: sparse.csr_
     A_cyc = base.A[:, cycle_cols][keep_rows, :]
     arcs_cyc = base.col_arcs[cycle_cols]
     n_rows = keep_rows.size
-    n_core = base.n_core_rows
+    n_core = base.n_packing_rows
     ca = chain_arcs.tocsr()
     ca.sort_indices()
     if ca.shape[0]:
@@ -91,7 +90,7 @@ def packing_rows(base: Model) -> np.ndarray:
     """Rows of ``base`` kept in the packing layout (vertex, altruist and side rows)."""
     n_side = 0 if base.side_arcs is None else base.side_arcs.shape[0]
     total = base.A.shape[0]
-    return np.concatenate([np.arange(base.n_core_rows), np.arange(total - n_side, total)])
+    return np.concatenate([np.arange(base.n_packing_rows), np.arange(total - n_side, total)])
 
 
 def chain_columns(adj: Adjacency, altruist: np.ndarray, max_chain: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,6 +130,46 @@ def chain_columns(adj: Adjacency, altruist: np.ndarray, max_chain: int) -> tuple
     return np.concatenate(arc_ids), np.concatenate(pos)
 
 
+class _Columns:
+    """Columns added block by block: the rows each uses (and with what coefficient), its arcs,
+    its cost and its chain position; :meth:`matrices` lays them out as sparse matrices."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.n = 0
+
+    def add(self, rows: np.ndarray, vals: np.ndarray, arcs: np.ndarray, cost: np.ndarray,
+            pos: np.ndarray) -> None:
+        """``rows``, ``vals``: (columns x k), a row of -1 is none; ``arcs``: (columns x j)."""
+        self.blocks.append((rows, vals, arcs, cost, pos))
+        self.n += rows.shape[0]
+
+    def matrices(self, n_rows: int, n_arcs: int) -> tuple[sparse.csc_matrix, sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """(rows x columns, columns x arcs, costs, chain positions)."""
+        rows, vals, counts, arc_rows, arc_cols = [], [], [], [], []
+        first = 0
+        for r, v, a, _, _ in self.blocks:
+            keep = r >= 0
+            rows.append(r[keep])
+            vals.append(v[keep])
+            counts.append(keep.sum(axis=1))
+            arc_rows.append(np.repeat(np.arange(first, first + a.shape[0]), a.shape[1]))
+            arc_cols.append(a.ravel())
+            first += r.shape[0]
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(_cat(counts, np.int64), out=indptr[1:])
+        A = sparse.csc_matrix((_cat(vals, float), _cat(rows, np.int64), indptr), shape=(n_rows, self.n))
+        col_arcs = sparse.csr_matrix((np.ones(sum(a.size for a in arc_cols)),
+                                      (_cat(arc_rows, np.int64), _cat(arc_cols, np.int64))), shape=(self.n, n_arcs))
+        cost = _cat([b[3] for b in self.blocks], float)
+        pos = _cat([b[4] for b in self.blocks], np.int64)
+        return A, col_arcs, cost, pos
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
+
+
 def build_model(
     n: int,
     src: np.ndarray,
@@ -148,164 +187,103 @@ def build_model(
     """Build the cycle formulation (``max_cycle > 0``) or the edge formulation (``0``).
 
     ``max_chain=None`` (no chain limit) is supported with ``max_cycle == 0``
-    only, where cycles and chains share one variable per arc.
+    only, where cycles and chains share one variable per arc. Rows, in order:
+    vertices, altruists, the edge formulation's flow rows, the chain-position
+    rows, the side constraints.
     """
-    if adj is None:
-        adj = Adjacency(n, src, dst)
-    m = src.size
-    pair = ~altruist
-    pair_index = np.full(n, -1, dtype=np.int64)
-    pair_index[pair] = np.arange(int(pair.sum()))
-    alt_index = np.full(n, -1, dtype=np.int64)
-    alt_index[altruist] = np.arange(int(altruist.sum()))
-    n_pair, n_alt = int(pair.sum()), int(altruist.sum())
-
-    col_rows: list[np.ndarray] = []   # row indices per column chunk (flattened) ...
-    col_vals: list[np.ndarray] = []
-    col_ptr_counts: list[np.ndarray] = []
-    arc_rows: list[np.ndarray] = []  # for col_arcs
-    arc_cols: list[np.ndarray] = []
-    costs: list[np.ndarray] = []
-    kinds: list[np.ndarray] = []
-    positions: list[np.ndarray] = []
-    cyc_blocks: list[tuple[int, np.ndarray]] = []
-    n_cols = 0
-
-    # ---- row layout
-    r_vertex = 0
-    r_alt = n_pair
-    r_flow = n_pair + n_alt
-    row_lo_parts = [np.full(n_pair, -np.inf), np.full(n_alt, -np.inf)]
-    row_hi_parts = [np.ones(n_pair), np.ones(n_alt)]
-
-    edge_form = max_cycle == 0
-    unlimited_chain = max_chain is None
-    if unlimited_chain and not edge_form:
+    if max_chain is None and max_cycle > 0:
         raise ValueError("a chain limit is needed when cycles are limited (max_cycle > 0)")
-
-    n_cycles = 0
-    if not edge_form:
+    adj = Adjacency(n, src, dst) if adj is None else adj
+    rows = _RowLayout(altruist)
+    cols = _Columns()
+    lo, hi = [np.full(rows.n_pair + rows.n_alt, -np.inf)], [np.ones(rows.n_pair + rows.n_alt)]
+    if max_cycle:
         if cycles is None:
-            cycles = enumerate_cycles(adj, max_cycle, vertex_ok=pair)
-        for k in sorted(cycles):
-            cyc = cycles[k]
-            c = cyc.shape[0]
-            if c == 0:
-                continue
-            nxt = np.roll(cyc, -1, axis=1)
-            aid = adj.arc_ids(cyc.ravel(), nxt.ravel()).reshape(c, k)
-            col_rows.append(pair_index[cyc].ravel() + r_vertex)
-            col_vals.append(np.ones(c * k))
-            col_ptr_counts.append(np.full(c, k, dtype=np.int64))
-            arc_rows.append(np.repeat(np.arange(n_cols, n_cols + c), k))
-            arc_cols.append(aid.ravel())
-            costs.append(weight[aid].sum(axis=1))
-            kinds.append(np.zeros(c, dtype=np.int8))
-            positions.append(np.zeros(c, dtype=np.int64))
-            cyc_blocks.append((n_cols, cyc))
-            n_cols += c
-        n_cycles = n_cols
-        flow_rows = 0
+            cycles = enumerate_cycles(adj, max_cycle, vertex_ok=~altruist)
+        _cycle_columns(cols, rows, adj, weight, cycles)
+        n_cycles = cols.n
     else:
-        # edge formulation: one column per pair->pair arc, circulation rows per pair
-        if unlimited_chain:
-            # cycles and chains share the arc variables: out(i) <= in(i) for pairs
-            ea = np.arange(m)
-            flow_hi = np.zeros(n_pair)
-        else:
-            ea = np.flatnonzero(pair[src] & pair[dst])
-            flow_hi = np.zeros(n_pair)
-        c = ea.size
-        s_, d_ = src[ea], dst[ea]
-        rows = []
-        vals = []
-        # receive row of dst; for altruist source the altruist row; flow rows (out +1, in -1)
-        in_row = pair_index[d_] + r_vertex
-        out_row = np.where(pair[s_], pair_index[s_] + r_flow, alt_index[s_] + r_alt)
-        in_flow_row = pair_index[d_] + r_flow
-        rows = np.stack([in_row, out_row, in_flow_row], axis=1)
-        vals = np.tile(np.array([1.0, 1.0, -1.0]), (c, 1))
-        col_rows.append(rows.ravel())
-        col_vals.append(vals.ravel())
-        col_ptr_counts.append(np.full(c, 3, dtype=np.int64))
-        arc_rows.append(np.arange(n_cols, n_cols + c))
-        arc_cols.append(ea)
-        costs.append(weight[ea])
-        kinds.append(np.ones(c, dtype=np.int8))
-        positions.append(np.zeros(c, dtype=np.int64))
-        n_cols += c
-        flow_rows = n_pair
-        row_lo_parts.append(np.zeros(n_pair) if not unlimited_chain else np.full(n_pair, -np.inf))
-        row_hi_parts.append(flow_hi)
-
-    r_chain = r_flow + flow_rows
-    n_chain_rows = 0
-    if not unlimited_chain and max_chain and max_chain > 0 and n_alt:
-        aid, pos = chain_columns(adj, altruist, max_chain)
-        L = max_chain
-        c = aid.size
-        s_, d_ = src[aid], dst[aid]
-        # chain flow row (i, q) for q = 1..L-1: out at q+1 minus in at q <= 0
-        n_chain_rows = n_pair * (L - 1)
-
-        def flow_row(vertex: np.ndarray, q: np.ndarray) -> np.ndarray:
-            return r_chain + pair_index[vertex] * (L - 1) + (q - 1)
-
-        in_row = pair_index[d_] + r_vertex
-        first = pos == 1
-        out_row = np.where(first, alt_index[s_] + r_alt, flow_row(s_, np.maximum(pos - 1, 1)))
-        has_in_flow = pos <= L - 1
-        in_flow_row = np.where(has_in_flow, flow_row(d_, np.minimum(pos, L - 1)), -1)
-        rows = np.stack([in_row, out_row, in_flow_row], axis=1)
-        vals = np.stack([np.ones(c), np.ones(c), -np.ones(c)], axis=1)
-        keep = rows >= 0
-        cnt = keep.sum(axis=1)
-        col_rows.append(rows[keep])
-        col_vals.append(vals[keep])
-        col_ptr_counts.append(cnt)
-        arc_rows.append(np.arange(n_cols, n_cols + c))
-        arc_cols.append(aid)
-        costs.append(weight[aid])
-        kinds.append(np.full(c, 2, dtype=np.int8))
-        positions.append(pos)
-        n_cols += c
-        row_lo_parts.append(np.full(n_chain_rows, -np.inf))
-        row_hi_parts.append(np.zeros(n_chain_rows))
-
-    n_rows_core = r_chain + n_chain_rows
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    if col_ptr_counts:
-        np.cumsum(np.concatenate(col_ptr_counts), out=indptr[1:])
-    A = sparse.csc_matrix(
-        (np.concatenate(col_vals) if col_vals else np.empty(0),
-         np.concatenate(col_rows) if col_rows else np.empty(0, dtype=np.int64),
-         indptr),
-        shape=(n_rows_core, n_cols),
-    )
-    col_arcs = sparse.csr_matrix(
-        (np.ones(sum(a.size for a in arc_cols)),
-         (np.concatenate(arc_rows) if arc_rows else np.empty(0, dtype=np.int64),
-          np.concatenate(arc_cols) if arc_cols else np.empty(0, dtype=np.int64))),
-        shape=(n_cols, m),
-    )
-    row_lo = np.concatenate(row_lo_parts)
-    row_hi = np.concatenate(row_hi_parts)
-    if side is not None and side.shape[0]:
-        S = sparse.csc_matrix(side @ col_arcs.T)
-        A = sparse.vstack([A, S], format="csc")
+        n_cycles = 0
+        _edge_columns(cols, rows, src, dst, weight, chains_unlimited=max_chain is None)
+        lo.append(np.full(rows.n_pair, -np.inf) if max_chain is None else np.zeros(rows.n_pair))
+        hi.append(np.zeros(rows.n_pair))
+    if max_chain and rows.n_alt:
+        _picef_columns(cols, rows, adj, weight, altruist, max_chain)
+        lo.append(np.full(rows.n_pair * (max_chain - 1), -np.inf))
+        hi.append(np.zeros(rows.n_pair * (max_chain - 1)))
+    row_lo, row_hi = np.concatenate(lo), np.concatenate(hi)
+    A, col_arcs, cost, chain_pos = cols.matrices(row_lo.size, src.size)
+    has_side = side is not None and side.shape[0] > 0
+    if has_side:
+        A = sparse.vstack([A, sparse.csc_matrix(side @ col_arcs.T)], format="csc")
         row_lo = np.concatenate([row_lo, side_lo])
         row_hi = np.concatenate([row_hi, side_hi])
     A.sort_indices()
+    pair = ~altruist
     return Model(
-        cost=np.concatenate(costs) if costs else np.empty(0),
-        A=A, row_lo=row_lo, row_hi=row_hi, col_arcs=col_arcs,
-        kind=np.concatenate(kinds) if kinds else np.empty(0, dtype=np.int8),
-        n_cycles=n_cycles, cycle_blocks=cyc_blocks,
-        chain_pos=np.concatenate(positions) if positions else np.empty(0, dtype=np.int64),
-        n_vertex_rows=n_pair,
-        arc_in_row=np.where(pair[dst], pair_index[dst] + r_vertex, -1),
-        arc_alt_row=np.where(altruist[src], alt_index[src] + r_alt, -1),
-        n_core_rows=n_pair + n_alt,
-        side_arcs=side.tocsr() if side is not None and side.shape[0] else None,
+        cost=cost, A=A, row_lo=row_lo, row_hi=row_hi, n_packing_rows=rows.n_pair + rows.n_alt,
+        col_arcs=col_arcs, n_cycles=n_cycles, chain_pos=chain_pos, n_vertex_rows=rows.n_pair,
+        arc_in_row=np.where(pair[dst], rows.pair_index[dst], -1),
+        arc_alt_row=np.where(altruist[src], rows.alt_index[src] + rows.r_alt, -1),
+        side_arcs=side.tocsr() if has_side else None,
         arc_weight=np.asarray(weight, dtype=float),
     )
+
+
+class _RowLayout:
+    """Where each vertex's rows are: vertex rows first, then altruists, flow, chain positions."""
+
+    def __init__(self, altruist: np.ndarray) -> None:
+        pair = ~altruist
+        self.n_pair, self.n_alt = int(pair.sum()), int(altruist.sum())
+        self.pair_index = np.full(altruist.size, -1, dtype=np.int64)
+        self.pair_index[pair] = np.arange(self.n_pair)
+        self.alt_index = np.full(altruist.size, -1, dtype=np.int64)
+        self.alt_index[altruist] = np.arange(self.n_alt)
+        self.r_alt = self.n_pair
+        self.r_flow = self.n_pair + self.n_alt
+        self.r_chain = self.r_flow  # moved past the flow rows when the edge formulation has them
+
+    def chain_row(self, vertex: np.ndarray, q: np.ndarray, max_chain: int) -> np.ndarray:
+        """Chain-position row (vertex, q), q = 1 .. max_chain - 1: out at q + 1 minus in at q <= 0."""
+        return self.r_chain + self.pair_index[vertex] * (max_chain - 1) + (q - 1)
+
+
+def _cycle_columns(cols: _Columns, rows: _RowLayout, adj: Adjacency, weight: np.ndarray,
+                   cycles: dict[int, np.ndarray]) -> None:
+    """One column per cycle: it uses the vertex row of each of its vertices."""
+    for k in sorted(cycles):
+        cyc = cycles[k]
+        c = cyc.shape[0]
+        if c == 0:
+            continue
+        aid = adj.arc_ids(cyc.ravel(), np.roll(cyc, -1, axis=1).ravel()).reshape(c, k)
+        cols.add(rows.pair_index[cyc], np.ones((c, k)), aid, weight[aid].sum(axis=1), np.zeros(c, dtype=np.int64))
+
+
+def _edge_columns(cols: _Columns, rows: _RowLayout, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
+                  chains_unlimited: bool) -> None:
+    """One column per arc with a flow row per vertex: ``out - in == 0`` (a circulation), or with
+    unlimited chains, where cycles and chains share the arcs, ``out <= in`` for pairs."""
+    pair = rows.pair_index >= 0
+    ea = np.arange(src.size) if chains_unlimited else np.flatnonzero(pair[src] & pair[dst])
+    s_, d_ = src[ea], dst[ea]
+    out_row = np.where(pair[s_], rows.pair_index[s_] + rows.r_flow, rows.alt_index[s_] + rows.r_alt)
+    r = np.stack([rows.pair_index[d_], out_row, rows.pair_index[d_] + rows.r_flow], axis=1)
+    cols.add(r, np.tile(np.array([1.0, 1.0, -1.0]), (ea.size, 1)), ea[:, None], weight[ea],
+             np.zeros(ea.size, dtype=np.int64))
+    rows.r_chain = rows.r_flow + rows.n_pair
+
+
+def _picef_columns(cols: _Columns, rows: _RowLayout, adj: Adjacency, weight: np.ndarray,
+                   altruist: np.ndarray, max_chain: int) -> None:
+    """PICEF: one column per (arc, position) some chain can use (:func:`chain_columns`)."""
+    aid, pos = chain_columns(adj, altruist, max_chain)
+    L = max_chain
+    s_, d_ = adj.src[aid], adj.dst[aid]
+    first = pos == 1
+    out_row = np.where(first, rows.alt_index[s_] + rows.r_alt, rows.chain_row(s_, np.maximum(pos - 1, 1), L))
+    in_flow_row = np.where(pos <= L - 1, rows.chain_row(d_, np.minimum(pos, L - 1), L), -1)
+    r = np.stack([rows.pair_index[d_], out_row, in_flow_row], axis=1)
+    vals = np.tile(np.array([1.0, 1.0, -1.0]), (aid.size, 1))
+    cols.add(r, vals, aid[:, None], weight[aid], pos)

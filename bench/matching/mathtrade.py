@@ -22,6 +22,8 @@ import numpy as np
 
 from matching import Instance, read_mathtrade_graph, solve
 
+from .. import machine
+
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "mathtrade"
 TRADEMAXIMIZER = {"286103": (10, "about 3 ms"), "286928": (105, "about 0.15 s")}
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limits", default="0,3,4,6,8")
     args = ap.parse_args(argv)
     limits = [int(k) for k in args.limits.split(",")]
+    print(f"machine: {machine()} at start", flush=True)
     header = ("trade", "K", "items trading", "fewer than no limit", "our time", "TradeMaximizer")
     rows = []
     for trade, (tm_items, tm_time) in TRADEMAXIMIZER.items():

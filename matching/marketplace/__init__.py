@@ -10,6 +10,7 @@ engine in :mod:`matching`. See "Marketplace matching" in ``docs/matching.md``.
 
 from .baseline import greedy_pairs
 from .candidates import Candidates, build_candidates
+from .columns import MARKET_OPTIONS
 from .match import match, needs_met_by_length
 from .types import (
     ALL_WEEK,
@@ -26,7 +27,7 @@ from .types import (
 )
 
 __all__ = [
-    "ALL_WEEK", "AssetInput", "Candidates", "DbsCheck", "ListingInput", "Market", "MatchResult", "MemberInput",
+    "ALL_WEEK", "MARKET_OPTIONS", "AssetInput", "Candidates", "DbsCheck", "ListingInput", "Market", "MatchResult", "MemberInput",
     "Policy", "ProposedExchange", "ProposedLeg", "ScoreWeights", "build_candidates", "greedy_pairs", "match",
     "needs_met_by_length",
 ]

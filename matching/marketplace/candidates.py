@@ -189,13 +189,33 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     listings = market.listings
     today = market.today.toordinal()
     c = _columns(market)
-    n = len(listings)
-    if n == 0:
+    if not listings:
         return _empty(listings, c)
+    o, nd, fit = _related_pairs(market, c, today)
+    considered = int(o.size)
+    o, nd, fit, full, day = _cheap_checks(c, o, nd, fit, today)
+    o, nd, fit, full, day, km, radius = _place_and_requirements(market, c, o, nd, fit, full, day)
+    compatible = int(o.size)
+    score = _score(c, nd, fit, km, radius, policy)
+    final = _caps(c, listings, o, nd, score, policy.max_candidates_per_need)
+    o, nd, day, full = o[final], nd[final], day[final], full[final]
+    hours = np.where(full, c["qty"][nd], np.minimum(c["qty"][o], c["qty"][nd]))
+    people = np.where(full, c["people"][nd], np.minimum(c["people"][o], c["people"][nd]))
+    time_kind = c["kind"][nd] <= 1
+    credits = np.where(time_kind, hours * people, float(policy.asset_credits))
+    return Candidates(
+        listings=listings, member=c["member"], offer=o, need=nd, score=score[final], fit=fit[final],
+        km=km[final], radius=radius[final], hours=hours, people=people, partial=~full, day=day,
+        credits=credits, considered=considered, compatible=compatible,
+    )
+
+
+def _related_pairs(market: Market, c: dict[str, np.ndarray], today: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (offer, need) of active members, same kind, the need's category or its parent or a
+    child, found by binary search in the offers sorted by (kind, category); and the category fit."""
     active = ~c["suspended"][c["member"]] & (c["end"] >= today)
     offers = np.flatnonzero(c["offer"] & active)
     needs = np.flatnonzero(~c["offer"] & active)
-    # index: offers sorted by (kind, category)
     okey = c["kind"][offers] * (1 << 40) + c["cat"][offers]
     order = np.lexsort((offers, okey))
     offers, okey = offers[order], okey[order]
@@ -212,17 +232,19 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     rel_key = np.asarray(rel_key, dtype=np.int64)
     rel_fit = np.asarray(rel_fit, dtype=np.float64)
     lo = np.searchsorted(okey, rel_key, side="left")
-    hi = np.searchsorted(okey, rel_key, side="right")
-    cnt = hi - lo
-    total = int(cnt.sum())
+    cnt = np.searchsorted(okey, rel_key, side="right") - lo
     row = np.repeat(np.arange(rel_need.size), cnt)
-    pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)
-    o = offers[pos]
-    nd = rel_need[row]
-    fit = rel_fit[row]
-    considered = total
+    pos = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)
+    return offers[pos], rel_need[row], rel_fit[row]
 
-    # cheap checks first, then compact, so distances and requirements are computed for fewer pairs
+
+def _cheap_checks(c: dict[str, np.ndarray], o: np.ndarray, nd: np.ndarray, fit: np.ndarray, today: int
+                  ) -> tuple[np.ndarray, ...]:
+    """The checks that need no distance: members, weekly pattern, remote need, quantity, dates.
+
+    Returns the pairs that pass, their fit, whether the offer covers the need whole, and the
+    first day both can do it.
+    """
     ok = c["member"][o] != c["member"][nd]
     ok &= (c["week"][o] & c["week"][nd]) != 0
     ok &= (c["loc"][o] == 2) | (c["loc"][nd] != 2)
@@ -231,8 +253,13 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     day = np.maximum(np.maximum(c["start"][o], c["start"][nd]), today)
     ok &= day <= np.minimum(c["end"][o], c["end"][nd])
     sel = np.flatnonzero(ok)
-    o, nd, fit, full, day = o[sel], nd[sel], fit[sel], full[sel], day[sel]
-    # where the help happens and how far
+    return o[sel], nd[sel], fit[sel], full[sel], day[sel]
+
+
+def _place_and_requirements(market: Market, c: dict[str, np.ndarray], o: np.ndarray, nd: np.ndarray,
+                            fit: np.ndarray, full: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Where the help happens and how far (within whose radius), the need's requirements on the
+    day, and declined pairs. Returns the pairs that pass with their distances and radii."""
     oloc = c["loc"][o]
     remote = oloc == 2
     km = _haversine(c["lat"][o], c["lon"][o], c["lat"][nd], c["lon"][nd])
@@ -240,7 +267,6 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     km = np.where(remote, np.nan, km)
     radius = np.where(remote, np.nan, radius)
     ok = remote | (km <= radius + 1e-9)
-    # requirements of the need, met by the offer, its asset and its member, on the day
     giver, receiver = c["member"][o], c["member"][nd]
     ok &= _dbs_covered(c, giver, nd, day, np.minimum(c["people"][o], c["people"][nd]))
     ok &= ~c["step_free"][nd] | (oloc != 0) | (c["has_asset"][o] & c["asset_step_free"][o])
@@ -249,16 +275,19 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     ok &= ~c["asset_insurance"][o] | (c["ins_until"][receiver] >= day)
     ok &= c["pat_until"][o] >= day
     if market.declined_pairs:
-        ids = np.fromiter((x.id for x in listings), dtype=np.int64, count=n)
+        ids = np.fromiter((x.id for x in market.listings), dtype=np.int64, count=len(market.listings))
         declined = np.array(sorted(market.declined_pairs), dtype=np.int64).reshape(-1, 2)
         dkey = np.sort(declined[:, 0] * (1 << 32) + declined[:, 1])
         pkey = ids[o] * (1 << 32) + ids[nd]
         at = np.minimum(np.searchsorted(dkey, pkey), dkey.size - 1)
         ok &= dkey[at] != pkey
     sel = np.flatnonzero(ok)
-    compatible = int(sel.size)
-    o, nd, fit, km, radius, day, full = o[sel], nd[sel], fit[sel], km[sel], radius[sel], day[sel], full[sel]
+    return o[sel], nd[sel], fit[sel], full[sel], day[sel], km[sel], radius[sel]
 
+
+def _score(c: dict[str, np.ndarray], nd: np.ndarray, fit: np.ndarray, km: np.ndarray, radius: np.ndarray,
+           policy: Policy) -> np.ndarray:
+    """Each leg's points, 1 to 100 (see :class:`~matching.marketplace.types.ScoreWeights`)."""
     w = policy.weights
     total_w = w.urgency + w.category_fit + w.distance + w.waiting
     if total_w <= 0:
@@ -267,10 +296,14 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     dist_part = np.clip(dist_part, 0.0, 1.0)
     parts = (w.urgency * c["urgency"][nd] / 4.0 + w.category_fit * fit + w.distance * dist_part
              + w.waiting * np.minimum(c["waited"][nd] / WAIT_FULL_DAYS, 1.0))
-    score = np.maximum(np.rint(100.0 * parts / total_w).astype(np.int64), 1)
+    return np.maximum(np.rint(100.0 * parts / total_w).astype(np.int64), 1)
 
-    # caps: one offer per (giving member, need), then the best few per need
-    ids = np.fromiter((x.id for x in listings), dtype=np.int64, count=n)
+
+def _caps(c: dict[str, np.ndarray], listings: tuple[ListingInput, ...], o: np.ndarray, nd: np.ndarray,
+          score: np.ndarray, per_need: int) -> np.ndarray:
+    """The legs kept: one offer per (giving member, need), then the best ``per_need`` per need
+    (ties: lower offer id); sorted by need id, then offer id."""
+    ids = np.fromiter((x.id for x in listings), dtype=np.int64, count=len(listings))
     gm = c["member"][o]
     order = np.lexsort((ids[o], -score, gm, nd))
     first = np.ones(order.size, dtype=bool)
@@ -280,19 +313,8 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     nd2 = nd[order2]
     starts = np.r_[0, np.flatnonzero(nd2[1:] != nd2[:-1]) + 1] if nd2.size else np.empty(0, dtype=np.int64)
     rank = np.arange(nd2.size) - np.repeat(starts, np.diff(np.r_[starts, nd2.size]))
-    final = order2[rank < policy.max_candidates_per_need]
-    final = final[np.lexsort((ids[o[final]], ids[nd[final]]))]
-
-    o, nd, day, full = o[final], nd[final], day[final], full[final]
-    hours = np.where(full, c["qty"][nd], np.minimum(c["qty"][o], c["qty"][nd]))
-    people = np.where(full, c["people"][nd], np.minimum(c["people"][o], c["people"][nd]))
-    time_kind = c["kind"][nd] <= 1
-    credits = np.where(time_kind, hours * people, float(policy.asset_credits))
-    return Candidates(
-        listings=listings, member=c["member"], offer=o, need=nd, score=score[final], fit=fit[final],
-        km=km[final], radius=radius[final], hours=hours, people=people, partial=~full, day=day,
-        credits=credits, considered=considered, compatible=compatible,
-    )
+    final = order2[rank < per_need]
+    return final[np.lexsort((ids[o[final]], ids[nd[final]]))]
 
 
 def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:

@@ -24,32 +24,53 @@ add up to at most ``max(balance + limit, 0)``. A column that alone is short of m
 never built, and each credit row gets a Chvatal-Gomory cut ("at most one column short of more
 than half the room").
 
-The programme is a set packing with a few side rows. HiGHS solves small ones whole (branch and
-bound to an absolute gap below 1 point: scores are integers, so that proves the optimum); larger
-ones get the LP bound, LP-guided packings and a MIP over the LP's support (:func:`solve_model`).
+The programme is a set packing with a few side rows, a :class:`~matching.engine.Programme` solved
+by the clearing engine (:mod:`matching.engine`), the same engine as the kidney-exchange and
+math-trade benchmarks measure, with :data:`MARKET_OPTIONS` and this module's greedy packings as
+its starts (:func:`solve_model`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-import highspy
 import numpy as np
 from scipy import sparse
 
-from ..highs import new_highs, set_start
+from ..cycles import Adjacency, enumerate_cycles
+from ..engine import Engine, Programme, greedy
+from ..options import Options
 from .candidates import Candidates
 from .types import Market, Policy
 
 CYCLE, CHAIN, PAIR, FLOW = 0, 1, 2, 3
 
+#: The engine's options for the marketplace, tuned on its synthetic markets (``bench/marketplace.py``):
+#: programmes up to 2,000 columns go to one MIP; larger ones get the LP by interior point over
+#: every column at once (no column generation: the whole LP was faster), without crossover or
+#: presolve, at tolerance 1e-5 (the bound comes from the duals, valid at any tolerance); then a
+#: node-limited MIP over the LP's support (deterministic, unlike a time limit); no branch and
+#: bound over more than 20,000 columns (HiGHS's presolve alone ran for minutes at 170,000), and
+#: HiGHS's heuristics on in it (they find most of its improvements on these markets). The
+#: match's own time limit already keeps a margin for HiGHS, so the final MIP gets all that is left.
+MARKET_OPTIONS = Options(
+    direct_mip_columns=2_000, mip_max_columns=20_000,
+    lp_method="ipm", lp_crossover=False, lp_presolve=False, ipm_tolerance=1e-5, cg_initial_columns=2**62,
+    incumbent_seconds=None, incumbent_share=1.0, incumbent_nodes=200, incumbent_pool_min=0, incumbent_pool_max=0,
+    final_mip_share=1.0, final_mip_reserve=0.0, final_mip_heuristics=True,
+)
+
+#: Chvatal-Gomory cuts added for each credit row (k: "columns short of more than room / k, weighted,
+#: at most k - 1"). k = 2 closes a third of the LP's gap on the synthetic markets; more cost LP time.
+CREDIT_CUTS = (2,)
+
 
 @dataclass
-class MarketModel:
-    """The integer programme: maximise ``cost @ x`` subject to ``row_lo <= A @ x <= row_hi``, x binary.
+class MarketModel(Programme):
+    """The marketplace's programme (a :class:`~matching.engine.Programme`; its packing rows are
+    the listings).
 
     Columns, in order: cycles (by length), chain leg-positions, pairs, and (for the bound on
     rings of any length only) flow legs. ``col_kind`` tells which; ``col_legs`` lists each column's
@@ -57,19 +78,11 @@ class MarketModel:
     giving order); ``chain_pos`` is the position of a chain column (0 for others).
     """
 
-    cost: np.ndarray
-    A: sparse.csc_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
     col_kind: np.ndarray
     col_legs: sparse.csr_matrix
     chain_pos: np.ndarray
     cands: Candidates
-    stats: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def n_cols(self) -> int:
-        return int(self.cost.size)
+    stats: dict[str, Any] = field(default_factory=dict)
 
     def legs_of(self, j: int) -> list[int]:
         p = self.col_legs.indptr
@@ -86,117 +99,58 @@ class ModelSolution:
     stats: dict[str, Any]
 
 
-# -- the member graph and its cycles ----------------------------------------------------------------
+# -- the member graph and its rings --------------------------------------------------------------
 
 
 class MemberGraph:
-    """Non-gift legs grouped by (giver member, receiver member): the hops of a ring."""
+    """Non-gift legs grouped by (giver member, receiver member): the hops of a ring.
+
+    ``adj`` is the graph of members with one arc per hop (the engine's :class:`Adjacency`, whose
+    cycles are the rings); ``legs[start[h]:start[h] + count[h]]`` are the parallel legs of hop ``h``.
+    """
 
     def __init__(self, n_members: int, giver: np.ndarray, receiver: np.ndarray, legs: np.ndarray) -> None:
-        self.n = n_members
         order = np.lexsort((legs, receiver, giver))
         self.legs = legs[order]                      # leg rows sorted by hop
         key = giver[order].astype(np.int64) * n_members + receiver[order]
-        self.key, self.start, counts = np.unique(key, return_index=True, return_counts=True)
+        key, self.start, counts = np.unique(key, return_index=True, return_counts=True)
         self.count = counts.astype(np.int64)         # parallel legs per hop
-        self.src = self.key // n_members
-        self.dst = self.key % n_members
-        rorder = np.lexsort((self.src, self.dst))
-        self.rkey = self.dst[rorder] * n_members + self.src[rorder]
-        self.rsrc = self.src[rorder]
+        self.adj = Adjacency(n_members, key // n_members, key % n_members)
 
-    def hop(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Index of hop ``a -> b`` (which must exist)."""
-        return np.searchsorted(self.key, a.astype(np.int64) * self.n + b)
+    @property
+    def n_hops(self) -> int:
+        return int(self.adj.src.size)
 
-    def walks(self, hops: int) -> int:
-        """Member paths of ``hops`` hops, counted as walks: what enumeration must grow."""
-        if self.key.size == 0:
-            return 0
-        adj = sparse.csr_matrix((np.ones(self.key.size), (self.src, self.dst)), shape=(self.n, self.n))
-        v = np.ones(self.n)
-        for _ in range(hops):
-            v = adj @ v
-        return int(v.sum())
+    def rings(self, max_len: int) -> dict[int, np.ndarray]:
+        """Member cycles of 2..max_len members, lowest member first, each once (:func:`enumerate_cycles`)."""
+        return enumerate_cycles(self.adj, max_len)
 
-
-def _grow(paths: np.ndarray, keys: np.ndarray, targets: np.ndarray, n: int, forward: bool) -> np.ndarray:
-    """Extend each path by one hop (at its end, or at its start going backwards) to members above its lowest."""
-    if paths.shape[0] == 0:
-        return np.empty((0, paths.shape[1] + 1), dtype=paths.dtype)
-    low = paths[:, 0] if forward else paths[:, -1]
-    end = (paths[:, -1] if forward else paths[:, 0]).astype(np.int64)
-    lo = np.searchsorted(keys, end * n + low + 1)
-    hi = np.searchsorted(keys, end * n + n)
-    cnt = hi - lo
-    row = np.repeat(np.arange(paths.shape[0]), cnt)
-    pos = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)
-    nxt = targets[pos].astype(paths.dtype)
-    base = paths[row]
-    ok = np.ones(nxt.size, dtype=bool)
-    for c in range(paths.shape[1]):
-        ok &= base[:, c] != nxt
-    base, nxt = base[ok], nxt[ok]
-    return np.concatenate([base, nxt[:, None]] if forward else [nxt[:, None], base], axis=1)
+    def expand(self, cycles: np.ndarray) -> np.ndarray:
+        """Member cycles (count x k) to leg cycles: one row per choice of parallel leg on each hop."""
+        count, k = cycles.shape
+        if count == 0:
+            return np.empty((0, k), dtype=np.int64)
+        hops = self.adj.arc_ids(cycles.ravel(), np.roll(cycles, -1, axis=1).ravel()).reshape(count, k)
+        mult = self.count[hops]
+        total = mult.prod(axis=1)
+        row = np.repeat(np.arange(count), total)
+        local = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
+        out = np.empty((row.size, k), dtype=np.int64)
+        for i in range(k - 1, -1, -1):
+            m = mult[row, i]
+            out[:, i] = self.legs[self.start[hops[row, i]] + local % m]
+            local //= m
+        return out
 
 
-def member_cycles(graph: MemberGraph, max_len: int) -> dict[int, np.ndarray]:
-    """Simple cycles of 2..max_len members, lowest member first, each once (meet in the middle).
-
-    From each member ``s``, forward paths of ``ceil(k/2)`` hops and backward paths of
-    ``floor(k/2)`` hops over members above ``s`` are joined on their last member. Time and memory
-    grow like ``n * d ** ceil(k/2)`` for n members of average degree d, plus the cycles found.
-    """
-    n = graph.n
-    verts = np.unique(graph.src).astype(np.int32)[:, None]
-    fwd, bwd = {0: verts}, {0: verts}
-    for t in range(1, (max_len + 1) // 2 + 1):
-        fwd[t] = _grow(fwd[t - 1], graph.key, graph.dst, n, True)
-    for t in range(1, max_len // 2 + 1):
-        bwd[t] = _grow(bwd[t - 1], graph.rkey, graph.rsrc, n, False)
-    out = {}
-    for k in range(2, max_len + 1):
-        f, b = fwd[(k + 1) // 2], bwd[k // 2]
-        fkey = f[:, 0].astype(np.int64) * n + f[:, -1]
-        bkey = b[:, -1].astype(np.int64) * n + b[:, 0]
-        border = np.argsort(bkey, kind="stable")
-        lo = np.searchsorted(bkey[border], fkey, side="left")
-        cnt = np.searchsorted(bkey[border], fkey, side="right") - lo
-        frow = np.repeat(np.arange(f.shape[0]), cnt)
-        brow = border[np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)]
-        ff, bb = f[frow], b[brow]
-        ok = np.ones(frow.size, dtype=bool)
-        for i in range(1, f.shape[1] - 1):
-            for j in range(1, b.shape[1] - 1):
-                ok &= ff[:, i] != bb[:, j]
-        cyc = np.concatenate([ff[ok], bb[ok][:, 1:-1]], axis=1)
-        out[k] = cyc[np.lexsort(cyc.T[::-1])] if cyc.shape[0] else cyc
-    return out
+def member_graph(market: Market, cands: Candidates) -> MemberGraph:
+    """The member graph of the candidate legs that are not gifts."""
+    gift = np.fromiter((x.is_gift for x in cands.listings), dtype=bool, count=len(cands.listings))
+    paid = np.flatnonzero(~gift[cands.offer])
+    return MemberGraph(len(market.members), cands.member[cands.offer[paid]], cands.member[cands.need[paid]], paid)
 
 
-def expand_cycles(graph: MemberGraph, cycles: np.ndarray) -> np.ndarray:
-    """Member cycles (count x k) to leg cycles: one row per choice of parallel leg on each hop."""
-    count, k = cycles.shape
-    if count == 0:
-        return np.empty((0, k), dtype=np.int64)
-    hops = graph.hop(cycles, np.roll(cycles, -1, axis=1))        # count x k
-    mult = graph.count[hops]
-    total = mult.prod(axis=1)
-    row = np.repeat(np.arange(count), total)
-    local = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
-    out = np.empty((row.size, k), dtype=np.int64)
-    for i in range(k - 1, -1, -1):
-        m = mult[row, i]
-        out[:, i] = graph.legs[graph.start[hops[row, i]] + local % m]
-        local //= m
-    return out
-
-
-# -- the programme ------------------------------------------------------------------------------------
-
-#: Chvatal-Gomory cuts added for each credit row (k: "columns short of more than room / k, weighted,
-#: at most k - 1"). k = 2 closed a third of the LP's gap on the synthetic markets; see docs/performance.md.
-CREDIT_CUTS = (2,)
+# -- the programme ----------------------------------------------------------------------------------
 
 
 def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndarray, ipos: np.ndarray,
@@ -223,7 +177,6 @@ def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndar
     return short
 
 
-
 def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle: int | None = None,
                 max_chain: int | None = None, any_length_cycles: bool = False) -> MarketModel:
     """The integer programme for ``cands`` under ``policy`` (see the module docstring).
@@ -243,404 +196,294 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
     d in the member graph, and by the ``O(C L)`` chain variables for C candidate legs.
     """
     t0 = perf_counter()
+    legs = _Legs(market, cands)
     K = policy.max_cycle if max_cycle is None else max_cycle
     L = policy.max_chain if max_chain is None else max_chain
-    bonus = int(policy.weights.reciprocity)
-    n_members = len(market.members)
-    n_listings = len(cands.listings)
-    gift_listing = np.fromiter((x.is_gift for x in cands.listings), dtype=bool, count=n_listings)
-    legs = np.arange(cands.size)
-    giver = cands.member[cands.offer]
-    receiver = cands.member[cands.need]
-    gift = gift_listing[cands.offer]
-    score = cands.score.astype(np.int64)
-    paid = legs[~gift]
+    stats: dict[str, Any] = {}
+    blocks = _ring_blocks(legs, K, any_length_cycles, stats) + _chain_blocks(legs, L, stats)
+    if policy.allow_pairs:
+        blocks.append((PAIR, legs.paid[:, None], np.zeros(legs.paid.size, dtype=np.int64)))
+    stats["pairs"] = int(legs.paid.size) if policy.allow_pairs else 0
+    cols = _Columns(blocks, cands.score.astype(np.int64), int(policy.weights.reciprocity))
+    room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) \
+        if legs.n_members else np.zeros(0)
+    short = cols.affordable(cands, legs, room, stats)
+    rows = _Rows(cols)
+    rows.listings(cands, stats)
+    if stats["chain_variables"] and L >= 2:
+        rows.chain_flow(legs, L, stats)
+    if any_length_cycles and legs.paid.size:
+        rows.ring_flow(legs)
+    rows.credits(cands, legs, short, room, stats)
+    A = sparse.csc_matrix((np.concatenate(rows.val), (np.concatenate(rows.row), np.concatenate(rows.col))),
+                          shape=(rows.n, cols.n))
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    stats.update(columns=cols.n, rows=rows.n, nonzeros=int(A.nnz), bonus=cols.bonus)
+    stats["build_seconds"] = perf_counter() - t0
+    col_legs = sparse.csr_matrix((np.ones(cols.il.size), cols.il, np.r_[0, np.cumsum(cols.widths)]),
+                                 shape=(cols.n, max(cands.size, 1)))
+    return MarketModel(cols.cost, A, np.concatenate(rows.lo), np.concatenate(rows.hi), stats["listing_rows"],
+                       cols.kind, col_legs, cols.chain_pos, cands, stats)
 
-    blocks: list[tuple[int, np.ndarray, np.ndarray]] = []   # (kind, columns x legs, chain position)
-    stats: dict[str, int] = {}
-    graph = MemberGraph(n_members, giver[paid], receiver[paid], paid)
-    stats["member_hops"] = int(graph.key.size)
 
-    # cycles
-    ring_counts = {}
-    if any_length_cycles:
-        blocks.append((FLOW, paid[:, None], np.zeros(paid.size, dtype=np.int64)))
-    elif K >= 2 and graph.key.size:
-        for k, cyc in member_cycles(graph, K).items():
-            leg_cycles = expand_cycles(graph, cyc)
-            ring_counts[k] = int(leg_cycles.shape[0])
+class _Legs:
+    """The candidate legs as the programme sees them: giver and receiver members, gifts, paid legs."""
+
+    def __init__(self, market: Market, cands: Candidates) -> None:
+        self.n_members = len(market.members)
+        self.n_listings = len(cands.listings)
+        gift_listing = np.fromiter((x.is_gift for x in cands.listings), dtype=bool, count=self.n_listings)
+        self.all = np.arange(cands.size)
+        self.giver = cands.member[cands.offer]
+        self.receiver = cands.member[cands.need]
+        self.gift = gift_listing[cands.offer]
+        self.paid = self.all[~self.gift]
+
+
+Block = tuple[int, np.ndarray, np.ndarray]   # (kind, columns x legs, chain position of each column)
+
+
+def _ring_blocks(legs: _Legs, K: int, any_length: bool, stats: dict[str, Any]) -> list[Block]:
+    """Rings of 2..K members, each expanded over the parallel legs of its hops; or, for the bound
+    on rings of any length, one flow column per paid leg."""
+    graph = MemberGraph(legs.n_members, legs.giver[legs.paid], legs.receiver[legs.paid], legs.paid)
+    stats["member_hops"] = graph.n_hops
+    blocks: list[Block] = []
+    counts: dict[int, int] = {}
+    if any_length:
+        blocks.append((FLOW, legs.paid[:, None], np.zeros(legs.paid.size, dtype=np.int64)))
+    elif K >= 2 and graph.n_hops:
+        for k, cyc in graph.rings(K).items():
+            leg_cycles = graph.expand(cyc)
+            counts[k] = int(leg_cycles.shape[0])
             if leg_cycles.shape[0]:
                 blocks.append((CYCLE, leg_cycles, np.zeros(leg_cycles.shape[0], dtype=np.int64)))
-    stats["rings"] = sum(ring_counts.values())
-    stats["rings_by_length"] = ring_counts
+    stats["rings"] = sum(counts.values())
+    stats["rings_by_length"] = counts
+    return blocks
 
-    # chain leg-positions: gifts at position 1, then legs whose giver can receive at the position before
-    chain_vars = 0
-    if L >= 1:
-        at = legs[gift]
-        reach = np.zeros(n_members, dtype=bool)
-        for p in range(1, L + 1):
-            if p > 1:
-                at = paid[reach[giver[paid]]]
-            if at.size == 0:
-                break
-            blocks.append((CHAIN, at[:, None], np.full(at.size, p, dtype=np.int64)))
-            chain_vars += at.size
-            reach = np.zeros(n_members, dtype=bool)
-            reach[receiver[at]] = True
-    stats["chain_variables"] = chain_vars
 
-    if policy.allow_pairs:
-        blocks.append((PAIR, paid[:, None], np.zeros(paid.size, dtype=np.int64)))
-    stats["pairs"] = int(paid.size) if policy.allow_pairs else 0
+def _chain_blocks(legs: _Legs, L: int, stats: dict[str, Any]) -> list[Block]:
+    """Chain leg-positions: gifts at position 1, then paid legs whose giver can receive at the
+    position before."""
+    blocks: list[Block] = []
+    total = 0
+    at = legs.all[legs.gift]
+    reach = np.zeros(legs.n_members, dtype=bool)
+    for p in range(1, L + 1):
+        if p > 1:
+            at = legs.paid[reach[legs.giver[legs.paid]]]
+        if at.size == 0:
+            break
+        blocks.append((CHAIN, at[:, None], np.full(at.size, p, dtype=np.int64)))
+        total += at.size
+        reach = np.zeros(legs.n_members, dtype=bool)
+        reach[legs.receiver[at]] = True
+    stats["chain_variables"] = total
+    return blocks
 
-    # columns: flatten every block into (column, leg) incidences
-    kinds, costs, positions, inc_col, inc_leg, width_of = [], [], [], [], [], []
-    n_cols = 0
-    for kind, mat, pos in blocks:
-        count, width = mat.shape
-        cols = np.arange(n_cols, n_cols + count)
-        kinds.append(np.full(count, kind, dtype=np.int8))
-        positions.append(pos)
-        s = score[mat].sum(axis=1)
-        costs.append(s if kind == PAIR else s + bonus * width)
-        inc_col.append(np.repeat(cols, width))
-        inc_leg.append(mat.ravel())
-        width_of.append(np.full(count, width, dtype=np.int64))
-        n_cols += count
-    col_kind = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.int8)
-    cost = np.concatenate(costs).astype(np.float64) if costs else np.zeros(0)
-    chain_pos = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
-    ic = np.concatenate(inc_col) if inc_col else np.zeros(0, dtype=np.int64)
-    il = np.concatenate(inc_leg) if inc_leg else np.zeros(0, dtype=np.int64)
-    widths = np.concatenate(width_of) if width_of else np.zeros(0, dtype=np.int64)
 
-    # the credit rule: what each member is short in each column, and columns nobody can afford
-    room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) if n_members \
-        else np.zeros(0)
-    short = shortfalls(cands, ic, il, col_kind[ic], chain_pos[ic], receiver, giver, n_members, n_cols)
-    sc = short.tocoo()
-    unaffordable = np.zeros(n_cols, dtype=bool)
-    unaffordable[sc.col[sc.data > room[sc.row] + 1e-9]] = True
-    stats["unaffordable_columns"] = int(unaffordable.sum())
-    if unaffordable.any():
+class _Columns:
+    """The blocks flattened: each column's kind, cost, chain position, and (column, leg) incidences."""
+
+    def __init__(self, blocks: list[Block], score: np.ndarray, bonus: int) -> None:
+        self.bonus = bonus
+        kinds, costs, positions, inc_col, inc_leg, widths = [], [], [], [], [], []
+        n = 0
+        for kind, mat, pos in blocks:
+            count, width = mat.shape
+            kinds.append(np.full(count, kind, dtype=np.int8))
+            positions.append(pos)
+            s = score[mat].sum(axis=1)
+            costs.append(s if kind == PAIR else s + bonus * width)   # a ring or chain leg earns the bonus
+            inc_col.append(np.repeat(np.arange(n, n + count), width))
+            inc_leg.append(mat.ravel())
+            widths.append(np.full(count, width, dtype=np.int64))
+            n += count
+        self.n = n
+        self.kind = _cat(kinds, np.int8)
+        self.cost = _cat(costs, np.float64)
+        self.chain_pos = _cat(positions, np.int64)
+        self.ic = _cat(inc_col, np.int64)
+        self.il = _cat(inc_leg, np.int64)
+        self.widths = _cat(widths, np.int64)
+
+    def affordable(self, cands: Candidates, legs: _Legs, room: np.ndarray, stats: dict[str, Any]) -> sparse.csr_matrix:
+        """Drop the columns in which a member alone is short of more than it may spend; the
+        shortfalls (members x columns) of those kept."""
+        short = shortfalls(cands, self.ic, self.il, self.kind[self.ic], self.chain_pos[self.ic], legs.receiver,
+                           legs.giver, legs.n_members, self.n)
+        sc = short.tocoo()
+        unaffordable = np.zeros(self.n, dtype=bool)
+        unaffordable[sc.col[sc.data > room[sc.row] + 1e-9]] = True
+        stats["unaffordable_columns"] = int(unaffordable.sum())
+        if not unaffordable.any():
+            return short.tocsr()
         keep = ~unaffordable
         new_index = np.cumsum(keep) - 1
-        inc_keep = keep[ic]
-        ic, il = new_index[ic[inc_keep]], il[inc_keep]
-        col_kind, cost, chain_pos, widths = col_kind[keep], cost[keep], chain_pos[keep], widths[keep]
-        short = short[:, np.flatnonzero(keep)]
-        n_cols = int(keep.sum())
-    col_legs = sparse.csr_matrix((np.ones(il.size), il, np.r_[0, np.cumsum(widths)]),
-                                 shape=(n_cols, max(cands.size, 1)))
-    ikind = col_kind[ic]
-    ipos = chain_pos[ic]
+        inc_keep = keep[self.ic]
+        self.ic, self.il = new_index[self.ic[inc_keep]], self.il[inc_keep]
+        self.kind, self.cost, self.chain_pos, self.widths = (self.kind[keep], self.cost[keep], self.chain_pos[keep],
+                                                             self.widths[keep])
+        self.n = int(keep.sum())
+        return short[:, np.flatnonzero(keep)].tocsr()
 
-    # rows: listings once
-    used_listings = np.unique(np.concatenate([cands.offer[il], cands.need[il]]))
-    listing_row = np.full(n_listings, -1, dtype=np.int64)
-    listing_row[used_listings] = np.arange(used_listings.size)
-    r_row = [listing_row[cands.offer[il]], listing_row[cands.need[il]]]
-    r_col = [ic, ic]
-    r_val = [np.ones(il.size), np.ones(il.size)]
-    lo = [np.full(used_listings.size, -np.inf)]
-    hi = [np.ones(used_listings.size)]
-    n_rows = used_listings.size
 
-    # rows: chain flow, legs given by member B at position p + 1 <= legs B received at p
-    if chain_vars and L >= 2:
-        chain = ikind == CHAIN
-        out_key = giver[il] * (L + 1) + (ipos - 1)      # (B, p) for a leg given at p + 1
-        in_key = receiver[il] * (L + 1) + ipos          # (B, p) for a leg received at p
+class _Rows:
+    """The programme's rows, added kind by kind as (row, column, value) entries and bounds."""
+
+    def __init__(self, cols: _Columns) -> None:
+        self.cols = cols
+        self.ikind = cols.kind[cols.ic]     # per incidence: its column's kind and chain position
+        self.ipos = cols.chain_pos[cols.ic]
+        self.row: list[np.ndarray] = []
+        self.col: list[np.ndarray] = []
+        self.val: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        self.row.append(rows)
+        self.col.append(cols)
+        self.val.append(vals)
+
+    def bounds(self, count: int, lo: float | np.ndarray, hi: float | np.ndarray) -> None:
+        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), (count,)).copy())
+        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (count,)).copy())
+        self.n += count
+
+    def listings(self, cands: Candidates, stats: dict[str, Any]) -> None:
+        """Every listing is used at most once (the packing rows, first)."""
+        ic, il = self.cols.ic, self.cols.il
+        used = np.unique(np.concatenate([cands.offer[il], cands.need[il]]))
+        listing_row = np.full(len(cands.listings), -1, dtype=np.int64)
+        listing_row[used] = np.arange(used.size)
+        self.add(listing_row[cands.offer[il]], ic, np.ones(il.size))
+        self.add(listing_row[cands.need[il]], ic, np.ones(il.size))
+        self.bounds(used.size, -np.inf, 1.0)
+        stats["listing_rows"] = int(used.size)
+
+    def chain_flow(self, legs: _Legs, L: int, stats: dict[str, Any]) -> None:
+        """Legs given by member B at position p + 1 <= legs B received at p."""
+        ic, il, ipos = self.cols.ic, self.cols.il, self.ipos
+        chain = self.ikind == CHAIN
+        out_key = legs.giver[il] * (L + 1) + (ipos - 1)      # (B, p) for a leg given at p + 1
+        in_key = legs.receiver[il] * (L + 1) + ipos          # (B, p) for a leg received at p
         needed = np.unique(out_key[chain & (ipos >= 2)])
-        flow_row = np.full(n_members * (L + 1), -1, dtype=np.int64)
-        flow_row[needed] = n_rows + np.arange(needed.size)
+        flow_row = np.full(legs.n_members * (L + 1), -1, dtype=np.int64)
+        flow_row[needed] = self.n + np.arange(needed.size)
         give = chain & (ipos >= 2)
         take = chain & (ipos < L) & (flow_row[in_key] >= 0)
-        r_row += [flow_row[out_key[give]], flow_row[in_key[take]]]
-        r_col += [ic[give], ic[take]]
-        r_val += [np.ones(int(give.sum())), -np.ones(int(take.sum()))]
-        lo.append(np.full(needed.size, -np.inf))
-        hi.append(np.zeros(needed.size))
-        n_rows += needed.size
+        self.add(flow_row[out_key[give]], ic[give], np.ones(int(give.sum())))
+        self.add(flow_row[in_key[take]], ic[take], -np.ones(int(take.sum())))
+        self.bounds(needed.size, -np.inf, 0.0)
         stats["flow_rows"] = int(needed.size)
-    if any_length_cycles and paid.size:
-        flow = ikind == FLOW
-        members_in = np.unique(np.concatenate([giver[il[flow]], receiver[il[flow]]]))
-        row_of = np.full(n_members, -1, dtype=np.int64)
-        row_of[members_in] = n_rows + np.arange(members_in.size)
-        r_row += [row_of[giver[il[flow]]], row_of[receiver[il[flow]]]]
-        r_col += [ic[flow], ic[flow]]
-        r_val += [np.ones(int(flow.sum())), -np.ones(int(flow.sum()))]
-        lo.append(np.zeros(members_in.size))
-        hi.append(np.zeros(members_in.size))
-        n_rows += members_in.size
 
-    # rows: credits. A member's shortfalls over the exchanges it takes part in fit within what it may
-    # spend; members whose needs could never overspend get no row.
-    short = short.tocsr()
-    sc = short.tocoo()
-    paying = (ikind != FLOW) & ~((ikind == CHAIN) & (ipos == 1))
-    worst = np.zeros(n_listings)               # each need's largest shortfall in any column
-    np.maximum.at(worst, cands.need[il[paying]], np.asarray(short[receiver[il[paying]], ic[paying]]).ravel())
-    could_spend = np.zeros(n_members)
-    np.add.at(could_spend, cands.member[np.flatnonzero(worst)], worst[worst > 0])
-    binding = np.flatnonzero(could_spend > room + 1e-9)
-    if binding.size:
-        row_of = np.full(n_members, -1, dtype=np.int64)
+    def ring_flow(self, legs: _Legs) -> None:
+        """Rings of any length: every member gives as often as it receives."""
+        ic, il = self.cols.ic, self.cols.il
+        flow = self.ikind == FLOW
+        members_in = np.unique(np.concatenate([legs.giver[il[flow]], legs.receiver[il[flow]]]))
+        row_of = np.full(legs.n_members, -1, dtype=np.int64)
+        row_of[members_in] = self.n + np.arange(members_in.size)
+        self.add(row_of[legs.giver[il[flow]]], ic[flow], np.ones(int(flow.sum())))
+        self.add(row_of[legs.receiver[il[flow]]], ic[flow], -np.ones(int(flow.sum())))
+        self.bounds(members_in.size, 0.0, 0.0)
+
+    def credits(self, cands: Candidates, legs: _Legs, short: sparse.csr_matrix, room: np.ndarray,
+                stats: dict[str, Any]) -> None:
+        """A member's shortfalls over the exchanges it takes part in fit within what it may
+        spend (members whose needs could never overspend get no row), with Chvatal-Gomory cuts."""
+        ic, il = self.cols.ic, self.cols.il
+        sc = short.tocoo()
+        paying = (self.ikind != FLOW) & ~((self.ikind == CHAIN) & (self.ipos == 1))
+        worst = np.zeros(legs.n_listings)               # each need's largest shortfall in any column
+        np.maximum.at(worst, cands.need[il[paying]], np.asarray(short[legs.receiver[il[paying]], ic[paying]]).ravel())
+        could_spend = np.zeros(legs.n_members)
+        np.add.at(could_spend, cands.member[np.flatnonzero(worst)], worst[worst > 0])
+        binding = np.flatnonzero(could_spend > room + 1e-9)
+        stats["credit_rows"] = int(binding.size)
+        if not binding.size:
+            return
+        row_of = np.full(legs.n_members, -1, dtype=np.int64)
         row_of[binding] = np.arange(binding.size)
         on = row_of[sc.row] >= 0
         rr, cc, vv = row_of[sc.row[on]], sc.col[on], sc.data[on]
-        r_row.append(n_rows + rr)
-        r_col.append(cc)
-        r_val.append(vv)
-        lo.append(np.full(binding.size, -np.inf))
-        hi.append(room[binding])
-        n_rows += binding.size
-        # Chvatal-Gomory cuts of each row: at most one column short of more than half the room,
-        # and at most two short of more than a third (each counted twice above two thirds)
+        self.add(self.n + rr, cc, vv)
+        self.bounds(binding.size, -np.inf, room[binding])
+        # each row's cut: at most k - 1 columns short of more than room / k (weighted)
         R = room[binding][rr]
         for k in CREDIT_CUTS:
             v = np.floor(k * vv / (R * (1 + 1e-9)) + 1e-12) if R.size else vv
             cut = v > 0
             members_cut = np.unique(rr[cut])
             cut_row = np.full(binding.size, -1, dtype=np.int64)
-            cut_row[members_cut] = n_rows + np.arange(members_cut.size)
-            r_row.append(cut_row[rr[cut]])
-            r_col.append(cc[cut])
-            r_val.append(v[cut])
-            lo.append(np.full(members_cut.size, -np.inf))
-            hi.append(np.full(members_cut.size, k - 1.0))
-            n_rows += members_cut.size
-    stats["credit_rows"] = int(binding.size)
-
-    A = sparse.csc_matrix((np.concatenate(r_val), (np.concatenate(r_row), np.concatenate(r_col))),
-                          shape=(n_rows, n_cols))
-    A.sum_duplicates()
-    A.eliminate_zeros()
-    stats.update(columns=n_cols, rows=n_rows, nonzeros=int(A.nnz), listing_rows=int(used_listings.size))
-    stats["bonus"] = bonus
-    stats["build_seconds"] = perf_counter() - t0
-    return MarketModel(cost, A, np.concatenate(lo), np.concatenate(hi), col_kind, col_legs, chain_pos, cands,
-                       stats)
+            cut_row[members_cut] = self.n + np.arange(members_cut.size)
+            self.add(cut_row[rr[cut]], cc[cut], v[cut])
+            self.bounds(members_cut.size, -np.inf, k - 1.0)
 
 
-def greedy(model: MarketModel, priority: np.ndarray | None = None) -> np.ndarray:
-    """A feasible packing: chains (by position), then rings, then pairs, each best points per leg first.
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
 
-    Each column is taken if every row stays within its bounds, so the result is always feasible;
-    later passes admit chain legs whose chain started later in the order. It is the optimiser's
-    first incumbent: under a time limit the answer is never worse than this. (Of the orders tried
-    on synthetic markets, this one started closest to the optimum.) With ``priority`` (an LP
-    solution), columns go in order of it first (rounded to 0.001, so near-ties fall back to the
-    order above).
-    """
+
+# -- solving ------------------------------------------------------------------------------------------
+
+
+def greedy_order(model: MarketModel, priority: np.ndarray | None = None) -> np.ndarray:
+    """The order the greedy packing takes columns in: chains (by position), then rings, then pairs,
+    each best points per leg first; with ``priority`` (an LP solution), in order of it first
+    (rounded to 0.001, so near-ties fall back to the order above). Of the orders tried on
+    synthetic markets, this one started closest to the optimum."""
     n = model.n_cols
-    x = np.zeros(n)
-    if n == 0:
-        return x
     widths = np.diff(model.col_legs.indptr)
     shape_rank = np.choose(model.col_kind, [1, 0, 2, 1])     # chains, rings (and flow legs), pairs
     keys = [np.arange(n), -model.cost / np.maximum(widths, 1), model.chain_pos, shape_rank]
     if priority is not None:
         keys.append(-np.round(priority, 3))
-    order = np.lexsort(keys)
-    A = model.A
-    indptr, indices, data = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
-    lo, hi = model.row_lo.tolist(), model.row_hi.tolist()
-    act = [0.0] * A.shape[0]
-    left = order.tolist()
-    for _ in range(4):
-        rejected = []
-        for j in left:
-            ok = True
-            for k in range(indptr[j], indptr[j + 1]):
-                v = act[indices[k]] + data[k]
-                if v > hi[indices[k]] + 1e-9 or v < lo[indices[k]] - 1e-9:
-                    ok = False
-                    break
-            if ok:
-                for k in range(indptr[j], indptr[j + 1]):
-                    act[indices[k]] += data[k]
-                x[j] = 1.0
-            else:
-                rejected.append(j)
-        if len(rejected) == len(left):
-            break
-        left = rejected
-    return x
+    return np.lexsort(keys)
 
 
-def improve(model: MarketModel, x: np.ndarray, order: np.ndarray, passes: int = 3) -> np.ndarray:
-    """Local search from a packing: add a column in place of the columns it clashes with, when that gains.
+class MarketEngine(Engine):
+    """The engine with the marketplace's greedy packings as its starts and its simple bound."""
 
-    For each column of ``order`` not in the packing, the chosen columns sharing a listing with it
-    are taken out and it is put in, if its points exceed theirs and every row stays within bounds
-    (credit and chain-flow rows included); up to ``passes`` passes, until a pass changes nothing.
+    def __init__(self, model: MarketModel, options: Options, *, deadline: float | None) -> None:
+        super().__init__(model, options, deadline=deadline)
+        self.model = model
 
-    Parameters
-    ----------
-    model : MarketModel
-    x : ndarray
-        A feasible packing (0/1 per column); not changed.
-    order : ndarray
-        The columns to try, in order.
-    passes : int
+    def first_packing(self) -> np.ndarray:
+        return greedy(self.model, greedy_order(self.model))
 
-    Returns
-    -------
-    ndarray
-        A feasible packing worth at least as much as ``x``.
-    """
-    A = model.A
-    indptr, indices, data = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
-    hi = np.where(np.isfinite(model.row_hi), model.row_hi, np.inf).tolist()
-    lo = np.where(np.isfinite(model.row_lo), model.row_lo, -np.inf).tolist()
-    cost = model.cost.tolist()
-    n_listing = int(model.stats.get("listing_rows", 0))
-    x = x.copy()
-    act = (A @ x).tolist()
-    owner = [-1] * n_listing                    # the chosen column using each listing
-    for j in np.flatnonzero(x > 0.5).tolist():
-        for k in range(indptr[j], indptr[j + 1]):
-            if indices[k] < n_listing:
-                owner[indices[k]] = j
-    todo = order.tolist()
-    for _ in range(passes):
-        changed = False
-        for j in todo:
-            if x[j] > 0.5:
-                continue
-            out = {owner[indices[k]] for k in range(indptr[j], indptr[j + 1])
-                   if indices[k] < n_listing and owner[indices[k]] >= 0}
-            if cost[j] <= sum(cost[i] for i in out):
-                continue
-            delta: dict[int, float] = {}
-            for i in out:
-                for k in range(indptr[i], indptr[i + 1]):
-                    delta[indices[k]] = delta.get(indices[k], 0.0) - data[k]
-            for k in range(indptr[j], indptr[j + 1]):
-                delta[indices[k]] = delta.get(indices[k], 0.0) + data[k]
-            if any(act[r] + d > hi[r] + 1e-9 or act[r] + d < lo[r] - 1e-9 for r, d in delta.items()):
-                continue
-            for r, d in delta.items():
-                act[r] += d
-            for i in out:
-                x[i] = 0.0
-                for k in range(indptr[i], indptr[i + 1]):
-                    if indices[k] < n_listing and owner[indices[k]] == i:
-                        owner[indices[k]] = -1
-            x[j] = 1.0
-            for k in range(indptr[j], indptr[j + 1]):
-                if indices[k] < n_listing:
-                    owner[indices[k]] = j
-            changed = True
-        if not changed:
-            break
-    return x
+    def lp_packing(self, x_lp: np.ndarray) -> np.ndarray:
+        x = greedy(self.model, greedy_order(self.model, x_lp))
+        self.stats["rounded"] = self.value(x)
+        return x
+
+    def simple_bound(self) -> float:
+        return simple_bound(self.model)
 
 
-#: Largest programme given to HiGHS's branch and bound. Above it HiGHS's presolve and clique
-#: detection alone ran for minutes at 170,000 columns and did not stop at the time limit, so
-#: larger programmes get the LP bound and an LP-guided packing instead (see docs/performance.md).
-MIP_MAX_COLUMNS = 20_000
-#: Programmes above this size get the LP bound and an LP-guided packing before branch and bound,
-#: so a short time limit still ends with a good answer and a useful gap.
-LP_FIRST_COLUMNS = 2_000
-#: Branch-and-bound nodes for the MIP over the LP's support (the columns the LP uses), which
-#: improves on the LP-guided packing; a node limit, not a time limit, keeps it deterministic.
-SUPPORT_MIP_NODES = 200
-#: Columns whose LP reduced cost is above minus this many points are tried by :func:`improve`.
-IMPROVE_REDUCED_COST = 20.0
-
-
-def _highs(model: MarketModel, *, seed: int, time_limit: float | None, integer: bool,
-           cols: np.ndarray | None = None) -> highspy.Highs:
-    h = new_highs(seed=seed, threads=None, log=False)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    A = model.A if cols is None else model.A[:, cols].tocsc()
-    cost = model.cost if cols is None else model.cost[cols]
-    n = int(cost.size)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = int(A.shape[0])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = cost
-    lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.ones(n)
-    inf = highspy.kHighsInf
-    lp.row_lower_ = np.where(np.isfinite(model.row_lo), model.row_lo, -inf)
-    lp.row_upper_ = np.where(np.isfinite(model.row_hi), model.row_hi, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(np.float64)
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    h.passModel(lp)
-    return h
-
-
-def lagrangian_bound(model: MarketModel, y: np.ndarray) -> float:
-    """An upper bound on every packing from any row prices ``y`` (LP duals, maximisation signs).
-
-    ``sum_r b_r y_r + sum_j max(0, cost_j - A_j y)``, with ``y_r`` clipped to the sign its row
-    allows (a price on a ``<=`` row is never negative). It is valid for any ``y``, so the bound
-    does not rest on the LP solver's tolerances.
-    """
-    hi_ok, lo_ok = np.isfinite(model.row_hi), np.isfinite(model.row_lo)
-    y = np.where(hi_ok, np.maximum(y, 0.0), 0.0) + np.where(lo_ok, np.minimum(y, 0.0), 0.0)
-    rc = model.cost - model.A.T @ y
-    return float(np.where(hi_ok, model.row_hi, 0.0) @ np.maximum(y, 0.0)
-                 + np.where(lo_ok, model.row_lo, 0.0) @ np.minimum(y, 0.0) + np.maximum(rc, 0.0).sum())
-
-
-def _mip(model: MarketModel, start: np.ndarray, *, seed: int, time_limit: float | None,
-         cols: np.ndarray | None = None, max_nodes: int | None = None) -> tuple[np.ndarray, float, bool, dict]:
-    """HiGHS's branch and bound from ``start`` (over ``cols`` only, if given): best packing, bound, proven."""
-    h = _highs(model, seed=seed, time_limit=time_limit, integer=True, cols=cols)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.999)
-    if max_nodes is not None:
-        h.setOptionValue("mip_max_nodes", int(max_nodes))
-    set_start(h, start if cols is None else start[cols])
-    h.run()
-    status, info = h.getModelStatus(), h.getInfo()
-    x = start
-    if info.primal_solution_status == 2:
-        found = np.round(np.asarray(h.getSolution().col_value))
-        if cols is not None:
-            full = np.zeros(model.n_cols)
-            full[cols] = found
-            found = full
-        if model.cost @ found > model.cost @ start:
-            x = found
-    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else math.inf
-    return x, bound, status == highspy.HighsModelStatus.kOptimal, {
-        "nodes": int(info.mip_node_count), "lp_iterations": int(info.simplex_iteration_count)}
-
-
-def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: int = 0) -> ModelSolution:
+def solve_model(model: MarketModel, *, time_limit: float | None = None,
+                options: Options = MARKET_OPTIONS) -> ModelSolution:
     """The best packing found, with a certified bound; exact when the programme is small enough.
 
-    1. :func:`greedy` gives a first packing.
-    2. Above :data:`LP_FIRST_COLUMNS` columns, the LP relaxation (interior point, within the time
-       limit) gives a bound (:func:`lagrangian_bound` of its duals), a greedy pass in order of LP
-       value a second packing, :func:`improve` a better one, and a MIP over the LP's support (at most
-       :data:`SUPPORT_MIP_NODES` nodes; skipped when step 3 runs without a time limit) usually a
-       better one.
-    3. Up to :data:`MIP_MAX_COLUMNS` columns, HiGHS's branch and bound starts from the best
-       packing and runs to the optimum or the time limit. The objective is an integer (scores are
-       whole points), so an absolute gap below 1 proves the optimum.
+    The engine's pipeline (:class:`matching.engine.Engine`) with :data:`MARKET_OPTIONS`: the
+    greedy packing first (so under a time limit the answer is never worse); a programme of at
+    most ``direct_mip_columns`` goes to HiGHS's branch and bound whole; a larger one gets the LP
+    bound (interior point), a greedy packing in order of LP value, the local search, a MIP over
+    the LP's support, reduced-cost fixing and branch and bound over the columns kept (at most
+    ``mip_max_columns``; otherwise the best packing with the LP bound, ``"feasible"``). Scores
+    are whole points, so an absolute gap below 1 proves the optimum.
 
     Parameters
     ----------
     model : MarketModel
     time_limit : float, optional
         Seconds for all of it; past them the best packing found is returned.
-    seed : int
-        HiGHS's random seed.
+    options : Options
+        The engine's options (HiGHS's seed among them).
 
     Returns
     -------
@@ -650,66 +493,13 @@ def solve_model(model: MarketModel, *, time_limit: float | None = None, seed: in
         how far from the optimum the answer can be. The bound is never above :func:`simple_bound`.
     """
     t0 = perf_counter()
-    n = model.n_cols
-    if n == 0:
-        return ModelSolution(np.zeros(0), 0.0, 0.0, 0.0, "optimal", {"solve_seconds": 0.0, "method": "empty"})
-    start = greedy(model)
-    stats: dict[str, Any] = {"greedy_seconds": perf_counter() - t0, "greedy_objective": float(model.cost @ start)}
-    x, bound, name = start, simple_bound(model), "time_limit"
-
-    def remaining() -> float | None:
-        return None if time_limit is None else time_limit - (perf_counter() - t0)
-
-    if n > LP_FIRST_COLUMNS:
-        t_lp = perf_counter()
-        h = _highs(model, seed=seed, time_limit=remaining(), integer=False)
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "off")
-        # measured at 20,000 listings: 11.2 s with presolve and the default tolerance, 8.5 s without
-        # presolve at 1e-5 (the bound comes from the duals, so it stays valid at any tolerance)
-        h.setOptionValue("presolve", "off")
-        h.setOptionValue("ipm_optimality_tolerance", 1e-5)
-        h.run()
-        sol = h.getSolution()
-        stats.update(lp_seconds=perf_counter() - t_lp, ipm_iterations=int(h.getInfo().ipm_iteration_count),
-                     lp_status=h.modelStatusToString(h.getModelStatus()))
-        # any prices give a valid bound, so an LP that stopped short of its tolerance still helps
-        if sol.value_valid and sol.dual_valid:
-            name = "feasible"
-            lp_x = np.asarray(sol.col_value)
-            stats["lp_objective"] = float(h.getInfo().objective_function_value)
-            stats["lp_bound"] = lagrangian_bound(model, np.asarray(sol.row_dual))
-            bound = min(bound, stats["lp_bound"])
-            rounded = greedy(model, priority=lp_x)
-            stats["rounded_objective"] = float(model.cost @ rounded)
-            if model.cost @ rounded > model.cost @ x:
-                x = rounded
-            # local search over the columns the LP uses or nearly prices in, most used first
-            rc = model.cost - model.A.T @ np.maximum(np.asarray(sol.row_dual), 0.0)
-            near = np.flatnonzero((lp_x > 1e-3) | (rc > -IMPROVE_REDUCED_COST))
-            x = improve(model, x, near[np.lexsort((near, -rc[near], -np.round(lp_x[near], 3)))])
-            stats["improved_objective"] = float(model.cost @ x)
-            left = remaining()
-            # without a time limit, branch and bound over every column follows and finds the optimum
-            if (left is None and n > MIP_MAX_COLUMNS) or (left is not None and left > 0):
-                t_sub = perf_counter()
-                support = np.flatnonzero((lp_x > 1e-3) | (x > 0.5))
-                x, *_ = _mip(model, x, seed=seed, time_limit=left, cols=support, max_nodes=SUPPORT_MIP_NODES)
-                stats.update(support_columns=int(support.size), support_objective=float(model.cost @ x),
-                             support_seconds=perf_counter() - t_sub)
-    left = remaining()
-    if n <= MIP_MAX_COLUMNS and (left is None or left > 0):
-        x, mip_bound, proven, mip = _mip(model, x, seed=seed, time_limit=left)
-        bound = min(bound, mip_bound)
-        stats.update(mip)
-        name = "optimal" if proven else "time_limit"
-    objective = float(model.cost @ x)
-    bound = max(float(math.floor(bound + 1e-6)), objective)
-    if bound <= objective:
-        name = "optimal"
-    gap = (bound - objective) / max(1.0, abs(objective))
+    deadline = None if time_limit is None else t0 + max(float(time_limit), 0.0)
+    engine = MarketEngine(model, options, deadline=deadline)
+    out = engine.solve()
+    stats = engine.stats
     stats["solve_seconds"] = perf_counter() - t0
-    return ModelSolution(x, objective, bound, float(gap), name, stats)
+    gap = (out.bound - out.objective) / max(1.0, abs(out.objective))
+    return ModelSolution(out.x, out.objective, out.bound, float(gap), out.status, stats)
 
 
 def simple_bound(model: MarketModel) -> float:

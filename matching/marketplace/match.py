@@ -6,17 +6,17 @@ from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
-import numpy as np
-
+from ..options import Options
 from .candidates import Candidates, build_candidates
-from .columns import MarketModel, MemberGraph, ModelSolution, build_model, decode, legs_chosen, solve_model
+from .columns import (MARKET_OPTIONS, MarketModel, ModelSolution, build_model, decode, legs_chosen, member_graph,
+                      solve_model)
 from .story import reason, story
 from .types import Market, MatchResult, Policy, ProposedExchange, ProposedLeg
 
 SHAPE_ORDER = {"cycle": 0, "chain": 1, "pair": 2}
 
 
-def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> MatchResult:
+def match(market: Market, policy: Policy | None = None, *, options: Options = MARKET_OPTIONS) -> MatchResult:
     """Propose the cycles, gift chains and direct pairs of greatest total score.
 
     Parameters
@@ -25,8 +25,10 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
         Open listings, members, taxonomy, declined pairs, today.
     policy : Policy, optional
         Cycle and chain lengths, score weights, pairs on or off, time limit (defaults: ``Policy()``).
-    seed : int
-        Solver seed; the same market, policy and seed always give the same answer.
+    options : Options
+        How the clearing engine searches (:data:`~matching.marketplace.columns.MARKET_OPTIONS`
+        by default); the same market, policy and options always give the same answer (without a
+        time limit, or when it is not reached).
 
     Returns
     -------
@@ -70,7 +72,7 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     # left, less 10% and 0.02 s for the stories (0.01 s at 2,000 listings, 0.07 s at 20,000) and for
     # HiGHS, which stops a few hundredths of a second after its limit
     left = None if policy.time_limit is None else max(0.9 * policy.time_limit - 0.02 - (t2 - t0), 0.0)
-    sol = solve_model(model, time_limit=left, seed=seed)
+    sol = solve_model(model, time_limit=left, options=options)
     t3 = perf_counter()
     exchanges = _exchanges(market, cands, decode(model, sol), policy)
     t4 = perf_counter()
@@ -93,7 +95,7 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
         "policy": {"max_cycle": policy.max_cycle, "max_chain": policy.max_chain,
                    "allow_pairs": policy.allow_pairs, "max_candidates_per_need": policy.max_candidates_per_need},
     }
-    report = needs_met_by_length(market, cands, policy, seed=seed, main=(model, sol))
+    report = needs_met_by_length(market, cands, policy, options=options, main=(model, sol))
     t5 = perf_counter()
     stats["needs_met_by_K"] = report
     stats["timings"] = {"candidates": t1 - t0, "model": t2 - t1, "solve": t3 - t2, "stories": t4 - t3,
@@ -101,7 +103,7 @@ def match(market: Market, policy: Policy | None = None, *, seed: int = 0) -> Mat
     return MatchResult(tuple(exchanges), stats)
 
 
-def needs_met_by_length(market: Market, cands: Candidates, policy: Policy, *, seed: int = 0,
+def needs_met_by_length(market: Market, cands: Candidates, policy: Policy, *, options: Options = MARKET_OPTIONS,
                         main: tuple[MarketModel, ModelSolution] | None = None) -> dict[int, dict[str, Any]]:
     """Needs met and score with rings and chains of each length in ``policy.report_cycle_lengths``.
 
@@ -117,21 +119,13 @@ def needs_met_by_length(market: Market, cands: Candidates, policy: Policy, *, se
             model, sol = main
             exact = True
         else:
-            exact = _half_paths(market, cands, K) <= policy.report_max_paths
+            # member paths of half a ring's length (counted as walks): what ring enumeration must grow
+            exact = member_graph(market, cands).adj.walks((K + 1) // 2) <= policy.report_max_paths
             model = build_model(market, cands, policy, max_cycle=K, max_chain=K, any_length_cycles=not exact)
-            sol = solve_model(model, time_limit=policy.report_time_limit, seed=seed)
+            sol = solve_model(model, time_limit=policy.report_time_limit, options=options)
         out[K] = {"needs_met": legs_chosen(model, sol), "score": sol.objective, "status": sol.status,
                   "gap": sol.gap, "exact": bool(exact)}
     return out
-
-
-def _half_paths(market: Market, cands: Candidates, K: int) -> int:
-    """Member paths of ceil(K/2) hops (counted as walks): what ring enumeration must grow."""
-    gift = np.fromiter((x.is_gift for x in cands.listings), dtype=bool, count=len(cands.listings))
-    paid = np.flatnonzero(~gift[cands.offer])
-    graph = MemberGraph(len(market.members), cands.member[cands.offer[paid]],
-                        cands.member[cands.need[paid]], paid)
-    return graph.walks((K + 1) // 2)
 
 
 def _exchanges(market: Market, cands: Candidates, decoded: list[tuple[str, list[int]]],

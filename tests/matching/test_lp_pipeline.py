@@ -1,9 +1,9 @@
 """The LP pipeline (column generation with chains priced by dynamic programming,
 bound, incumbent, reduced-cost fixing, final MIP) is exact on small instances.
 
-Tiny models normally go straight to one MIP; here the size thresholds and
-batch sizes are forced down so every stage runs, with one column or one chain
-added per round and chain pricing truncated to two partial chains.
+Tiny models normally go straight to one MIP; here the engine's options force
+the size thresholds and batch sizes down so every stage runs, with one column or
+one chain added per round and chain pricing truncated to two partial chains.
 """
 
 from __future__ import annotations
@@ -13,27 +13,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching import solve, solver
+from matching import Options, solve
+from matching import packing
 
 from .oracle import brute_force, check_solution
 from .test_optimality import LIMITS, SETTINGS, instances
 
 
-def _tiny_batches(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(solver, "DIRECT_MIP_COLUMNS", 0)
-    mp.setattr(solver, "CG_INITIAL_COLUMNS", 1)
-    mp.setattr(solver, "CG_BATCH", 1)
-    mp.setattr(solver, "CHAIN_BATCH", 1)
-    mp.setattr(solver, "CHAIN_CAP", 2)
+TINY = Options(direct_mip_columns=0, cg_initial_columns=1, cg_batch=1, chain_batch=1, chain_cap=2)
 
 
 @SETTINGS
 @given(instances(max_vertices=8), LIMITS)
 def test_lp_pipeline_matches_brute_force(inst, limits):
     k, l = limits
-    with pytest.MonkeyPatch.context() as mp:
-        _tiny_batches(mp)
-        sol = solve(inst, max_cycle=k, max_chain=l)
+    sol = solve(inst, max_cycle=k, max_chain=l, options=TINY)
     assert sol.status == "optimal"
     check_solution(inst, sol, k, l)
     assert sol.objective == pytest.approx(brute_force(inst, k, l))
@@ -43,9 +37,7 @@ def test_lp_pipeline_matches_brute_force(inst, limits):
 @given(instances(max_vertices=7, side=True), LIMITS)
 def test_lp_pipeline_with_side_constraints(inst, limits):
     k, l = limits
-    with pytest.MonkeyPatch.context() as mp:
-        _tiny_batches(mp)
-        sol = solve(inst, max_cycle=k, max_chain=l)
+    sol = solve(inst, max_cycle=k, max_chain=l, options=TINY)
     check_solution(inst, sol, k, l)
     assert sol.objective == pytest.approx(brute_force(inst, k, l))
 
@@ -55,9 +47,7 @@ def test_lp_pipeline_with_side_constraints(inst, limits):
 def test_lp_pipeline_fractional_weights(inst, limits, scale):
     k, l = limits
     scaled = inst.with_weights(np.asarray(inst.weight, dtype=float) * scale)
-    with pytest.MonkeyPatch.context() as mp:
-        _tiny_batches(mp)
-        sol = solve(scaled, max_cycle=k, max_chain=l)
+    sol = solve(scaled, max_cycle=k, max_chain=l, options=TINY)
     check_solution(scaled, sol, k, l)
     assert sol.objective == pytest.approx(brute_force(scaled, k, l))
 
@@ -74,7 +64,7 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     from bench.matching.generate import generate_uk
     from matching.cycles import Adjacency
     from matching.formats import parse_kep_json
-    from matching.model import build_model, packing_rows
+    from matching.model import build_model
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "uk.json")
@@ -85,9 +75,8 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     n, k = inst.n_vertices, 3
     adj = Adjacency(n, inst.src, inst.dst)
     model = build_model(n, inst.src, inst.dst, inst.total_weight(), inst.altruist, k, k, adj=adj)
-    engine = solver._Engine(model, None, True, 0, None, False, {}, adj=adj, altruist=inst.altruist, max_chain=k)
-    engine.pack_rows = packing_rows(model)
-    engine.AT_cyc = model.A[:, :model.n_cycles].T.tocsr()
+    engine = packing.PackingEngine(model, Options(), deadline=None, stats={}, adj=adj, altruist=inst.altruist,
+                                   max_chain=k)
     y, ub = engine.packing_lp()
     rounded = engine.value(engine.rounded)
     x = engine.dive(30.0)
@@ -111,7 +100,7 @@ def test_dive_gives_a_valid_packing_between_rounding_and_the_bound():
     # a dive around a packing keeps the cycles it is told to keep
     keep = engine._lp_cycles_of(best)[::2]
     around = engine.dive(30.0, 0.1, fixed=keep)
-    registry = solver._registry_cycles(engine.lp_batches)
+    registry = packing._registry_cycles(engine.lp_batches)
     assert keep.size > 10 and np.all(around[registry[keep]] == 1.0)
     act = model.A @ around
     assert np.all(act <= model.row_hi + 1e-9) and np.all(act >= model.row_lo - 1e-9)
@@ -141,7 +130,7 @@ def test_one_swaps_ends_on_near_ties():
 
     A = sparse.csc_matrix((np.ones(6), ([0, 1, 2, 0, 1, 0], [0, 0, 0, 1, 1, 2])), shape=(3, 3))
     cost = np.array([1.0, 1.0 - 0.9e-9, 1.0 - 1.8e-9])
-    out = solver._one_swaps(A, cost, np.array([1.0, 0.0, 0.0]))
+    out = packing._one_swaps(A, cost, np.array([1.0, 0.0, 0.0]))
     assert out.sum() == 1 and cost @ out == 1.0
 
 
@@ -163,7 +152,7 @@ def test_one_swaps_leave_a_better_packing_with_no_improving_swap(n_rows, n_cols,
         if data.draw(st.booleans()) and not rows[j] & used:
             x[j] = 1.0
             used |= rows[j]
-    out = solver._one_swaps(A, cost, x)
+    out = packing._one_swaps(A, cost, x)
     assert set(np.unique(out)) <= {0.0, 1.0} and np.all(A @ out <= 1)
     assert cost @ out >= cost @ x
     chosen = np.flatnonzero(out)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching import Instance, SideConstraint, solve
+from matching import Instance, Options, SideConstraint, solve
 
 from .oracle import brute_force, check_solution
 
@@ -104,9 +104,8 @@ def test_too_many_cycles_for_the_time_gives_shorter_cycles_and_a_valid_bound(ins
     """Under a time limit, with more cycles than can be enumerated in it, the answer uses
     cycles one arc shorter (valid for the limit asked) and the bound still holds."""
     k, l = limits
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("matching.solver.CYCLES_PER_SECOND", 0)  # any cycle at all is too many
-        sol = solve(inst, max_cycle=k, max_chain=l, time_limit=30)
+    no_time = Options(cycles_per_second=0)  # any cycle at all is too many
+    sol = solve(inst, max_cycle=k, max_chain=l, time_limit=30, options=no_time)
     best = brute_force(inst, k, l)
     check_solution(inst, sol, k - 1, l)
     assert sol.objective <= best + 1e-9 <= sol.bound + 2e-9
@@ -121,9 +120,7 @@ def test_too_many_cycles_example():
     inst = Instance.from_arcs([("a", "b", 10), ("b", "c", 10), ("c", "a", 10), ("c", "d", 2), ("d", "c", 2)],
                               altruists=[])
     assert solve(inst, max_cycle=3, max_chain=0, time_limit=30).objective == 30
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("matching.solver.CYCLES_PER_SECOND", 0)
-        sol = solve(inst, max_cycle=3, max_chain=0, time_limit=30)
+    sol = solve(inst, max_cycle=3, max_chain=0, time_limit=30, options=Options(cycles_per_second=0))
     assert sol.cycles == (("c", "d"),) and sol.objective == 4
     assert sol.bound == 30 and sol.status == "time_limit" and sol.gap == pytest.approx(26 / 4)
     assert sol.stats["max_cycle_solved"] == 2 and sol.stats["cycles_over_limit"] >= 1

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching.marketplace import (
+    MARKET_OPTIONS,
     AssetInput,
     DbsCheck,
     ListingInput,
@@ -27,6 +28,8 @@ from .reference import best_total, compatible, member, shortfall, within_limits
 TODAY = date(2026, 3, 2)
 LATER = TODAY + timedelta(days=60)
 NO_REPORT = Policy(report_cycle_lengths=())
+#: The engine's LP path on any market: no MIP over the whole programme, no branch and bound after fixing.
+LP_PATH = replace(MARKET_OPTIONS, direct_mip_columns=0, mip_max_columns=0)
 # categories: 1 finance > 2 bookkeeping, 3 payroll; 4 premises > 5 kitchen
 CATEGORIES = {1: None, 2: 1, 3: 1, 4: None, 5: 4}
 HUYTON = (53.410, -2.840)
@@ -309,12 +312,7 @@ def test_the_optimiser_matches_brute_force_and_keeps_every_rule(m, policy):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_markets(), policies)
 def test_the_lp_path_keeps_every_rule_and_its_bound_covers_the_brute_force_optimum(m, policy):
-    from matching.marketplace import columns
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columns, "MIP_MAX_COLUMNS", 0)
-        patch.setattr(columns, "LP_FIRST_COLUMNS", 0)
-        result = match(m, policy)
+    result = match(m, policy, options=LP_PATH)
     cands = build_candidates(m, policy)
     cand_legs = [(m.listings[o].id, m.listings[n].id, int(s), Decimal(str(round(float(c), 2))))
                  for o, n, s, c in zip(cands.offer.tolist(), cands.need.tolist(), cands.score.tolist(),
@@ -357,14 +355,14 @@ def test_member_rings_are_exactly_the_simple_cycles_of_the_member_graph(n, arcs,
     import networkx as nx
     import numpy as np
 
-    from matching.marketplace.columns import MemberGraph, member_cycles
+    from matching.marketplace.columns import MemberGraph
 
     arcs = sorted({(a % n, b % n) for a, b in arcs if a % n != b % n})
     g = np.array([a for a, _ in arcs], dtype=np.int64)
     r = np.array([b for _, b in arcs], dtype=np.int64)
     found = set()
     if arcs:
-        for k, rows in member_cycles(MemberGraph(n, g, r, np.arange(len(arcs))), K).items():
+        for k, rows in MemberGraph(n, g, r, np.arange(len(arcs))).rings(K).items():
             for row in rows.tolist():
                 assert len(row) == k and row[0] == min(row)
                 found.add(tuple(row))
@@ -419,20 +417,16 @@ def test_a_larger_market_gets_the_same_answer_twice_and_keeps_every_rule():
     _keeps_every_rule(m, first)
 
 
-def test_too_large_for_branch_and_bound_the_answer_keeps_every_rule_and_its_bound_covers_the_optimum(monkeypatch):
-    from matching.marketplace import columns
-
+def test_too_large_for_branch_and_bound_the_answer_keeps_every_rule_and_its_bound_covers_the_optimum():
     m = _random_market(5, 12, 80)
     policy = Policy(report_cycle_lengths=())
     exact = match(m, policy)
-    monkeypatch.setattr(columns, "MIP_MAX_COLUMNS", 0)
-    monkeypatch.setattr(columns, "LP_FIRST_COLUMNS", 0)
-    large = match(m, policy)
+    large = match(m, policy, options=LP_PATH)
     _keeps_every_rule(m, large)
     assert large.stats["objective"] <= exact.stats["objective"] <= large.stats["bound"]
-    assert large.stats["objective"] >= large.stats["engine"]["greedy_objective"] > 0
-    assert large.stats["bound"] <= large.stats["engine"]["lp_bound"] + 1
-    assert match(m, policy).exchanges == large.exchanges
+    assert large.stats["objective"] >= large.stats["engine"]["greedy"] > 0
+    assert large.stats["bound"] <= large.stats["engine"]["lagrangian_bound"] + 1
+    assert match(m, policy, options=LP_PATH).exchanges == large.exchanges
 
 
 def test_the_reason_says_how_many_people_the_dbs_checks_cover_and_how_many_are_needed():
