@@ -6,7 +6,9 @@ pdf_libs="$( (command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p
 grep -q "libpango-1.0.so.0" <<<"$pdf_libs" || pdf_missing+=(libpango-1.0-0)
 grep -q "libpangoft2-1.0.so.0" <<<"$pdf_libs" || pdf_missing+=(libpangoft2-1.0-0)
 grep -q "libharfbuzz-subset.so.0" <<<"$pdf_libs" || pdf_missing+=(libharfbuzz-subset0)
-{ command -v fc-list >/dev/null && fc-list | grep -qi "liberation sans"; } || pdf_missing+=(fonts-liberation fontconfig)
+# Read whole first: `fc-list | grep -q` under pipefail fails at random (grep stops reading early).
+pdf_fonts="$( (command -v fc-list >/dev/null && fc-list) 2>/dev/null || true)"
+grep -qi "liberation sans" <<<"$pdf_fonts" || pdf_missing+=(fonts-liberation fontconfig)
 if [ ${#pdf_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing ${pdf_missing[*]} for the PDF reports (apt-get)..."
