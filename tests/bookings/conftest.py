@@ -30,8 +30,10 @@ def make_asset(app):
     from timebank.members.models import Asset
 
     def make(member_id: int, kind: str = "room", **fields) -> int:
-        defaults = {"room": dict(name="Community hall", capacity=60, step_free=True, opening_hours="Mon to Fri 9am to 9pm"),
-                    "equipment": dict(name="Projector", condition="good")}[kind]
+        # Bookable two years ahead, so that next_year()'s days (up to 17 months away) are in reach.
+        defaults = {"room": dict(name="Community hall", capacity=60, step_free=True, opening_hours="Mon to Fri 9am to 9pm",
+                                 book_ahead_days=730),
+                    "equipment": dict(name="Projector", condition="good", book_ahead_days=730)}[kind]
         defaults.update(fields)
         with app.app_context():
             asset = Asset(member_id=member_id, kind=kind, **defaults)

@@ -87,7 +87,7 @@ def test_borrow_equipment_and_bad_dates(client, auth, place, app):
     assert 'id="due_on-error"' in page and "The last day must be the same as or after the first day" in page
     page = client.post(f"/assets/{place.trolley_id}/book", data={"member_id": place.borrower_id,
         "starts_on": first.isoformat(), "due_on": (first + timedelta(days=200)).isoformat()}).data.decode()
-    assert "A loan can be 90 days at most" in page
+    assert "Folding tables trolley can be borrowed for 14 days at most" in page
     assert _count(app, Loan) == 0
     response = client.post(f"/assets/{place.trolley_id}/book", data={"member_id": place.borrower_id,
         "starts_on": first.isoformat(), "due_on": (first + timedelta(days=1)).isoformat()}, follow_redirects=True)

@@ -24,7 +24,6 @@ from timebank.notifications.services import notify_member
 
 # How long a PAT test done at check-out counts for (a common interval for portable equipment lent out).
 PAT_INTERVAL = timedelta(days=365)
-LONGEST_LOAN_DAYS = 90
 
 
 class DoubleBooking(Conflict):
@@ -135,6 +134,12 @@ def book_room(asset: Asset, member: Member, starts_at: datetime, ends_at: dateti
         raise DomainError("The end time must be after the start time", field="ends_at")
     if leg is None and starts_at < uk_now():
         raise DomainError("The start must be in the future", field="starts_at")
+    if starts_at.date() > uk_today() + timedelta(days=asset.book_ahead_days):
+        raise DomainError(f"{asset.name} can be booked up to {asset.book_ahead_days} days ahead: "
+                          f"choose a start on or before {day_words(uk_today() + timedelta(days=asset.book_ahead_days))}",
+                          field="starts_at")
+    if ends_at - starts_at > timedelta(hours=asset.longest_booking_hours):
+        raise DomainError(f"{asset.name} can be booked for {asset.longest_booking_hours} hours at most", field="ends_at")
     _lock_asset(asset)
     clash = booking_clash(asset, starts_at, ends_at)
     if clash is not None:
@@ -215,8 +220,12 @@ def request_loan(asset: Asset, member: Member, starts_on: date, due_on: date, ac
         raise DomainError("The return date must be the same as or after the first day", field="due_on")
     if leg is None and starts_on < uk_today():
         raise DomainError("The first day must be today or in the future", field="starts_on")
-    if (due_on - starts_on).days + 1 > LONGEST_LOAN_DAYS:
-        raise DomainError(f"A loan can be {LONGEST_LOAN_DAYS} days at most", field="due_on")
+    if starts_on > uk_today() + timedelta(days=asset.book_ahead_days):
+        raise DomainError(f"{asset.name} can be reserved up to {asset.book_ahead_days} days ahead: choose a first "
+                          f"day on or before {day_words(uk_today() + timedelta(days=asset.book_ahead_days))}",
+                          field="starts_on")
+    if (due_on - starts_on).days + 1 > asset.longest_loan_days:
+        raise DomainError(f"{asset.name} can be borrowed for {asset.longest_loan_days} days at most", field="due_on")
     if asset.electrical and asset.pat_result == "fail":
         raise DomainError(f"{asset.name} failed its electrical safety (PAT) test and cannot be lent until it passes",
                           field="asset_id")

@@ -32,7 +32,7 @@ from wtforms.validators import (
 )
 
 from timebank.accounts.services import MIN_PASSWORD_LENGTH
-from timebank.members.models import MEMBER_TYPES
+from timebank.members.models import BOOK_AHEAD_DAYS, LONGEST_BOOKING_HOURS, LONGEST_LOAN_DAYS, MEMBER_TYPES
 from timebank.places import TOWNS, WARDS
 
 
@@ -266,6 +266,14 @@ COMPLIANCE_FORMS = {"safeguarding": SafeguardingForm, "insurance": InsuranceForm
 
 # -- assets ----------------------------------------------------------------------------------
 
+def _book_ahead_field() -> NumberField:
+    most = BOOK_AHEAD_DAYS[1]
+    return NumberField("How many days ahead can it be booked?", default=BOOK_AHEAD_DAYS[0],
+                       invalid_message="Enter how many days ahead, as a number", validators=[
+                           Optional(),
+                           NumberRange(min=1, max=most, message=f"Enter a number of days between 1 and {most}")])
+
+
 class RoomForm(RecordForm):
     name = StringField("Name of the room", validators=[
         DataRequired("Enter a name for the room"), Length(max=160, message="Name must be 160 characters or fewer")])
@@ -280,10 +288,17 @@ class RoomForm(RecordForm):
         Optional(), Length(max=400, message="Facilities must be 400 characters or fewer")])
     opening_hours = StringField("When can it be booked?", validators=[
         Optional(), Length(max=200, message="Opening hours must be 200 characters or fewer")])
+    book_ahead_days = _book_ahead_field()
+    longest_booking_hours = NumberField("Longest booking, in hours", default=LONGEST_BOOKING_HOURS[0],
+                                        invalid_message="Enter the longest booking in hours, as a number", validators=[
+        Optional(),
+        NumberRange(min=1, max=LONGEST_BOOKING_HOURS[1],
+                    message=f"Enter a number of hours between 1 and {LONGEST_BOOKING_HOURS[1]}")])
 
     def service_fields(self) -> dict:
         values = {name: getattr(self, name).data for name in (
-            "name", "description", "capacity", "facilities", "opening_hours")}
+            "name", "description", "capacity", "facilities", "opening_hours", "book_ahead_days",
+            "longest_booking_hours")}
         values["step_free"] = self.step_free.data == "yes"
         return values
 
@@ -313,10 +328,16 @@ class EquipmentForm(RecordForm):
     deposit = MoneyField("Deposit", validators=[
         Optional(), NumberRange(min=0, max=99999, message="Enter a deposit between £0 and £99,999")])
     insurance_required = BooleanField("Borrowers must have public liability insurance")
+    book_ahead_days = _book_ahead_field()
+    longest_loan_days = NumberField("Longest loan, in days", default=LONGEST_LOAN_DAYS[0],
+                                    invalid_message="Enter the longest loan in days, as a number", validators=[
+        Optional(),
+        NumberRange(min=1, max=LONGEST_LOAN_DAYS[1], message=f"Enter a number of days between 1 and {LONGEST_LOAN_DAYS[1]}")])
 
     def service_fields(self) -> dict:
         values = {name: getattr(self, name).data for name in (
-            "name", "description", "condition", "pat_tested_on", "pat_due_on", "deposit", "insurance_required")}
+            "name", "description", "condition", "pat_tested_on", "pat_due_on", "deposit", "insurance_required",
+            "book_ahead_days", "longest_loan_days")}
         values["electrical"] = self.electrical.data == "yes"
         values["pat_result"] = self.pat_result.data or None
         return values

@@ -32,6 +32,10 @@ COMPLIANCE_KINDS = ("safeguarding", "insurance", "dbs")
 DBS_LEVELS = {"basic": 1, "standard": 2, "enhanced": 3, "enhanced_barred": 4}
 ASSET_KINDS = ("room", "equipment")
 EQUIPMENT_CONDITIONS = ("new", "good", "fair", "worn")
+# How far ahead and how long an owner lets its room or item be booked: (default, most an owner may set).
+BOOK_AHEAD_DAYS = (365, 730)
+LONGEST_BOOKING_HOURS = (12, 14 * 24)
+LONGEST_LOAN_DAYS = (14, 90)
 
 
 class Member(db.Model):
@@ -191,6 +195,10 @@ class Asset(db.Model):
         CheckConstraint(f"condition IS NULL OR {in_list('condition', EQUIPMENT_CONDITIONS)}", name="condition_known"),
         CheckConstraint("pat_result IS NULL OR pat_result IN ('pass', 'fail')", name="pat_result_known"),
         CheckConstraint("deposit IS NULL OR deposit >= 0", name="deposit_not_negative"),
+        CheckConstraint(f"book_ahead_days BETWEEN 1 AND {BOOK_AHEAD_DAYS[1]}", name="book_ahead_days_bounded"),
+        CheckConstraint(f"longest_booking_hours BETWEEN 1 AND {LONGEST_BOOKING_HOURS[1]}",
+                        name="longest_booking_hours_bounded"),
+        CheckConstraint(f"longest_loan_days BETWEEN 1 AND {LONGEST_LOAN_DAYS[1]}", name="longest_loan_days_bounded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +219,12 @@ class Asset(db.Model):
     pat_due_on: Mapped[date | None]
     deposit: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     insurance_required: Mapped[bool] = mapped_column(default=False)
+    # The owner's bounds: how many days ahead it can be booked, and for how long (rooms in hours,
+    # equipment in days). Every booking and loan keeps to them, however it is made.
+    book_ahead_days: Mapped[int] = mapped_column(default=BOOK_AHEAD_DAYS[0], server_default=str(BOOK_AHEAD_DAYS[0]))
+    longest_booking_hours: Mapped[int] = mapped_column(default=LONGEST_BOOKING_HOURS[0],
+                                                       server_default=str(LONGEST_BOOKING_HOURS[0]))
+    longest_loan_days: Mapped[int] = mapped_column(default=LONGEST_LOAN_DAYS[0], server_default=str(LONGEST_LOAN_DAYS[0]))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="assets")

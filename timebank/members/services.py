@@ -15,12 +15,14 @@ from timebank.audit import services as audit
 from timebank.db import today, utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed, NotFound
 from timebank.extensions import db
-from timebank.security import hash_secret
 from timebank.members.models import (
     ASSET_KINDS,
+    BOOK_AHEAD_DAYS,
     COMPLIANCE_KINDS,
     DBS_LEVELS,
     EQUIPMENT_CONDITIONS,
+    LONGEST_BOOKING_HOURS,
+    LONGEST_LOAN_DAYS,
     MEMBER_TYPES,
     MEMBERSHIP_ROLES,
     Asset,
@@ -31,6 +33,7 @@ from timebank.members.models import (
 )
 from timebank.notifications.email import external_url, send_email
 from timebank.places import UnknownPostcode, geocode
+from timebank.security import hash_secret
 
 CHARITY_NUMBER = re.compile(r"^(?:[0-9]{6,7}(?:-[0-9]{1,3})?|SC[0-9]{6})$")
 COMPANY_NUMBER = re.compile(r"^(?:[0-9]{8}|[A-Z]{2}[0-9]{6})$")
@@ -683,10 +686,20 @@ def purge_dbs_records(on: date | None = None) -> int:
 # -- assets: rooms and equipment --------------------------------------------------------------
 
 ASSET_FIELDS = {
-    "room": ("name", "description", "capacity", "step_free", "facilities", "opening_hours"),
+    "room": ("name", "description", "capacity", "step_free", "facilities", "opening_hours", "book_ahead_days",
+             "longest_booking_hours"),
     "equipment": ("name", "description", "condition", "electrical", "pat_tested_on", "pat_result", "pat_due_on",
-                  "deposit", "insurance_required"),
+                  "deposit", "insurance_required", "book_ahead_days", "longest_loan_days"),
 }
+
+
+def _bound(values: dict, name: str, limits: tuple[int, int], words: str) -> None:
+    """An owner's bound: left out it is the default; otherwise a whole number from 1 to the most allowed."""
+    value = values.get(name)
+    if value is None:
+        values[name] = limits[0]
+    elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limits[1]:
+        raise DomainError(f"Enter {words} between 1 and {limits[1]:,}", field=name)
 
 
 def _clean_asset(kind: str, fields: dict) -> dict:
@@ -699,6 +712,11 @@ def _clean_asset(kind: str, fields: dict) -> dict:
     if not values["name"]:
         raise DomainError("Enter a name for it", field="name")
     values["description"] = values["description"] or ""
+    _bound(values, "book_ahead_days", BOOK_AHEAD_DAYS, "how many days ahead it can be booked,")
+    if kind == "room":
+        _bound(values, "longest_booking_hours", LONGEST_BOOKING_HOURS, "the longest booking in hours,")
+    else:
+        _bound(values, "longest_loan_days", LONGEST_LOAN_DAYS, "the longest loan in days,")
     if kind == "room":
         if not values["capacity"] or values["capacity"] < 1:
             raise DomainError("Enter how many people the room holds", field="capacity")
@@ -747,6 +765,9 @@ def add_asset(member: Member, actor: User, **fields) -> Asset:
 def update_asset(asset: Asset, actor: User, **fields) -> Asset:
     if not can_act_for(actor, asset.member):
         raise NotAllowed("You can only change your own organisation's assets")
+    for name in ("book_ahead_days", "longest_booking_hours", "longest_loan_days"):
+        if fields.get(name) is None:
+            fields[name] = getattr(asset, name)  # a bound left out or blank stays as it is
     for name, value in _clean_asset(asset.kind, fields).items():
         setattr(asset, name, value)
     db.session.flush()
