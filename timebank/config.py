@@ -109,6 +109,9 @@ def from_environment() -> dict:
         # Login throttling: after this many failures an account waits this many seconds.
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")),
+        # A failed sign-in, a sign-up and a reset request answer no sooner than this many seconds, so
+        # their time does not say whether an address has an account (bench/account_timing.py).
+        "ACCOUNT_ANSWER_SECONDS": float(os.environ.get("ACCOUNT_ANSWER_SECONDS", "0.5")),
         # Proposals nobody finished answering expire after this many days.
         "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
         # Matcher runs: "thread" (in the web process), "rq" (RQ workers on REDIS_URL) or "inline".

@@ -35,7 +35,8 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch):
 def _limited_client(app):
     """A client of an app like `app` (same database) with rate limits switched on."""
     limited = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MAIL_BACKEND",
-                                                        "MAIL_SERVER", "MAIL_PORT", "SERVER_NAME", "BASE_URL")},
+                                                        "MAIL_SERVER", "MAIL_PORT", "SERVER_NAME", "BASE_URL",
+                                                        "ACCOUNT_ANSWER_SECONDS")},
                           "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True})
     limiter.reset()
     return limited.test_client()

@@ -1,9 +1,10 @@
 """Sign in, sign out, sign up, confirm email, reset password, sign out everywhere."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from timebank.accounts import services, sessions
@@ -11,9 +12,14 @@ from timebank.accounts.forms import ConfirmEmailForm, ForgotPasswordForm, LoginF
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db, limiter
 from timebank.main.forms import show_domain_error
-from timebank.security import LOGIN_LIMIT, PASSWORD_RESET_LIMIT, SIGN_UP_LIMIT
+from timebank.security import LOGIN_LIMIT, PASSWORD_RESET_LIMIT, SIGN_UP_LIMIT, taking_at_least, wait_until
 
 bp = Blueprint("auth", __name__)
+
+
+def _answer_seconds() -> float:
+    """A failed sign-in, a sign-up and a reset request answer no sooner than this, whoever they are about."""
+    return current_app.config["ACCOUNT_ANSWER_SECONDS"]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -33,10 +39,12 @@ def login():
         return redirect(url_for("members.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
             db.session.commit()  # keep the failure count, which is the throttle
+            wait_until(started + _answer_seconds())
             show_domain_error(form, error)
             return render_template("auth/login.html", form=form)
         sessions.sign_in(user, remember=form.remember.data)
@@ -70,8 +78,9 @@ def signup():
         return redirect(url_for("members.dashboard"))
     form = SignupForm()
     if form.validate_on_submit():
-        services.sign_up(form.email.data, form.password.data, form.display_name.data)
-        db.session.commit()
+        with taking_at_least(_answer_seconds()):
+            services.sign_up(form.email.data, form.password.data, form.display_name.data)
+            db.session.commit()
         return render_template("auth/check_email.html", email=services.normalise_email(form.email.data))
     return render_template("auth/signup.html", form=form)
 
@@ -104,8 +113,9 @@ def confirm_email(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+        with taking_at_least(_answer_seconds()):
+            services.request_password_reset(form.email.data)
+            db.session.commit()
         return render_template("auth/reset_sent.html", email=services.normalise_email(form.email.data))
     return render_template("auth/forgot_password.html", form=form)
 
