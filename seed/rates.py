@@ -9,7 +9,7 @@ a coordinator fills in too.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -87,7 +87,15 @@ def load_rates(log=print) -> int:
     for row in rows:
         if (row["name"], row["valid_from"], row["kind"]) in existing:
             continue
-        rate_services.add_rate(None, **row)
+        # A new value of a rate that ends the day before is its next version (the National Living
+        # Wage each April), so reports name the version they used.
+        previous = db.session.scalar(select(ValuationRate).where(
+            ValuationRate.name == row["name"], ValuationRate.kind == row.get("kind"), ValuationRate.band == row["band"],
+            ValuationRate.valid_to == row["valid_from"] - timedelta(days=1)))
+        if previous is not None:
+            rate_services.new_version(previous, None, **{key: row.get(key) for key in rate_services.VERSION_FIELDS})
+        else:
+            rate_services.add_rate(None, **row)
         added += 1
     log(f"Valuation rates: {added} added")
     return added

@@ -12,6 +12,7 @@ from timebank.ledger.commands import ledger
 
 def register(app: Flask) -> None:
     from timebank.backup import backup_cli
+    from timebank.exchanges.reminders import exchanges_cli
     from timebank.operations.jobs import jobs_cli
 
     app.cli.add_command(backup_cli)
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(ledger)
     app.cli.add_command(purge_dbs)
     app.cli.add_command(serve)
+    app.cli.add_command(exchanges_cli)
 
 
 @click.command("serve")

@@ -114,6 +114,12 @@ def from_environment() -> dict:
         "ACCOUNT_ANSWER_SECONDS": float(os.environ.get("ACCOUNT_ANSWER_SECONDS", "0.5")),
         # Proposals nobody finished answering expire after this many days.
         "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
+        # `flask exchanges remind`: remind this many days before a proposal expires; a part is due
+        # to be confirmed this many days after it ends; the work queue calls a live exchange stuck
+        # after this many days with nothing happening (docs/operations.md).
+        "REMIND_BEFORE_EXPIRY_DAYS": int(os.environ.get("REMIND_BEFORE_EXPIRY_DAYS", "2")),
+        "CONFIRMATION_DAYS": int(os.environ.get("CONFIRMATION_DAYS", "3")),
+        "STUCK_AFTER_DAYS": int(os.environ.get("STUCK_AFTER_DAYS", "14")),
         # Matcher runs: "thread" (in the web process), "rq" (RQ workers on REDIS_URL) or "inline".
         "MATCHER_QUEUE": os.environ.get("MATCHER_QUEUE", "thread"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://localhost:6379/0"),

@@ -4,6 +4,7 @@ from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, CalendarFeed, Loan
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
+from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
@@ -15,5 +16,5 @@ __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "User",
     "Booking", "CalendarFeed", "Loan",
-    "ValuationRate",
+    "ValuationRate", "Reminder",
 ]

@@ -96,6 +96,7 @@ EXPECTED: dict[str, Rule] = {
     "exchanges.respond": PARTY_OF_EXCHANGE.but(query={"member_id": "member_a"}),
     "exchanges.confirm_leg": PARTY_OF_EXCHANGE, "exchanges.dispute_leg": PARTY_OF_EXCHANGE,
     "exchanges.approve": COORDINATOR, "exchanges.reject": COORDINATOR, "exchanges.settle": COORDINATOR,
+    "queue.index": COORDINATOR, "queue.approve": COORDINATOR, "queue.remind": COORDINATOR,
     "exchanges.record_help": ACT_A,
     "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
     "exchanges.audit": COORDINATOR,
@@ -117,7 +118,7 @@ EXPECTED: dict[str, Rule] = {
     "reports.member_data_zip": MANAGE_A,
     "reports.coordinator_dashboard": COORDINATOR, "reports.coordinator_exports": COORDINATOR,
     "reports.coordinator_export": COORDINATOR.but(params={"name": literal("members")}),
-    "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.edit_rate": COORDINATOR,
+    "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.new_rate_version": COORDINATOR,
     "reports.end_rate": COORDINATOR,
     "reports.public_network": PUBLIC, "reports.coordinator_network": COORDINATOR,
     # Open data: public feeds; an id nobody published is 404 to everyone; a member's admins choose.
@@ -135,6 +136,7 @@ EXPECTED: dict[str, Rule] = {
 # The JSON API takes a bearer token, never the session cookie: signed in or not, every role gets 401.
 # (tests/api/ checks what each token may do.)
 TOKEN_ONLY = Rule(frozenset(), denied={role: "401" for role in ROLES})
+EXPECTED["api_queue.queue_list"] = TOKEN_ONLY.but(params={"name": literal("answers")})
 EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
                  .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})
 

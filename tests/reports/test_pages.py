@@ -85,12 +85,11 @@ def test_filled_licensed_slot_is_used(app, client, auth, history):
     with app.app_context():
         slot = db.session.scalar(select(ValuationRate).where(ValuationRate.measure_code == "NT17"))
         slot_id = slot.id
-    form = {"name": "TOMs NT17 voluntary hours donated to VCSEs (hours)", "band": "licensed", "kind": "time",
-            "category_id": "", "value": "1.50", "unit": "hour", "measure_code": "NT17", "valid_from": "2025-04-01",
+    form = {"name": "TOMs NT17 voluntary hours donated to VCSEs (hours)", "value": "1.50", "valid_from": "2025-04-01",
             "valid_to": "", "region": "UK", "source": "National TOMs", "source_url": "", "licence": "Our licence",
             "note": ""}
-    response = client.post(f"/coordinator/rates/{slot_id}/edit", data=form, follow_redirects=True)
-    assert "Reports use the new value" in response.get_data(as_text=True)
+    response = client.post(f"/coordinator/rates/{slot_id}/versions/new", data=form, follow_redirects=True)
+    assert "filled in from 1 April 2025" in response.get_data(as_text=True)
     giver = history.members[0]
     page = client.get(f"/members/{giver}/social-value").get_data(as_text=True)
     assert "NT17: valued with the licensed rate" in page

@@ -6,11 +6,12 @@ from datetime import datetime, time
 import marshmallow as ma
 from marshmallow import validate
 
+from timebank.amounts import describe as describe_amount
 from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
                                Text, UkClock, Utc, actor, blueprint, page_schema, paged, problems, with_etag)
 from timebank.api.members import load_member
 from timebank.errors import NotAllowed, NotFound
-from timebank.exchanges import services
+from timebank.exchanges import queue, services
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -60,10 +61,14 @@ class LegSchema(ma.Schema):
     need_listing_id = ma.fields.Integer(allow_none=True, required=True)
     kind = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
-    hours = ma.fields.Float(required=True, metadata={"description": "Planned hours (days for equipment)"})
+    hours = ma.fields.Float(required=True, metadata={"description": "Planned hours each person gives (days for equipment)"})
     people = ma.fields.Integer(required=True)
+    amount = ma.fields.Function(lambda leg: describe_amount(leg.kind, leg.hours, leg.people), required=True,
+                                metadata={"type": "string",
+                                          "description": "In words, as on the pages: \u201c18 person-hours (6 people x 3 hours)\u201d"})
     is_gift = ma.fields.Boolean(required=True)
-    credits = ma.fields.Float(required=True, metadata={"description": "Time credits it moves when confirmed"})
+    credits = ma.fields.Float(required=True, metadata={
+        "description": "Time credits it moves when confirmed: one per person-hour of time or skills, none for gifts"})
     reason = ma.fields.String(required=True, metadata={"description": "Why the matcher proposed it"})
     status = ma.fields.String(required=True, metadata={"enum": list(LEG_STATUSES)})
     scheduled_start = UkClock(allow_none=True, required=True)
@@ -119,12 +124,15 @@ class RecordSchema(StrictSchema):
 @bp.response(200, page_schema(ExchangeSchema, "Exchange"), headers=LINK_HEADER)
 @problems(404, 422)
 def list_exchanges(args):
-    """Exchanges your members are part of, newest first"""
+    """Exchanges your members are part of (with a coordinator token: every exchange), newest first"""
+    statuses = [args["status"]] if args.get("status") else None
     if args.get("member_id"):
         member_ids = [load_member(args["member_id"], need="act").id]
+    elif actor().is_coordinator:
+        return paged(page_of(queue.all_exchanges(statuses), args))
     else:
         member_ids = [m.id for m in members_of(actor())]
-    found = services.exchanges_for(member_ids, [args["status"]] if args.get("status") else None) if member_ids else []
+    found = services.exchanges_for(member_ids, statuses) if member_ids else []
     return paged(page_of(found, args))
 
 

@@ -5,7 +5,7 @@ from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, a
                                problems)
 from timebank.api.exchanges import ExchangeSchema, load_exchange, page_of
 from timebank.errors import DomainError, NotAllowed
-from timebank.exchanges import services
+from timebank.exchanges import queue, services
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -55,7 +55,11 @@ def _answer(exchange: Exchange, member: Member, *, accept: bool, reason: str | N
 @bp.response(200, page_schema(ExchangeSchema, "Proposal"), headers=LINK_HEADER)
 @problems(422)
 def list_proposals(args):
-    """Proposed (and recorded) exchanges where one of your members has still to answer"""
+    """Proposed (and recorded) exchanges where one of your members has still to answer (with a
+    coordinator token: every one where some member has still to answer)"""
+    if actor().is_coordinator:
+        return paged(page_of([e for e in queue.all_exchanges(["proposed"])
+                              if any(p.status == "pending" for p in e.parties)], args))
     mine = {m.id for m in members_of(actor())}
     waiting = [e for e in services.exchanges_for(list(mine), ["proposed"])
                if any(p.member_id in mine and p.status == "pending" for p in e.parties)] if mine else []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from timebank import amounts
 from timebank.api.core import (Day, blueprint, problems)
 from timebank.reports import figures
 
@@ -22,7 +23,11 @@ class PeriodArgs(ma.Schema):
 class CountSchema(ma.Schema):
     name = ma.fields.String(required=True)
     records = ma.fields.Integer(required=True)
-    quantity = ma.fields.Float(required=True, metadata={"description": "Hours (days for equipment loans)"})
+    quantity = ma.fields.Float(required=True, metadata={
+        "description": "By kind: in `unit`. By town and by month: person-hours of time and skills"})
+    unit = ma.fields.String(required=True, metadata={
+        "enum": sorted(set(amounts.UNITS.values())),
+        "description": "person-hours (hours each x people), hours of room use or days of loan"})
 
 
 class ValueSchema(ma.Schema):
@@ -31,11 +36,40 @@ class ValueSchema(ma.Schema):
     high = ma.fields.Float(required=True)
 
 
+class RateUsedSchema(ma.Schema):
+    """A valuation rate (one version of it) that a report used, with its source."""
+
+    rate_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True, metadata={"description": "A change of rate is a new version from a date"})
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(allow_none=True, required=True)
+    band = ma.fields.String(required=True, metadata={"enum": ["low", "central", "high", "licensed"]})
+    values = ma.fields.String(required=True, metadata={"description": "What it values: a kind of help or a category"})
+    value = ma.fields.Float(allow_none=True, required=True, metadata={"description": "GBP per unit; null: no rate set"})
+    unit = ma.fields.String(required=True)
+    source = ma.fields.String(required=True)
+    source_url = ma.fields.String(allow_none=True, required=True)
+    licence = ma.fields.String(required=True)
+    quantity_valued = ma.fields.Float(required=True, metadata={"description": "How much help it valued"})
+
+
+def rates_used(valuation: figures.Valuation) -> list[dict]:
+    return [{"rate_id": use.rate.id, "name": use.rate.name, "version": use.rate.version,
+             "valid_from": use.rate.valid_from, "valid_to": use.rate.valid_to, "band": use.rate.band,
+             "values": use.rate.scope_label, "value": use.rate.value, "unit": use.rate.unit,
+             "source": use.rate.source, "source_url": use.rate.source_url, "licence": use.rate.licence,
+             "quantity_valued": use.quantity} for use in valuation.rates_used]
+
+
 class SectorSummarySchema(ma.Schema):
     period = ma.fields.String(required=True, metadata={"description": "In words, like \u201call time\u201d"})
-    hours = ma.fields.Float(required=True, metadata={"description": "Hours of time and skills given"})
-    credits = ma.fields.Float(required=True, metadata={"description": "Time credits earned through exchanges"})
-    gift_hours = ma.fields.Float(required=True)
+    person_hours = ma.fields.Float(required=True, metadata={
+        "description": "Person-hours (hours each x people) of time and skills given"})
+    credits = ma.fields.Float(required=True, metadata={
+        "description": "Time credits earned through exchanges: one per person-hour, none for gifts"})
+    gift_person_hours = ma.fields.Float(required=True, metadata={
+        "description": "Of `person_hours`, those given as gifts (they move no credits)"})
     records = ma.fields.Integer(required=True, metadata={"description": "Records of help"})
     exchanges_completed = ma.fields.Integer(required=True)
     needs_met = ma.fields.Integer(required=True)
@@ -45,6 +79,8 @@ class SectorSummarySchema(ma.Schema):
     by_kind = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     by_town = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
     by_month = ma.fields.List(ma.fields.Nested(CountSchema), required=True)
+    rates_used = ma.fields.List(ma.fields.Nested(RateUsedSchema), required=True, metadata={
+        "description": "The valuation rates (and which version of each) behind the values"})
 
 
 @bp.route("/reports/sector-summary")
@@ -54,11 +90,16 @@ class SectorSummarySchema(ma.Schema):
 def sector_summary(args):
     """The sector summary: what was exchanged, where and when, and its value (as on the impact page)"""
     board = figures.dashboard(figures.Period(args.get("start"), args.get("end")))
-    rows = lambda found: [{"name": name, "records": n, "quantity": q} for name, n, q in found]  # noqa: E731
+    def rows(found, unit=None):
+        return [{"name": name, "records": n, "quantity": q, "unit": unit or amounts.UNITS[name]} for name, n, q in found]
+
     return {
-        "period": board.period.label, "hours": board.hours, "credits": board.credits, "gift_hours": board.gift_hours,
+        "period": board.period.label, "person_hours": board.hours, "credits": board.credits,
+        "gift_person_hours": board.gift_hours,
         "records": board.records, "exchanges_completed": board.exchanges_completed, "needs_met": board.needs_met,
         "active_members": board.active_members,
         "time_value": {band: board.value.band_total(band) for band in figures.BANDS},
-        "by_kind": rows(board.by_kind), "by_town": rows(board.by_town), "by_month": rows(board.by_month),
+        "by_kind": rows(board.by_kind), "by_town": rows(board.by_town, "person-hours"),
+        "by_month": rows(board.by_month, "person-hours"),
+        "rates_used": rates_used(board.value),
     }

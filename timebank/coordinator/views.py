@@ -45,7 +45,9 @@ class RejectForm(FlaskForm):
 @coordinator_required
 def home():
     pending = db.session.scalars(select(Member).where(Member.status == "pending").order_by(Member.created_at)).all()
-    return render_template("coordinator/home.html", pending=pending)
+    from timebank.exchanges.queue import coordinator_queue
+
+    return render_template("coordinator/home.html", pending=pending, queue_counts=coordinator_queue().counts)
 
 
 @bp.route("/members/<int:member_id>/review", methods=["GET"])

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from timebank.accounts.models import User
+from timebank.amounts import describe as describe_amount
 from timebank.audit.services import record
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
@@ -302,7 +303,7 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
     record(actor, "leg.confirmed", leg.exchange, f"{leg.receiver.name} confirmed {leg.description}",
            member_id=leg.receiver_member_id, leg_id=leg.id, hours=leg.actual_hours, people=leg.actual_people)
     notify_member([leg.giver], "exchanges", f"{leg.receiver.name} confirmed your help: {leg.description} "
-                  f"({leg.actual_hours.normalize()} {'days' if leg.kind == 'equipment' else 'hours'}).",
+                  f"({describe_amount(leg.kind, leg.actual_hours, leg.actual_people)}).",
                   url=f"/exchanges/{leg.exchange_id}")
     _maybe_complete(leg.exchange, actor)
     return leg

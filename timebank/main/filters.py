@@ -40,3 +40,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_km, "km")
+    from timebank import amounts
+
+    # One set of words for amounts of help (timebank/amounts.py), on every page and in emails.
+    app.add_template_global(amounts.describe, "describe_amount")
+    app.jinja_env.globals["AMOUNT_UNITS"] = amounts.UNITS

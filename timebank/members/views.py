@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from timebank.errors import DomainError
+from timebank.exchanges.queue import tasks_for
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.main.forms import show_domain_error
@@ -34,8 +35,11 @@ def dashboard():
                           "requests": len(services.join_requests(member)) if services.can_manage(current_user, member)
                           else 0}
               for member in members}
+    waiting: dict[int, list] = {}
+    for task in tasks_for([m.id for m in members]):
+        waiting.setdefault(task.member_id, []).append(task)
     return render_template("members/dashboard.html", members=members, listings=listings, warnings=warnings,
-                           counts=counts, requests=services.requests_of(current_user))
+                           counts=counts, requests=services.requests_of(current_user), waiting=waiting)
 
 
 @bp.route("/members/register", methods=["GET", "POST"])

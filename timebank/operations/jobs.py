@@ -97,6 +97,16 @@ def bookings_remind() -> str:
     return f"{send_overdue_reminders()} overdue reminders sent"
 
 
+@job("exchanges-remind", at="08:10")
+def exchanges_remind() -> str:
+    """Proposals past their date expire; members are reminded of answers and confirmations due (never twice)."""
+    from timebank.exchanges.reminders import send_due_reminders
+
+    sent = send_due_reminders()
+    return (f"{sent.expired} proposals expired; {sent.answers} reminders to answer and "
+            f"{sent.confirmations} reminders to confirm sent")
+
+
 def run_job(name: str):
     """Run one job now, keep its outcome in job_runs, log one line; returns the JobRun."""
     from timebank.operations.models import JobRun

@@ -3,8 +3,8 @@
 All help recorded through the exchange is one set of rows (`activity`), built with UNION ALL from
 three records:
 
-- confirmed legs: time (person-hours: actual hours x people), skills (expert-advice hours,
-  hours x people, as the ledger counts them), and rooms and equipment that have no booking or
+- confirmed legs: time and skills in person-hours (actual hours each x people, as the ledger
+  counts time credits), and rooms and equipment that have no booking or
   loan of their own (hours or days as confirmed);
 - bookings of rooms that happened (not cancelled, ended): hours of room use;
 - loans of equipment that went out (out or returned): days of loan.
@@ -29,10 +29,11 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean, Column, Date, Integer, MetaData, Numeric, String, Table, and_, case, cast, distinct, exists, func, insert,
-    literal, or_, select, text, union_all,
+    literal, or_, select, text, union, union_all,
 )
 from sqlalchemy.schema import CreateTable, DropTable
 
+from timebank import amounts
 from timebank.bookings.models import Booking, Loan
 from timebank.db import utcnow
 from timebank.exchanges.models import Exchange, Leg
@@ -49,7 +50,8 @@ TIME_KINDS = ("time", "skill")
 IN_KIND = ("room", "equipment")
 KIND_LABELS = {"time": "Volunteer time", "skill": "Skills and expert advice", "room": "Rooms",
                "equipment": "Equipment"}
-KIND_UNITS = {"time": "person-hours", "skill": "hours", "room": "hours of room use", "equipment": "days of loan"}
+# The unit of each kind's totals: one set of names everywhere (timebank/amounts.py).
+KIND_UNITS = amounts.UNITS
 # Voluntary, community and social enterprise members (TOMs "VCSEs").
 VCSE_TYPES = ("charity", "cio", "community_group", "cic", "faith_group")
 USED_BOOKING_STATUSES = ("confirmed", "completed")
@@ -172,7 +174,8 @@ ACTIVITY_TABLE = Table(
     "report_activity", _SCRATCH,
     Column("kind", String(20)), Column("category_id", Integer), Column("day", Date),
     Column("quantity", Numeric(14, 2)), Column("is_gift", Boolean), Column("giver_id", Integer),
-    Column("receiver_id", Integer), Column("need_id", Integer),
+    Column("receiver_id", Integer), Column("need_id", Integer), Column("exchange_id", Integer),
+    Column("source", String(8)), Column("record_id", Integer),
     prefixes=["TEMPORARY"],
 )
 
@@ -368,9 +371,8 @@ def _dashboard(act, period: Period, with_names: bool) -> Dashboard:
         .join(Member, Member.id == by_giver.c.member_id)
         .order_by(by_giver.c.hours.desc(), Member.name)).all()
     taking_part.update(member_id for member_id, *_ in givers)
-    needs_met = db.session.scalar(select(func.count(distinct(act.c.need_id))))
-    completed = db.session.scalar(select(func.count()).select_from(Exchange).where(
-        Exchange.status == "completed", *_window(Exchange.completed_at, period)))
+    needs_met = needs_met_in(act)
+    completed = exchanges_completed_in(act, period)
 
     def ranked(places):
         return sorted(((key, n, q) for key, (n, q) in places.items()), key=lambda r: (-r[1], r[0]))
@@ -386,6 +388,38 @@ def _dashboard(act, period: Period, with_names: bool) -> Dashboard:
     if with_names:
         result.top_givers = [(i, name, _dec(h)) for i, name, h, n in givers if n][:10]
     return result
+
+
+def needs_met_in(act) -> int:
+    """Needs answered by the help in `act`, counted as a member would count them.
+
+    A need posted as a listing counts once, however many parts or bookings answered it. Help
+    with no listing behind it (recorded by the members, arranged by a coordinator, a room booked or
+    an item borrowed straight from its page) answered a need of its receiver all the same: it
+    counts once per exchange and receiver, and each booking or loan of its own once.
+    """
+    no_listing = act.c.need_id.is_(None)
+    keys = union(
+        select(literal("need").label("what"), act.c.need_id.label("a"), literal(0).label("b"))
+        .where(act.c.need_id.is_not(None)),
+        select(literal("exchange"), act.c.exchange_id, act.c.receiver_id)
+        .where(no_listing, act.c.exchange_id.is_not(None)),
+        select(act.c.source, act.c.record_id, literal(0)).where(no_listing, act.c.exchange_id.is_(None)),
+    ).subquery()
+    return db.session.scalar(select(func.count()).select_from(keys)) or 0
+
+
+def exchanges_completed_in(act, period: Period) -> int:
+    """Exchanges completed in `period` with help among `act`'s records.
+
+    An exchange completed with every part cancelled met no need, and help recorded outside the
+    dates is not on this page: neither counts. So each exchange counted adds at least one need met
+    (its need listings are its own), and the page never says "0 needs met" beside completed exchanges.
+    """
+    return db.session.scalar(
+        select(func.count(distinct(act.c.exchange_id))).select_from(act)
+        .join(Exchange, Exchange.id == act.c.exchange_id)
+        .where(Exchange.status == "completed", *_window(Exchange.completed_at, period))) or 0
 
 
 def leg_credits(period: Period, member_id: int | None = None) -> Decimal:

@@ -43,6 +43,28 @@ class RateForm(FlaskForm):
             "source", "source_url", "licence", "note")}
 
 
+class RateVersionForm(FlaskForm):
+    """A new version of a rate: its value, source and dates; what it values stays as it was."""
+
+    name = StringField("Name", validators=[DataRequired("Enter the rate's name"),
+                                           Length(max=200, message="Name must be 200 characters or fewer")])
+    value = StringField("New value in pounds", validators=[
+        Optional(), Length(max=20, message="Enter the value in pounds, like 13.45")])
+    valid_from = DateField("The new value applies from", validators=[
+        DataRequired("Enter the date the new value starts to apply, like 1 4 2027")])
+    valid_to = DateField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
+    region = StringField("Region", validators=[Length(max=80, message="Region must be 80 characters or fewer")])
+    source = StringField("Source", validators=[Length(max=300, message="Source must be 300 characters or fewer")])
+    source_url = StringField("Source web address", validators=[
+        Optional(), Length(max=500, message="Web address must be 500 characters or fewer")])
+    licence = StringField("Licence", validators=[Length(max=200, message="Licence must be 200 characters or fewer")])
+    note = TextAreaField("Note", validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")])
+
+    def values(self) -> dict:
+        return {key: getattr(self, key).data for key in (
+            "name", "value", "valid_from", "valid_to", "region", "source", "source_url", "licence", "note")}
+
+
 class EndRateForm(FlaskForm):
     valid_to = DateField("Last day the rate applies", validators=[DataRequired("Enter the last day, like 31 3 2026")])
 

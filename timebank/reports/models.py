@@ -5,6 +5,11 @@ category's children), for the days from `valid_from` to `valid_to` (open-ended w
 band says how reports use it: low, central and high give the replacement-cost range of time;
 "licensed" rates are the named slots of licensed measures (National TOMs, HACT) that stay empty
 (value NULL) until a member holding the licence fills them in.
+
+A rate is never changed in place: a new value is a new version of it, from a date. The version
+before ends the day before, so a report on days before the change keeps the value it had, and
+every report names the version it used. Versions of one rate share `series_id` (the first
+version's id) and are numbered from 1.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
@@ -39,6 +44,9 @@ class ValuationRate(db.Model):
         CheckConstraint(f"measure_code IS NULL OR {in_list('measure_code', MEASURE_CODES)}", name="measure_known"),
         CheckConstraint("value IS NULL OR value >= 0", name="value_not_negative"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_ordered"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("(series_id IS NULL) = (version = 1)", name="first_version_starts_series"),
+        UniqueConstraint("series_id", "version"),
         Index("ix_valuation_rates_band_dates", "band", "valid_from"),
     )
 
@@ -61,6 +69,9 @@ class ValuationRate(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The first version of this rate (NULL for the first version itself), and this one's number.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("valuation_rates.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category | None] = relationship()
 
@@ -78,6 +89,16 @@ class ValuationRate(db.Model):
             return f"Category: {self.category.path}"
         return {"time": "Volunteer time", "skill": "Skills and expert advice", "room": "Rooms",
                 "equipment": "Equipment"}[self.kind]
+
+    @property
+    def series(self) -> int:
+        """The id shared by every version of this rate."""
+        return self.series_id or self.id
+
+    @property
+    def version_label(self) -> str:
+        """"version 2, from 1 April 2026": which version a report used."""
+        return f"version {self.version}, from {self.valid_from.day} {self.valid_from:%B %Y}"
 
     @property
     def is_empty(self) -> bool:

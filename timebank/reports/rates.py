@@ -1,8 +1,10 @@
 """Valuation rates: add, change and end them; find the rate that values a kind of help on a day.
 
-The rules: a rate's unit fits what it values (hours for time, skills and rooms, days for
-equipment; person-years and GBP only for licensed measures), and two rates of the same band and
-scope never overlap in time, so that exactly one rate (or none) values each hour on each day.
+The rules: a rate with a value says where it comes from (its source); a rate's unit fits what it
+values (hours for time, skills and rooms, days for equipment; person-years and GBP only for
+licensed measures); two rates of the same band and scope never overlap in time, so that exactly
+one rate (or none) values each hour on each day; and a rate is never changed in place: a new value
+is a new version from a date (`new_version`), so reports on earlier days keep the value they had.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
+from timebank.db import today
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.listings.models import Category
@@ -24,6 +27,9 @@ KIND_UNITS = {"time": "hour", "skill": "hour", "room": "hour", "equipment": "day
 MAX_VALUE = Decimal("100000")
 FIELDS = ("name", "kind", "category_id", "value", "unit", "valid_from", "valid_to", "region", "source",
           "source_url", "licence", "band", "measure_code", "note")
+# What a new version may change; the rest (what it values, its band, unit and measure) stays.
+VERSION_FIELDS = ("name", "value", "valid_from", "valid_to", "region", "source", "source_url", "licence", "note")
+SCOPE_FIELDS = ("kind", "category_id", "unit", "band", "measure_code")
 
 
 def _require_coordinator(actor: User | None) -> None:
@@ -78,6 +84,11 @@ def _clean(values: dict) -> dict:
         if not value.is_finite() or value < 0 or value > MAX_VALUE or value != value.quantize(Decimal("0.01")):
             raise DomainError("Enter the value in pounds and pence, from 0 to 100,000, like 13.45", field="value")
         data["value"] = value
+    if data["value"] is not None and not data["source"]:
+        raise DomainError("Enter the source of the rate (who publishes it), so that every report can say where "
+                          "its value comes from", field="source")
+    if len(data["source"]) > 300:
+        raise DomainError("Source must be 300 characters or fewer", field="source")
     if not isinstance(data["valid_from"], date):
         raise DomainError("Enter the date the rate starts to apply", field="valid_from")
     if data["valid_to"] is not None and data["valid_to"] < data["valid_from"]:
@@ -117,18 +128,67 @@ def add_rate(actor: User | None, **values) -> ValuationRate:
     return rate
 
 
-def change_rate(rate: ValuationRate, actor: User, **values) -> ValuationRate:
-    """Correct a rate (or fill in a licensed slot). Past reports change with it: say so on the page."""
-    _require_coordinator(actor)
-    data = _clean(values)
+def latest_version(rate: ValuationRate) -> ValuationRate:
+    """The newest version of the rate `rate` is a version of."""
+    return db.session.scalars(select(ValuationRate).where(
+        (ValuationRate.id == rate.series) | (ValuationRate.series_id == rate.series))
+        .order_by(ValuationRate.version.desc())).first()
+
+
+def versions_of(rate: ValuationRate) -> list[ValuationRate]:
+    """Every version of the rate, first to newest."""
+    return list(db.session.scalars(select(ValuationRate).where(
+        (ValuationRate.id == rate.series) | (ValuationRate.series_id == rate.series)).order_by(ValuationRate.version)))
+
+
+def new_version(rate: ValuationRate, actor: User | None, **values) -> ValuationRate:
+    """A new value (and source) for the rate from `valid_from` on; the version before ends the day before.
+
+    Reports on days before `valid_from` keep the old version. Only the newest version takes a new
+    one, from a day after its own start. The one exception is an empty slot (no value yet, so no
+    report ever used it): it is filled in from its own start, in place. `actor` None is the seed loader.
+    """
+    if actor is not None:
+        _require_coordinator(actor)
+    latest = latest_version(rate)
+    if latest.id != rate.id:
+        raise Conflict(f"This is version {rate.version}; change the newest, version {latest.version}")
+    data = _clean({**{key: values.get(key) for key in VERSION_FIELDS},
+                   **{key: getattr(rate, key) for key in SCOPE_FIELDS}})
+    starts = data["valid_from"]
+    if rate.value is None and starts == rate.valid_from:
+        if data["value"] is None:
+            raise DomainError("Enter the value to fill this slot in", field="value")
+        _check_overlap(data, ignore_id=rate.id)
+        for key in VERSION_FIELDS:
+            setattr(rate, key, data[key])
+        rate.updated_by_id = getattr(actor, "id", None)
+        db.session.flush()
+        if actor is not None:
+            record(actor, "rate.filled", rate, f"Filled in valuation rate {rate.name}", value=rate.value)
+        return rate
+    if starts <= rate.valid_from:
+        raise DomainError(f"A new version starts after this one, which applies from {_day(rate.valid_from)}: "
+                          f"enter {_day(rate.valid_from + timedelta(days=1))} or later", field="valid_from")
+    if data["valid_to"] is None and rate.valid_to is not None and rate.valid_to >= starts:
+        data["valid_to"] = rate.valid_to  # the new version keeps the end the old one had
+    if rate.valid_to is None or rate.valid_to >= starts:
+        rate.valid_to = starts - timedelta(days=1)
+        rate.updated_by_id = getattr(actor, "id", None)
+        db.session.flush()
     _check_overlap(data, ignore_id=rate.id)
-    before = rate.value
-    for key, value in data.items():
-        setattr(rate, key, value)
-    rate.updated_by_id = actor.id
+    version = ValuationRate(**data, series_id=rate.series, version=rate.version + 1,
+                            updated_by_id=getattr(actor, "id", None))
+    db.session.add(version)
     db.session.flush()
-    record(actor, "rate.changed", rate, f"Changed valuation rate {rate.name}", before=before, value=rate.value)
-    return rate
+    if actor is not None:
+        record(actor, "rate.versioned", version, f"New version {version.version} of valuation rate {version.name} "
+               f"from {_day(starts)}", before=rate.value, value=version.value, previous_id=rate.id)
+    return version
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 def end_rate(rate: ValuationRate, actor: User, last_day: date) -> ValuationRate:
@@ -138,6 +198,12 @@ def end_rate(rate: ValuationRate, actor: User, last_day: date) -> ValuationRate:
         raise DomainError("Enter the last day the rate applies", field="valid_to")
     if last_day < rate.valid_from:
         raise DomainError(f"The last day must be on or after the start, {rate.valid_from:%d %B %Y}", field="valid_to")
+    if latest_version(rate).id != rate.id:
+        raise Conflict(f"This is version {rate.version}: it already ends on {_day(rate.valid_to)}")
+    if rate.value is not None and last_day < today() - timedelta(days=1):
+        # Past reports keep the values they had: a rate that valued help cannot stop in the past.
+        raise DomainError(f"Reports up to today used this rate: enter yesterday ({_day(today() - timedelta(days=1))}) "
+                          "or later", field="valid_to")
     rate.valid_to = last_day
     rate.updated_by_id = actor.id
     db.session.flush()
@@ -146,8 +212,20 @@ def end_rate(rate: ValuationRate, actor: User, last_day: date) -> ValuationRate:
 
 
 def all_rates() -> list[ValuationRate]:
-    return list(db.session.scalars(select(ValuationRate).order_by(
-        ValuationRate.band, ValuationRate.kind, ValuationRate.measure_code, ValuationRate.name, ValuationRate.valid_from)))
+    """Every rate, the versions of one rate together, first to newest."""
+    rates = list(db.session.scalars(select(ValuationRate)))
+    first = {r.id: r for r in rates if r.version == 1}
+    return sorted(rates, key=lambda r: (r.band, r.kind or "", r.measure_code or "", first[r.series].name,
+                                        first[r.series].valid_from, r.series, r.version))
+
+
+def newest_ids() -> set[int]:
+    """Ids of the newest version of each rate (the ones that can take a new version or end)."""
+    newest: dict[int, ValuationRate] = {}
+    for rate in db.session.scalars(select(ValuationRate)):
+        if rate.series not in newest or rate.version > newest[rate.series].version:
+            newest[rate.series] = rate
+    return {rate.id for rate in newest.values()}
 
 
 # -- which rate values what ---------------------------------------------------------------------

@@ -2,12 +2,15 @@
 Value report, an organisation's impact statement, CSV exports, subject access and erasure."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from timebank.accounts.models import User
 from timebank.coordinator.views import coordinator_required
+from timebank.db import today
 from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings.models import Category
@@ -18,7 +21,7 @@ from timebank.reports import comparison, exports, figures, network, rates as rat
 from timebank.reports.charts import bar_chart, grouped_bar_chart
 from timebank.reports.csv_export import csv_response
 from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
-from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm
+from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm, RateVersionForm
 from timebank.reports.models import ValuationRate
 from timebank.reports.pdf import PdfUnavailable, pdf_response, period_parts, render_pdf
 from timebank.reports.social_value import impact_statement, member_lines, sector_lines, social_value
@@ -52,7 +55,7 @@ def _page(template: str, filename: tuple, **context):
 
 def _charts(board: figures.Dashboard) -> dict:
     return {
-        "month": bar_chart("Hours of time and skills given, by month", [m for m, _, _ in board.by_month],
+        "month": bar_chart("Person-hours of time and skills given, by month", [m for m, _, _ in board.by_month],
                            [h for _, _, h in board.by_month]),
         "kind": bar_chart("Records of help, by kind", [KIND_LABELS[k] for k, _, _ in board.by_kind],
                           [n for _, n, _ in board.by_kind], horizontal=True),
@@ -132,7 +135,7 @@ def _rate_form(form: RateForm) -> RateForm:
 @bp.route("/coordinator/rates")
 @coordinator_required
 def rates():
-    return render_template("reports/rates.html", rates=rate_services.all_rates())
+    return render_template("reports/rates.html", rates=rate_services.all_rates(), newest=rate_services.newest_ids())
 
 
 @bp.route("/coordinator/rates/new", methods=["GET", "POST"])
@@ -152,24 +155,37 @@ def new_rate():
     return render_template("reports/rate_form.html", form=form, rate=None)
 
 
-@bp.route("/coordinator/rates/<int:rate_id>/edit", methods=["GET", "POST"])
+@bp.route("/coordinator/rates/<int:rate_id>/versions/new", methods=["GET", "POST"])
 @coordinator_required
-def edit_rate(rate_id: int):
+def new_rate_version(rate_id: int):
+    """A new value of a rate from a date (or an empty slot filled in): earlier reports keep the old value."""
     rate = load_rate(rate_id)
-    form = _rate_form(RateForm(obj=rate) if request.method == "GET" else RateForm())
-    if request.method == "GET" and rate.value is not None:
-        form.value.data = str(rate.value)
+    latest = rate_services.latest_version(rate)
+    if latest.id != rate.id:
+        return redirect(url_for("reports.new_rate_version", rate_id=latest.id))
+    if request.method == "GET":
+        form = RateVersionForm(obj=rate)
+        form.value.data = str(rate.value) if rate.value is not None else ""
+        form.valid_to.data = None
+        form.valid_from.data = rate.valid_from if rate.value is None else max(today(), rate.valid_from
+                                                                              + timedelta(days=1))
+    else:
+        form = RateVersionForm()
     if form.validate_on_submit():
         try:
-            rate_services.change_rate(rate, current_user, **form.values())
+            version = rate_services.new_version(rate, current_user, **form.values())
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(f"Rate \"{rate.name}\" changed. Reports use the new value for every day it applies.", "success")
+            starts = version.valid_from
+            flash(f"Rate \"{version.name}\" {version.version_label}. Reports on days before "
+                  f"{starts.day} {starts:%B %Y} keep the value they had." if version.id != rate.id else
+                  f"Rate \"{version.name}\" filled in from {starts.day} {starts:%B %Y}.", "success")
             return redirect(url_for("reports.rates"))
-    return render_template("reports/rate_form.html", form=form, rate=rate)
+    return render_template("reports/rate_version.html", form=form, rate=rate,
+                           versions=rate_services.versions_of(rate))
 
 
 @bp.route("/coordinator/rates/<int:rate_id>/end", methods=["GET", "POST"])
@@ -236,7 +252,8 @@ def _social_value_csv(report) -> Response:
                 value, rate = line.values[band]
                 # Exact (hours to 2 places x pounds to 2 places), so the rows add up to the page's totals.
                 cells += [value,
-                          (rate.name if rate.value is not None else f"{rate.name} (no rate set)") if rate
+                          (f"{rate.name}, {rate.version_label}" if rate.value is not None
+                           else f"{rate.name} (no rate set)") if rate
                           else "no rate valid on this date"]
             yield cells
 
