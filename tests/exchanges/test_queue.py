@@ -318,3 +318,21 @@ def test_a_members_waiting_list_in_the_api(app, client, ring, propose_ring):
     assert waiting["items"][0]["due_on"] and waiting["items"][0]["overdue"] is False
     other = client.get(f"/api/v1/members/{ring['members'][1]}/waiting", headers=mine)
     assert other.status_code == 403
+
+
+def test_a_reminder_is_not_progress_a_stale_proposal_stays_stuck(app, client, auth, ring, propose_ring):
+    from timebank.audit.models import AuditEvent
+    from timebank.extensions import db
+
+    exchange_id = propose_ring()
+    with app.app_context():
+        old = datetime.utcnow() - timedelta(days=20)
+        exchange = db.session.get(Exchange, exchange_id)
+        exchange.created_at, exchange.expires_at = old, old + timedelta(days=7)  # nothing expired it
+        db.session.execute(db.update(AuditEvent).where(AuditEvent.subject_id == exchange_id).values(at=old))
+        db.session.commit()
+    auth.login(ring["coordinator"])
+    client.post("/coordinator/queue/remind", data={"list": "answers", "exchange_ids": str(exchange_id)})
+    page = client.get("/coordinator/queue").get_data(as_text=True)
+    stuck = page[page.index('id="stuck"'):]
+    assert f"Exchange ring {exchange_id}" in stuck and "its time to answer ran out" in stuck

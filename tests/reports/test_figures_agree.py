@@ -77,3 +77,25 @@ def test_the_public_page_names_its_figures(client, history):
     page = client.get("/impact/").get_data(as_text=True)
     assert "person-hours of time and skills given" in page and "needs met" in page
     assert "one person-hour given earns one credit" in page
+
+
+def test_the_parts_csv_counts_in_the_reports_units(client, auth, history):
+    import csv
+    import io
+    from decimal import Decimal
+
+    member = history.members[0]
+    auth.login(history.admins[member])
+    text = client.get(f"/members/{member}/exports/legs.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    legs = {leg["id"]: leg for leg in history.legs}
+    checked = 0
+    for row in rows:
+        leg = legs.get(int(row["id"]))
+        if leg is None:
+            continue  # the cancelled one
+        assert row["unit"] == {"time": "person-hours", "skill": "person-hours", "room": "hours of room use",
+                               "equipment": "days of loan"}[leg["kind"]]
+        assert Decimal(row["amount"]) == leg["quantity"]  # hours each x people, as the reports count it
+        checked += 1
+    assert checked > 5

@@ -243,14 +243,18 @@ QUEUE_LISTS = {
 }
 
 
-def _last_events(exchange_ids: list[int], actions: tuple[str, ...] | None = None) -> dict[int, datetime]:
+# A reminder asks someone to act; it is not itself a step forward.
+NOT_PROGRESS = ("exchange.reminded", "leg.reminded")
+
+
+def _last_events(exchange_ids: list[int]) -> dict[int, datetime]:
+    """When each exchange last moved on (its newest audit event other than a reminder)."""
     if not exchange_ids:
         return {}
     query = (select(AuditEvent.subject_id, func.max(AuditEvent.at))
-             .where(AuditEvent.subject_type == Exchange.__tablename__, AuditEvent.subject_id.in_(exchange_ids))
+             .where(AuditEvent.subject_type == Exchange.__tablename__, AuditEvent.subject_id.in_(exchange_ids),
+                    AuditEvent.action.not_in(NOT_PROGRESS))
              .group_by(AuditEvent.subject_id))
-    if actions:
-        query = query.where(AuditEvent.action.in_(actions))
     return dict(db.session.execute(query).all())
 
 

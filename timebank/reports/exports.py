@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import aliased
 
+from timebank import amounts
 from timebank.accounts.models import Coordinator, User
 from timebank.accounts.sessions import end_sessions
 from timebank.audit.models import AuditEvent
@@ -72,7 +73,15 @@ def _legs(member_id):
              .outerjoin(Category, Category.id == Leg.category_id).order_by(Leg.id))
     if member_id is not None:
         query = query.where(or_(Leg.giver_member_id == member_id, Leg.receiver_member_id == member_id))
-    return db.session.execute(query)
+    return [(*row, *_amount(row)) for row in db.session.execute(query)]
+
+
+def _amount(row) -> tuple:
+    """A part's amount as the reports count it, and the unit they name (timebank/amounts.py)."""
+    hours = row.actual_hours if row.actual_hours is not None else row.hours
+    people = row.actual_people if row.actual_people is not None else row.people
+    amount = amounts.person_hours(hours, people) if row.kind in amounts.TIME_KINDS else hours
+    return amount, amounts.UNITS[row.kind]
 
 
 def _postings(member_id):
@@ -121,9 +130,10 @@ DATASETS = {d.name: d for d in (
     Dataset("exchanges", "Exchanges", ["id", "shape", "status", "story", "created_at", "decided_at",
                                        "completed_at"], _exchanges),
     Dataset("legs", "Parts of exchanges (legs)", ["id", "exchange_id", "position", "giver", "receiver", "kind",
-                                                  "category", "description", "planned_hours_or_days",
-                                                  "planned_people", "actual_hours_or_days", "actual_people",
-                                                  "is_gift", "status", "scheduled_start", "confirmed_at"], _legs),
+                                                  "category", "description", "planned_hours_each_or_days",
+                                                  "planned_people", "actual_hours_each_or_days", "actual_people",
+                                                  "is_gift", "status", "scheduled_start", "confirmed_at", "amount",
+                                                  "unit"], _legs),
     Dataset("postings", "Time-credit postings", ["posting_id", "entry_id", "entry_kind", "account_kind", "member",
                                                  "amount", "description", "reason", "leg_id", "reverses_entry_id",
                                                  "created_at"], _postings),
