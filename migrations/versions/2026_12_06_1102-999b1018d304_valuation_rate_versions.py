@@ -7,7 +7,7 @@ day before under the same name and scope (the National Living Wage each April), 
 its next version.
 
 Revision ID: 999b1018d304
-Revises: 497bf5d91cb4
+Revises: eb468036deac
 Create Date: 2026-12-06 11:02:15.837526
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '999b1018d304'
-down_revision = '497bf5d91cb4'
+down_revision = 'eb468036deac'
 branch_labels = None
 depends_on = None
 

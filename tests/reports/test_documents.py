@@ -125,7 +125,7 @@ def test_quarter_on_quarter_shows_the_change_reconciled_with_the_ledger(app, cli
     expected_ledger = sum((leg["quantity"] for leg in history.legs if leg["giver"] == giver
                            and leg["kind"] in ("time", "skill") and not leg["gift"]), Decimal(0))
     assert Decimal(posted) == expected_ledger
-    row = re.search(r'Hours of time and skills given</th>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>\s*'
+    row = re.search(r'Person-hours of time and skills given</th>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>\s*'
                     r'<td[^>]*>([^<]*)</td>', page)
     assert row, page[page.find("comparison"):][:2000]
     shown_now, shown_before, change = row.groups()

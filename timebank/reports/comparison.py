@@ -98,7 +98,7 @@ def _changes(now: list[tuple], before: list[tuple]) -> list[Change]:
 def social_value_headlines(report) -> list[tuple]:
     return [
         ("Employee volunteering", report.given.quantity["time"], "person-hours", False),
-        ("Expert advice", report.given.quantity["skill"], "hours", False),
+        ("Expert advice", report.given.quantity["skill"], "person-hours", False),
         ("Organisations supported", report.organisations_supported, "", False),
         ("Records of help given", len(report.lines), "", False),
         ("Value of time and skills (central)", report.given.band_total("central"), "", True),
@@ -107,8 +107,9 @@ def social_value_headlines(report) -> list[tuple]:
 
 def impact_headlines(statement) -> list[tuple]:
     return [
-        ("Hours of time and skills given", statement.given.quantity_total(TIME_KINDS), "hours", False),
-        ("Hours of time and skills received", statement.received.quantity_total(TIME_KINDS), "hours", False),
+        ("Person-hours of time and skills given", statement.given.quantity_total(TIME_KINDS), "person-hours", False),
+        ("Person-hours of time and skills received", statement.received.quantity_total(TIME_KINDS), "person-hours",
+         False),
         ("Partners", len(statement.partners), "", False),
         ("Value given (central)", statement.given.band_total("central"), "", True),
         ("Value received (central)", statement.received.band_total("central"), "", True),
@@ -117,7 +118,7 @@ def impact_headlines(statement) -> list[tuple]:
 
 def dashboard_headlines(board) -> list[tuple]:
     return [
-        ("Hours of time and skills given", board.hours, "hours", False),
+        ("Person-hours of time and skills given", board.hours, "person-hours", False),
         ("Needs met", board.needs_met, "", False),
         ("Members who took part", board.active_members, "", False),
         ("Exchanges completed", board.exchanges_completed, "", False),
