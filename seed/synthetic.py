@@ -22,6 +22,7 @@ from timebank.db import today, utcnow
 from timebank.extensions import db
 from timebank.listings.models import ALL_WEEK, Category, Listing
 from timebank.listings.services import load_categories
+from timebank.listings.words import rebuild_vocabulary
 from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import DISTRICTS, WARDS
 
@@ -92,6 +93,7 @@ def load_synthetic(n_members: int, n_listings: int, seed: int = 1) -> dict:
     _bulk(Listing, listing_rows)
     _sync_sequences()
     db.session.flush()
+    rebuild_vocabulary()  # bulk inserts pass by the flush hook that learns new listings' words
     # Fresh planner statistics: without them both databases guess, and guess badly, at this size.
     db.session.execute(text("ANALYZE"))
     return {"members": n_members, "listings": n_listings, "seed": seed}

@@ -7,6 +7,7 @@ from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, P
 from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
+from timebank.listings.words import SearchWord, SearchWordTrigram
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 from timebank.operations.models import JobRun
@@ -14,7 +15,7 @@ from timebank.reports.models import ValuationRate
 
 __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
-    "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "User",
+    "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder",
 ]

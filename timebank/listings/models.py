@@ -132,3 +132,5 @@ class Listing(db.Model):
 # The full-text search schema hangs off Listing's table events; importing it here means every
 # `create_all` (tests, benchmarks) builds it with the table.
 from timebank.listings import search as _search  # noqa: E402,F401
+# The vocabulary tables (typo-tolerant search) and the flush hook that keeps them.
+from timebank.listings import words as _words  # noqa: E402,F401

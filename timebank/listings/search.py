@@ -3,8 +3,8 @@
 Full-text search is the one place the two databases differ, so the machinery lives here:
 
 - PostgreSQL: a stored generated `tsvector` column on `listings` (English configuration, the
-  title weighted A above the description's B) with a GIN index, queried with
-  `websearch_to_tsquery` and ranked with `ts_rank`.
+  title weighted A above the description's B) with a GIN index, queried with a tsquery built
+  from the same parsed terms as SQLite's (`tsquery`) and ranked with `ts_rank`.
 - SQLite: an FTS5 table over the title and description (external content, Porter stemming so
   that "gardening" finds "garden" as on PostgreSQL), kept in step by three triggers, ranked
   with bm25 (a title hit counts ten times a description hit).
@@ -15,6 +15,10 @@ a migration creates them on a real database; `include_name` keeps Alembic's comp
 seeing them as strays. A batch migration that rebuilds `listings` on SQLite drops its triggers:
 such a migration must run `SQLITE_DDL` again (tests/listings/test_search.py checks head has them).
 
+Both read the search text the same way (`parse_terms`: web-search syntax, "a phrase", or,
+-not), and both accept alternatives for single words: the word forms and typo corrections that
+timebank/listings/words.py finds in the listings' vocabulary.
+
 Words that neither engine can use (only punctuation, emoji, only stop words) fall back to a
 plain LIKE on the title and description, so every input gives an answer and none an error.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import DDL, ColumnElement, Select, and_, column, event, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
@@ -104,61 +109,126 @@ def clean_keyword(raw: str | None) -> str:
     return " ".join(text.split())[:MAX_KEYWORD_CHARS]
 
 
-def fts5_query(keyword: str) -> str | None:
-    """Web-search syntax ("a phrase", or, -not) as an FTS5 query in which every term is quoted.
+@dataclass
+class Terms:
+    """Web-search syntax ("a phrase", or, -not) read into terms: an AND of ORs, and NOTs.
 
-    Quoting every term means no input can be read as FTS5 syntax (column filters, NEAR, a
-    bare `*`), so MATCH never fails. Returns None when there is no word to search for.
+    Each term is its tokens joined by single spaces (several tokens make a phrase).
     """
-    groups: list[list[str]] = []  # AND of ORs
-    negatives: list[str] = []
+
+    groups: list[list[str]] = field(default_factory=list)
+    negatives: list[str] = field(default_factory=list)
+
+    def words(self) -> list[str]:
+        """The single-word terms (not phrases, not negated): the ones typos and forms apply to."""
+        return [term for group in self.groups for term in group if " " not in term]
+
+    def widened(self, alternatives: dict[str, list[str]]) -> Terms:
+        """These terms with each single word's alternatives ORed beside it."""
+        groups = []
+        for group in self.groups:
+            widened = list(group)
+            for term in group:
+                widened += [a for a in alternatives.get(term, ()) if a not in widened]
+            groups.append(widened)
+        return Terms(groups, list(self.negatives))
+
+    def replaced(self, corrections: dict[str, str]) -> Terms:
+        return Terms([[corrections.get(term, term) for term in group] for group in self.groups], list(self.negatives))
+
+    def text(self) -> str:
+        """Back to web-search syntax, as a person would type it (for "did you mean")."""
+        def quoted(term: str) -> str:
+            return f'"{term}"' if " " in term else term
+        parts = [" or ".join(quoted(t) for t in group) for group in self.groups]
+        return " ".join(parts + [f"-{quoted(t)}" for t in self.negatives])
+
+
+def parse_terms(keyword: str) -> Terms:
+    """Read web-search syntax; tokens are what FTS5's unicode61 tokenizer keeps, at most MAX_TERMS terms."""
+    terms = Terms()
     join_next = False
-    terms = 0
+    count = 0
     for match in _PART.finditer(keyword):
         negate, phrase, bare = match.group(1), match.group(2), match.group(3)
         if bare is not None and bare.lower() == "or":
-            join_next = bool(groups)
+            join_next = bool(terms.groups)
             continue
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negate, bare = "-", bare[1:]
         tokens = _TOKEN.findall(phrase if phrase is not None else bare)
-        if not tokens or terms >= MAX_TERMS:
+        if not tokens or count >= MAX_TERMS:
             continue
-        terms += 1
-        quoted = '"' + " ".join(tokens) + '"'
+        count += 1
+        term = " ".join(tokens)
         if negate:
-            negatives.append(quoted)
+            terms.negatives.append(term)
         elif join_next:
-            groups[-1].append(quoted)
+            terms.groups[-1].append(term)
         else:
-            groups.append([quoted])
+            terms.groups.append([term])
         join_next = False
-    if not groups:
+    return terms
+
+
+def fts5_query(keyword: str | Terms) -> str | None:
+    """Web-search syntax as an FTS5 query in which every term is quoted.
+
+    Quoting every term means no input can be read as FTS5 syntax (column filters, NEAR, a
+    bare `*`), so MATCH never fails. Returns None when there is no word to search for.
+    """
+    terms = parse_terms(keyword) if isinstance(keyword, str) else keyword
+    if not terms.groups:
         return None
-    query = " AND ".join("(" + " OR ".join(group) + ")" for group in groups)
-    for negative in negatives:
-        query = f"({query}) NOT {negative}"
+    query = " AND ".join("(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in terms.groups)
+    for negative in terms.negatives:
+        query = f'({query}) NOT "{negative}"'
+    return query
+
+
+def tsquery(terms: Terms) -> ColumnElement | None:
+    """The same terms as a PostgreSQL tsquery (English stemming): phrases kept, ORs and NOTs combined."""
+    if not terms.groups:
+        return None
+
+    def one(term: str) -> ColumnElement:
+        return func.phraseto_tsquery(literal_column("'english'::regconfig"), term)
+
+    def any_of(group: list[str]) -> ColumnElement:
+        combined = one(group[0])
+        for term in group[1:]:
+            combined = combined.op("||")(one(term))
+        return combined
+
+    query = any_of(terms.groups[0])
+    for group in terms.groups[1:]:
+        query = query.op("&&")(any_of(group))
+    for negative in terms.negatives:
+        query = query.op("&&")(func.tsquery_not(one(negative)))  # the function behind the !! operator
     return query
 
 
 _fts = table(FTS_TABLE, column("rowid"))
 
 
-def apply_keyword(stmt: Select, session: Session, keyword: str, *, ranked: bool = True
-                  ) -> tuple[Select, ColumnElement | None]:
+def apply_keyword(stmt: Select, session: Session, keyword: str, *, alternatives: dict[str, list[str]] | None = None,
+                  ranked: bool = True) -> tuple[Select, ColumnElement | None]:
     """`stmt` narrowed to listings matching the keyword, and a rank to order by (smaller is better).
 
-    The rank is None when not `ranked` (ordering by something else: then SQLite need not score
-    every hit) or when the keyword fell back to LIKE (nothing to rank by).
+    `alternatives` gives, for some single words, other words that count as a match for them
+    (word forms and corrections: timebank/listings/words.py). The rank is None when not
+    `ranked` (ordering by something else: then SQLite need not score every hit) or when the
+    keyword fell back to LIKE (nothing to rank by).
     """
+    terms = parse_terms(keyword).widened(alternatives or {})
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), keyword)
-        if session.scalar(select(func.numnode(tsquery))):
+        query = tsquery(terms)
+        if query is not None and session.scalar(select(func.numnode(query))):
             vector = literal_column(f"listings.{SEARCH_COLUMN}")
-            return stmt.where(vector.op("@@")(tsquery)), (-func.ts_rank(vector, tsquery) if ranked else None)
+            return stmt.where(vector.op("@@")(query)), (-func.ts_rank(vector, query) if ranked else None)
     elif dialect == "sqlite":
-        match = fts5_query(keyword)
+        match = fts5_query(terms)
         if match is not None and not ranked:
             hits = select(_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
             return stmt.where(Listing.id.in_(hits)), None

@@ -14,7 +14,7 @@ from timebank.db import today
 from timebank.errors import DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.figures import remembered
-from timebank.listings import search
+from timebank.listings import search, words
 from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
 from timebank.members.services import can_act_for
@@ -191,6 +191,10 @@ class DirectoryPage:
     page: int
     per_page: int
     order: str = "newest"  # "nearest", "best match" or "newest": how the items are sorted
+    # Other words searched for as well as those typed (word forms, corrections of typos), and,
+    # when nothing was found, the search text with its unknown words corrected.
+    also_searched: list[str] = field(default_factory=list)
+    suggestion: str | None = None
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -257,8 +261,11 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     if query.ward:
         stmt = stmt.where(Listing.ward == query.ward)
     rank = None
+    widened: dict[str, words.Widened] = {}
     if keyword:
-        stmt, rank = search.apply_keyword(stmt, db.session, keyword, ranked=not query.near)
+        widened = words.widen_all(db.session, search.parse_terms(keyword).words())
+        stmt, rank = search.apply_keyword(stmt, db.session, keyword, ranked=not query.near,
+                                          alternatives={w: found.alternatives for w, found in widened.items()})
     km2 = None
     if query.near:
         scale = search.LocalScale(*query.near)
@@ -290,7 +297,20 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
         select(Listing).where(Listing.id.in_([row[0] for row in rows]))
         .options(joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)))}
     items = [(listings[listing_id], math.sqrt(d2) if d2 is not None else None) for listing_id, d2, _ in rows]
-    return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page, order=order_name)
+    also = list(dict.fromkeys(a for found in widened.values() for a in found.alternatives))
+    return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page, order=order_name,
+                         also_searched=also, suggestion=_suggestion(query, keyword, widened) if not total else None)
+
+
+def _suggestion(query: DirectoryQuery, keyword: str, widened: dict[str, words.Widened]) -> str | None:
+    """The search text with each unknown word replaced by its nearest known word, if that finds something."""
+    corrections = {w: found.suggestion for w, found in widened.items() if found.suggestion and not found.known}
+    if not corrections:
+        return None
+    suggested = search.parse_terms(keyword).replaced(corrections).text()
+    if suggested == keyword or not search_directory(replace(query, keyword=suggested, page=1, per_page=1)).total:
+        return None
+    return suggested
 
 
 # -- offers that could serve a need ------------------------------------------------------------

@@ -52,6 +52,14 @@ def expire_listings() -> str:
     return f"{expire()} listings expired"
 
 
+@job("search-words", at="00:30")
+def search_words() -> str:
+    """The directory's vocabulary (typo-tolerant search) rebuilt from the open listings."""
+    from timebank.listings.words import rebuild_vocabulary
+
+    return f"{rebuild_vocabulary()} words in the directory's vocabulary"
+
+
 @job("purge-dbs", at="01:00")
 def purge_dbs() -> str:
     """DBS records 6 months past their decision are deleted."""
