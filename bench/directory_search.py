@@ -35,6 +35,19 @@ KEYWORDS = {
     "equipment": ("gazebo", "marquee", "projector", "tables and chairs", "laptop", "minibus", "van", "tools"),
 }
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+TYPO_SHARE = 0.1  # searches whose longest word is mistyped (a letter dropped or two swapped)
+
+
+def mistype(keyword: str, rng: random.Random) -> str:
+    """The keyword with its longest word mistyped as people do: "bookeeping", "saftey"."""
+    words = keyword.split()
+    i = max(range(len(words)), key=lambda k: len(words[k]))
+    word = words[i]
+    if len(word) < 5:
+        return keyword
+    at = rng.randint(1, len(word) - 2)
+    words[i] = word[:at] + word[at + 1:] if rng.random() < 0.5 else word[:at] + word[at + 1] + word[at] + word[at + 2:]
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class Search:
 
 
 def searches(n: int, seed: int) -> list[Search]:
-    """Mixed realistic searches: Knowsley postcodes, every kind, common and rare words, some page 2s."""
+    """Mixed realistic searches: Knowsley postcodes, every kind, common and rare words, some typos, some page 2s."""
     from timebank.places import DISTRICTS
 
     rng = random.Random(seed)
@@ -61,6 +74,8 @@ def searches(n: int, seed: int) -> list[Search]:
     for _ in range(n):
         kind = rng.choice(sorted(KEYWORDS))
         keyword = rng.choice(KEYWORDS[kind]) if rng.random() < 0.85 else rng.choice(every_word)
+        if rng.random() < TYPO_SHARE:
+            keyword = mistype(keyword, rng)
         postcode = f"{rng.choice(districts)} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
         workload.append(Search(keyword=keyword, kind=kind, postcode=postcode,
                                within=rng.choice((2, 5, 5, 5, 10, 10, 25)), page=1 if rng.random() < 0.85 else 2))

@@ -308,6 +308,8 @@ def _caps(c: dict[str, np.ndarray], listings: tuple[ListingInput, ...], o: np.nd
     order = np.lexsort((ids[o], -score, gm, nd))
     first = np.ones(order.size, dtype=bool)
     first[1:] = (nd[order][1:] != nd[order][:-1]) | (gm[order][1:] != gm[order][:-1])
+    if not policy.one_offer_per_giver:
+        first[:] = True
     keep = order[first]
     order2 = keep[np.lexsort((ids[o[keep]], -score[keep], nd[keep]))]
     nd2 = nd[order2]

@@ -246,6 +246,9 @@ class Policy:
         Credits one room or equipment loan moves (0: assets move no credits, the default).
     max_candidates_per_need : int
         Keep the best this many offers for each need (after keeping one offer per giving member).
+    one_offer_per_giver : bool
+        Keep only each giving member's best offer for a need (True for a run: one member gives
+        one leg to a need). False lists every offer that could serve it (the dashboard's list).
     report_cycle_lengths : tuple of int
         Cycle and chain lengths to re-run at, to show what a longer policy would add; empty for none.
     report_time_limit : float or None
@@ -262,6 +265,7 @@ class Policy:
     time_limit: float | None = None
     asset_credits: Decimal = Decimal(0)
     max_candidates_per_need: int = 6
+    one_offer_per_giver: bool = True
     report_cycle_lengths: tuple[int, ...] = (2, 3, 4, 6)
     report_time_limit: float | None = 10.0
     report_max_paths: int = 3_000_000

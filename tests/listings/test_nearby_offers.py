@@ -22,20 +22,23 @@ def _world(app, make_member, make_listing, categories):
     halewood, h_admin = make_member("Halewood Youth Club", postcode="L26 1UU", admin_email="hal@example.org")
     need = make_listing(halewood, h_admin, title="Help with our payroll", category_id=categories["payroll"],
                         travel_km=Decimal(6))
-    near, n_admin = make_member("Hunts Cross Accountants", postcode="L25 2RW")   # about 2 km away
-    huyton, u_admin = make_member("Huyton Books", postcode="L36 9YS")           # about 5 km
+    near, n_admin = make_member("Hunts Cross Accountants", postcode="L25 2RW")   # 3.5 km, postcode to postcode
+    huyton, u_admin = make_member("Huyton Books", postcode="L36 9YS")           # about 5 km (L36's centre)
     kirkby, k_admin = make_member("Kirkby Ledgers", postcode="L32 8TS")         # about 12 km
     lapsed, l_admin = make_member("Lapsed Ledgers", postcode="L25 2RW")
 
     def offer(member_id, admin_id, title, **fields):
-        fields.setdefault("category_id", categories["bookkeeping"])  # a sibling of payroll
+        fields.setdefault("category_id", categories["payroll"])
         return make_listing(member_id, admin_id, title=title, direction="offer", **fields)
 
-    offer(near, n_admin, "Payroll set-up", category_id=categories["payroll"])
+    offer(near, n_admin, "Payroll set-up")
     offer(near, n_admin, "Grant finder", category_id=categories["finance-and-funding"])  # the parent
-    offer(huyton, u_admin, "Bookkeeping for charities")
+    offer(huyton, u_admin, "Payroll for charities")
     offer(kirkby, k_admin, "Remote payroll clinic", location="remote")
-    offer(kirkby, k_admin, "Bookkeeping in Kirkby")                                    # beyond 6 km
+    offer(kirkby, k_admin, "Payroll in Kirkby")                                        # beyond 6 km
+    offer(near, n_admin, "Bookkeeping", category_id=categories["bookkeeping"])         # a sibling: not the matcher's
+    offer(near, n_admin, "Payroll from the spring", available_from=today() + timedelta(days=70),
+          available_until=today() + timedelta(days=120))                                # after the need's dates
     offer(near, n_admin, "Legal advice", category_id=categories["legal-advice"])       # unrelated category
     offer(near, n_admin, "Finance volunteers", kind="time")                            # another kind
     offer(halewood, h_admin, "Our own bookkeeping offer")                              # the need's member
@@ -54,19 +57,48 @@ def test_nearby_offers_are_related_open_near_and_nearest_first(app, make_member,
         need_row = db.session.get(Listing, need)
         found = services.nearby_offers_for(need_row, limit=10)
         assert [listing.title for listing, _ in found] == [
-            "Payroll set-up", "Grant finder", "Bookkeeping for charities", "Remote payroll clinic"]
+            "Payroll set-up", "Grant finder", "Payroll for charities", "Remote payroll clinic"]
         kms = [km for _, km in found]
-        assert kms == sorted(kms) and 1.5 < kms[0] < 2.5 and kms[-1] > 6
+        assert kms == sorted(kms) and 3 < kms[0] < 4 and kms[-1] > 6
         assert [listing.title for listing, _ in services.nearby_offers_for(need_row)] == [
-            "Payroll set-up", "Grant finder", "Bookkeeping for charities"]
+            "Payroll set-up", "Grant finder", "Payroll for charities"]
 
 
-def test_a_remote_need_takes_offers_from_anywhere(app, make_member, make_listing, categories):
+def test_a_remote_need_takes_remote_offers_from_anywhere(app, make_member, make_listing, categories):
     need = _world(app, make_member, make_listing, categories)
     _set(app, Listing, need, location="remote")
     with app.test_request_context():
         titles = [listing.title for listing, _ in services.nearby_offers_for(db.session.get(Listing, need), limit=10)]
-    assert "Bookkeeping in Kirkby" in titles and len(titles) == 5
+    assert titles == ["Remote payroll clinic"]  # as the matcher judges: help given in person cannot be remote
+
+
+def test_a_step_free_room_for_15_never_brings_a_cupboard_a_small_or_stepped_room_or_a_pa_system(
+        app, make_member, make_listing, categories):
+    from timebank.accounts.models import User
+    from timebank.members.services import add_asset
+
+    club, c_admin = make_member("Prescot Seniors", postcode="L34 5QW")
+    need = make_listing(club, c_admin, title="A step-free room for our group of 15", kind="room",
+                        category_id=categories["meeting-room"], needs_step_free=True, min_capacity=15)
+    venue, v_admin = make_member("Huyton Venues", postcode="L36 9YS")
+
+    def room(title, slug, **asset):
+        with app.test_request_context():
+            member = db.session.get(Member, venue)
+            added = add_asset(member, db.session.get(User, v_admin), name=title, **asset)
+            db.session.commit()
+            asset_id = added.id
+        return make_listing(venue, v_admin, title=title, direction="offer", kind=asset.get("kind", "room"),
+                            category_id=categories[slug], asset_id=asset_id, quantity=Decimal(8))
+
+    room("Storage cupboard", "storage-space", kind="room", capacity=2, step_free=True)
+    room("Small meeting room", "meeting-room", kind="room", capacity=8, step_free=True)
+    room("Upstairs hall", "meeting-room", kind="room", capacity=60, step_free=False)
+    room("PA system", "pa-system", kind="equipment", condition="good")
+    room("Ground-floor community room", "meeting-room", kind="room", capacity=20, step_free=True)
+    with app.test_request_context():
+        found = services.nearby_offers_for(db.session.get(Listing, need), limit=10)
+    assert [listing.title for listing, _ in found] == ["Ground-floor community room"]
 
 
 def test_the_dashboard_shows_nearby_offers_under_each_open_need(client, auth, app, make_member, make_listing,
@@ -81,7 +113,8 @@ def test_the_dashboard_shows_nearby_offers_under_each_open_need(client, auth, ap
     auth.login("hal@example.org")
     page = client.get("/dashboard").data.decode()
     section = page[page.index("Offers that could help with “Help with our payroll”"):]
-    assert section.index("Payroll set-up") < section.index("Grant finder") < section.index("Bookkeeping for charities")
+    assert section.index("Payroll set-up") < section.index("Grant finder") < section.index("Payroll for charities")
+    assert "3.5 km away (between postcodes, to about 100 m)" in section
     assert "Remote payroll clinic" not in page  # three at most
     assert "Offers that could help with “A marquee for our fun day”" in page
     assert "No open offers of this kind within 5 km yet." in page

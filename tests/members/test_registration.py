@@ -20,7 +20,8 @@ def test_register_makes_a_pending_member_with_you_as_admin(client, auth, make_us
         member = db.session.scalar(select(Member).where(Member.name == "Halewood Youth Club"))
         assert member.status == "pending"
         assert member.postcode == "L26 1UU" and member.town == "Halewood"
-        assert (member.latitude, member.longitude) == (53.367, -2.835)
+        # the postcode's own point (OS Code-Point Open), not Halewood's district centre (53.367, -2.835)
+        assert (member.latitude, member.longitude, member.location_precision) == (53.36228, -2.83918, "postcode")
         membership = db.session.scalar(select(Membership).where(Membership.member_id == member.id))
         assert (membership.user_id, membership.role) == (user_id, "admin")
 

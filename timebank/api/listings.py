@@ -18,7 +18,7 @@ from timebank.listings import services
 from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LISTING_STATUSES, LOCATIONS, URGENCIES, Category, Listing
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
 from timebank.members.services import can_act_for
-from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
+from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
 
 bp = blueprint("listings", "Offers and needs: the directory search, and your own listings")
 ID = "id"
@@ -61,6 +61,9 @@ class ListingSchema(ma.Schema):
         "description": "Availability: 21 bits, Monday morning is bit 0, then Monday afternoon, evening, Tuesday..."})
     location = ma.fields.String(required=True, metadata={"enum": list(LOCATIONS)})
     postcode = ma.fields.String(required=True)
+    location_precision = ma.fields.String(required=True, metadata={
+        "enum": list(PRECISIONS), "description": "How precisely the listing's place is known: " + "; ".join(
+            f"{name}: {meaning}" for name, meaning in PRECISIONS.items())})
     town = ma.fields.String(required=True)
     ward = ma.fields.String(allow_none=True, required=True)
     travel_km = ma.fields.Float(required=True)
@@ -80,6 +83,9 @@ class ListingSchema(ma.Schema):
 
 class FoundListingSchema(ListingSchema):
     distance_km = ma.fields.Float(allow_none=True, required=True, metadata={"description": "When searching near a postcode"})
+    distance_precision = ma.fields.String(allow_none=True, required=True, metadata={
+        "enum": list(PRECISIONS) + [None],
+        "description": "How precise distance_km is: that of the coarser of the two places (see location_precision)"})
 
 
 class SearchArgs(PageArgs):
@@ -183,8 +189,10 @@ def _sync_page(args: dict) -> Page:
     return page
 
 
-def _found(listing: Listing, km: float | None) -> Listing:
+def _found(listing: Listing, km: float | None, near_precision: str | None = None) -> Listing:
     listing.distance_km = round(km, 2) if km is not None else None
+    listing.distance_precision = (distance_precision(near_precision, listing.location_precision)
+                                  if km is not None else None)
     return listing
 
 
@@ -205,10 +213,10 @@ def search(args):
             place = geocode(args["postcode"])
         except UnknownPostcode as error:
             raise InvalidInput(str(error), field="postcode") from error
-        query.near = (place.latitude, place.longitude)
+        query.near, query.near_precision = (place.latitude, place.longitude), place.precision
         query.within_km = float(args["within_km"])
     found = services.search_directory(query)
-    items = [_found(listing, km) for listing, km in found.items]
+    items = [_found(listing, km, query.near_precision) for listing, km in found.items]
     return paged(Page(items, found.total, found.page, found.per_page))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, today, utcnow
 from timebank.extensions import db
+from timebank.places.geocode import PRECISIONS
 
 if TYPE_CHECKING:
     from timebank.members.models import Asset, Member
@@ -63,6 +64,7 @@ class Listing(db.Model):
         CheckConstraint("min_capacity IS NULL OR min_capacity > 0", name="min_capacity_positive"),
         CheckConstraint("direction = 'offer' OR NOT is_gift", name="only_offers_are_gifts"),
         CheckConstraint("direction = 'offer' OR asset_id IS NULL", name="only_offers_have_assets"),
+        CheckConstraint(in_list("location_precision", PRECISIONS), name="location_precision_known"),
         Index("ix_listings_search", "status", "kind", "direction", "category_id"),
         Index("ix_listings_place", "status", "latitude", "longitude"),
         Index("ix_listings_expiry", "status", "expires_on"),
@@ -94,6 +96,8 @@ class Listing(db.Model):
     ward: Mapped[str | None] = mapped_column(String(60))
     latitude: Mapped[float]
     longitude: Mapped[float]
+    # How precise the point is: "point" (set by its member), "postcode" or "district" (timebank.places).
+    location_precision: Mapped[str] = mapped_column(String(8), default="district", server_default="district")
     travel_km: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("5"))
     min_dbs_level: Mapped[str | None] = mapped_column(String(20))
     needs_step_free: Mapped[bool] = mapped_column(default=False)

@@ -110,7 +110,10 @@ def _check(member: Member, values: dict) -> dict:
         place = geocode(postcode)
     except UnknownPostcode as error:
         raise DomainError(str(error), field="postcode") from error
-    values.update(postcode=place.postcode, latitude=place.latitude, longitude=place.longitude)
+    values.update(postcode=place.postcode, latitude=place.latitude, longitude=place.longitude,
+                  location_precision=place.precision)
+    if place.postcode == member.postcode and member.location_precision == "point":  # its own place, set exactly
+        values.update(latitude=member.latitude, longitude=member.longitude, location_precision="point")
     if not values.get("town"):
         values["town"] = member.town if place.postcode == member.postcode else place.town
     if values.get("ward") is None and place.postcode == member.postcode:
@@ -179,6 +182,7 @@ class DirectoryQuery:
     ward: str | None = None
     keyword: str | None = None
     near: tuple[float, float] | None = None
+    near_precision: str = "district"  # how precise `near` is (timebank.places.PRECISIONS)
     within_km: float | None = None
     page: int = 1
     per_page: int = 20
@@ -195,6 +199,7 @@ class DirectoryPage:
     # when nothing was found, the search text with its unknown words corrected.
     also_searched: list[str] = field(default_factory=list)
     suggestion: str | None = None
+    near_precision: str = "district"
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -299,7 +304,7 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     items = [(listings[listing_id], math.sqrt(d2) if d2 is not None else None) for listing_id, d2, _ in rows]
     also = list(dict.fromkeys(a for found in widened.values() for a in found.alternatives))
     return DirectoryPage(items=items, total=total, page=page_number, per_page=query.per_page, order=order_name,
-                         also_searched=also, suggestion=_suggestion(query, keyword, widened) if not total else None)
+                         near_precision=query.near_precision, also_searched=also, suggestion=_suggestion(query, keyword, widened) if not total else None)
 
 
 def _suggestion(query: DirectoryQuery, keyword: str, widened: dict[str, words.Widened]) -> str | None:
@@ -315,33 +320,51 @@ def _suggestion(query: DirectoryQuery, keyword: str, widened: dict[str, words.Wi
 
 # -- offers that could serve a need ------------------------------------------------------------
 
+NEARBY_CANDIDATES = 40
+
 def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, float]]:
     """Open offers of another active member that could serve `need`, nearest first, with km.
 
-    Same kind; the need's category, its parent, its siblings (or its children, for a parent
-    category); within the need's travel radius, unless the offer or the need is remote.
+    "Could serve" is the matcher's own judgement (matching.marketplace.build_candidates): the same
+    kind; the need's category, its parent or its children; dates and times of the week that
+    meet; enough of it (or part, if the need takes part); within the radius of whoever travels,
+    and remote needs only from remote offers; and every requirement met: DBS checks covering
+    the people, step-free access and capacity from the room itself, insurance, a PAT test in date.
+    SQL narrows the offers to the nearest few dozen that could be in reach; the matcher's rules
+    then judge those, so a step-free room for 15 never brings a storage cupboard or a PA system.
     """
+    from matching.marketplace import Policy, build_candidates
+    from timebank.matcher.market import build_market
+
     category = need.category
-    if category.parent_id is None:
-        related = _category_ids(category.id)
-    else:
-        related = select(Category.id).where(or_(Category.id == category.parent_id,
-                                                Category.parent_id == category.parent_id))
+    related = select(Category.id).where(or_(Category.id == category.id, Category.id == category.parent_id,
+                                            Category.parent_id == category.id))
     scale = search.LocalScale(need.latitude, need.longitude)
     km2 = scale.km2(Listing.latitude, Listing.longitude)
     stmt = (select(Listing.id, km2)
             .where(is_open(), from_active_member(), Listing.direction == "offer",
                    Listing.kind == need.kind, Listing.category_id.in_(related),
                    Listing.member_id != need.member_id))
-    if need.location != "remote":
-        radius = float(need.travel_km)
-        stmt = stmt.where(or_(Listing.location == "remote", km2 <= radius * radius))
-    # Sort only ids and distances (at 100,000 listings a need has thousands of candidates), then
-    # load the few kept, with their members, by id.
-    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(limit)).all()
+    need_radius = float(need.travel_km)
+    if need.location == "remote":
+        stmt = stmt.where(Listing.location == "remote")
+    else:  # whoever travels: the giver, for help at the receiver's place; else the receiver
+        stmt = stmt.where(or_(Listing.location == "remote",
+                              and_(Listing.location == "at_receiver", km2 <= Listing.travel_km * Listing.travel_km),
+                              and_(Listing.location != "at_receiver", km2 <= need_radius * need_radius)))
+    # Sort only ids and distances (at 100,000 listings a need has thousands of candidates); judge
+    # the nearest few dozen with the matcher's rules, then load the few kept, with their members.
+    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(NEARBY_CANDIDATES)).all()
     if not rows:
         return []
+    market = build_market(listing_ids=[need.id] + [listing_id for listing_id, _ in rows])
+    candidates = build_candidates(market, Policy(max_candidates_per_need=len(rows), one_offer_per_giver=False))
+    fits = {candidates.listings[o].id for o, n in zip(candidates.offer, candidates.need)
+            if candidates.listings[n].id == need.id}
+    kept = [(listing_id, d2) for listing_id, d2 in rows if listing_id in fits][:limit]
+    if not kept:
+        return []
     offers = {listing.id: listing for listing in db.session.scalars(
-        select(Listing).where(Listing.id.in_([listing_id for listing_id, _ in rows]))
+        select(Listing).where(Listing.id.in_([listing_id for listing_id, _ in kept]))
         .options(joinedload(Listing.member)))}
-    return [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in rows]
+    return [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in kept]

@@ -16,7 +16,7 @@ from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Asset
 from timebank.members.services import can_act_for, members_of
-from timebank.places import UnknownPostcode, geocode
+from timebank.places import UnknownPostcode, distance_precision, geocode
 
 bp = Blueprint("listings", __name__)
 
@@ -53,7 +53,7 @@ def directory():
             except UnknownPostcode as error:
                 form.postcode.errors = [str(error)]
             else:
-                query.near = (place.latitude, place.longitude)
+                query.near, query.near_precision = (place.latitude, place.longitude), place.precision
                 query.within_km = float(form.within.data or 5)
     query.page = page_arg()
     page = services.search_directory(query)
@@ -137,4 +137,4 @@ def withdraw(listing_id: int):
 @bp.app_context_processor
 def listing_helpers():
     return {"my_members": (lambda: members_of(current_user)) if current_user.is_authenticated else (lambda: []),
-            "nearby_offers_for": services.nearby_offers_for}
+            "nearby_offers_for": services.nearby_offers_for, "distance_precision": distance_precision}

@@ -26,15 +26,19 @@ listings, which also drops the words of listings that have gone.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask import current_app
 from rapidfuzz.distance import OSA
 from sqlalchemy import ForeignKey, Index, String, delete, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from timebank.extensions import db
+from timebank.figures import DEFAULT_MAX_AGE
 from timebank.listings.models import Listing
 
 MIN_WORD, MAX_WORD = 3, 40
@@ -49,6 +53,7 @@ SUGGEST = 0.3  # pg_trgm's default threshold: good enough to offer as "did you m
 MAX_FORMS = 5
 MAX_CORRECTIONS = 3
 CANDIDATES = 40
+REMEMBERED_WORDS = 2000  # per worker
 
 
 class SearchWord(db.Model):
@@ -259,4 +264,18 @@ def _corrections(session: Session, word: str) -> list[tuple[str, float]]:
 
 
 def widen_all(session: Session, words: Iterable[str]) -> dict[str, Widened]:
-    return {word: widen(session, word) for word in dict.fromkeys(words)}
+    """widen() for each word; each worker remembers a word's answer for up to FIGURES_MAX_AGE
+    (the vocabulary changes slowly, and people search for the same few words again and again)."""
+    store: OrderedDict[str, tuple[float, Widened]] = current_app.extensions.setdefault(
+        "timebank.search_words", OrderedDict())
+    max_age = float(current_app.config.get("FIGURES_MAX_AGE", DEFAULT_MAX_AGE))
+    found = {}
+    for word in dict.fromkeys(words):
+        hit = store.get(word)
+        if hit is None or time.monotonic() - hit[0] >= max_age:
+            hit = (time.monotonic(), widen(session, word))
+            store[word] = hit
+            while len(store) > REMEMBERED_WORDS:  # a bounded cache: typed words are anyone's input
+                store.popitem(last=False)
+        found[word] = hit[1]
+    return found

@@ -35,11 +35,31 @@ def format_km(value: float | None) -> str:
     return f"{value:.1f} km"
 
 
+# Beside each distance: how far it can be trusted, from the coarser of its two places (timebank.places).
+DISTANCE_PRECISION = {
+    "point": "between exact places",
+    "postcode": "between postcodes, to about 100 m",
+    "district": "between postcode districts' centres, could be 2 km out",
+}
+
+
+def format_distance(km: float | None, precision: str | None = "district") -> str:
+    """'1.4 km away (between postcodes, to about 100 m)': the distance and how precise it is."""
+    if km is None:
+        return ""
+    precision = precision if precision in DISTANCE_PRECISION else "district"
+    if precision == "district" and km < 0.05:
+        return "in the same postcode district (its exact place is not known)"
+    near = "under 1 km" if km < 1 and precision != "point" else format_km(km)
+    return f"{near} away ({DISTANCE_PRECISION[precision]})"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_km, "km")
+    app.add_template_filter(format_distance, "distance")
     from timebank import amounts
 
     # One set of words for amounts of help (timebank/amounts.py), on every page and in emails.

@@ -1,10 +1,11 @@
 """Build the marketplace matcher's input from the database, in a handful of set-based queries."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, select, true
 
 from matching.marketplace import AssetInput, DbsCheck, ListingInput, Market, MemberInput
 from timebank.db import today as today_
@@ -23,9 +24,14 @@ def _balances(member_ids: list[int]) -> dict[int, Decimal]:
     return balances(member_ids)
 
 
-def build_market(today: date | None = None) -> Market:
-    """Open, unexpired listings of active members that are in no live exchange, with what they need."""
+def build_market(today: date | None = None, *, listing_ids: Collection[int] | None = None) -> Market:
+    """Open, unexpired listings of active members that are in no live exchange, with what they need.
+
+    With `listing_ids`, only those listings and their members: a small market for one question
+    (the dashboard's offers that could serve one need), judged by the matcher's own rules.
+    """
     today = today or today_()
+    only = Listing.id.in_(list(listing_ids)) if listing_ids is not None else true()
     in_live_exchange = exists().where(
         Leg.exchange_id == Exchange.id, Exchange.status.in_(LIVE_EXCHANGE_STATUSES),
         (Leg.offer_listing_id == Listing.id) | (Leg.need_listing_id == Listing.id))
@@ -40,7 +46,7 @@ def build_market(today: date | None = None) -> Market:
         .join(Member, and_(Member.id == Listing.member_id, Member.status == "active"))
         .outerjoin(Asset, Asset.id == Listing.asset_id)
         .where(Listing.status == "open", Listing.expires_on >= today, Listing.available_until >= today,
-               ~in_live_exchange)
+               ~in_live_exchange, only)
         .order_by(Listing.id)
     ).all()
     listings = []
@@ -59,14 +65,17 @@ def build_market(today: date | None = None) -> Market:
             urgency=r.urgency, is_gift=r.is_gift, partial_ok=r.partial_ok,
             waited_days=max((today - r.created_at.date()).days, 0), asset=asset))
 
+    of_members = Member.id.in_({x.member_id for x in listings}) if listing_ids is not None else true()
     member_rows = db.session.execute(
-        select(Member.id, Member.name, Member.status, Member.credit_limit).order_by(Member.id)).all()
+        select(Member.id, Member.name, Member.status, Member.credit_limit).where(of_members).order_by(Member.id)).all()
     dbs: dict[int, list[DbsCheck]] = {}
     insured: dict[int, date] = {}
     for member_id, kind, level, expires_on, people in db.session.execute(
             select(ComplianceRecord.member_id, ComplianceRecord.kind, ComplianceRecord.dbs_level,
                    ComplianceRecord.expires_on, ComplianceRecord.people)
-            .where(ComplianceRecord.kind.in_(("dbs", "insurance"))).order_by(ComplianceRecord.id)):
+            .where(ComplianceRecord.kind.in_(("dbs", "insurance")),
+                   ComplianceRecord.member_id.in_([m.id for m in member_rows]) if listing_ids is not None else true())
+            .order_by(ComplianceRecord.id)):
         if kind == "dbs":
             dbs.setdefault(member_id, []).append(DbsCheck(level, expires_on, people=people or 1))
         elif expires_on is not None and expires_on > insured.get(member_id, date.min):
@@ -83,6 +92,7 @@ def build_market(today: date | None = None) -> Market:
         categories[cat_id] = parent_id
         names[cat_id] = name
     declined = frozenset((offer_id, need_id) for offer_id, need_id in db.session.execute(
-        select(DeclinedPair.offer_listing_id, DeclinedPair.need_listing_id)))
+        select(DeclinedPair.offer_listing_id, DeclinedPair.need_listing_id).where(
+            DeclinedPair.need_listing_id.in_(list(listing_ids)) if listing_ids is not None else true())))
     return Market(listings=tuple(listings), members=tuple(members), categories=categories, today=today,
                   declined_pairs=declined, category_names=names)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
 from timebank.extensions import db
+from timebank.places.geocode import PRECISIONS
 
 if TYPE_CHECKING:
     from timebank.accounts.models import User
@@ -48,6 +49,7 @@ class Member(db.Model):
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("credit_limit >= 0", name="credit_limit_not_negative"),
+        CheckConstraint(in_list("location_precision", PRECISIONS), name="location_precision_known"),
         Index("ix_members_status_town", "status", "town"),
     )
 
@@ -66,6 +68,8 @@ class Member(db.Model):
     ward: Mapped[str | None] = mapped_column(String(60))
     latitude: Mapped[float]
     longitude: Mapped[float]
+    # "postcode" or "district" from its postcode, or "point" once it sets its place (members.services.set_place).
+    location_precision: Mapped[str] = mapped_column(String(8), default="district", server_default="district")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     status_reason: Mapped[str | None] = mapped_column(Text)
     # How far below zero the member's time-credit balance may go (a positive number of hours).

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -32,7 +32,7 @@ from timebank.members.models import (
     Membership,
 )
 from timebank.notifications.email import external_url, send_email
-from timebank.places import UnknownPostcode, geocode
+from timebank.places import DISTRICTS, UnknownPostcode, distance_km, geocode
 from timebank.security import hash_secret
 
 CHARITY_NUMBER = re.compile(r"^(?:[0-9]{6,7}(?:-[0-9]{1,3})?|SC[0-9]{6})$")
@@ -69,7 +69,7 @@ def _place_fields(postcode: str) -> dict:
     except UnknownPostcode as error:
         raise DomainError(str(error), field="postcode") from error
     return {"postcode": place.postcode, "latitude": place.latitude, "longitude": place.longitude,
-            "default_town": place.town}
+            "location_precision": place.precision, "default_town": place.town}
 
 
 def _check_unique(member: Member | None, *, name: str, charity_number: str | None,
@@ -107,6 +107,7 @@ def register_member(user: User, *, name: str, type: str, postcode: str, town: st
         charity_number=charity_number, company_number=company_number, website=website or None,
         contact_email=contact_email or user.email, contact_phone=contact_phone or None,
         postcode=place["postcode"], latitude=place["latitude"], longitude=place["longitude"],
+        location_precision=place["location_precision"],
         town=town or place["default_town"], ward=ward or None, status="pending",
     )
     db.session.add(member)
@@ -130,7 +131,9 @@ def update_member(member: Member, **fields) -> Member:
     if "postcode" in fields:
         place = _place_fields(fields.pop("postcode"))
         fields.setdefault("town", place["default_town"])
-        member.postcode, member.latitude, member.longitude = place["postcode"], place["latitude"], place["longitude"]
+        if place["postcode"] != member.postcode or member.location_precision != "point":  # a new postcode: a new place
+            member.postcode, member.latitude, member.longitude = place["postcode"], place["latitude"], place["longitude"]
+            member.location_precision = place["location_precision"]
     _check_unique(member, name=fields.get("name", member.name).strip(),
                   charity_number=fields.get("charity_number", member.charity_number),
                   company_number=fields.get("company_number", member.company_number))
@@ -144,6 +147,51 @@ def update_member(member: Member, **fields) -> Member:
         setattr(member, key, value)
     db.session.flush()
     return member
+
+
+# A place set by hand must be near the districts the exchange covers: within this of a district's centre.
+PLACE_REACH_KM = 15
+
+
+def set_place(member: Member, actor: User, *, latitude: float, longitude: float) -> Member:
+    """The member's exact place (from a map), used for distances instead of its postcode's point.
+
+    Its open listings at its own postcode move there too; later ones start there.
+    """
+    if not can_manage(actor, member):
+        raise NotAllowed("Only the organisation's admins can set its place")
+    if not -90 <= latitude <= 90:
+        raise DomainError("Enter a latitude between -90 and 90, like 53.4142", field="latitude")
+    if not -180 <= longitude <= 180:
+        raise DomainError("Enter a longitude between -180 and 180, like -2.8431", field="longitude")
+    nearest = min(distance_km((latitude, longitude), (lat, lon)) for lat, lon, _ in DISTRICTS.values())
+    if nearest > PLACE_REACH_KM:
+        raise DomainError(f"That place is {nearest:,.0f} km from Knowsley: check the numbers (latitude first, "
+                          f"then longitude, with its minus sign)", field="latitude")
+    _move(member, latitude, longitude, "point")
+    audit.record(actor, "member.place_set", member, f"{member.name}'s place set on the map", member_id=member.id)
+    return member
+
+
+def clear_place(member: Member, actor: User) -> Member:
+    """Back to the member's postcode's point."""
+    if not can_manage(actor, member):
+        raise NotAllowed("Only the organisation's admins can set its place")
+    place = geocode(member.postcode)
+    _move(member, place.latitude, place.longitude, place.precision)
+    audit.record(actor, "member.place_cleared", member, f"{member.name}'s place is its postcode's again",
+                 member_id=member.id)
+    return member
+
+
+def _move(member: Member, latitude: float, longitude: float, precision: str) -> None:
+    from timebank.listings.models import Listing
+
+    db.session.execute(update(Listing).where(
+        Listing.member_id == member.id, Listing.status == "open", Listing.postcode == member.postcode,
+    ).values(latitude=latitude, longitude=longitude, location_precision=precision))
+    member.latitude, member.longitude, member.location_precision = latitude, longitude, precision
+    db.session.flush()
 
 
 def approve_member(member: Member, coordinator: User, *, credit_limit: Decimal | None = None) -> Member:

@@ -1,15 +1,19 @@
-"""Offline geocoding from the postcode-district table, with a hook for a finer geocoder.
+"""Offline geocoding: each full postcode from OS Code-Point Open, else its district's centre.
 
-Knowsley's postcode districts (from the borough's published facts) give a point good to about
-a kilometre, which is enough to match help within a travel radius. A deployment with network
-access may install a finer geocoder with `set_refiner` (for example one that looks up full
-postcodes); tests and the demo never need it.
+`data/postcodes.csv` holds every postcode of the districts the exchange covers (OS Code-Point
+Open, Open Government Licence: data/SOURCE.md), each good to about 100 m. A postcode that is not
+there (a new one, a typo of a real district, or just the district, "L36") is placed at its
+district's centre from the table below (good to about 2 km). Every place says which it is
+(`precision`), and so does every distance shown (`distance_precision`). A member may also set its
+exact place (members.services.set_place): that is precision "point".
 """
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from geopy.distance import geodesic
 
@@ -48,6 +52,14 @@ class UnknownPostcode(ValueError):
     """The postcode is malformed, or outside the districts the exchange covers."""
 
 
+# How precise a place is, finest first, with how far out it may be (for the words beside a distance).
+PRECISIONS = {
+    "point": "an exact place set by its member",
+    "postcode": "a full postcode's point (OS Code-Point Open), good to about 100 m",
+    "district": "the centre of a postcode district, good to about 2 km",
+}
+
+
 @dataclass(frozen=True)
 class Place:
     postcode: str
@@ -55,6 +67,7 @@ class Place:
     latitude: float
     longitude: float
     town: str
+    precision: str = "district"
 
 
 def normalise_postcode(raw: str) -> str:
@@ -68,28 +81,35 @@ def normalise_postcode(raw: str) -> str:
     raise UnknownPostcode("Enter a real postcode, like L36 9YS")
 
 
-_refiner: Callable[[str], tuple[float, float] | None] | None = None
+POSTCODES_FILE = Path(__file__).with_name("data") / "postcodes.csv"
 
 
-def set_refiner(refiner: Callable[[str], tuple[float, float] | None] | None) -> None:
-    """Install a finer geocoder for full postcodes; it returns (lat, lon) or None to fall back."""
-    global _refiner
-    _refiner = refiner
+@cache
+def postcode_points() -> dict[str, tuple[float, float]]:
+    """Every postcode in data/postcodes.csv, with its (latitude, longitude); read once per process."""
+    with POSTCODES_FILE.open(newline="") as source:
+        return {row["postcode"]: (float(row["latitude"]), float(row["longitude"])) for row in csv.DictReader(source)}
 
 
 def geocode(raw: str) -> Place:
-    """Turn a postcode into a Place, offline, from its district's centroid."""
+    """Turn a postcode into a Place, offline: the postcode's own point, else its district's centre."""
     postcode = normalise_postcode(raw)
     district = postcode.split(" ")[0]
     if district not in DISTRICTS:
         covered = ", ".join(sorted(DISTRICTS))
         raise UnknownPostcode(f"Enter a postcode in or near Knowsley (districts {covered})")
     lat, lon, town = DISTRICTS[district]
-    if _refiner is not None and " " in postcode:
-        refined = _refiner(postcode)
-        if refined is not None:
-            lat, lon = refined
-    return Place(postcode=postcode, district=district, latitude=lat, longitude=lon, town=town)
+    point = postcode_points().get(postcode)
+    if point is not None:
+        return Place(postcode=postcode, district=district, latitude=point[0], longitude=point[1], town=town,
+                     precision="postcode")
+    return Place(postcode=postcode, district=district, latitude=lat, longitude=lon, town=town, precision="district")
+
+
+def distance_precision(*precisions: str | None) -> str:
+    """How precise a distance between places of these precisions is: that of the coarser end."""
+    order = list(PRECISIONS)
+    return max((p or "district" for p in precisions), key=order.index)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
