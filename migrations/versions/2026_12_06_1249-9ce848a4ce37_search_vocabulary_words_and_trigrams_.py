@@ -1,7 +1,7 @@
 """search vocabulary: words and trigrams for typo-tolerant directory search
 
 Revision ID: 9ce848a4ce37
-Revises: 52d0cc7dcc91
+Revises: 08da1e33669f
 Create Date: 2026-12-06 12:49:13.250898
 
 The tables are filled from the open listings here, so typo-tolerant search works at once after
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9ce848a4ce37'
-down_revision = '52d0cc7dcc91'
+down_revision = '08da1e33669f'
 branch_labels = None
 depends_on = None
 
