@@ -197,7 +197,7 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     o, nd, fit, full, day, km, radius = _place_and_requirements(market, c, o, nd, fit, full, day)
     compatible = int(o.size)
     score = _score(c, nd, fit, km, radius, policy)
-    final = _caps(c, listings, o, nd, score, policy.max_candidates_per_need)
+    final = _caps(c, listings, o, nd, score, policy.max_candidates_per_need, policy.one_offer_per_giver)
     o, nd, day, full = o[final], nd[final], day[final], full[final]
     hours = np.where(full, c["qty"][nd], np.minimum(c["qty"][o], c["qty"][nd]))
     people = np.where(full, c["people"][nd], np.minimum(c["people"][o], c["people"][nd]))
@@ -300,15 +300,15 @@ def _score(c: dict[str, np.ndarray], nd: np.ndarray, fit: np.ndarray, km: np.nda
 
 
 def _caps(c: dict[str, np.ndarray], listings: tuple[ListingInput, ...], o: np.ndarray, nd: np.ndarray,
-          score: np.ndarray, per_need: int) -> np.ndarray:
-    """The legs kept: one offer per (giving member, need), then the best ``per_need`` per need
-    (ties: lower offer id); sorted by need id, then offer id."""
+          score: np.ndarray, per_need: int, one_per_giver: bool = True) -> np.ndarray:
+    """The legs kept: one offer per (giving member, need) unless not ``one_per_giver``, then the
+    best ``per_need`` per need (ties: lower offer id); sorted by need id, then offer id."""
     ids = np.fromiter((x.id for x in listings), dtype=np.int64, count=len(listings))
     gm = c["member"][o]
     order = np.lexsort((ids[o], -score, gm, nd))
     first = np.ones(order.size, dtype=bool)
     first[1:] = (nd[order][1:] != nd[order][:-1]) | (gm[order][1:] != gm[order][:-1])
-    if not policy.one_offer_per_giver:
+    if not one_per_giver:
         first[:] = True
     keep = order[first]
     order2 = keep[np.lexsort((ids[o[keep]], -score[keep], nd[keep]))]
