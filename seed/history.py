@@ -14,10 +14,13 @@ Everything goes through the same service functions the pages use:
 
 None of it uses a listing, so every open listing stays open for the matcher.
 
-The services stamp the present time on what they do. Reports count a piece of help on the day
-the receiver confirmed it, so once a record exists the seed moves its dates (and only its dates)
-back to when the help happened. Ledger entries and postings are append-only (database triggers),
-so they keep the day the seed ran.
+Each piece of help goes through the services with the clock of the days it happened (`now=`):
+approved ten days before, confirmed once it had happened. The services date the help, and the
+ledger dates its credits, on the day it happened (`happened_on`), which is what reports filter
+on, so date-filtered reports agree with the ledger. The members are dated as having joined a
+year before the first of it (help cannot be dated before a member joined). Other timestamps the
+services stamp (when a row was written) are moved back afterwards, dates only; ledger entries
+and postings are append-only, so their `created_at` keeps the day the seed ran.
 """
 from __future__ import annotations
 
@@ -140,6 +143,7 @@ def load_history(coordinator: User, log=print) -> int:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             return load_history(coordinator, log)
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
+    _joined_before_the_history()
     added = 0
     for help in GIFTS:
         added += _arranged(help, coordinator, categories)
@@ -166,6 +170,17 @@ def _done(giver: Member, receiver: Member, description: str) -> bool:
     return db.session.scalar(select(Leg.id).where(
         Leg.giver_member_id == giver.id, Leg.receiver_member_id == receiver.id, Leg.description == description,
         Leg.status == "confirmed")) is not None
+
+
+def _joined_before_the_history() -> None:
+    """Date the members of the history as joined a year before its first piece of help."""
+    earliest = max(h.days_ago for h in GIFTS + RECORDED) + 365
+    joined = datetime.combine(today() - timedelta(days=earliest), time(9))
+    names = {n for h in GIFTS + RECORDED for n in (h.giver, h.receiver)} | {r[0] for r in ROOMS + LOANS} | \
+        {r[2] for r in ROOMS + LOANS}
+    for member in db.session.scalars(select(Member).where(Member.name.in_(names), Member.created_at > joined)):
+        member.created_at = joined
+    db.session.flush()
 
 
 def _at(days_ago: int, hour: int) -> datetime:
@@ -210,7 +225,7 @@ def _arranged(help: Help, coordinator: User, categories: dict, *, asset: Asset |
     start = _at(help.days_ago, 10)
     end = start + timedelta(hours=float(help.hours)) if help.kind != "equipment" \
         else _at(help.days_ago - int(help.hours) + 1, 16)
-    exchanges.approve(exchange, coordinator, {leg.id: (start, end)})
+    exchanges.approve(exchange, coordinator, {leg.id: (start, end)}, now=start - timedelta(days=10))
     if asset is not None and help.kind == "room":
         booking = bookings.book_room(asset, receiver, start, end, coordinator, leg=leg,
                                      note=f"Exchange {exchange.id}: {help.description}")
@@ -224,7 +239,8 @@ def _arranged(help: Help, coordinator: User, categories: dict, *, asset: Asset |
         bookings.check_in(loan, owner, condition="Good: back clean and complete")
         loan.created_at = start - timedelta(days=10)
         loan.checked_out_at, loan.returned_at = start, end
-    exchanges.confirm_leg(leg, _admin(receiver), actual_hours=Decimal(help.hours), actual_people=help.people)
+    exchanges.confirm_leg(leg, _admin(receiver), actual_hours=Decimal(help.hours), actual_people=help.people,
+                          now=end + timedelta(hours=2))
     _backdate(exchange, start, end, end + timedelta(hours=2))
     return 1
 
@@ -238,7 +254,7 @@ def _recorded(help: Help) -> int:
     happened = _at(help.days_ago, 13)
     exchange = exchanges.record_direct(giver, receiver, _admin(giver), we_gave=True, kind=help.kind,
                                        hours=Decimal(help.hours), people=help.people,
-                                       description=help.description, happened_on=happened)
+                                       description=help.description, happened_on=happened, now=happened)
     exchanges.confirm_direct(exchange, receiver, _admin(receiver), agree=True)
     _backdate(exchange, happened, happened + timedelta(hours=float(help.hours)), happened + timedelta(days=1))
     return 1

@@ -5,6 +5,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 
+import time_machine
 from sqlalchemy import select
 
 from timebank.db import today
@@ -125,13 +126,16 @@ def test_a_proposal_accepted_approved_and_confirmed_moves_credits(app, api, worl
         {"leg_id": leg, "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}]})
     assert approved.status_code == 200 and approved.json["status"] == "scheduled"
     assert admin_c.post(f"/api/v1/legs/{leg}/confirm", json={"actual_hours": 2}).status_code == 403  # C gave it
-    confirmed = staff_a.post(f"/api/v1/legs/{leg}/confirm", json={"actual_hours": 2.5, "actual_people": 1})
-    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
-    assert staff_a.get(f"/api/v1/members/{a}/balance").json["balance"] == -2.5
-    assert admin_c.get(f"/api/v1/members/{c}/balance").json["balance"] == 2.5
-    lines = staff_a.get(f"/api/v1/members/{a}/statement").json["items"]
-    assert [(line["kind"], line["amount"], line["balance"]) for line in lines] == [("leg", -2.5, -2.5)]
-    assert staff_a.get(f"/api/v1/exchanges/{exchange}").json["status"] == "completed"
+    early = staff_a.post(f"/api/v1/legs/{leg}/confirm", json={"actual_hours": 2.5, "actual_people": 1})
+    assert early.status_code == 409  # it has not happened yet
+    with time_machine.travel(start + timedelta(hours=3), tick=True):
+        confirmed = staff_a.post(f"/api/v1/legs/{leg}/confirm", json={"actual_hours": 2.5, "actual_people": 1})
+        assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
+        assert staff_a.get(f"/api/v1/members/{a}/balance").json["balance"] == -2.5
+        assert admin_c.get(f"/api/v1/members/{c}/balance").json["balance"] == 2.5
+        lines = staff_a.get(f"/api/v1/members/{a}/statement").json["items"]
+        assert [(line["kind"], line["amount"], line["balance"]) for line in lines] == [("leg", -2.5, -2.5)]
+        assert staff_a.get(f"/api/v1/exchanges/{exchange}").json["status"] == "completed"
 
 
 def test_declining_needs_a_reason_and_voids_the_exchange(api, world, tokens):
@@ -150,7 +154,7 @@ def test_record_help_given_directly_and_the_other_side_confirms_it(api, world, t
     a, b = world.ids["member_a"], world.ids["member_b"]
     recorded = staff_a.post("/api/v1/exchanges", json={
         "member_id": a, "other_member_id": b, "we_gave": True, "kind": "skill", "hours": 3,
-        "description": "Payroll set-up", "happened_on": str(today() - timedelta(days=2))})
+        "description": "Payroll set-up", "happened_on": str(today())})
     assert recorded.status_code == 201 and recorded.json["shape"] == "direct"
     assert admin_b.get(f"/api/v1/members/{b}/balance").json["balance"] == 0  # counts once B confirms
     assert admin_b.post(f"/api/v1/proposals/{recorded.json['id']}/accept").json["status"] == "completed"

@@ -9,9 +9,10 @@ room is booked and an item of equipment goes out and comes back.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
@@ -129,46 +130,54 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
         expect(coordinator.get_by_text(f"Exchange {exchange} is approved and scheduled")).to_be_visible()
         expect(coordinator.get_by_role("heading", level=1)).to_contain_text("scheduled", ignore_case=True)
 
-    # The help happens; each receiver confirms it.
-    confirm_part(page, base, ring, SENIORS)
-    receivers = {name: as_person(browser, live, email_for(name)) for name in (FOOD_BANK, SENIORS, TRUST, CARERS)}
-    confirm_part(receivers[FOOD_BANK], base, ring, NEW_ORG)
-    confirm_part(receivers[SENIORS], base, ring, FOOD_BANK)
-    confirm_part(receivers[TRUST], base, chain, BUSINESS)
-    confirm_part(receivers[CARERS], base, chain, TRUST)
-    for exchange in (ring, chain):
-        page_ = receivers[CARERS] if exchange == chain else page
-        page_.goto(f"{base}/exchanges/{exchange}")
-        expect(page_.get_by_role("heading", level=1)).to_contain_text("completed", ignore_case=True)
-    screenshot(page, "exchange-completed")
+    # Nothing can be confirmed before it happens.
+    page.goto(f"{base}/exchanges/{ring}")
+    expect(page.get_by_text("You can confirm it once it has started").first).to_be_visible()
 
-    # Balances: each leg moves its hours from receiver to giver; the gift moves none.
-    assert balance(page, base, new_org) == "1"          # +4 given, -3 received
-    screenshot(page, "credits")
-    assert balance(receivers[FOOD_BANK], base, world[FOOD_BANK]) == "-2"   # +2, -4
-    assert balance(receivers[SENIORS], base, world[SENIORS]) == "1"        # +3, -2
-    assert balance(receivers[TRUST], base, world[TRUST]) == "6"            # +6; the gift in was free
-    assert balance(receivers[CARERS], base, world[CARERS]) == "-6"
-    assert balance(business, base, world[BUSINESS]) == "0"                 # a gift earns no credits
+    # The help happens (the clock moves on past the dates filled in, and stays there for the
+    # reports, which count help on the day it happened); each receiver confirms it.
+    with time_machine.travel(datetime.now() + timedelta(days=21), tick=True):
+        for person, address in ((page, email), (coordinator, COORDINATOR), (business, email_for(BUSINESS))):
+            sign_in(person, base, address)  # three weeks on, their sessions have ended
+        confirm_part(page, base, ring, SENIORS)
+        receivers = {name: as_person(browser, live, email_for(name)) for name in (FOOD_BANK, SENIORS, TRUST, CARERS)}
+        confirm_part(receivers[FOOD_BANK], base, ring, NEW_ORG)
+        confirm_part(receivers[SENIORS], base, ring, FOOD_BANK)
+        confirm_part(receivers[TRUST], base, chain, BUSINESS)
+        confirm_part(receivers[CARERS], base, chain, TRUST)
+        for exchange in (ring, chain):
+            page_ = receivers[CARERS] if exchange == chain else page
+            page_.goto(f"{base}/exchanges/{exchange}")
+            expect(page_.get_by_role("heading", level=1)).to_contain_text("completed", ignore_case=True)
+        screenshot(page, "exchange-completed")
 
-    # The business's Social Value report counts its 5 hours of expert advice to one organisation.
-    business.goto(f"{base}/members/{world[BUSINESS]}/social-value")
-    summary = business.locator(".summary-list")
-    expect(summary.first).to_contain_text("Expert advice")
-    expect(business.locator(".stat").filter(has_text="expert advice hours").locator(".stat__value")).to_have_text("5")
-    expect(business.locator(".stat").filter(has_text="organisations supported").locator(".stat__value")).to_have_text("1")
-    records = business.get_by_role("table", name=re.compile("^Help given"))
-    expect(records.locator("tbody tr")).to_have_count(1)
-    expect(records).to_contain_text(TRUST)
-    screenshot(business, "social-value")
+        # Balances: each leg moves its hours from receiver to giver; the gift moves none.
+        assert balance(page, base, new_org) == "1"          # +4 given, -3 received
+        screenshot(page, "credits")
+        assert balance(receivers[FOOD_BANK], base, world[FOOD_BANK]) == "-2"   # +2, -4
+        assert balance(receivers[SENIORS], base, world[SENIORS]) == "1"        # +3, -2
+        assert balance(receivers[TRUST], base, world[TRUST]) == "6"            # +6; the gift in was free
+        assert balance(receivers[CARERS], base, world[CARERS]) == "-6"
+        assert balance(business, base, world[BUSINESS]) == "0"                 # a gift earns no credits
 
-    # The sector's figures: 4 + 2 + 3 + 5 + 6 hours, five needs met, two exchanges completed.
-    coordinator.goto(f"{base}/coordinator/impact")
-    figure = lambda label: coordinator.locator(".stat").filter(has_text=label).locator(".stat__value")  # noqa: E731
-    expect(figure("hours of time and skills given")).to_have_text("20")
-    expect(figure("needs met")).to_have_text("5")
-    expect(figure("exchanges completed")).to_have_text("2")
-    screenshot(coordinator, "impact")
+        # The business's Social Value report counts its 5 hours of expert advice to one organisation.
+        business.goto(f"{base}/members/{world[BUSINESS]}/social-value")
+        summary = business.locator(".summary-list")
+        expect(summary.first).to_contain_text("Expert advice")
+        expect(business.locator(".stat").filter(has_text="expert advice hours").locator(".stat__value")).to_have_text("5")
+        expect(business.locator(".stat").filter(has_text="organisations supported").locator(".stat__value")).to_have_text("1")
+        records = business.get_by_role("table", name=re.compile("^Help given"))
+        expect(records.locator("tbody tr")).to_have_count(1)
+        expect(records).to_contain_text(TRUST)
+        screenshot(business, "social-value")
+
+        # The sector's figures: 4 + 2 + 3 + 5 + 6 hours, five needs met, two exchanges completed.
+        coordinator.goto(f"{base}/coordinator/impact")
+        figure = lambda label: coordinator.locator(".stat").filter(has_text=label).locator(".stat__value")  # noqa: E731
+        expect(figure("hours of time and skills given")).to_have_text("20")
+        expect(figure("needs met")).to_have_text("5")
+        expect(figure("exchanges completed")).to_have_text("2")
+        screenshot(coordinator, "impact")
 
 
 def test_a_room_is_booked_and_equipment_goes_out_and_comes_back(live, page, browser):

@@ -47,6 +47,13 @@ def propose_ring(app, ring):
     return propose
 
 
+def after_start(days: int = 4):
+    """The clock moved past the legs that schedule_data schedules (3 days from now), for confirming."""
+    import time_machine
+
+    return time_machine.travel(datetime.now() + timedelta(days=days), tick=True)
+
+
 def schedule_data(app, exchange_id):
     from timebank.exchanges.models import Exchange
     from timebank.extensions import db

@@ -56,19 +56,25 @@ def test_two_coordinators_approving_at_once_approve_once(app, ring, propose_ring
         assert db.session.get(Exchange, exchange_id).status == "scheduled"
 
 
-def test_two_confirmations_of_one_leg_post_once(app, ring, propose_ring):
+def test_two_confirmations_of_a_rings_last_leg_settle_it_once(app, ring, propose_ring):
+    """The last confirmation settles the whole ring; confirming it twice at once posts each leg once."""
     exchange_id = propose_ring()
     _accept_all(app, ring, exchange_id)
     with app.test_request_context():
         exchange = db.session.get(Exchange, exchange_id)
         services.approve(exchange, find_user(ring["coordinator"]), _schedule(exchange))
         db.session.commit()
-        leg = exchange.legs[0]
-        leg_id, receiver_email = leg.id, ring["admins"][ring["members"].index(leg.receiver_member_id)]
+        started = exchange.legs[0].scheduled_start + timedelta(hours=1)
+        receivers = [(leg.id, ring["admins"][ring["members"].index(leg.receiver_member_id)]) for leg in exchange.legs]
+        for leg_id, email in receivers[:2]:
+            services.confirm_leg(db.session.get(Leg, leg_id), find_user(email), actual_hours=Decimal(2), now=started)
+        db.session.commit()
+    leg_id, receiver_email = receivers[2]
 
     def confirm():
         leg = db.session.get(Leg, leg_id)
-        return services.confirm_leg(leg, find_user(receiver_email), actual_hours=Decimal(2), actual_people=1).status
+        return services.confirm_leg(leg, find_user(receiver_email), actual_hours=Decimal(2), actual_people=1,
+                                    now=started).status
 
     one, two = run_overlapping(app, confirm, confirm)
     # The second either sees the leg already confirmed (and does nothing) or loses the race cleanly.
@@ -76,6 +82,7 @@ def test_two_confirmations_of_one_leg_post_once(app, ring, propose_ring):
         assert worker.error is None or isinstance(worker.error, Conflict), worker.error
     assert "confirmed" in (one.result, two.result)
     with app.app_context():
-        entries = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.leg_id == leg_id))
-        assert entries == 1
-        assert db.session.get(Leg, leg_id).status == "confirmed"
+        for each, _ in receivers:
+            entries = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.leg_id == each))
+            assert entries == 1
+        assert db.session.get(Exchange, exchange_id).status == "completed"

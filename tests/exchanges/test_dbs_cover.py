@@ -25,8 +25,9 @@ def test_approval_checks_that_the_givers_dbs_records_cover_every_person_on_the_l
     coordinator_id = make_user("coord@example.org", coordinator=True)
     start = datetime.combine(today() + timedelta(days=3), datetime.min.time()).replace(hour=10)
     with app.test_request_context():
+        # 1.5 hours x 6 people: 9 credits, within the receiver's limit of 10 (approval reserves them).
         exchange = services.create_proposal("pair", [services.LegPlan(
-            giver_member_id=giver, receiver_member_id=receiver, kind="time", hours=Decimal(2), people=6,
+            giver_member_id=giver, receiver_member_id=receiver, kind="time", hours=Decimal("1.5"), people=6,
             offer_id=offer, need_id=need)], story="Huyton Scouts steward Kirkby Youth Club's event.")
         for member_id, user_id in ((giver, giver_admin), (receiver, receiver_admin)):
             services.respond(exchange, db.session.get(Member, member_id), db.session.get(User, user_id), accept=True)

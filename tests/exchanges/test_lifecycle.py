@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.exchanges.conftest import schedule_data
+from tests.exchanges.conftest import after_start, schedule_data
+from timebank.db import today
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg
 from timebank.extensions import db
 from timebank.listings.models import Listing
@@ -41,13 +42,19 @@ def test_ring_accepted_approved_delivered_confirmed_moves_credits(app, client, a
 
     with app.app_context():
         legs = [(leg.id, leg.receiver_member_id) for leg in db.session.get(Exchange, exchange_id).legs]
-    for leg_id, receiver in legs:
-        email = ring["admins"][ring["members"].index(receiver)]
-        auth.login(email)
-        response = client.post(f"/legs/{leg_id}/confirm", data={"actual_hours": "2.5", "actual_people": "1"},
-                               follow_redirects=True)
-        assert b"Confirmed." in response.data
-        auth.logout()
+    # Not yet: the help is three days away.
+    auth.login(ring["admins"][ring["members"].index(legs[0][1])])
+    early = client.post(f"/legs/{legs[0][0]}/confirm", data={"actual_hours": "2.5", "actual_people": "1"})
+    assert "it can be confirmed once it has started" in early.data.decode()
+    auth.logout()
+    with after_start():
+        for leg_id, receiver in legs:
+            email = ring["admins"][ring["members"].index(receiver)]
+            auth.login(email)
+            response = client.post(f"/legs/{leg_id}/confirm", data={"actual_hours": "2.5", "actual_people": "1"},
+                                   follow_redirects=True)
+            assert b"Confirmed." in response.data
+            auth.logout()
     assert _status(app, exchange_id) == "completed"
     with app.app_context():
         # Everyone gave 2.5 hours and got 2.5 hours: every balance is back to zero, and each posted.
@@ -140,19 +147,32 @@ def test_dispute_then_coordinator_settles_and_credits_post_once(app, client, aut
     with app.app_context():
         leg = db.session.scalars(select(Leg).where(Leg.exchange_id == exchange_id).order_by(Leg.position)).first()
         leg_id, giver, receiver = leg.id, leg.giver_member_id, leg.receiver_member_id
-    auth.login(ring["admins"][ring["members"].index(receiver)])
-    client.post(f"/legs/{leg_id}/dispute", data={"reason": "Only half the work was done"})
-    auth.logout()
-    auth.login(ring["coordinator"])
-    bad = client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "note": ""}).data.decode()
-    assert "Say how it was settled" in bad
-    client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",
-                                                "note": "Agreed 1.5 hours with both"})
-    client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",
-                                                "note": "Clicked twice"})
+    with after_start():
+        auth.login(ring["admins"][ring["members"].index(receiver)])
+        client.post(f"/legs/{leg_id}/dispute", data={"reason": "Only half the work was done"})
+        auth.logout()
+        auth.login(ring["coordinator"])
+        bad = client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "note": ""}).data.decode()
+        assert "Say how it was settled" in bad
+        client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",
+                                                    "note": "Agreed 1.5 hours with both"})
+        client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",
+                                                    "note": "Clicked twice"})
+        auth.logout()
+        with app.app_context():
+            # A ring posts nothing until every part is confirmed.
+            assert balance(db.session.get(Member, giver)) == 0
+            others = db.session.scalars(select(Leg).where(Leg.exchange_id == exchange_id, Leg.id != leg_id)).all()
+            others = [(o.id, o.receiver_member_id) for o in others]
+        for other_id, other_receiver in others:
+            auth.login(ring["admins"][ring["members"].index(other_receiver)])
+            client.post(f"/legs/{other_id}/confirm", data={"actual_hours": "3", "actual_people": "1"})
+            auth.logout()
     with app.app_context():
-        assert balance(db.session.get(Member, giver)) == Decimal("1.5")
-        assert balance(db.session.get(Member, receiver)) == Decimal("-1.5")
+        # The giver gave 1.5 hours (as settled) and received 3; the receiver got 1.5 and gave 3.
+        assert balance(db.session.get(Member, giver)) == Decimal("-1.5")
+        assert balance(db.session.get(Member, receiver)) == Decimal("1.5")
+        assert db.session.get(Exchange, exchange_id).status == "completed"
 
 
 def test_recorded_help_counts_once_the_other_side_confirms(app, client, auth, make_member):
@@ -164,11 +184,16 @@ def test_recorded_help_counts_once_the_other_side_confirms(app, client, auth, ma
     auth.login("giver@example.org")
     bad = client.post(f"/members/{giver}/record-help", data={"direction": "gave", "other_member_id": receiver,
                                                              "kind": "time", "hours": "0", "people": "2",
-                                                             "description": "", "happened_on": "2026-01-10"})
+                                                             "description": "", "happened_on": str(today())})
     assert b"Say what the help was" in bad.data and b"Enter between 0.25 and 1,000 hours" in bad.data
     response = client.post(f"/members/{giver}/record-help", data={
         "direction": "gave", "other_member_id": receiver, "kind": "time", "hours": "3", "people": "2",
-        "description": "Helped at the Saturday food bank", "happened_on": "2026-01-10"}, follow_redirects=True)
+        "description": "Helped at the Saturday food bank", "happened_on": "2026-01-10"})
+    # Both members joined today: help through the exchange cannot be dated before that.
+    assert "joined on" in response.data.decode()
+    response = client.post(f"/members/{giver}/record-help", data={
+        "direction": "gave", "other_member_id": receiver, "kind": "time", "hours": "3", "people": "2",
+        "description": "Helped at the Saturday food bank", "happened_on": str(today())}, follow_redirects=True)
     assert b"It counts once Receiver Group confirms it" in response.data
     with app.app_context():
         exchange_id = db.session.scalar(select(Exchange.id))

@@ -42,6 +42,8 @@ def _approve_and_backdate(app, ring, exchange_id, *, days_ago: int):
         past = datetime.combine(date.today() - timedelta(days=days_ago), datetime.min.time()).replace(hour=10)
         for leg in exchange.legs:
             leg.scheduled_start, leg.scheduled_end = past, past + timedelta(hours=3)
+        for party in exchange.parties:  # they joined before the help happened (it cannot be dated earlier)
+            party.member.created_at = past - timedelta(days=30)
         db.session.commit()
         return [leg.id for leg in exchange.legs]
 

@@ -59,8 +59,8 @@ def test_the_migration_creates_the_same_triggers(database_server, sql):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO ledger_accounts (id, kind, created_at) VALUES "
                               "(1, 'pot', CURRENT_TIMESTAMP), (2, 'adjustments', CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO ledger_entries (id, kind, description, reason, created_at) "
-                              "VALUES (1, 'grant', 'test', 'a reason', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO ledger_entries (id, kind, description, reason, created_at, happened_on) "
+                              "VALUES (1, 'grant', 'test', 'a reason', CURRENT_TIMESTAMP, CURRENT_DATE)"))
             conn.execute(text("INSERT INTO ledger_postings (entry_id, account_id, amount) VALUES (1, 1, 2), (1, 2, -2)"))
         with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(sql))

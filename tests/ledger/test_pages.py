@@ -35,7 +35,7 @@ def test_a_member_sees_its_balance_limit_and_statement(client, auth, setup):
     assert f'action="/members/{setup["giver"]}/credits/give#give"' in response.get_data(as_text=True)
     page = _text(response)
     assert "Time credits" in page and "4 credits now" in page and "-10 lowest the balance may go" in page
-    assert "4 hours of time (Halewood Youth Club for Kirkby Food Bank)" in page
+    assert "4 hours of time (Halewood Youth Club for Kirkby Food Bank, exchange" in page
     assert f"Entry {setup['entry']}" in page and "+4 4" in page
     assert "Give credits to the community pot" in page and "can give up to 4 credits" in page
 
@@ -136,7 +136,7 @@ def test_reversing_an_entry_once(client, auth, setup):
         assert services.balance(db.session.get(Member, setup["giver"])) == 0
     statement = _text(client.get(f"/members/{setup['giver']}/credits"))
     assert f"Entry {entry}, reversed by entry" in statement
-    assert f"Reversal of entry {entry} (4 hours of time (Halewood Youth Club for Kirkby Food Bank))" in statement
+    assert f"Reversal of entry {entry} (4 hours of time (Halewood Youth Club for Kirkby Food Bank, exchange " in statement
     assert "Why: Recorded against the wrong member" in statement
 
 

@@ -97,6 +97,10 @@ EXPECTED: dict[str, Rule] = {
     "exchanges.confirm_leg": PARTY_OF_EXCHANGE, "exchanges.dispute_leg": PARTY_OF_EXCHANGE,
     "exchanges.approve": COORDINATOR, "exchanges.reject": COORDINATOR, "exchanges.settle": COORDINATOR,
     "queue.index": COORDINATOR, "queue.approve": COORDINATOR, "queue.remind": COORDINATOR,
+    "exchanges.reschedule": COORDINATOR, "exchanges.cancel": COORDINATOR,
+    # A party's people ask for a change or withdraw it; only the giver's (C's) people give their side.
+    "exchanges.withdraw": PARTY_OF_EXCHANGE, "exchanges.request_change": PARTY_OF_EXCHANGE,
+    "exchanges.give_side": COORDINATOR.but(denied={"staff_b": "404"}),
     "exchanges.record_help": ACT_A,
     "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
     "exchanges.audit": COORDINATOR,

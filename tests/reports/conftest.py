@@ -74,6 +74,7 @@ def history(app, make_member, make_user, categories):
             if n % 13 == 5:  # a disputed then cancelled leg counts for nothing
                 leg.status = "cancelled"
                 continue
+            leg.happened_on = at.date()  # the day the help happened: what the ledger and reports date it by
             ledger.post_leg(leg, coordinator)
             leg.status, leg.confirmed_at, leg.confirmed_by_id = "confirmed", at, coordinator.id
             exchange.status, exchange.completed_at = "completed", at

@@ -46,3 +46,31 @@ def test_the_demo_has_months_of_history_and_a_second_run_adds_nothing(app):
         for member in db.session.scalars(select(Member).where(Member.status == "active")):
             assert ledger.balance(member) >= -member.credit_limit
         assert board.credits > Decimal(0)  # organisations helped each other for credits too
+
+
+def test_demo_credits_are_dated_when_the_help_happened_so_reports_agree_with_the_ledger(app):
+    from datetime import date, timedelta
+
+    from seed.demo import load_demo
+    from timebank.db import today
+    from timebank.exchanges.models import Leg
+    from timebank.ledger.models import LedgerEntry, Posting
+    from timebank.reports.figures import Period, leg_credits
+
+    with app.test_request_context():
+        load_demo(log=lambda *_: None)
+        db.session.commit()
+        entries = db.session.execute(select(LedgerEntry.happened_on, Leg.happened_on, Leg.scheduled_start)
+                                     .join(Leg, Leg.id == LedgerEntry.leg_id)).all()
+        assert entries and all(entry == leg == start.date() for entry, leg, start in entries)
+        assert all(entry < today() for entry, _, _ in entries)  # not the day the seed ran
+        months = {date(d.year, d.month, 1) for d, _, _ in entries}
+        assert len(months) >= 3
+        for first in months:
+            last = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            period = Period(first, last - timedelta(days=1))
+            ledger_sum = Decimal(db.session.scalar(
+                select(func.sum(Posting.amount)).join(LedgerEntry)
+                .where(LedgerEntry.kind == "leg", Posting.amount > 0, LedgerEntry.happened_on >= period.start,
+                       LedgerEntry.happened_on <= period.end)) or 0).quantize(Decimal("0.01"))
+            assert leg_credits(period) == ledger_sum

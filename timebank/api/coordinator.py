@@ -8,12 +8,13 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, Bool, Int, Moment, Number, PageArgs, StrictSchema, Text, Utc,
-                               actor, blueprint, page_schema, paged, paginate, problems, with_etag)
-from timebank.api.exchanges import ExchangeSchema, load_exchange
+from timebank.api.core import (ETAG_HEADER, LINK_HEADER, Bool, Day, Int, Moment, Number, PageArgs, StrictSchema, Text,
+                               UkClock, Utc, actor, blueprint, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
 from timebank.api.members import MemberSchema
+from timebank.bookings.models import uk_now
 from timebank.errors import NotFound
-from timebank.exchanges import runs, services as exchanges
+from timebank.exchanges import runs, scheduling, services as exchanges
 from timebank.exchanges.models import RUN_STATUSES, MatcherRun
 from timebank.extensions import db
 from timebank.ledger import services as ledger
@@ -78,7 +79,24 @@ class LegTimesSchema(StrictSchema):
 class ApproveExchangeSchema(StrictSchema):
     schedule = ma.fields.List(ma.fields.Nested(LegTimesSchema), required=True,
                               validate=validate.Length(min=1, max=50),
-                              metadata={"description": "A start and end for every leg"})
+                              metadata={"description": "A start and end for every leg (UK clock, in the future)"})
+    override_reason = Text(max_length=2000, load_default=None, metadata={
+        "description": "Why a leg is outside the window and weekly times its listings share (else refused)"})
+
+
+class RescheduleSchema(ApproveExchangeSchema):
+    schedule = ma.fields.List(ma.fields.Nested(LegTimesSchema), required=True,
+                              validate=validate.Length(min=1, max=50),
+                              metadata={"description": "New times for the legs that move (still to happen)"})
+    reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Everyone in it sees this"})
+
+
+class SettleSchema(StrictSchema):
+    outcome = ma.fields.String(required=True, validate=validate.OneOf(["confirm", "cancel"]))
+    note = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Both members see this"})
+    actual_hours = Number(load_default=None, validate=validate.Range(min=0.01, max=10000))
+    actual_people = Int(load_default=None, validate=validate.Range(min=1, max=500))
+    happened_on = Day(load_default=None)
 
 
 class AdjustmentSchema(StrictSchema):
@@ -181,9 +199,89 @@ def get_run(run_id: int):
 def approve_exchange(values, exchange_id: int):
     """Approve an exchange every member accepted, scheduling each leg (rooms and items are booked)"""
     exchange = load_exchange(exchange_id)
-    exchanges.approve(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]})
+    exchanges.approve(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
+                      override_reason=values["override_reason"])
     db.session.commit()
     return exchange
+
+
+class SuggestedLegSchema(ma.Schema):
+    leg_id = ma.fields.Integer(required=True)
+    start = UkClock(allow_none=True, required=True, metadata={"description": "None when the listings share no time"})
+    end = UkClock(allow_none=True, required=True)
+    shared = ma.fields.String(allow_none=True, required=True,
+                              metadata={"description": "The window and weekly times both listings give"})
+
+
+class SuggestedScheduleSchema(ma.Schema):
+    schedule = ma.fields.List(ma.fields.Nested(SuggestedLegSchema), required=True)
+
+
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/suggested-schedule")
+@bp.response(200, SuggestedScheduleSchema)
+@problems(404)
+def suggested_schedule(exchange_id: int):
+    """What the approve form starts from: for each leg, the first slot in the times both listings share, from
+    tomorrow on, never on a public holiday, as long as the leg's hours"""
+    exchange = load_exchange(exchange_id)
+    now = uk_now()
+    rows = []
+    for leg in exchange.legs:
+        slot = scheduling.suggest(leg, now)
+        rows.append({"leg_id": leg.id, "start": slot[0] if slot else None, "end": slot[1] if slot else None,
+                     "shared": scheduling.shared(leg).describe() if (leg.offer or leg.need) else None})
+    return {"schedule": rows}
+
+
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reschedule", methods=["POST"])
+@bp.arguments(RescheduleSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def reschedule_exchange(values, exchange_id: int):
+    """Move legs of an approved exchange that are still to happen (bookings and loans move too)"""
+    exchange = load_exchange(exchange_id)
+    exchanges.reschedule(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
+                         reason=values["reason"], override_reason=values["override_reason"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/cancel", methods=["POST"])
+@bp.arguments(DecisionSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def cancel_exchange(values, exchange_id: int):
+    """Call off an approved exchange: the legs still to happen are cancelled, bookings and loans freed"""
+    exchange = load_exchange(exchange_id)
+    exchanges.cancel_exchange(exchange, actor(), values["reason"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/coordinator/legs/<{ID}:leg_id>/cancel", methods=["POST"])
+@bp.arguments(DecisionSchema)
+@bp.response(200, LegSchema)
+@problems(400, 404, 409, 422)
+def cancel_leg(values, leg_id: int):
+    """Cancel one leg; credits it posted are reversed with the reason"""
+    leg = load_leg(leg_id)
+    exchanges.cancel_leg(leg, actor(), values["reason"])
+    db.session.commit()
+    return leg
+
+
+@bp.route(f"/coordinator/legs/<{ID}:leg_id>/settle", methods=["POST"])
+@bp.arguments(SettleSchema)
+@bp.response(200, LegSchema)
+@problems(400, 404, 409, 422)
+def settle_leg(values, leg_id: int):
+    """Settle a disputed leg, having heard both sides: confirm it with the agreed amounts, or cancel it"""
+    leg = load_leg(leg_id)
+    exchanges.settle_dispute(leg, actor(), outcome=values["outcome"], note=values["note"],
+                             actual_hours=values["actual_hours"], actual_people=values["actual_people"],
+                             happened_on=values["happened_on"])
+    db.session.commit()
+    return leg
 
 
 @bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reject", methods=["POST"])

@@ -10,7 +10,7 @@ from timebank.amounts import describe as describe_amount
 from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
                                Text, UkClock, Utc, actor, blueprint, page_schema, paged, problems, with_etag)
 from timebank.api.members import load_member
-from timebank.errors import NotAllowed, NotFound
+from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.exchanges import queue, services
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
 from timebank.extensions import db
@@ -75,7 +75,13 @@ class LegSchema(ma.Schema):
     scheduled_end = UkClock(allow_none=True, required=True)
     actual_hours = ma.fields.Float(allow_none=True, required=True)
     actual_people = ma.fields.Integer(allow_none=True, required=True)
-    dispute_reason = ma.fields.String(allow_none=True, required=True)
+    happened_on = ma.fields.Date(allow_none=True, required=True, metadata={
+        "description": "The day the help happened (UK); the ledger and reports date it by this"})
+    dispute_reason = ma.fields.String(allow_none=True, required=True, metadata={"description": "The receiver's side"})
+    giver_side = ma.fields.String(allow_none=True, required=True, metadata={"description": "The giver's side"})
+    settlement_note = ma.fields.String(allow_none=True, required=True,
+                                       metadata={"description": "How a coordinator settled the dispute"})
+    cancel_reason = ma.fields.String(allow_none=True, required=True)
 
 
 class ExchangeSchema(ma.Schema):
@@ -88,6 +94,8 @@ class ExchangeSchema(ma.Schema):
     decided_at = Utc(allow_none=True, required=True)
     decision_reason = ma.fields.String(allow_none=True, required=True)
     completed_at = Utc(allow_none=True, required=True)
+    schedule_override_reason = ma.fields.String(allow_none=True, required=True, metadata={
+        "description": "Why it was scheduled outside the times its listings share"})
     parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
     legs = ma.fields.List(ma.fields.Nested(LegSchema), required=True)
 
@@ -102,10 +110,34 @@ class ConfirmSchema(StrictSchema):
     actual_hours = Number(required=True, validate=validate.Range(min=0.01, max=10000),
                           metadata={"description": "How many hours (days for equipment) it actually was"})
     actual_people = Int(load_default=1, validate=validate.Range(min=1, max=500))
+    happened_on = Day(load_default=None, metadata={
+        "description": "The day it happened (default: the day it was scheduled to start)"})
 
 
 class ReasonSchema(StrictSchema):
     reason = Text(required=True, min_length=1, max_length=2000)
+
+
+class SideSchema(StrictSchema):
+    side = Text(required=True, min_length=1, max_length=2000, metadata={"description": "What happened, as the giver saw it"})
+
+
+class PartyReasonSchema(StrictSchema):
+    member_id = Int(metadata={"description": "Which of your members; needed only if several of them are in it"})
+    reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Everyone in it sees this"})
+
+
+class ChangeRequestSchema(PartyReasonSchema):
+    leg_id = Int(metadata={"description": "The part to change (default: the whole exchange)"})
+
+
+class ChangeRequestOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    exchange_id = ma.fields.Integer(required=True)
+    leg_id = ma.fields.Integer(allow_none=True, required=True)
+    member_id = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    created_at = Utc(required=True)
 
 
 class RecordSchema(StrictSchema):
@@ -172,7 +204,8 @@ def confirm_leg(values, leg_id: int):
     leg = load_leg(leg_id)
     if not can_act_for(actor(), leg.receiver):
         raise NotAllowed("Only the member that received the help can confirm it")
-    services.confirm_leg(leg, actor(), actual_hours=values["actual_hours"], actual_people=values["actual_people"])
+    services.confirm_leg(leg, actor(), actual_hours=values["actual_hours"], actual_people=values["actual_people"],
+                         happened_on=values["happened_on"])
     db.session.commit()
     return leg
 
@@ -189,3 +222,59 @@ def dispute_leg(values, leg_id: int):
     services.dispute_leg(leg, actor(), values["reason"])
     db.session.commit()
     return leg
+
+
+@bp.route(f"/legs/<{ID}:leg_id>/side", methods=["POST"])
+@bp.arguments(SideSchema)
+@bp.response(200, LegSchema)
+@problems(400, 404, 409, 422)
+def give_side(values, leg_id: int):
+    """The giver's side of a disputed part, for the coordinator who settles it"""
+    leg = load_leg(leg_id)
+    if not can_act_for(actor(), leg.giver):
+        raise NotAllowed("Only the member that gave the help can give its side")
+    services.give_side(leg, actor(), values["side"])
+    db.session.commit()
+    return leg
+
+
+def _party_member(exchange: Exchange, member_id: int | None) -> Member:
+    """Which of your members acts: the one named, or your only one in the exchange."""
+    mine = [p.member for p in exchange.parties if can_act_for(actor(), p.member)]
+    if member_id is not None:
+        mine = [m for m in mine if m.id == member_id]
+    if not mine:
+        raise NotAllowed("None of your members is part of this exchange", field="member_id")
+    if len(mine) > 1:
+        raise DomainError("Several of your members are in this exchange: say which one", field="member_id")
+    return mine[0]
+
+
+@bp.route(f"/exchanges/<{ID}:exchange_id>/withdraw", methods=["POST"])
+@bp.arguments(PartyReasonSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 404, 409, 422)
+def withdraw(values, exchange_id: int):
+    """Withdraw your member from an approved exchange, with a reason: the parts still to happen are cancelled"""
+    exchange = load_exchange(exchange_id)
+    services.withdraw(exchange, _party_member(exchange, values.get("member_id")), actor(), values["reason"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/exchanges/<{ID}:exchange_id>/change-requests", methods=["POST"])
+@bp.arguments(ChangeRequestSchema)
+@bp.response(201, ChangeRequestOut)
+@problems(400, 404, 409, 422)
+def request_change(values, exchange_id: int):
+    """Ask the coordinators to change an approved exchange (or one part of it)"""
+    exchange = load_exchange(exchange_id)
+    leg = None
+    if values.get("leg_id") is not None:
+        leg = next((l for l in exchange.legs if l.id == values["leg_id"]), None)
+        if leg is None:
+            raise NotFound(f"There is no part {values['leg_id']} in exchange {exchange_id}", field="leg_id")
+    request = services.request_change(exchange, _party_member(exchange, values.get("member_id")), actor(),
+                                      values["reason"], leg=leg)
+    db.session.commit()
+    return request, 201

@@ -26,6 +26,8 @@ class StatementLineSchema(ma.Schema):
     posting_id = ma.fields.Integer(required=True)
     entry_id = ma.fields.Function(lambda line: line.entry.id, required=True, metadata={"type": "integer"})
     at = Utc(required=True)
+    happened_on = ma.fields.Date(required=True, metadata={
+        "description": "The day it counts on: for help, the day it happened; reports filter on it"})
     kind = ma.fields.Function(lambda line: line.entry.kind, required=True, metadata={"enum": list(ENTRY_KINDS)})
     description = ma.fields.Function(lambda line: line.entry.description, required=True, metadata={"type": "string"})
     reason = ma.fields.Function(lambda line: line.entry.reason, required=True, metadata={"type": ["string", "null"]})

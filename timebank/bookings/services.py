@@ -450,3 +450,70 @@ def reset_feed(member: Member, actor) -> CalendarFeed:
            member_id=member.id)
     return feed
 
+
+
+# -- bookings and loans that belong to an exchange's leg ---------------------------------------
+# The exchanges module has already decided who may change the exchange (a coordinator, or a party
+# withdrawing); these follow it, so they do not ask again whether the actor may book the asset.
+
+def _leg_booking(leg) -> Booking | None:
+    return db.session.scalars(select(Booking).where(Booking.leg_id == leg.id, Booking.status == "confirmed")
+                              .limit(1)).first()
+
+
+def _leg_loan(leg) -> Loan | None:
+    return db.session.scalars(select(Loan).where(Loan.leg_id == leg.id, Loan.status.in_(LIVE_LOAN_STATUSES))
+                              .limit(1)).first()
+
+
+def move_for_leg(leg, starts_at: datetime, ends_at: datetime, actor, reason: str) -> None:
+    """Move the leg's room booking or equipment loan to its new times (DoubleBooking if taken)."""
+    booking, loan = _leg_booking(leg), _leg_loan(leg)
+    if booking is not None:
+        asset = booking.asset
+        _lock_asset(asset)
+        clash = booking_clash(asset, starts_at, ends_at, ignore_id=booking.id)
+        if clash is not None:
+            raise _double_booking(asset, clash)
+        old = describe_slot(booking.starts_at, booking.ends_at)
+        booking.starts_at, booking.ends_at = starts_at, ends_at
+        db.session.flush()
+        new = describe_slot(starts_at, ends_at)
+        record(actor, "booking.moved", booking, f"Booking of {asset.name} moved from {old} to {new}: {reason}",
+               member_id=asset.member_id, borrower_id=booking.member_id, reason=reason)
+    if loan is not None:
+        asset = loan.asset
+        if loan.status == "out":
+            raise Conflict(f"{asset.name} is already out on loan: record its return, or keep these dates",
+                           field="schedule")
+        starts_on, due_on = starts_at.date(), ends_at.date()
+        _lock_asset(asset)
+        clash = loan_clash(asset, starts_on, due_on, ignore_id=loan.id)
+        if clash is not None:
+            raise _double_loan(asset, clash)
+        old = describe_days(loan.starts_on, loan.due_on)
+        loan.starts_on, loan.due_on = starts_on, due_on
+        db.session.flush()
+        record(actor, "loan.moved", loan, f"Loan of {asset.name} moved from {old} to "
+               f"{describe_days(starts_on, due_on)}: {reason}", member_id=asset.member_id,
+               borrower_id=loan.member_id, reason=reason)
+
+
+def release_for_leg(leg, actor, reason: str) -> None:
+    """Cancel the leg's room booking or reserved loan (an item already out stays out until returned)."""
+    booking, loan = _leg_booking(leg), _leg_loan(leg)
+    now = utcnow()
+    if booking is not None:
+        booking.status, booking.cancelled_at = "cancelled", now
+        booking.cancelled_by_id, booking.cancel_reason = getattr(actor, "id", None), reason
+        db.session.flush()
+        record(actor, "booking.cancelled", booking, f"Booking of {booking.asset.name} "
+               f"{describe_slot(booking.starts_at, booking.ends_at)} cancelled: {reason}",
+               member_id=booking.asset.member_id, borrower_id=booking.member_id, reason=reason)
+    if loan is not None and loan.status == "reserved":
+        loan.status, loan.cancelled_at = "cancelled", now
+        loan.cancelled_by_id, loan.cancel_reason = getattr(actor, "id", None), reason
+        db.session.flush()
+        record(actor, "loan.cancelled", loan, f"Loan of {loan.asset.name} "
+               f"{describe_days(loan.starts_on, loan.due_on)} cancelled: {reason}",
+               member_id=loan.asset.member_id, borrower_id=loan.member_id, reason=reason)

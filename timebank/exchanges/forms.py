@@ -21,12 +21,17 @@ class RejectForm(FlaskForm):
         DataRequired("Enter the reason, which the members will see"), Length(max=2000)])
 
 
-def schedule_form(legs):
-    """A form with a start and an end for each leg."""
+def schedule_form(legs, *, with_reason: bool = False):
+    """A form with a start and an end for each leg, a reason to schedule outside the times the
+    listings share, and (to reschedule) the reason for the change."""
 
     class ScheduleForm(FlaskForm):
-        pass
+        override_reason = TextAreaField("If a part is outside the times both sides gave, why?", validators=[
+            Optional(), Length(max=2000, message="Use 2,000 characters or fewer")])
 
+    if with_reason:
+        ScheduleForm.reason = TextAreaField("Why is it changing?", validators=[
+            DataRequired("Enter the reason, which everyone in the exchange will see"), Length(max=2000)])
     for leg in legs:
         unit = "day" if leg.kind == "equipment" else "time"
         setattr(ScheduleForm, f"start_{leg.id}", DateTimeLocalField(
@@ -44,6 +49,20 @@ class ConfirmLegForm(FlaskForm):
         NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
     actual_people = IntegerField("How many people helped?", default=1, validators=[
         InputRequired("Enter how many people helped"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
+    happened_on = DateField("When did it happen?", validators=[Optional()])
+
+
+class ReasonForm(FlaskForm):
+    """A reason, for cancelling, withdrawing or asking for a change."""
+
+    leg_id = SelectField("Which part?", coerce=int, validators=[Optional()], validate_choice=False)
+    reason = TextAreaField("Why?", validators=[
+        DataRequired("Enter the reason, which everyone in the exchange will see"), Length(max=2000)])
+
+
+class SideForm(FlaskForm):
+    side = TextAreaField("What happened, from your side?", validators=[
+        DataRequired("Say what happened from your side"), Length(max=2000, message="Use 2,000 characters or fewer")])
 
 
 class DisputeLegForm(FlaskForm):
@@ -57,6 +76,7 @@ class SettleForm(FlaskForm):
                          validators=[DataRequired("Choose the outcome")])
     actual_hours = DecimalField("Agreed hours (or days)", places=None, validators=[Optional(), NumberRange(min=0.25)])
     actual_people = IntegerField("Agreed number of people", validators=[Optional(), NumberRange(min=1, max=500)])
+    happened_on = DateField("When did it happen?", validators=[Optional()])
     note = TextAreaField("How was it settled?", validators=[DataRequired("Say how it was settled"), Length(max=2000)])
 
 

@@ -6,10 +6,14 @@ say in the exchange: it accepts or declines its part. The lifecycle:
 
     proposed -> accepted (every party) -> approved (coordinator) -> scheduled -> completed
             \\-> voided (a party declined)   \\-> rejected (coordinator)   \\-> expired (unanswered)
+                                                                   \\-> cancelled (coordinator, or a party withdrew)
+
+How an approved exchange is paid for (credits reserved at approval, a ring settled net when its
+last leg is confirmed) is in `timebank/exchanges/settlement.py` and docs/ledger.md.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,7 +29,8 @@ if TYPE_CHECKING:
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 SHAPES = {"cycle": "Exchange ring", "chain": "Gift chain", "pair": "Direct pair", "direct": "Recorded exchange"}
-EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected", "expired")
+EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected", "expired",
+                     "cancelled")
 LIVE_EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled")
 PARTY_STATUSES = ("pending", "accepted", "declined")
 LEG_STATUSES = ("proposed", "scheduled", "delivered", "confirmed", "disputed", "cancelled")
@@ -76,6 +81,8 @@ class Exchange(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Why the coordinator scheduled outside the window the listings share (None when it did not).
+    schedule_override_reason: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
     # Optimistic locking: two coordinators approving at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
@@ -85,6 +92,9 @@ class Exchange(db.Model):
                                                 cascade="all, delete-orphan")
     legs: Mapped[list[Leg]] = relationship(back_populates="exchange", order_by="Leg.position",
                                            cascade="all, delete-orphan")
+    change_requests: Mapped[list[ChangeRequest]] = relationship(back_populates="exchange",
+                                                                order_by="ChangeRequest.id",
+                                                                cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -157,11 +167,17 @@ class Leg(db.Model):
     actual_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     actual_people: Mapped[int | None]
     delivered_at: Mapped[datetime | None]
+    # The day the help happened (UK): what the ledger and the reports date it by.
+    happened_on: Mapped[date | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     dispute_reason: Mapped[str | None] = mapped_column(Text)
+    # The giver's side of a dispute, asked for when the receiver disputes.
+    giver_side: Mapped[str | None] = mapped_column(Text)
+    giver_side_at: Mapped[datetime | None]
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     settlement_note: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
     exchange: Mapped[Exchange] = relationship(back_populates="legs")
@@ -180,6 +196,26 @@ class Leg(db.Model):
         hours = self.actual_hours if self.actual_hours is not None else self.hours
         people = self.actual_people if self.actual_people is not None else self.people
         return Decimal(hours) * people
+
+
+class ChangeRequest(db.Model):
+    """A party asks the coordinators to change an approved exchange (or one leg of it)."""
+
+    __tablename__ = "exchange_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    leg_id: Mapped[int | None] = mapped_column(ForeignKey("legs.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    exchange: Mapped[Exchange] = relationship(back_populates="change_requests")
+    member: Mapped[Member] = relationship()
+    leg: Mapped[Leg | None] = relationship()
 
 
 class DeclinedPair(db.Model):

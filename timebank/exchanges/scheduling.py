@@ -7,6 +7,10 @@ weekly patterns allow (a weekend only if no weekday fits), never on a bank holid
 hours from the leg (days for equipment). Anything the listings do not settle (no listings, no
 shared day, more than a day's work) is said in plain words, so the coordinator schedules that
 exchange by hand on its approve page.
+
+The approve and reschedule forms (and the API) also check a chosen slot against the same shared
+times (`check_slot`), show each side's availability (`shared`, `describe_pattern`) and start from
+the default (`suggest`).
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ import holidays
 
 from timebank.bookings.models import uk_today
 from timebank.exchanges.models import Exchange, Leg
-from timebank.listings.models import DAY_PARTS, Listing
+from timebank.errors import DomainError
+from timebank.listings.models import ALL_WEEK, DAY_PARTS, DAYS, Listing
 
 # When each part of the day starts, and the latest a slot may end.
 PART_STARTS = {"morning": time(10), "afternoon": time(14), "evening": time(18)}
@@ -90,6 +95,71 @@ def leg_default(leg: Leg, today: date) -> tuple[datetime, datetime] | str:
     return f"{label}: the two listings' weekly times never meet on a day they share"
 
 
+def part_of_day(moment: datetime) -> str:
+    return "morning" if moment.hour < 12 else "afternoon" if moment.hour < 17 else "evening"
+
+
+def _bit(day: date, part: str) -> int:
+    return 1 << (day.weekday() * len(DAY_PARTS) + DAY_PARTS.index(part))
+
+
+def describe_pattern(pattern: int) -> str:
+    """ "Monday to Friday mornings; Saturday afternoons" style, for people."""
+    if pattern == ALL_WEEK:
+        return "any day, any time"
+    by_parts: dict[tuple[str, ...], list[str]] = {}
+    for i, day in enumerate(DAYS):
+        parts = tuple(p for j, p in enumerate(DAY_PARTS) if pattern >> (i * 3 + j) & 1)
+        if parts:
+            by_parts.setdefault(parts, []).append(day)
+    if not by_parts:
+        return "no time in the week"
+    phrases = []
+    for parts, days in by_parts.items():
+        when = "all day" if len(parts) == 3 else " and ".join(f"{p}s" for p in parts)
+        phrases.append(f"{', '.join(days)}: {when}")
+    return "; ".join(phrases)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What the offer and the need of a leg share (either may be missing for recorded help)."""
+
+    starts_on: date | None
+    ends_on: date | None
+    pattern: int
+
+    @property
+    def empty(self) -> bool:
+        return (self.starts_on is not None and self.ends_on is not None and self.ends_on < self.starts_on) \
+            or self.pattern == 0
+
+    def describe(self) -> str:
+        if self.starts_on and self.ends_on:
+            from timebank.bookings.services import day_words
+
+            window = f"{day_words(self.starts_on)} to {day_words(self.ends_on)}"
+        else:
+            window = "any dates"
+        return f"{window}; {describe_pattern(self.pattern)}"
+
+
+def shared(leg) -> Availability:
+    listings = [x for x in (leg.offer, leg.need) if x is not None]
+    starts = [x.available_from for x in listings]
+    ends = [x.available_until for x in listings]
+    pattern = ALL_WEEK
+    for listing in listings:
+        pattern &= listing.weekly_pattern
+    return Availability(max(starts) if starts else None, min(ends) if ends else None, pattern)
+
+
+def suggest(leg: Leg, now: datetime) -> tuple[datetime, datetime] | None:
+    """The leg's default slot (`leg_default`) for the approve form, or None when it has none."""
+    found = leg_default(leg, now.date())
+    return None if isinstance(found, str) else found
+
+
 def default_schedule(exchange: Exchange, today: date | None = None) -> DefaultSchedule:
     """Every leg's default slot, or the first reason one leg has none."""
     today = today or uk_today()
@@ -140,3 +210,28 @@ def approve_with_defaults(coordinator, exchange_ids: list[int]) -> list[Exchange
             raise type(error)(f"Nothing was approved. {exchange_title(exchange)}: {error.message}",
                               field="exchange_ids") from error
     return [exchange for exchange, _ in chosen]
+
+
+def check_slot(leg, start: datetime, end: datetime, now: datetime, *, override: bool) -> None:
+    """DomainError (beside the leg's start or end) unless the slot is in the future, ends after it
+    starts and, unless `override`, lies in the window and weekly times its listings share."""
+    part = f"Part {leg.position + 1}"
+    if end <= start:
+        raise DomainError(f"{part}: the end must be after the start", field=f"end_{leg.id}")
+    if start < now:
+        raise DomainError(f"{part}: the start is in the past; choose a time from now on", field=f"start_{leg.id}")
+    if override:
+        return
+    available = shared(leg)
+    who = f"{leg.giver.name} and {leg.receiver.name}"
+    if available.empty:
+        raise DomainError(f"{part}: {who} share no time in their listings; give a reason to schedule it anyway",
+                          field=f"start_{leg.id}")
+    if (available.starts_on and start.date() < available.starts_on) or \
+            (available.ends_on and end.date() > available.ends_on):
+        raise DomainError(f"{part}: {who} are both available {available.describe()}. Choose times within that, "
+                          "or give a reason to schedule outside it", field=f"start_{leg.id}")
+    if not available.pattern & _bit(start.date(), part_of_day(start)):
+        raise DomainError(f"{part}: {start:%A} {part_of_day(start)} is not a time {who} both gave "
+                          f"({describe_pattern(available.pattern)}). Choose another, or give a reason",
+                          field=f"start_{leg.id}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -15,11 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from timebank.accounts.models import User
-from timebank.amounts import describe as describe_amount
+from timebank.amounts import credits_words, describe as describe_amount
 from timebank.audit.services import record
+from timebank.bookings.models import uk_now
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
-from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, DeclinedPair, Exchange, Leg, MatcherRun, Party
+from timebank.exchanges import scheduling, settlement
+from timebank.exchanges.models import (LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, MatcherRun,
+                                       Party)
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
@@ -110,8 +113,8 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
     record(actor, "exchange.proposed", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed",
            run_id=run.id if run else None, members=member_ids)
     members = db.session.scalars(select(Member).where(Member.id.in_(member_ids))).all()
-    notify_member(members, "proposals", f"A new {exchange.shape_label.lower()} is proposed for you. "
-                  "Look at it and accept or decline your part.", url=f"/exchanges/{exchange.id}")
+    notify_member(members, "proposals", f"{title(exchange)} is proposed for you. "
+                  "Look at it and accept or decline your part.", url=exchange_path(exchange))
     return exchange
 
 
@@ -138,8 +141,8 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
         if all(p.status == "accepted" for p in exchange.parties):
             exchange.status = "accepted"
             record(actor, "exchange.accepted", exchange, "Every member accepted: waiting for a coordinator")
-            notify(_coordinators(), "exchanges", f"Exchange {exchange.id} is accepted by everyone and "
-                   "waits for your approval.", url=f"/exchanges/{exchange.id}")
+            notify(_coordinators(), "exchanges", f"{title(exchange)} is accepted by everyone and "
+                   "waits for your approval.", url=exchange_path(exchange))
     else:
         if not reason or not reason.strip():
             raise DomainError("Tell the others why you are declining", field="reason")
@@ -166,8 +169,8 @@ def _void(exchange: Exchange, actor: User, member: Member, reason: str) -> None:
     record(actor, "exchange.voided", exchange, f"{member.name} declined, so the exchange is off", member_id=member.id,
            reason=reason)
     others = [p.member for p in exchange.parties if p.member_id != member.id]
-    notify_member(others, "proposals", f"{member.name} declined exchange {exchange.id}, so it will not go ahead. "
-                  f"Your listings are open again. Their reason: {reason}", url=f"/exchanges/{exchange.id}")
+    notify_member(others, "proposals", f"{member.name} declined {title(exchange)}, so it will not go ahead. "
+                  f"Your listings are open again. Their reason: {reason}", url=exchange_path(exchange))
 
 
 def _flush_versioned() -> None:
@@ -194,27 +197,37 @@ def _check_requirements(leg: Leg, start: datetime) -> None:
             raise DomainError(f"Leg {leg.position + 1}: {error.message}", field=f"leg-{leg.id}") from error
 
 
-def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[datetime, datetime]]) -> Exchange:
+def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[datetime, datetime]], *,
+            override_reason: str | None = None, now: datetime | None = None) -> Exchange:
     """Approve a fully accepted exchange and schedule every leg.
 
-    `schedule` maps each leg id to (start, end). Room legs become bookings of the giver's room and
-    equipment legs loans of the giver's item (days from start to end), in this transaction.
+    `schedule` maps each leg id to (start, end), UK clock times: in the future, and within the
+    window and weekly times the leg's offer and need share unless `override_reason` says why not.
+    Each member's shortfall by the credit rule is reserved out of its room (NotEnoughCredits if it
+    is not there), so the exchange can always complete. Room legs become bookings of the giver's
+    room and equipment legs loans of the giver's item, in this transaction.
     """
     _require_coordinator(coordinator)
+    now = now or uk_now()
     if exchange.status != "accepted":
         raise Conflict(f"Only an exchange every member has accepted can be approved; this one is {exchange.status}")
     missing = [leg.position + 1 for leg in exchange.legs if leg.id not in schedule]
     if missing:
-        raise DomainError(f"Give a start and end for leg {', '.join(map(str, missing))}", field="schedule")
+        raise DomainError(f"Give a start and end for part {', '.join(map(str, missing))}", field="schedule")
+    override = _override(override_reason)
     for leg in exchange.legs:
-        start, end = schedule[leg.id]
-        if end <= start:
-            raise DomainError(f"Leg {leg.position + 1}: the end must be after the start", field=f"leg-{leg.id}")
-        _check_requirements(leg, start)
+        scheduling.check_slot(leg, *schedule[leg.id], now, override=override is not None)
+        _check_requirements(leg, schedule[leg.id][0])
+    from timebank.ledger import services as ledger
+
+    members = {p.member_id: p.member for p in exchange.parties}
+    short = settlement.shortfalls(exchange.shape, exchange.legs)
+    ledger.require_room({members[m]: amount for m, amount in short.items()}, except_exchange_id=exchange.id)
     # Claim the exchange first: of two coordinators approving at once, the second stops here.
     exchange.status = "scheduled"
     exchange.decided_by_id = coordinator.id
     exchange.decided_at = utcnow()
+    exchange.schedule_override_reason = override
     _flush_versioned()
     from timebank.bookings import services as bookings
 
@@ -230,11 +243,19 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
             bookings.request_loan(asset, leg.receiver, start.date(), end.date(), coordinator, leg=leg,
                                   note=f"Exchange {exchange.id}: {leg.description}")
     _flush_versioned()
-    record(coordinator, "exchange.approved", exchange, "Approved and scheduled by a coordinator")
-    notify_member([p.member for p in exchange.parties], "exchanges",
-                  f"Exchange {exchange.id} is approved. The dates for your part are on its page.",
-                  url=f"/exchanges/{exchange.id}")
+    record(coordinator, "exchange.approved", exchange, "Approved and scheduled by a coordinator",
+           override_reason=override, reserved={str(k): str(v) for k, v in short.items()})
+    for party in exchange.parties:
+        notify_member([party.member], "exchanges", f"{title(exchange)} is approved. {_parts_of(exchange, party.member_id)}",
+                      url=exchange_path(exchange))
     return exchange
+
+
+def _override(reason: str | None) -> str | None:
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise DomainError("Keep the reason to 2,000 characters or fewer", field="override_reason")
+    return reason or None
 
 
 def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
@@ -253,8 +274,8 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     _flush_versioned()
     record(coordinator, "exchange.rejected", exchange, "Rejected by a coordinator", reason=exchange.decision_reason)
     notify_member([p.member for p in exchange.parties], "exchanges",
-                  f"A coordinator did not approve exchange {exchange.id}: {exchange.decision_reason}",
-                  url=f"/exchanges/{exchange.id}")
+                  f"A coordinator did not approve {title(exchange)}: {exchange.decision_reason}",
+                  url=exchange_path(exchange))
     return exchange
 
 
@@ -270,16 +291,115 @@ def expire_proposals(now: datetime | None = None) -> int:
         _set_listing_status(exchange, "open", only_from=("matched",))
         record(None, "exchange.expired", exchange, "Expired: not every member answered in time")
         notify_member([p.member for p in exchange.parties], "proposals",
-                      f"Exchange {exchange.id} expired because not everyone answered in time. "
-                      "Your listings are open again.", url=f"/exchanges/{exchange.id}")
+                      f"{title(exchange)} expired because not everyone answered in time. "
+                      "Your listings are open again.", url=exchange_path(exchange))
     db.session.flush()
     return len(stale)
 
 
+# -- naming an exchange in what people are told ------------------------------------------------
+
+def title(exchange: Exchange) -> str:
+    """How notifications name an exchange: "Exchange ring 12 (A, B and C)"."""
+    names = [p.member.name for p in exchange.parties]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{exchange.shape_label} {exchange.id} ({listed})"
+
+
+def exchange_path(exchange: Exchange | int) -> str:
+    return f"/exchanges/{exchange if isinstance(exchange, int) else exchange.id}"
+
+
+def amount_phrase(kind: str, hours, people: int = 1) -> str:
+    """The amount of one part in the words reports use ("18 person-hours (6 people x 3 hours)")."""
+    return describe_amount(kind, hours, people)
+
+
+def _when(leg: Leg) -> str:
+    from timebank.bookings.services import describe_days, describe_slot
+
+    if leg.scheduled_start is None:
+        return "not scheduled yet"
+    if leg.kind == "equipment":
+        return describe_days(leg.scheduled_start.date(), leg.scheduled_end.date())
+    return describe_slot(leg.scheduled_start, leg.scheduled_end)
+
+
+def _parts_of(exchange: Exchange, member_id: int) -> str:
+    """What the member gives and gets, and when: for the approval and reschedule notices."""
+    parts = []
+    for leg in exchange.legs:
+        if leg.status == "cancelled":
+            continue
+        if leg.giver_member_id == member_id:
+            parts.append(f"You give {leg.receiver.name} {leg.description} ({amount_phrase(leg.kind, leg.hours, leg.people)}) "
+                         f"{_when(leg)}.")
+        elif leg.receiver_member_id == member_id:
+            parts.append(f"{leg.giver.name} gives you {leg.description} {_when(leg)}.")
+    return " ".join(parts)
+
+
 # -- delivery ------------------------------------------------------------------------------
 
-def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: int = 1) -> Leg:
-    """The receiver confirms a delivered leg; credits post in this same transaction."""
+def _require_started(leg: Leg, now: datetime, doing: str) -> None:
+    if leg.scheduled_start is not None and leg.scheduled_start > now:
+        from timebank.bookings.services import _clock, day_words
+
+        raise Conflict(f"This part starts on {day_words(leg.scheduled_start.date())} at {_clock(leg.scheduled_start)}; "
+                       f"it can be {doing} once it has started", field="actual_hours")
+
+
+def _happened_day(leg: Leg, happened_on: date | None, now: datetime) -> date:
+    """The day the help happened: as given, or the day it was scheduled to start; never in the
+    future, never before it was scheduled, never before either member joined."""
+    from timebank.bookings.services import day_words
+
+    day = happened_on or (leg.scheduled_start.date() if leg.scheduled_start else now.date())
+    if day > now.date():
+        raise DomainError("The help cannot have happened in the future: give the day it happened",
+                          field="happened_on")
+    if leg.scheduled_start is not None and day < leg.scheduled_start.date() and leg.exchange.shape != "direct":
+        raise DomainError(f"This part was scheduled for {day_words(leg.scheduled_start.date())}: give that day "
+                          "or a later one", field="happened_on")
+    for member in (leg.giver, leg.receiver):
+        if day < member.created_at.date():
+            raise DomainError(f"{member.name} joined on {day_words(member.created_at.date())}: help through the "
+                              "exchange cannot be dated before that", field="happened_on")
+    return day
+
+
+def _amounts(actual_hours, actual_people, *, hours_field: str = "actual_hours") -> tuple[Decimal, int]:
+    if actual_hours is None or Decimal(actual_hours) <= 0:
+        raise DomainError("Enter how many hours (or days) it actually was, more than 0", field=hours_field)
+    if actual_people is None or int(actual_people) < 1:
+        raise DomainError("Enter how many people helped, at least 1", field="actual_people")
+    return Decimal(actual_hours), int(actual_people)
+
+
+def _settle_leg(leg: Leg, actor: User, before: dict[int, Decimal], *, field: str) -> None:
+    """After a leg's amounts or status changed: post it (chains and pairs), or check that the ring
+    it is in can still settle within every member's room."""
+    from timebank.ledger import services as ledger
+
+    exchange = leg.exchange
+    if not settlement.settles_net(exchange):
+        if leg.status == "confirmed":
+            ledger.post_leg(leg, actor, limit_field=field)
+        return
+    after = settlement.outstanding(exchange)
+    grown = {m: amount for m, amount in after.items() if amount > before.get(m, Decimal(0))}
+    if grown:
+        members = {p.member_id: p.member for p in exchange.parties}
+        spare = ledger.room([members[m] for m in grown])
+        for member_id, amount in grown.items():
+            if spare[member_id] < 0:
+                raise ledger.NotEnoughCredits(members[member_id], amount, amount + spare[member_id], field=field)
+
+
+def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: int = 1,
+                happened_on: date | None = None, now: datetime | None = None) -> Leg:
+    """The receiver confirms a leg that has started. A chain's or pair's leg posts its credits now;
+    a ring posts all its legs together once the last one is confirmed (docs/ledger.md)."""
     if not can_act_for(actor, leg.receiver):
         raise NotAllowed("Only the member that received the help can confirm it")
     _not_recorded_help(leg)
@@ -287,25 +407,27 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
         return leg  # a retried or double-clicked confirmation does nothing more
     if leg.status not in ("scheduled", "delivered"):
         raise Conflict(f"This part is {leg.status}; it can be confirmed once it is scheduled")
-    if actual_hours is None or Decimal(actual_hours) <= 0:
-        raise DomainError("Enter how many hours (or days) it actually was, more than 0", field="actual_hours")
-    if actual_people is None or int(actual_people) < 1:
-        raise DomainError("Enter how many people helped, at least 1", field="actual_people")
-    leg.actual_hours = Decimal(actual_hours)
-    leg.actual_people = int(actual_people)
+    now = now or uk_now()
+    _require_started(leg, now, "confirmed")
+    hours, people = _amounts(actual_hours, actual_people)
+    day = _happened_day(leg, happened_on, now)
+    exchange = leg.exchange
+    before = settlement.outstanding(exchange)
+    leg.actual_hours, leg.actual_people, leg.happened_on = hours, people, day
     leg.status = "confirmed"
     leg.confirmed_at = utcnow()
     leg.confirmed_by_id = actor.id
     _flush_versioned()
-    from timebank.ledger import services as ledger
-
-    ledger.post_leg(leg, actor)
-    record(actor, "leg.confirmed", leg.exchange, f"{leg.receiver.name} confirmed {leg.description}",
-           member_id=leg.receiver_member_id, leg_id=leg.id, hours=leg.actual_hours, people=leg.actual_people)
-    notify_member([leg.giver], "exchanges", f"{leg.receiver.name} confirmed your help: {leg.description} "
-                  f"({describe_amount(leg.kind, leg.actual_hours, leg.actual_people)}).",
-                  url=f"/exchanges/{leg.exchange_id}")
-    _maybe_complete(leg.exchange, actor)
+    _settle_leg(leg, actor, before, field="actual_hours")
+    record(actor, "leg.confirmed", exchange, f"{leg.receiver.name} confirmed {leg.description}",
+           member_id=leg.receiver_member_id, leg_id=leg.id, hours=leg.actual_hours, people=leg.actual_people,
+           happened_on=day.isoformat())
+    credits = settlement.leg_credits(leg)
+    paid = ("" if credits == 0 else f" It earns {credits_words(credits)}" +
+            (" when the whole ring is confirmed." if settlement.settles_net(exchange) else "."))
+    notify_member([leg.giver], "exchanges", f"{title(exchange)}: {leg.receiver.name} confirmed your help, "
+                  f"{leg.description} ({amount_phrase(leg.kind, hours, people)}).{paid}", url=exchange_path(exchange))
+    _maybe_complete(exchange, actor)
     return leg
 
 
@@ -317,77 +439,300 @@ def _not_recorded_help(leg: Leg) -> None:
                        "on the exchange's page")
 
 
-def dispute_leg(leg: Leg, actor: User, reason: str) -> Leg:
+def dispute_leg(leg: Leg, actor: User, reason: str, *, now: datetime | None = None) -> Leg:
+    """The receiver says a started leg did not happen as agreed; the giver is asked for its side."""
     if not can_act_for(actor, leg.receiver):
         raise NotAllowed("Only the member that received the help can dispute it")
     _not_recorded_help(leg)
     if leg.status not in ("scheduled", "delivered"):
         raise Conflict(f"This part is {leg.status}; it can be disputed only before it is confirmed")
+    _require_started(leg, now or uk_now(), "disputed")
     if not reason or not reason.strip():
         raise DomainError("Say what went wrong, so a coordinator can sort it out", field="reason")
     leg.status = "disputed"
     leg.dispute_reason = reason.strip()
     _flush_versioned()
-    record(actor, "leg.disputed", leg.exchange, f"{leg.receiver.name} disputed {leg.description}",
+    exchange = leg.exchange
+    record(actor, "leg.disputed", exchange, f"{leg.receiver.name} disputed {leg.description}",
            member_id=leg.receiver_member_id, leg_id=leg.id, reason=leg.dispute_reason)
-    notify(_coordinators(), "exchanges", f"A part of exchange {leg.exchange_id} is disputed: {leg.dispute_reason}",
-           url=f"/exchanges/{leg.exchange_id}")
-    notify_member([leg.giver], "exchanges", f"{leg.receiver.name} disputed {leg.description}: "
-                  f"{leg.dispute_reason}. A coordinator will be in touch.", url=f"/exchanges/{leg.exchange_id}")
+    notify(_coordinators(), "exchanges", f"{title(exchange)}: {leg.receiver.name} disputed part {leg.position + 1} "
+           f"({leg.description}): {leg.dispute_reason}", url=exchange_path(exchange))
+    notify_member([leg.giver], "exchanges", f"{title(exchange)}: {leg.receiver.name} disputed {leg.description}: "
+                  f"{leg.dispute_reason}. Give your side on the exchange's page; a coordinator will hear both.",
+                  url=f"/legs/{leg.id}/side")
+    return leg
+
+
+def give_side(leg: Leg, actor: User, text: str) -> Leg:
+    """The giver's side of a dispute, for the coordinator who settles it."""
+    if not can_act_for(actor, leg.giver):
+        raise NotAllowed("Only the member that gave the help can give its side")
+    if leg.status != "disputed":
+        raise Conflict(f"This part is {leg.status}; there is no dispute to answer")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Say what happened from your side", field="side")
+    if len(text) > 2000:
+        raise DomainError("Keep it to 2,000 characters or fewer", field="side")
+    leg.giver_side, leg.giver_side_at = text, utcnow()
+    _flush_versioned()
+    exchange = leg.exchange
+    record(actor, "leg.giver_side", exchange, f"{leg.giver.name} gave its side of the dispute",
+           member_id=leg.giver_member_id, leg_id=leg.id, side=text)
+    notify(_coordinators(), "exchanges", f"{title(exchange)}: {leg.giver.name} gave its side of the dispute about "
+           f"{leg.description}: {text}", url=exchange_path(exchange))
     return leg
 
 
 def settle_dispute(leg: Leg, coordinator: User, *, outcome: str, note: str,
-                   actual_hours: Decimal | None = None, actual_people: int | None = None) -> Leg:
+                   actual_hours: Decimal | None = None, actual_people: int | None = None,
+                   happened_on: date | None = None, now: datetime | None = None) -> Leg:
     """A coordinator settles a disputed leg: confirm it (with the agreed amounts) or cancel it."""
     _require_coordinator(coordinator)
     if leg.status != "disputed":
         raise Conflict("Only a disputed part can be settled")
     if not note or not note.strip():
         raise DomainError("Say how it was settled", field="note")
+    if outcome not in ("confirm", "cancel"):
+        raise DomainError("Choose whether to confirm or cancel this part", field="outcome")
+    now = now or uk_now()
+    exchange = leg.exchange
+    before = settlement.outstanding(exchange)
     leg.settled_by_id = coordinator.id
     leg.settlement_note = note.strip()
     if outcome == "confirm":
-        if actual_hours is None or Decimal(actual_hours) <= 0:
-            raise DomainError("Enter the agreed hours (or days), more than 0", field="actual_hours")
-        leg.actual_hours = Decimal(actual_hours)
-        leg.actual_people = int(actual_people or leg.people)
+        hours, people = _amounts(actual_hours, actual_people or leg.people)
+        leg.happened_on = _happened_day(leg, happened_on, now)
+        leg.actual_hours, leg.actual_people = hours, people
         leg.status = "confirmed"
         leg.confirmed_at = utcnow()
         leg.confirmed_by_id = coordinator.id
-        _flush_versioned()
-        from timebank.ledger import services as ledger
-
-        ledger.post_leg(leg, coordinator)
-    elif outcome == "cancel":
-        leg.status = "cancelled"
-        _flush_versioned()
     else:
-        raise DomainError("Choose whether to confirm or cancel this part", field="outcome")
-    record(coordinator, "leg.settled", leg.exchange, f"Dispute settled: {outcome}", leg_id=leg.id,
+        leg.status = "cancelled"
+        leg.cancel_reason = leg.settlement_note
+    _flush_versioned()
+    _settle_leg(leg, coordinator, before, field="actual_hours" if outcome == "confirm" else "outcome")
+    record(coordinator, "leg.settled", exchange, f"Dispute settled: {outcome}", leg_id=leg.id,
            note=leg.settlement_note)
-    notify_member([leg.giver, leg.receiver], "exchanges", f"A coordinator settled the dispute about "
-                  f"{leg.description}: {leg.settlement_note}", url=f"/exchanges/{leg.exchange_id}")
-    _maybe_complete(leg.exchange, coordinator)
+    notify_member([leg.giver, leg.receiver], "exchanges", f"{title(exchange)}: a coordinator settled the dispute "
+                  f"about {leg.description} ({'confirmed' if outcome == 'confirm' else 'cancelled'}): "
+                  f"{leg.settlement_note}", url=exchange_path(exchange))
+    _maybe_complete(exchange, coordinator)
     return leg
 
 
 def _maybe_complete(exchange: Exchange, actor: User) -> None:
-    if exchange.status not in ("scheduled", "proposed"):
+    """Every leg confirmed or cancelled: the exchange is complete (a ring settles now)."""
+    if exchange.status != "scheduled":
         return
-    if all(leg.status in ("confirmed", "cancelled") for leg in exchange.legs):
-        exchange.status = "completed"
-        exchange.completed_at = utcnow()
-        _set_listing_status(exchange, "fulfilled", only_from=("matched",))
-        _flush_versioned()
+    if not all(leg.status in ("confirmed", "cancelled") for leg in exchange.legs):
+        return
+    done = any(leg.status == "confirmed" for leg in exchange.legs)
+    exchange.status = "completed" if done else "cancelled"
+    exchange.completed_at = utcnow()
+    for leg in exchange.legs:
+        _set_listings_of_leg(leg, "fulfilled" if leg.status == "confirmed" else "open")
+    _flush_versioned()
+    if settlement.settles_net(exchange):
+        from timebank.ledger import services as ledger
+
+        ledger.settle_ring(exchange, actor)
+    if done:
         record(actor, "exchange.completed", exchange, "Every part is confirmed: the exchange is complete")
+        notify_member([p.member for p in exchange.parties], "exchanges",
+                      f"{title(exchange)} is complete: every part is confirmed. Thank you.",
+                      url=exchange_path(exchange))
+
+
+# -- changes after approval --------------------------------------------------------------------
+
+def _require_scheduled(exchange: Exchange) -> None:
+    if exchange.status != "scheduled":
+        raise Conflict(f"This exchange is {exchange.status}; only an approved exchange that is not finished "
+                       "can be changed")
+
+
+def _reason_given(reason: str | None, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter the reason, which everyone in the exchange will see", field=field)
+    if len(reason) > 2000:
+        raise DomainError("Keep the reason to 2,000 characters or fewer", field=field)
+    return reason
+
+
+def reschedule(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[datetime, datetime]], *,
+               reason: str, override_reason: str | None = None, now: datetime | None = None) -> Exchange:
+    """Move the legs in `schedule` (those not yet confirmed, disputed or cancelled) to new times,
+    with their bookings and loans; every party is told why."""
+    _require_coordinator(coordinator)
+    _require_scheduled(exchange)
+    reason = _reason_given(reason)
+    now = now or uk_now()
+    override = _override(override_reason)
+    legs = {leg.id: leg for leg in exchange.legs}
+    if not schedule:
+        raise DomainError("Give new times for at least one part", field="schedule")
+    for leg_id, (start, end) in schedule.items():
+        leg = legs.get(leg_id)
+        if leg is None:
+            raise DomainError(f"There is no part {leg_id} in this exchange", field="schedule")
+        if leg.status != "scheduled":
+            raise Conflict(f"Part {leg.position + 1} is {leg.status}; only a part still to happen can be moved",
+                           field=f"start_{leg.id}")
+        scheduling.check_slot(leg, start, end, now, override=override is not None)
+    from timebank.bookings import services as bookings
+
+    moved = []
+    for leg_id, (start, end) in sorted(schedule.items()):
+        leg = legs[leg_id]
+        if (leg.scheduled_start, leg.scheduled_end) == (start, end):
+            continue
+        old = _when(leg)
+        leg.scheduled_start, leg.scheduled_end = start, end
+        bookings.move_for_leg(leg, start, end, coordinator, reason)
+        moved.append(f"part {leg.position + 1} ({leg.description}) from {old} to {_when(leg)}")
+    if not moved:
+        raise DomainError("These are the times it already has: change at least one", field="schedule")
+    if override:
+        exchange.schedule_override_reason = override
+    for request in exchange.change_requests:
+        if request.resolved_at is None:
+            request.resolved_at, request.resolved_by_id = utcnow(), coordinator.id
+    _flush_versioned()
+    record(coordinator, "exchange.rescheduled", exchange, f"Rescheduled: {'; '.join(moved)}", reason=reason,
+           override_reason=override)
+    for party in exchange.parties:
+        notify_member([party.member], "exchanges", f"{title(exchange)} is rescheduled: {'; '.join(moved)}. "
+                      f"Why: {reason}. {_parts_of(exchange, party.member_id)}", url=exchange_path(exchange))
+    return exchange
+
+
+def cancel_leg(leg: Leg, coordinator: User, reason: str) -> Leg:
+    """A coordinator cancels one leg: its booking or loan is freed, and credits it posted are
+    reversed with the reason. In a ring, the rest must still settle within every member's room."""
+    _require_coordinator(coordinator)
+    exchange = leg.exchange
+    _require_scheduled(exchange)
+    reason = _reason_given(reason)
+    if leg.status == "cancelled":
+        raise Conflict("This part is already cancelled")
+    from timebank.bookings import services as bookings
+    from timebank.ledger import services as ledger
+
+    before = settlement.outstanding(exchange)
+    posted = ledger.entry_for_leg(leg.id)
+    if posted is not None:
+        ledger.reverse(posted, f"Part {leg.position + 1} of exchange {exchange.id} cancelled: {reason}",
+                       coordinator, field="reason")
+    leg.status, leg.cancel_reason = "cancelled", reason
+    _flush_versioned()
+    bookings.release_for_leg(leg, coordinator, reason)
+    _settle_leg(leg, coordinator, before, field="reason")
+    _set_listings_of_leg(leg, "open")
+    record(coordinator, "leg.cancelled", exchange, f"Part {leg.position + 1} cancelled: {leg.description}",
+           leg_id=leg.id, reason=reason, reversed_entry_id=posted.id if posted is not None else None)
+    notify_member([p.member for p in exchange.parties], "exchanges", f"{title(exchange)}: a coordinator cancelled "
+                  f"part {leg.position + 1} ({leg.giver.name} gives {leg.receiver.name} {leg.description}). "
+                  f"Why: {reason}" + (" The credits it moved are returned." if posted is not None else ""),
+                  url=exchange_path(exchange))
+    _maybe_complete(exchange, coordinator)
+    return leg
+
+
+def _set_listings_of_leg(leg: Leg, status: str) -> None:
+    ids = [i for i in (leg.offer_listing_id, leg.need_listing_id) if i is not None]
+    if ids:
+        db.session.execute(update(Listing).where(Listing.id.in_(ids), Listing.status == "matched")
+                           .values(status=status))
+
+
+def _call_off(exchange: Exchange, actor: User, summary: str, reason: str) -> None:
+    """Cancel every leg still to happen (freeing bookings, loans and listings); what already
+    happened stays, and a ring settles what was confirmed."""
+    from timebank.bookings import services as bookings
+
+    for leg in exchange.legs:
+        if leg.status in ("scheduled", "delivered", "disputed"):
+            leg.status, leg.cancel_reason = "cancelled", reason
+            bookings.release_for_leg(leg, actor, reason)
+            _set_listings_of_leg(leg, "open")
+    exchange.status = "cancelled"
+    exchange.decided_at = utcnow()
+    exchange.decision_reason = summary
+    _set_listing_status(exchange, "fulfilled", only_from=("matched",))
+    _flush_versioned()
+    if settlement.settles_net(exchange):
+        from timebank.ledger import services as ledger
+
+        ledger.settle_ring(exchange, actor)
+
+
+def cancel_exchange(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
+    """A coordinator calls off an approved exchange: every part still to happen is cancelled."""
+    _require_coordinator(coordinator)
+    _require_scheduled(exchange)
+    reason = _reason_given(reason)
+    _call_off(exchange, coordinator, f"Cancelled by a coordinator: {reason}", reason)
+    record(coordinator, "exchange.cancelled", exchange, "Cancelled by a coordinator", reason=reason)
+    notify_member([p.member for p in exchange.parties], "exchanges", f"{title(exchange)} is cancelled by a "
+                  f"coordinator. Why: {reason}. Any parts still to happen are off; bookings and loans are freed.",
+                  url=exchange_path(exchange))
+    return exchange
+
+
+def withdraw(exchange: Exchange, member: Member, actor: User, reason: str) -> Exchange:
+    """A party pulls out of an approved exchange, with a reason: the parts still to happen are off."""
+    if not can_act_for(actor, member):
+        raise NotAllowed("You can only withdraw your own organisation")
+    if party_of(exchange, member) is None:
+        raise NotAllowed(f"{member.name} is not part of this exchange")
+    _require_scheduled(exchange)
+    reason = _reason_given(reason)
+    _call_off(exchange, actor, f"{member.name} withdrew: {reason}", reason)
+    record(actor, "exchange.withdrawn", exchange, f"{member.name} withdrew", member_id=member.id, reason=reason)
+    notify(_coordinators(), "exchanges", f"{title(exchange)}: {member.name} withdrew. Why: {reason}",
+           url=exchange_path(exchange))
+    others = [p.member for p in exchange.parties if p.member_id != member.id]
+    notify_member(others, "exchanges", f"{title(exchange)} is off: {member.name} withdrew. Why: {reason}. "
+                  "Any parts still to happen are cancelled; bookings and loans are freed.", url=exchange_path(exchange))
+    return exchange
+
+
+def request_change(exchange: Exchange, member: Member, actor: User, reason: str,
+                   leg: Leg | None = None) -> ChangeRequest:
+    """A party asks the coordinators to change an approved exchange (new times, a part to drop)."""
+    if not can_act_for(actor, member):
+        raise NotAllowed("You can only ask for your own organisation")
+    if party_of(exchange, member) is None:
+        raise NotAllowed(f"{member.name} is not part of this exchange")
+    _require_scheduled(exchange)
+    reason = _reason_given(reason)
+    if leg is not None and leg.exchange_id != exchange.id:
+        raise DomainError("Choose a part of this exchange", field="leg_id")
+    request = ChangeRequest(exchange_id=exchange.id, leg_id=getattr(leg, "id", None), member_id=member.id,
+                            reason=reason, created_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    what = f"part {leg.position + 1} of " if leg is not None else ""
+    record(actor, "exchange.change_requested", exchange, f"{member.name} asked to change {what}the exchange",
+           member_id=member.id, leg_id=getattr(leg, "id", None), reason=reason)
+    notify(_coordinators(), "exchanges", f"{title(exchange)}: {member.name} asks to change {what}it: {reason}",
+           url=exchange_path(exchange))
+    others = [p.member for p in exchange.parties if p.member_id != member.id]
+    notify_member(others, "exchanges", f"{title(exchange)}: {member.name} asked a coordinator to change {what}it: "
+                  f"{reason}", url=exchange_path(exchange))
+    return request
 
 
 # -- help recorded by members themselves --------------------------------------------------
 
 def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool, kind: str, hours: Decimal,
-                  people: int, description: str, happened_on: datetime) -> Exchange:
-    """Record help given outside the matcher. It counts once the other side confirms it."""
+                  people: int, description: str, happened_on: datetime, now: datetime | None = None) -> Exchange:
+    """Record help given outside the matcher. It counts once the other side confirms it.
+
+    `happened_on` (UK clock) may not be in the future, nor before either member joined.
+    """
     if not can_act_for(actor, recorder):
         raise NotAllowed("You can only record help for your own organisation")
     if other.id == recorder.id:
@@ -400,8 +745,15 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
         raise DomainError("Enter the hours, more than 0", field="hours")
     if not description or not description.strip():
         raise DomainError("Say what the help was", field="description")
-    if happened_on > utcnow() + timedelta(days=1):
-        raise DomainError("The help must already have happened", field="happened_on")
+    from timebank.bookings.services import day_words
+
+    now = now or uk_now()
+    if happened_on.date() > now.date():
+        raise DomainError("The help must already have happened: give a day up to today", field="happened_on")
+    for member in (recorder, other):
+        if happened_on.date() < member.created_at.date():
+            raise DomainError(f"{member.name} joined on {day_words(member.created_at.date())}: help through the "
+                              "exchange cannot be dated before that", field="happened_on")
     giver, receiver = (recorder, other) if we_gave else (other, recorder)
     exchange = Exchange(shape="direct", status="proposed", created_by_id=actor.id,
                         story=f"{giver.name} helped {receiver.name}: {description.strip()}",
@@ -409,7 +761,7 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
     exchange.legs.append(Leg(position=0, giver_member_id=giver.id, receiver_member_id=receiver.id, kind=kind,
                              description=description.strip()[:300], hours=Decimal(hours), people=int(people),
                              status="delivered", scheduled_start=happened_on, scheduled_end=happened_on,
-                             delivered_at=happened_on, reason="Recorded by a member"))
+                             delivered_at=happened_on, happened_on=happened_on.date(), reason="Recorded by a member"))
     exchange.parties.append(Party(member_id=recorder.id, status="accepted", responded_by_id=actor.id,
                                   responded_at=utcnow()))
     exchange.parties.append(Party(member_id=other.id, status="pending"))
@@ -417,8 +769,9 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
     db.session.flush()
     record(actor, "exchange.recorded", exchange, f"{recorder.name} recorded help with {other.name}",
            member_id=recorder.id)
-    notify_member([other], "exchanges", f"{recorder.name} recorded that {exchange.story}. Confirm it so it counts.",
-                  url=f"/exchanges/{exchange.id}")
+    notify_member([other], "exchanges", f"{title(exchange)}: {recorder.name} recorded that {giver.name} helped "
+                  f"{receiver.name} ({amount_phrase(kind, hours, int(people))}): {description.strip()}. "
+                  "Confirm it so it counts.", url=exchange_path(exchange))
     return exchange
 
 
@@ -458,8 +811,8 @@ def confirm_direct(exchange: Exchange, member: Member, actor: User, *, agree: bo
         _flush_versioned()
         record(actor, "exchange.voided", exchange, f"{member.name} said the recorded help is wrong", member_id=member.id)
     others = [p.member for p in exchange.parties if p.member_id != member.id]
-    notify_member(others, "exchanges", f"{member.name} {'confirmed' if agree else 'did not confirm'} the help you "
-                  "recorded.", url=f"/exchanges/{exchange.id}")
+    notify_member(others, "exchanges", f"{title(exchange)}: {member.name} "
+                  f"{'confirmed' if agree else 'did not confirm'} the help you recorded.", url=exchange_path(exchange))
     return exchange
 
 

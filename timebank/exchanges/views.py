@@ -11,8 +11,10 @@ from timebank.audit.services import events_for
 from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.exchanges import runs, services
-from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, RecordHelpForm, RejectForm, RespondForm,
-                                      RunForm, SettleForm, schedule_form)
+from timebank.bookings.models import uk_now
+from timebank.exchanges import scheduling
+from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordHelpForm, RejectForm,
+                                      RespondForm, RunForm, SettleForm, SideForm, schedule_form)
 from timebank.exchanges.models import Exchange, Leg, MatcherRun
 from timebank.extensions import db
 from timebank.main.forms import show_domain_error
@@ -68,6 +70,9 @@ def detail(exchange_id: int):
         "exchange": exchange, "diagram": _diagram(exchange), "answer_as": answer_as, "mine": mine,
         "events": events_for("exchanges", exchange.id), "respond_form": RespondForm(),
         "reject_form": RejectForm(), "dispute_form": DisputeLegForm(),
+        "my_parties": [p for p in exchange.parties if p.member_id in mine],
+        "open_requests": [r for r in exchange.change_requests if r.resolved_at is None],
+        "now": uk_now(),
     }
     return render_template("exchanges/detail.html", **context)
 
@@ -101,17 +106,37 @@ def respond(exchange_id: int):
                            diagram=_diagram(exchange))
 
 
+def _availability(exchange: Exchange) -> dict[int, dict]:
+    """For each leg: what each side's listing says, what they share, and the slot it suggests."""
+    now = uk_now()
+    result = {}
+    for leg in exchange.legs:
+        sides = [(label, listing) for label, listing in (("offer", leg.offer), ("need", leg.need)) if listing]
+        result[leg.id] = {
+            "sides": [(f"{listing.member.name} ({label})",
+                       scheduling.Availability(listing.available_from, listing.available_until,
+                                               listing.weekly_pattern).describe()) for label, listing in sides],
+            "shared": scheduling.shared(leg).describe() if sides else None,
+            "suggested": scheduling.suggest(leg, now),
+            "length": services.amount_phrase(leg.kind, leg.hours, leg.people),
+        }
+    return result
+
+
+def _schedule_of(form, legs) -> dict:
+    return {leg.id: (getattr(form, f"start_{leg.id}").data, getattr(form, f"end_{leg.id}").data) for leg in legs}
+
+
 @bp.route("/exchanges/<int:exchange_id>/approve", methods=["GET", "POST"])
 @coordinator_required
 def approve(exchange_id: int):
     exchange = load_exchange(exchange_id)
-    Form = schedule_form(exchange.legs)
-    form = Form()
+    form = schedule_form(exchange.legs)()
+    availability = _availability(exchange)
     if form.validate_on_submit():
-        schedule = {leg.id: (getattr(form, f"start_{leg.id}").data, getattr(form, f"end_{leg.id}").data)
-                    for leg in exchange.legs}
         try:
-            services.approve(exchange, current_user, schedule)
+            services.approve(exchange, current_user, _schedule_of(form, exchange.legs),
+                             override_reason=form.override_reason.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -121,12 +146,121 @@ def approve(exchange_id: int):
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
         for leg in exchange.legs:
-            start = datetime.combine(max(leg.offer.available_from, leg.need.available_from), day_time(10)) \
-                if leg.offer and leg.need else None
-            if start is not None:
-                getattr(form, f"start_{leg.id}").data = start
-                getattr(form, f"end_{leg.id}").data = start.replace(hour=12)
-    return render_template("exchanges/approve.html", exchange=exchange, form=form, diagram=_diagram(exchange))
+            slot = availability[leg.id]["suggested"]
+            if slot is not None:
+                getattr(form, f"start_{leg.id}").data, getattr(form, f"end_{leg.id}").data = slot
+    return render_template("exchanges/approve.html", exchange=exchange, form=form, diagram=_diagram(exchange),
+                           availability=availability, legs=exchange.legs, rescheduling=False)
+
+
+@bp.route("/exchanges/<int:exchange_id>/reschedule", methods=["GET", "POST"])
+@coordinator_required
+def reschedule(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    legs = [leg for leg in exchange.legs if leg.status == "scheduled"]
+    form = schedule_form(legs, with_reason=True)()
+    if form.validate_on_submit():
+        try:
+            services.reschedule(exchange, current_user, _schedule_of(form, legs), reason=form.reason.data,
+                                override_reason=form.override_reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Exchange {exchange.id} is rescheduled. Everyone in it has been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    elif request.method == "GET":
+        for leg in legs:
+            getattr(form, f"start_{leg.id}").data = leg.scheduled_start
+            getattr(form, f"end_{leg.id}").data = leg.scheduled_end
+    return render_template("exchanges/approve.html", exchange=exchange, form=form, diagram=_diagram(exchange),
+                           availability=_availability(exchange), legs=legs, rescheduling=True)
+
+
+@bp.route("/exchanges/<int:exchange_id>/cancel", methods=["GET", "POST"])
+@coordinator_required
+def cancel(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    form = ReasonForm()
+    form.leg_id.choices = [(0, "The whole exchange")] + [
+        (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
+        for leg in exchange.legs if leg.status != "cancelled"]
+    if form.validate_on_submit():
+        try:
+            leg = next((l for l in exchange.legs if l.id == form.leg_id.data), None) if form.leg_id.data else None
+            if form.leg_id.data and leg is None:
+                raise DomainError("Choose a part of this exchange", field="leg_id")
+            if leg is None:
+                services.cancel_exchange(exchange, current_user, form.reason.data)
+            else:
+                services.cancel_leg(leg, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Cancelled. Everyone in the exchange has been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    elif request.method == "GET":
+        form.leg_id.data = request.args.get("leg_id", 0, type=int)
+    return render_template("exchanges/change.html", exchange=exchange, form=form, action="cancel",
+                           diagram=_diagram(exchange))
+
+
+def _my_party(exchange: Exchange):
+    """The member the signed-in person acts for in this exchange (403 if none)."""
+    member_id = request.values.get("member_id", type=int)
+    mine = [p.member for p in exchange.parties if can_act_for(current_user, p.member)
+            and (member_id is None or p.member_id == member_id)]
+    if not mine:
+        abort(403)
+    return mine[0]
+
+
+@bp.route("/exchanges/<int:exchange_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    member = _my_party(exchange)
+    form = ReasonForm()
+    form.leg_id.choices = []
+    if form.validate_on_submit():
+        try:
+            services.withdraw(exchange, member, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{member.name} has withdrawn. Everyone in the exchange has been told.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/change.html", exchange=exchange, form=form, action="withdraw", member=member,
+                           diagram=_diagram(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/change", methods=["GET", "POST"])
+@login_required
+def request_change(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    member = _my_party(exchange)
+    form = ReasonForm()
+    form.leg_id.choices = [(0, "The whole exchange")] + [
+        (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
+        for leg in exchange.legs if leg.status == "scheduled"]
+    if form.validate_on_submit():
+        try:
+            leg = next((l for l in exchange.legs if l.id == form.leg_id.data), None) if form.leg_id.data else None
+            services.request_change(exchange, member, current_user, form.reason.data, leg=leg)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your request is sent. A coordinator will change the exchange or be in touch.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/change.html", exchange=exchange, form=form, action="change", member=member,
+                           diagram=_diagram(exchange))
 
 
 @bp.route("/exchanges/<int:exchange_id>/reject", methods=["POST"])
@@ -154,12 +288,13 @@ def confirm_leg(leg_id: int):
     leg = load_leg(leg_id)
     if not can_act_for(current_user, leg.receiver):
         abort(403)
-    form = ConfirmLegForm(data={"actual_hours": leg.hours, "actual_people": leg.people}
+    form = ConfirmLegForm(data={"actual_hours": leg.hours, "actual_people": leg.people,
+                                "happened_on": leg.scheduled_start.date() if leg.scheduled_start else None}
                           if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             services.confirm_leg(leg, current_user, actual_hours=form.actual_hours.data,
-                                 actual_people=form.actual_people.data)
+                                 actual_people=form.actual_people.data, happened_on=form.happened_on.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -167,7 +302,8 @@ def confirm_leg(leg_id: int):
             db.session.commit()
             flash(f"Confirmed. {leg.giver.name} has been thanked and any time credits posted.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
-    return render_template("exchanges/confirm_leg.html", leg=leg, form=form)
+    return render_template("exchanges/confirm_leg.html", leg=leg, form=form, started=not leg.scheduled_start
+                           or leg.scheduled_start <= uk_now())
 
 
 @bp.route("/legs/<int:leg_id>/dispute", methods=["POST"])
@@ -199,7 +335,8 @@ def settle(leg_id: int):
     if form.validate_on_submit():
         try:
             services.settle_dispute(leg, current_user, outcome=form.outcome.data, note=form.note.data,
-                                    actual_hours=form.actual_hours.data, actual_people=form.actual_people.data)
+                                    actual_hours=form.actual_hours.data, actual_people=form.actual_people.data,
+                                    happened_on=form.happened_on.data)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -208,6 +345,28 @@ def settle(leg_id: int):
             flash("The dispute is settled and both members have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
     return render_template("exchanges/settle.html", leg=leg, form=form)
+
+
+@bp.route("/legs/<int:leg_id>/side", methods=["GET", "POST"])
+@login_required
+def give_side(leg_id: int):
+    leg = load_leg(leg_id)
+    if not can_act_for(current_user, leg.giver):
+        abort(403)
+    form = SideForm()
+    if form.validate_on_submit():
+        try:
+            services.give_side(leg, current_user, form.side.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you. The coordinator settling the dispute will read your side.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
+    elif request.method == "GET" and leg.giver_side:
+        form.side.data = leg.giver_side
+    return render_template("exchanges/side.html", leg=leg, form=form)
 
 
 @bp.route("/members/<int:member_id>/record-help", methods=["GET", "POST"])

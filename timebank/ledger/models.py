@@ -11,7 +11,7 @@ Postings and entries are never changed or deleted: database triggers refuse it (
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from timebank.accounts.models import User
     from timebank.exchanges.models import Leg
     from timebank.members.models import Member
+
+def _uk_today() -> date:
+    from timebank.bookings.models import uk_today
+
+    return uk_today()
+
 
 ACCOUNT_KINDS = {"member": "Member", "pot": "Community pot", "adjustments": "Coordinator adjustments"}
 ENTRY_KINDS = {
@@ -86,6 +92,9 @@ class LedgerEntry(db.Model):
     # People are erased by blanking their user row, never by deleting it, so RESTRICT keeps history.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day it counts on: for a leg, the day the help happened; otherwise the day it was made
+    # (UK). Statements show it and date-filtered reports filter on it.
+    happened_on: Mapped[date] = mapped_column(default=_uk_today, index=True)
 
     postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.id")
     leg: Mapped[Leg | None] = relationship()

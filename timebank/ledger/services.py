@@ -19,7 +19,8 @@ from sqlalchemy.orm import selectinload
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from timebank.exchanges.models import Leg
+from timebank.exchanges import settlement
+from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.members.models import Member
@@ -37,16 +38,34 @@ POSTABLE_LEG_STATUSES = ("delivered", "confirmed")
 
 
 class CreditLimitExceeded(DomainError):
-    """A posting would take a member's balance below its credit limit; nothing was posted."""
+    """A posting would take a member's balance below its credit limit (plus what its approved
+    exchanges have reserved); nothing was posted."""
 
     status_code = 409
 
-    def __init__(self, member: Member, new_balance: Decimal, field: str | None = "amount"):
+    def __init__(self, member: Member, new_balance: Decimal, field: str | None = "amount",
+                 reserved: Decimal = ZERO):
         self.member = member
         self.new_balance = new_balance
         self.limit = -Decimal(member.credit_limit)
+        self.reserved = reserved
+        held = (f", and {credits_phrase(reserved)} {'is' if reserved == 1 else 'are'} set aside for its approved "
+                "exchanges") if reserved > 0 else ""
         super().__init__(f"This would take {member.name} to {format_credits(new_balance)} credits; "
-                         f"its limit is {format_credits(self.limit)}.", field=field)
+                         f"its limit is {format_credits(self.limit)}{held}.", field=field)
+
+
+class NotEnoughCredits(DomainError):
+    """A member cannot take on what an exchange asks of it: its room is smaller than its shortfall."""
+
+    status_code = 409
+
+    def __init__(self, member: Member, short: Decimal, room: Decimal, field: str | None = None):
+        self.member, self.short, self.room = member, short, room
+        super().__init__(f"{member.name} would be {credits_phrase(short)} short in this exchange, and can spend "
+                         f"{credits_phrase(max(room, ZERO))} more (its balance, its limit of "
+                         f"{format_credits(-Decimal(member.credit_limit))} and what its other approved exchanges "
+                         "have set aside). Raise its credit limit first, or change the amounts.", field=field)
 
 
 def credits_phrase(amount: Decimal | int) -> str:
@@ -196,12 +215,14 @@ def _post(kind: str, movements: dict[Account, Decimal], actor: User | None, *, d
     moves = {account: amount for account, amount in movements.items() if amount}
     if sum(moves.values()) != 0 or len(moves) < 2:
         raise ValueError(f"an entry must move credits between accounts and sum to zero: {moves}")
+    spending = [account.member_id for account, amount in moves.items() if amount < 0 and account.kind == "member"]
+    held = settlement.reserved(spending, except_leg_id=fields.get("leg_id"))
     for account, amount in moves.items():
         if amount > 0:
             continue
         after = _account_balance(account.id) + amount
-        if account.kind == "member" and after < -account.member.credit_limit:
-            raise CreditLimitExceeded(account.member, after, field=limit_field)
+        if account.kind == "member" and after - held[account.member_id] < -account.member.credit_limit:
+            raise CreditLimitExceeded(account.member, after, field=limit_field, reserved=held[account.member_id])
         if account.kind == "pot" and after < 0:
             raise DomainError(f"The community pot has {credits_phrase(after - amount)}; "
                               f"it cannot give {format_credits(-amount)}.", field=limit_field)
@@ -237,7 +258,7 @@ def entry_for_leg(leg_id: int) -> LedgerEntry | None:
     return db.session.scalar(select(LedgerEntry).where(LedgerEntry.leg_id == leg_id))
 
 
-def post_leg(leg: Leg, actor: User | None) -> LedgerEntry | None:
+def post_leg(leg: Leg, actor: User | None, *, limit_field: str | None = None) -> LedgerEntry | None:
     """Move the leg's credits from receiver to giver, once; None when the leg moves no credits."""
     credits = Decimal(leg.credits).quantize(CENT)
     if credits == 0:
@@ -251,8 +272,8 @@ def post_leg(leg: Leg, actor: User | None) -> LedgerEntry | None:
         return existing
     try:
         with db.session.begin_nested():
-            entry = _post("leg", {giver: credits, receiver: -credits}, actor, leg_id=leg.id, limit_field=None,
-                          description=f"{leg.description} ({leg.giver.name} for {leg.receiver.name})")
+            entry = _post("leg", {giver: credits, receiver: -credits}, actor, leg_id=leg.id, limit_field=limit_field,
+                          description=_leg_description(leg), happened_on=_happened_on(leg))
     except IntegrityError:
         # The unique leg_id: another transaction posted this leg first (a retry or a double click).
         existing = entry_for_leg(leg.id)
@@ -262,6 +283,95 @@ def post_leg(leg: Leg, actor: User | None) -> LedgerEntry | None:
     _tell("posting.created", entry, actor, lambda member, amount: (
         f"{member.name} {'earned' if amount > 0 else 'spent'} {credits_phrase(abs(amount))} for: {leg.description}"))
     return entry
+
+
+def _leg_description(leg: Leg) -> str:
+    return f"{leg.description} ({leg.giver.name} for {leg.receiver.name}, exchange {leg.exchange_id})"
+
+
+def _happened_on(leg: Leg):
+    from timebank.bookings.models import uk_today
+
+    return leg.happened_on or uk_today()
+
+
+def room(members: Iterable[Member], *, except_exchange_id: int | None = None) -> dict[int, Decimal]:
+    """{member id: credits it may still spend}: balance + limit - what approved exchanges reserve.
+
+    Locks the members' accounts until commit, so what it returns stays true for the caller.
+    """
+    members = list(members)
+    if not members:
+        return {}
+    _lock([account_for(member) for member in members])
+    held = settlement.reserved([m.id for m in members], except_exchange_id=except_exchange_id)
+    have = balances([m.id for m in members])
+    return {m.id: have[m.id] + Decimal(m.credit_limit) - held[m.id] for m in members}
+
+
+def require_room(shortfalls: dict[Member, Decimal], *, except_exchange_id: int | None = None,
+                 field: str | None = None) -> None:
+    """NotEnoughCredits unless every member can spend its shortfall (the approval check)."""
+    spare = room([m for m, short in shortfalls.items() if short > 0], except_exchange_id=except_exchange_id)
+    for member, short in sorted(shortfalls.items(), key=lambda item: item[0].name):
+        if short > 0 and spare[member.id] < short:
+            raise NotEnoughCredits(member, short, spare[member.id], field=field)
+
+
+def settle_ring(exchange: Exchange, actor: User | None) -> list[LedgerEntry]:
+    """Post every confirmed leg of a finished ring at once, checked on each member's net.
+
+    Called when the ring's last leg is confirmed or cancelled, after the exchange has stopped
+    reserving credits. Each leg still gets its own entry (dated the day its help happened), so
+    statements, reports and reversals work leg by leg; every giver's posting is written before any
+    receiver's, so a statement's running balance never dips below where the ring leaves it.
+    """
+    legs = [leg for leg in exchange.legs if leg.status == "confirmed" and leg_credits_of(leg) > 0
+            and entry_for_leg(leg.id) is None]
+    if not legs:
+        return []
+    accounts = {}
+    for leg in legs:
+        for member in (leg.giver, leg.receiver):
+            accounts.setdefault(member.id, account_for(member))
+    _lock(accounts.values())
+    net: dict[int, Decimal] = dict.fromkeys(accounts, ZERO)
+    for leg in legs:
+        net[leg.giver_member_id] += leg_credits_of(leg)
+        net[leg.receiver_member_id] -= leg_credits_of(leg)
+    spending = [member_id for member_id, amount in net.items() if amount < 0]
+    held = settlement.reserved(spending)
+    for member_id in spending:
+        account = accounts[member_id]
+        after = _account_balance(account.id) + net[member_id]
+        if after - held[member_id] < -account.member.credit_limit:
+            raise CreditLimitExceeded(account.member, after, field=None, reserved=held[member_id])
+    entries = []
+    with db.session.begin_nested():
+        for leg in legs:
+            entry = LedgerEntry(kind="leg", leg_id=leg.id, description=_leg_description(leg)[:300],
+                                created_by_id=getattr(actor, "id", None), happened_on=_happened_on(leg))
+            entry.postings.append(Posting(account=accounts[leg.giver_member_id], amount=leg_credits_of(leg)))
+            db.session.add(entry)
+            entries.append(entry)
+        db.session.flush()
+        for entry, leg in zip(entries, legs):
+            entry.postings.append(Posting(account=accounts[leg.receiver_member_id], amount=-leg_credits_of(leg)))
+        db.session.flush()
+    for member_id, amount in net.items():
+        member = accounts[member_id].member
+        gave = sum((leg_credits_of(l) for l in legs if l.giver_member_id == member_id), ZERO)
+        got = sum((leg_credits_of(l) for l in legs if l.receiver_member_id == member_id), ZERO)
+        text = (f"Exchange {exchange.id} is settled: {member.name} earned {credits_phrase(gave)} and spent "
+                f"{credits_phrase(got)}, {format_credits(amount, signed=True)} in all.")
+        record(actor, "posting.created", entries[0], text, member_id=member_id, amount=amount, kind="leg",
+               exchange_id=exchange.id)
+        notify_member([member], "ledger", text, url=credits_path(member_id))
+    return entries
+
+
+def leg_credits_of(leg: Leg) -> Decimal:
+    return Decimal(leg.credits).quantize(CENT)
 
 
 def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
@@ -279,7 +389,7 @@ def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
     return entry
 
 
-def reverse(entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+def reverse(entry: LedgerEntry, reason: str, actor: User, *, field: str = "entry_id") -> LedgerEntry:
     """A coordinator's correction: a new entry with the opposite postings (each entry once)."""
     _require_coordinator(actor)
     reason = _reason(reason)
@@ -289,14 +399,14 @@ def reverse(entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
     _lock(moves)
     already = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry.id))
     if already is not None:
-        raise Conflict(f"Entry {entry.id} was already reversed by entry {already}", field="entry_id")
+        raise Conflict(f"Entry {entry.id} was already reversed by entry {already}", field=field)
     try:
         with db.session.begin_nested():
             reversal = _post("reversal", moves, actor, reverses_entry_id=entry.id, reason=reason,
-                             limit_field="entry_id",
+                             limit_field=field,
                              description=f"Reversal of entry {entry.id} ({entry.description})")
     except IntegrityError:
-        raise Conflict(f"Entry {entry.id} was reversed by someone else just now", field="entry_id") from None
+        raise Conflict(f"Entry {entry.id} was reversed by someone else just now", field=field) from None
     _tell("posting.reversed", reversal, actor, lambda m, a: (
         f"A coordinator reversed entry {entry.id} ({entry.description}): {format_credits(a, signed=True)} "
         f"for {m.name}. Why: {reason}"))
@@ -351,6 +461,11 @@ class StatementLine:
     @property
     def at(self) -> datetime:
         return self.entry.created_at
+
+    @property
+    def happened_on(self):
+        """The day it counts on: for help, the day it happened (docs/ledger.md)."""
+        return self.entry.happened_on
 
 
 @dataclass

@@ -16,12 +16,17 @@ from timebank.members.models import Asset, ComplianceRecord, Member
 
 
 def _balances(member_ids: list[int]) -> dict[int, Decimal]:
-    """Time-credit balances from the ledger; 0 for everyone where the ledger is not installed."""
+    """Time-credit balances from the ledger, less what approved exchanges have reserved (docs/ledger.md):
+    the matcher must not propose what a member's approved exchanges already count on. 0 for everyone
+    where the ledger is not installed."""
     try:
         from timebank.ledger.services import balances
     except ImportError:  # the ledger is optional for the matcher: without it, every balance is 0
         return {}
-    return balances(member_ids)
+    from timebank.exchanges.settlement import reserved
+
+    have, held = balances(member_ids), reserved(member_ids)
+    return {member_id: have[member_id] - held[member_id] for member_id in have}
 
 
 def build_market(today: date | None = None, *, listing_ids: Collection[int] | None = None) -> Market:

@@ -68,7 +68,7 @@ def _legs(member_id):
     giver, receiver = aliased(Member), aliased(Member)
     query = (select(Leg.id, Leg.exchange_id, Leg.position, giver.name, receiver.name, Leg.kind, Category.name,
                     Leg.description, Leg.hours, Leg.people, Leg.actual_hours, Leg.actual_people, Leg.is_gift,
-                    Leg.status, Leg.scheduled_start, Leg.confirmed_at)
+                    Leg.status, Leg.scheduled_start, Leg.confirmed_at, Leg.happened_on)
              .join(giver, giver.id == Leg.giver_member_id).join(receiver, receiver.id == Leg.receiver_member_id)
              .outerjoin(Category, Category.id == Leg.category_id).order_by(Leg.id))
     if member_id is not None:
@@ -87,7 +87,7 @@ def _amount(row) -> tuple:
 def _postings(member_id):
     query = (select(Posting.id, LedgerEntry.id, LedgerEntry.kind, Account.kind, Member.name, Posting.amount,
                     LedgerEntry.description, LedgerEntry.reason, LedgerEntry.leg_id, LedgerEntry.reverses_entry_id,
-                    LedgerEntry.created_at)
+                    LedgerEntry.created_at, LedgerEntry.happened_on)
              .join(LedgerEntry, LedgerEntry.id == Posting.entry_id).join(Account, Account.id == Posting.account_id)
              .outerjoin(Member, Member.id == Account.member_id).order_by(Posting.id))
     if member_id is not None:
@@ -132,11 +132,11 @@ DATASETS = {d.name: d for d in (
     Dataset("legs", "Parts of exchanges (legs)", ["id", "exchange_id", "position", "giver", "receiver", "kind",
                                                   "category", "description", "planned_hours_each_or_days",
                                                   "planned_people", "actual_hours_each_or_days", "actual_people",
-                                                  "is_gift", "status", "scheduled_start", "confirmed_at", "amount",
-                                                  "unit"], _legs),
+                                                  "is_gift", "status", "scheduled_start", "confirmed_at",
+                                                  "happened_on", "amount", "unit"], _legs),
     Dataset("postings", "Time-credit postings", ["posting_id", "entry_id", "entry_kind", "account_kind", "member",
                                                  "amount", "description", "reason", "leg_id", "reverses_entry_id",
-                                                 "created_at"], _postings),
+                                                 "created_at", "happened_on"], _postings),
     Dataset("bookings", "Room bookings", ["id", "room", "lender", "borrower", "starts_at", "ends_at", "status",
                                           "leg_id", "note", "created_at", "cancelled_at", "cancel_reason"], _bookings),
     Dataset("loans", "Equipment loans", ["id", "item", "lender", "borrower", "starts_on", "due_on", "status",

@@ -9,7 +9,7 @@ three records:
 - bookings of rooms that happened (not cancelled, ended): hours of room use;
 - loans of equipment that went out (out or returned): days of loan.
 
-Each row has the day it counts on (a leg's confirmation day; a booking's or loan's first day),
+Each row has the day it counts on (the day a leg's help happened; a booking's or loan's first day),
 and the rate valid on that day values it. Reports group these rows in SQL; Python only touches
 the grouped rows (a few per kind, category and span of dates between rate changes).
 
@@ -122,6 +122,11 @@ def _window(column, period: Period, *, is_date: bool = False) -> list:
     return conditions
 
 
+def _leg_day():
+    """The day a leg's help happened (legs confirmed before that was recorded: their confirmation day)."""
+    return func.coalesce(Leg.happened_on, _day(Leg.confirmed_at))
+
+
 def activity_rows(period: Period, now: datetime | None = None):
     """Every piece of help recorded in `period`, one row each (a UNION ALL of legs, bookings and loans)."""
     now = now or utcnow()
@@ -135,14 +140,14 @@ def activity_rows(period: Period, now: datetime | None = None):
         select(literal("leg").label("source"), Leg.id.label("record_id"), Leg.id.label("leg_id"),
                Leg.exchange_id.label("exchange_id"), Leg.giver_member_id.label("giver_id"),
                Leg.receiver_member_id.label("receiver_id"), Leg.kind.label("kind"),
-               Leg.category_id.label("category_id"), _day(Leg.confirmed_at).label("day"),
+               Leg.category_id.label("category_id"), _leg_day().label("day"),
                case((Leg.kind.in_(TIME_KINDS), amount * people), else_=amount).label("quantity"),
                case((Leg.kind.in_(TIME_KINDS), people), else_=literal(1)).label("people"),
                Leg.is_gift.label("is_gift"), Leg.need_listing_id.label("need_id"))
         .where(Leg.status == "confirmed", Leg.confirmed_at.is_not(None),
                or_(Leg.kind.in_(TIME_KINDS), and_(Leg.kind == "room", ~has_booking),
                    and_(Leg.kind == "equipment", ~has_loan)),
-               *_window(Leg.confirmed_at, period)))
+               *_window(_leg_day(), period, is_date=True)))
     bookings = (
         select(literal("booking"), Booking.id, Booking.leg_id, Leg.exchange_id, Asset.member_id,
                Booking.member_id, literal("room"), Leg.category_id, _day(Booking.starts_at),
@@ -427,7 +432,7 @@ def leg_credits(period: Period, member_id: int | None = None) -> Decimal:
     query = (select(func.sum(Posting.amount)).join(LedgerEntry, LedgerEntry.id == Posting.entry_id)
              .join(Leg, Leg.id == LedgerEntry.leg_id).join(Account, Account.id == Posting.account_id)
              .where(LedgerEntry.kind == "leg", Posting.amount > 0, Account.member_id == Leg.giver_member_id,
-                    *_window(Leg.confirmed_at, period)))
+                    Leg.status == "confirmed", *_window(LedgerEntry.happened_on, period, is_date=True)))
     if member_id is not None:
         query = query.where(Leg.giver_member_id == member_id)
     return _dec(db.session.scalar(query))
