@@ -124,9 +124,14 @@ def greedy(prog: Programme, order: np.ndarray, passes: int = 4) -> np.ndarray:
     for _ in range(passes):
         rejected = []
         for j in left:
-            span = range(indptr[j], indptr[j + 1])
-            if all(lo[indices[k]] - 1e-9 <= act[indices[k]] + data[k] <= hi[indices[k]] + 1e-9 for k in span):
-                for k in span:
+            ok = True
+            for k in range(indptr[j], indptr[j + 1]):
+                v = act[indices[k]] + data[k]
+                if v > hi[indices[k]] + 1e-9 or v < lo[indices[k]] - 1e-9:
+                    ok = False
+                    break
+            if ok:
+                for k in range(indptr[j], indptr[j + 1]):
                     act[indices[k]] += data[k]
                 x[j] = 1.0
             else:
@@ -153,17 +158,14 @@ def improve(prog: Programme, x: np.ndarray, order: np.ndarray, passes: int = 3) 
     x = x.copy()
     act = (A @ x).tolist()
     owner = [-1] * n_pack                    # the chosen column holding each packing row
-
-    def take(j: int, who: int) -> None:
-        for k in range(indptr[j], indptr[j + 1]):
-            if indices[k] < n_pack and (who >= 0 or owner[indices[k]] == j):
-                owner[indices[k]] = who
-
     for j in np.flatnonzero(x > 0.5).tolist():
-        take(j, j)
+        for k in range(indptr[j], indptr[j + 1]):
+            if indices[k] < n_pack:
+                owner[indices[k]] = j
+    todo = np.asarray(order).tolist()
     for _ in range(passes):
         changed = False
-        for j in np.asarray(order).tolist():
+        for j in todo:
             if x[j] > 0.5:
                 continue
             out = {owner[indices[k]] for k in range(indptr[j], indptr[j + 1])
@@ -182,9 +184,13 @@ def improve(prog: Programme, x: np.ndarray, order: np.ndarray, passes: int = 3) 
                 act[r] += d
             for i in out:
                 x[i] = 0.0
-                take(i, -1)
+                for k in range(indptr[i], indptr[i + 1]):
+                    if indices[k] < n_pack and owner[indices[k]] == i:
+                        owner[indices[k]] = -1
             x[j] = 1.0
-            take(j, j)
+            for k in range(indptr[j], indptr[j + 1]):
+                if indices[k] < n_pack:
+                    owner[indices[k]] = j
             changed = True
         if not changed:
             break

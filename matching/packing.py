@@ -356,7 +356,8 @@ class PackingEngine(Engine):
         covered = np.zeros(self.pack_rows.size, dtype=bool)       # rows taken by fixed columns
         steps, pruned = 0, False
         while True:
-            _, _, cost, A = _registry(self.lp_batches)
+            cost = np.concatenate([b[2] for b in self.lp_batches])
+            A = sparse.hstack([b[3] for b in self.lp_batches], format="csc")
             if fixed is not None:
                 # around a packing: its kept cycles are fixed before anything is solved
                 pick, fixed = np.asarray(fixed, dtype=np.int32), None
