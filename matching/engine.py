@@ -428,6 +428,10 @@ class Engine:
                 # no proof will be attempted even from this packing: the time is better spent
                 # looking for a better one
                 cap = 0.8 * self.remaining()
+        if self.deadline is None and best is not None and not o.incumbent_before_proof:
+            kept = int((rc >= self.value(best) - ub - 1e-6).sum())
+            if o.mip_max_columns is None or kept <= o.mip_max_columns:
+                return best  # the final MIP takes every column fixing would keep anyway
         x = None
         if not self.past_deadline() and pool.size:
             x, _, _ = self.mip(pool, cap, start=best, heuristic=True, max_nodes=o.incumbent_nodes)

@@ -51,7 +51,8 @@ CYCLE, CHAIN, PAIR, FLOW = 0, 1, 2, 3
 #: programmes up to 2,000 columns go to one MIP; larger ones get the LP by interior point over
 #: every column at once (no column generation: the whole LP was faster), without crossover or
 #: presolve, at tolerance 1e-5 (the bound comes from the duals, valid at any tolerance); then a
-#: node-limited MIP over the LP's support (deterministic, unlike a time limit); no branch and
+#: node-limited MIP over the LP's support (deterministic, unlike a time limit; skipped without a
+#: time limit when branch and bound over the kept columns follows anyway); no branch and
 #: bound over more than 20,000 columns (HiGHS's presolve alone ran for minutes at 170,000), and
 #: HiGHS's heuristics on in it (they find most of its improvements on these markets). The
 #: match's own time limit already keeps a margin for HiGHS, so the final MIP gets all that is left.
@@ -59,6 +60,7 @@ MARKET_OPTIONS = Options(
     direct_mip_columns=2_000, mip_max_columns=20_000,
     lp_method="ipm", lp_crossover=False, lp_presolve=False, ipm_tolerance=1e-5, cg_initial_columns=2**62,
     incumbent_seconds=None, incumbent_share=1.0, incumbent_nodes=200, incumbent_pool_min=0, incumbent_pool_max=0,
+    incumbent_before_proof=False,
     final_mip_share=1.0, final_mip_reserve=0.0, final_mip_heuristics=True,
 )
 
