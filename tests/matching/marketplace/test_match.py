@@ -137,6 +137,17 @@ def test_the_exact_category_scores_higher_than_the_parent():
     assert score[1] > score[2]
 
 
+def test_a_proposed_leg_carries_what_its_leg_row_needs_whole():
+    """The seam to the product: the need's category (what was matched on, here the parent of the
+    offer's), a description naming both listings, and the credits the leg moves."""
+    m = market([listing(1, 1, "offer", cat=2, title="Bookkeeping", quantity=Decimal(4), people=2),
+                listing(2, 2, "need", cat=1, title="Help with our accounts", quantity=Decimal(3), people=2)])
+    [leg] = match(m, NO_REPORT).legs
+    assert (leg.offer_id, leg.need_id, leg.category_id, leg.kind) == (1, 2, 1, "skill")
+    assert leg.description == "Bookkeeping for Help with our accounts"
+    assert (leg.hours, leg.people, leg.credits, leg.is_gift) == (Decimal(3), 2, Decimal(6), False)
+
+
 def test_three_members_who_each_need_what_the_next_offers_form_a_ring_with_a_story():
     m = market(
         [listing(1, 1, "offer", kind="time", cat=5, title="Volunteers for a cooking course"),
