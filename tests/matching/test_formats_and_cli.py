@@ -142,6 +142,7 @@ def test_time_limit_returns_a_valid_solution_with_its_gap():
 
 
 def test_library_imports_no_web_or_database_code():
-    code = "import sys, matching, matching.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'timebank')))"
+    code = ("import sys, matching, matching.__main__, matching.marketplace; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'timebank')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
