@@ -2,7 +2,7 @@
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
-from timebank.bookings.models import Booking, CalendarFeed, Loan
+from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
 from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
@@ -16,6 +16,6 @@ from timebank.reports.models import ValuationRate
 __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
-    "Booking", "CalendarFeed", "Loan",
+    "Booking", "BookingSeries", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from datetime import time as daytime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select, text
@@ -106,6 +107,44 @@ def test_the_second_request_waits_for_the_first_and_then_sees_it(app, place):
                        place.other_id: f"Community hall is already booked from 18:00 to 21:00 on 5 May {day.year}."}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_two_weekly_bookings_asked_at_once_never_share_a_time(app, place):
+    """Two organisations ask for overlapping weekly bookings at the same moment: one gets all its
+    times, the other none, and is told each time that is taken."""
+    from timebank.bookings import weekly
+    from timebank.bookings.weekly import TimesTaken
+
+    first = next_year(9, 1)
+    first += timedelta(days=(1 - first.weekday()) % 7)  # a Tuesday
+    barrier, results = threading.Barrier(2), {}
+
+    def attempt(member_id, user_id, starts, times):
+        with app.test_request_context():
+            try:
+                barrier.wait()
+                weekly.book_weekly(db.session.get(Asset, place.hall_id), db.session.get(Member, member_id), first,
+                                   starts, daytime(starts.hour + 2), times, db.session.get(User, user_id))
+                db.session.commit()
+                results[member_id] = "won"
+            except TimesTaken as error:
+                db.session.rollback()
+                results[member_id] = [t.day for t in error.taken]
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(place.borrower_id, place.borrower_user_id, daytime(10), 8)),
+               threading.Thread(target=attempt, args=(place.other_id, place.other_user_id, daytime(11), 4))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, results.values())) == sorted(map(str, ["won", [first + timedelta(weeks=w) for w in range(4)]]))
+    with app.app_context():
+        rows = db.session.scalars(select(Booking).order_by(Booking.starts_at)).all()
+        winner = next(member_id for member_id, outcome in results.items() if outcome == "won")
+        assert {row.member_id for row in rows} == {winner}
+        assert len(rows) == (8 if winner == place.borrower_id else 4)
 
 
 def test_two_simultaneous_loan_requests_for_one_item(app, place):

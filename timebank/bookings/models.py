@@ -10,7 +10,7 @@ rule as well, whoever writes the rows (see docs/bookings.md).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,9 @@ BOOKING_STATUSES = ("confirmed", "cancelled", "completed")
 LOAN_STATUSES = ("reserved", "out", "returned", "cancelled")
 # Loans that hold the item: a returned or cancelled loan frees its days.
 LIVE_LOAN_STATUSES = ("reserved", "out")
+# A weekly booking is asked for 2 to 52 times (a year of weeks), every week or every other week.
+SERIES_TIMES = (2, 52)
+SERIES_EVERY_WEEKS = (1, 2)
 UK = ZoneInfo("Europe/London")
 
 
@@ -69,6 +72,8 @@ class Booking(db.Model):
     # The borrower: the member using the room.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
     leg_id: Mapped[int | None] = mapped_column(ForeignKey("legs.id", ondelete="SET NULL"), index=True)
+    # One time of a weekly booking, if it is one.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="RESTRICT"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
@@ -83,6 +88,7 @@ class Booking(db.Model):
     asset: Mapped[Asset] = relationship()
     member: Mapped[Member] = relationship()
     leg: Mapped[Leg | None] = relationship()
+    series: Mapped[BookingSeries | None] = relationship(back_populates="bookings")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property
@@ -91,6 +97,51 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} asset={self.asset_id} {self.starts_at}-{self.ends_at} {self.status}>"
+
+
+class BookingSeries(db.Model):
+    """A room booked at the same time every week (or every other week), a number of times.
+
+    Each time is a Booking of its own (`series_id`), checked and held like any other; the series
+    keeps what was asked for, so a time left out because it was taken is still known: it is a day
+    of `days()` with no booking.
+    """
+
+    __tablename__ = "booking_series"
+    __table_args__ = (
+        CheckConstraint("ends_time > starts_time", name="ends_after_start"),
+        CheckConstraint(f"times BETWEEN {SERIES_TIMES[0]} AND {SERIES_TIMES[1]}", name="times_bounded"),
+        CheckConstraint(f"every_weeks IN {SERIES_EVERY_WEEKS}", name="every_weeks_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="RESTRICT"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
+    first_day: Mapped[date]
+    starts_time: Mapped[time]
+    ends_time: Mapped[time]
+    every_weeks: Mapped[int] = mapped_column(default=1)
+    times: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    asset: Mapped[Asset] = relationship()
+    member: Mapped[Member] = relationship()
+    bookings: Mapped[list[Booking]] = relationship(back_populates="series", order_by="Booking.starts_at")
+
+    def days(self) -> list[date]:
+        """Every day asked for, booked or left out."""
+        return [self.first_day + timedelta(weeks=self.every_weeks * i) for i in range(self.times)]
+
+    @property
+    def left_out(self) -> list[date]:
+        """The days asked for that were left out because they were taken."""
+        booked = {booking.starts_at.date() for booking in self.bookings}
+        return [day for day in self.days() if day not in booked]
+
+    def __repr__(self) -> str:
+        return f"<BookingSeries {self.id} asset={self.asset_id} from {self.first_day} x{self.times}>"
 
 
 class Loan(db.Model):

@@ -74,18 +74,24 @@ def _lock_asset(asset: Asset) -> None:
 
 
 def _insert(row, clash) -> None:
-    """Add and flush `row`; if PostgreSQL's exclusion constraint refuses it, raise DoubleBooking.
+    """Add and flush `row`; if PostgreSQL's exclusion constraint refuses it, raise DoubleBooking."""
+    _insert_all([row], clash)
+
+
+def _insert_all(rows: list, clash) -> None:
+    """Add and flush `rows`, all or none; if PostgreSQL's exclusion constraint refuses one, raise `clash()`.
 
     Under the lock that is rare (another writer that bypassed the services). A savepoint keeps the
-    transaction usable so that `clash()` can name the booking in the way. SQLite has no such
-    constraint, and pysqlite's SAVEPOINT would commit early, so there the row is simply flushed.
+    transaction usable so that `clash()` can name the booking in the way, and takes back every
+    row of the batch. SQLite has no such constraint, and pysqlite's SAVEPOINT would commit early,
+    so there the rows are simply flushed.
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.add(row)
+        db.session.add_all(rows)
         db.session.flush()
         return
     savepoint = db.session.begin_nested()
-    db.session.add(row)
+    db.session.add_all(rows)
     try:
         savepoint.commit()
     except IntegrityError as error:
@@ -126,20 +132,29 @@ def _check_parties(asset: Asset, member: Member, actor, kind: str) -> None:
         raise DomainError(f"{asset.member.name} is not taking bookings at the moment", field="asset_id")
 
 
+def bookable_until(asset: Asset) -> date:
+    """The last day the owner lets anyone book or borrow it from (its book-ahead bound)."""
+    return uk_today() + timedelta(days=asset.book_ahead_days)
+
+
+def check_room_slot(asset: Asset, starts_at: datetime, ends_at: datetime, *, past_allowed: bool = False) -> None:
+    """A slot the room's owner allows: after its start, in the future, within how far ahead and how long."""
+    if ends_at <= starts_at:
+        raise DomainError("The end time must be after the start time", field="ends_at")
+    if not past_allowed and starts_at < uk_now():
+        raise DomainError("The start must be in the future", field="starts_at")
+    if starts_at.date() > bookable_until(asset):
+        raise DomainError(f"{asset.name} can be booked up to {asset.book_ahead_days} days ahead: "
+                          f"choose a start on or before {day_words(bookable_until(asset))}", field="starts_at")
+    if ends_at - starts_at > timedelta(hours=asset.longest_booking_hours):
+        raise DomainError(f"{asset.name} can be booked for {asset.longest_booking_hours} hours at most", field="ends_at")
+
+
 def book_room(asset: Asset, member: Member, starts_at: datetime, ends_at: datetime, actor, *,
               leg=None, note: str = "") -> Booking:
     """Book `asset` (a room) for `member` from `starts_at` to `ends_at` (UK clock times); DoubleBooking if taken."""
     _check_parties(asset, member, actor, "room")
-    if ends_at <= starts_at:
-        raise DomainError("The end time must be after the start time", field="ends_at")
-    if leg is None and starts_at < uk_now():
-        raise DomainError("The start must be in the future", field="starts_at")
-    if starts_at.date() > uk_today() + timedelta(days=asset.book_ahead_days):
-        raise DomainError(f"{asset.name} can be booked up to {asset.book_ahead_days} days ahead: "
-                          f"choose a start on or before {day_words(uk_today() + timedelta(days=asset.book_ahead_days))}",
-                          field="starts_at")
-    if ends_at - starts_at > timedelta(hours=asset.longest_booking_hours):
-        raise DomainError(f"{asset.name} can be booked for {asset.longest_booking_hours} hours at most", field="ends_at")
+    check_room_slot(asset, starts_at, ends_at, past_allowed=leg is not None)
     _lock_asset(asset)
     clash = booking_clash(asset, starts_at, ends_at)
     if clash is not None:
@@ -220,10 +235,9 @@ def request_loan(asset: Asset, member: Member, starts_on: date, due_on: date, ac
         raise DomainError("The return date must be the same as or after the first day", field="due_on")
     if leg is None and starts_on < uk_today():
         raise DomainError("The first day must be today or in the future", field="starts_on")
-    if starts_on > uk_today() + timedelta(days=asset.book_ahead_days):
+    if starts_on > bookable_until(asset):
         raise DomainError(f"{asset.name} can be reserved up to {asset.book_ahead_days} days ahead: choose a first "
-                          f"day on or before {day_words(uk_today() + timedelta(days=asset.book_ahead_days))}",
-                          field="starts_on")
+                          f"day on or before {day_words(bookable_until(asset))}", field="starts_on")
     if (due_on - starts_on).days + 1 > asset.longest_loan_days:
         raise DomainError(f"{asset.name} can be borrowed for {asset.longest_loan_days} days at most", field="due_on")
     if asset.electrical and asset.pat_result == "fail":
