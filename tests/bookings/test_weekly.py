@@ -141,6 +141,7 @@ def test_a_day_left_out_by_choice_stays_out_even_if_free(svc, place):
 @pytest.mark.parametrize("kwargs, field, words", [
     ({"times": 1}, "times", "Enter how many times to book, from 2 to 52"),
     ({"times": 53}, "times", "from 2 to 52"),
+    ({"times": None}, "times", "from 2 to 52"),
     ({"every_weeks": 3}, "every_weeks", "Choose every week or every other week"),
     ({"starts": time(12), "ends": time(10)}, "ends_at", "The end time must be after the start time"),
     ({"ends": time(23)}, "ends_at", "Community hall can be booked for 12 hours at most"),

@@ -1,13 +1,15 @@
 """Asking for a room or an item, cancelling, and handing equipment over and back."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, TextAreaField, TimeField
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField,
+                     TimeField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from timebank.bookings.models import uk_now, uk_today
+from timebank.bookings.models import SERIES_TIMES, uk_now, uk_today
+from timebank.members.forms import NumberField
 
 _NOTE = Length(max=1000, message="Note must be 1,000 characters or fewer")
 
@@ -17,8 +19,46 @@ class RoomBookingForm(FlaskForm):
     day = DateField("Date", validators=[DataRequired("Enter the date, like 3 3 2027")])
     starts_at = TimeField("Start time", validators=[DataRequired("Enter the start time, like 10:00")])
     ends_at = TimeField("End time", validators=[DataRequired("Enter the end time, like 12:00")])
+    repeat = RadioField("How often?", default="once", choices=[
+        ("once", "Just this once"), ("1", "Every week, at the same time"), ("2", "Every other week, at the same time")],
+        validate_choice=False, validators=[DataRequired("Choose how often")])
+    times = NumberField("How many times, counting the first?",
+                       invalid_message="Enter how many times as a whole number, like 8",
+                       description=f"From {SERIES_TIMES[0]} to {SERIES_TIMES[1]}. For example 8 for eight weeks.")
+    # The days the person chose to leave out, after being shown they are taken: ISO dates, space-separated.
+    # Only the "book the other times" button sends it (the clicked button's value), so it is never sent stale.
+    leave_out = HiddenField()
     note = TextAreaField("Anything the room's owner should know?", validators=[Optional(), _NOTE],
                          description="For example how many people, or what you need set out.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.every_weeks is None and self.times.errors:  # just once: how many times does not matter
+            self.times.errors, self.times.data = [], None
+            valid = not self.form_errors and not any(field.errors for field in self)
+        return valid
+
+    def validate_repeat(self, field) -> None:
+        if field.data not in ("once", "1", "2"):
+            raise ValidationError("Choose how often: just this once, every week or every other week")
+
+    def validate_times(self, field) -> None:
+        if self.repeat.data in ("1", "2") and not (field.data and SERIES_TIMES[0] <= field.data <= SERIES_TIMES[1]):
+            raise ValidationError(f"Enter how many times to book, from {SERIES_TIMES[0]} to {SERIES_TIMES[1]}")
+
+    def validate_leave_out(self, field) -> None:
+        try:
+            self.left_out()
+        except ValueError:
+            raise ValidationError("Choose the times again: the days to leave out were not dates") from None
+
+    def left_out(self) -> list[date]:
+        return [date.fromisoformat(word) for word in (self.leave_out.data or "").split()]
+
+    @property
+    def every_weeks(self) -> int | None:
+        """1 or 2 for a weekly booking, None for a single one."""
+        return int(self.repeat.data) if self.repeat.data in ("1", "2") else None
 
     def validate_day(self, field) -> None:
         if field.data and field.data < uk_today():

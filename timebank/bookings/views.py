@@ -1,14 +1,16 @@
 """Book a room or borrow an item, a member's bookings and loans, the calendar feed, overdue loans."""
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from timebank.bookings import ical, services
+from timebank.bookings import availability, ical, services, weekly
 from timebank.bookings.forms import (CancelForm, CheckOutForm, LoanRequestForm, ResetFeedForm, ReturnForm,
                                      RoomBookingForm)
-from timebank.bookings.models import Booking, Loan, uk_today
+from timebank.bookings.models import Booking, BookingSeries, Loan, uk_today
 from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.extensions import db
@@ -65,27 +67,56 @@ def request_asset(asset_id: int):
     form.member_id.choices = _borrower_choices(asset)
     if len(form.member_id.choices) == 1 and request.method == "GET":
         form.member_id.data = form.member_id.choices[0][0]
+    times_taken = None
     if form.member_id.choices and form.validate_on_submit():
         member = load_member(form.member_id.data, need="act")
         try:
-            if asset.kind == "room":
-                starts_at, ends_at = form.slot()
-                services.book_room(asset, member, starts_at, ends_at, current_user, note=form.note.data or "")
-            else:
-                services.request_loan(asset, member, form.starts_on.data, form.due_on.data, current_user,
-                                      note=form.note.data or "")
+            done = _book_or_borrow(asset, member, form)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
+            times_taken = error if isinstance(error, weekly.TimesTaken) else None
         else:
             db.session.commit()
-            if asset.kind == "room":
-                flash(f"Your booking of {asset.name} is confirmed. {asset.member.name} has been told.", "success")
-            else:
-                flash(f"{asset.name} is reserved for you. {asset.member.name} has been told; "
-                      "collect it from them on the first day.", "success")
+            flash(done, "success")
             return redirect(url_for("bookings.member_bookings", member_id=member.id))
-    return render_template("bookings/request.html", asset=asset, form=form, taken=services.taken_slots(asset))
+    shown = _day_arg(request.args.get("week")) or (
+        getattr(form, "day" if asset.kind == "room" else "starts_on").data if request.method == "POST" else None)
+    return render_template("bookings/request.html", asset=asset, form=form, taken=services.taken_slots(asset),
+                           times_taken=times_taken, week=availability.week(asset, shown),
+                           leave_out_next=_leave_out_next(form, times_taken))
+
+
+def _leave_out_next(form, times_taken) -> str:
+    """What "book the other times" sends: the days already left out and the ones just found taken."""
+    if times_taken is None:
+        return ""
+    days = {*form.left_out(), *(t.day for t in times_taken.taken)}
+    return " ".join(day.isoformat() for day in sorted(days))
+
+
+def _day_arg(value: str | None):
+    """A day from the query string (the calendar's week), or None when missing or not a date."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _book_or_borrow(asset: Asset, member, form) -> str:
+    """Make the booking, weekly booking or loan the form asks for; the words to flash."""
+    note = form.note.data or ""
+    if asset.kind != "room":
+        services.request_loan(asset, member, form.starts_on.data, form.due_on.data, current_user, note=note)
+        return (f"{asset.name} is reserved for you. {asset.member.name} has been told; "
+                "collect it from them on the first day.")
+    if form.every_weeks is None:
+        services.book_room(asset, member, *form.slot(), current_user, note=note)
+        return f"Your booking of {asset.name} is confirmed. {asset.member.name} has been told."
+    series = weekly.book_weekly(asset, member, form.day.data, form.starts_at.data, form.ends_at.data, form.times.data,
+                                current_user, every_weeks=form.every_weeks, leave_out=form.left_out(), note=note)
+    return (f"Your weekly booking of {asset.name} is confirmed: {weekly.describe_series(series)}. "
+            f"{asset.member.name} has been told.")
 
 
 # -- a member's bookings and loans ------------------------------------------------------------

@@ -109,7 +109,7 @@ def _taken(asset: Asset, slots: list[tuple[datetime, datetime]]) -> list[TakenTi
 
 
 def _check_times(asset: Asset, first_day: date, starts: time, ends: time, times: int, every_weeks: int) -> list[date]:
-    if not SERIES_TIMES[0] <= times <= SERIES_TIMES[1]:
+    if not isinstance(times, int) or not SERIES_TIMES[0] <= times <= SERIES_TIMES[1]:
         raise DomainError(f"Enter how many times to book, from {SERIES_TIMES[0]} to {SERIES_TIMES[1]}", field="times")
     if every_weeks not in SERIES_EVERY_WEEKS:
         raise DomainError("Choose every week or every other week", field="every_weeks")
