@@ -287,7 +287,13 @@ def test_a_coordinator_token_reads_every_exchange_and_the_queue(app, client, rin
     answers = client.get("/api/v1/coordinator/queue/answers", headers=coordinator).json["items"]
     assert answers[0]["exchange_id"] == exchange_id and answers[0]["not_answered"] == [
         {"member_id": ring["members"][2], "member_name": "Prescot Seniors"}]
-    assert client.get("/api/v1/coordinator/queue/nonsense", headers=coordinator).status_code == 404
+    nonsense = client.get("/api/v1/coordinator/queue/nonsense", headers=coordinator)
+    assert nonsense.status_code == 404 and nonsense.content_type == "application/problem+json"
+    # The actions beside the lists are POST only: a GET is 405 and Allow names no GET (a list's name never
+    # matches "approve" or "remind").
+    for action in ("approve", "remind"):
+        got = client.get(f"/api/v1/coordinator/queue/{action}", headers=coordinator)
+        assert got.status_code == 405 and "GET" not in got.headers["Allow"], action
     assert client.get("/api/v1/coordinator/queue/answers", headers=plain).status_code == 403
     bad = client.post("/api/v1/coordinator/queue/remind", headers=coordinator, json={"exchange_ids": [999]})
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"

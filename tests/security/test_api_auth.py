@@ -3,12 +3,12 @@
 Each test is the attack, as an outside tester ran it against a fresh install.
 """
 import secrets
-from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from timebank import create_app
 from timebank.accounts.models import User
+from timebank.db import today
 from timebank.extensions import db, limiter
 from timebank.members.models import Membership
 
@@ -54,7 +54,7 @@ def test_good_requests_do_not_use_up_the_failure_allowance(app, api_token):
 def _record(client, token, member_id, other_id, *, we_gave=False):
     return client.post("/api/v1/exchanges", headers={"Authorization": f"Bearer {token}"}, json={
         "member_id": member_id, "other_member_id": other_id, "we_gave": we_gave, "kind": "time", "hours": 3,
-        "description": "Helped us at the food bank", "happened_on": (date.today() - timedelta(days=1)).isoformat()})
+        "description": "Helped us at the food bank", "happened_on": today().isoformat()})
 
 
 def _balance(client, token, member_id) -> float:
@@ -89,7 +89,7 @@ def test_a_member_cannot_confirm_help_it_recorded_itself_on_the_web(app, client,
     auth.login("recorder@example.org")
     client.post(f"/members/{recorder_id}/record-help", data={
         "other_member_id": other_id, "direction": "got", "kind": "time", "hours": "3", "people": "1",
-        "description": "Helped us at the food bank", "happened_on": (date.today() - timedelta(days=1)).isoformat()})
+        "description": "Helped us at the food bank", "happened_on": today().isoformat()})
     from timebank.exchanges.models import Leg
 
     with app.app_context():

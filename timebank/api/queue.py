@@ -8,11 +8,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, actor, blueprint, page_schema, paged,
+from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Utc, actor, blueprint, page_schema, paged,
                                problems)
 from timebank.api.exchanges import ExchangeSchema, page_of
 from timebank.api.members import load_member
-from timebank.errors import NotFound
+from timebank.bookings.models import UK
 from timebank.exchanges import queue, reminders, scheduling
 from timebank.exchanges.queue import QUEUE_LISTS, TASK_KINDS
 from timebank.extensions import db
@@ -68,9 +68,9 @@ class QueueItemSchema(ma.Schema):
     title = ma.fields.String(required=True, metadata={"description": "Like \u201cExchange ring 12\u201d or "
                                                                     "\u201cPart 2 of Exchange ring 12\u201d"})
     story = ma.fields.String(required=True)
-    since = ma.fields.DateTime(allow_none=True, required=True,
+    since = Utc(allow_none=True, required=True,
                                metadata={"description": "Waiting since (approval), disputed since, nothing since (stuck)"})
-    due = ma.fields.DateTime(allow_none=True, required=True,
+    due = Utc(allow_none=True, required=True,
                              metadata={"description": "Expires (answers) or was due (overdue confirmations)"})
     not_answered = ma.fields.List(ma.fields.Nested(MemberRefSchema), allow_none=True, required=True)
     receiver = ma.fields.Nested(MemberRefSchema, allow_none=True, required=True)
@@ -108,7 +108,9 @@ def _item(name: str, item) -> dict:
         row.update(due=item.expires_at, not_answered=[_ref(m) for m in item.not_answered],
                    last_reminded_on=item.last_reminded_on)
     elif name == "overdue":
-        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", due=item.due,
+        # A part's schedule is on the UK clock; the API writes every moment here with its offset.
+        due = item.due.replace(tzinfo=UK)
+        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", due=due,
                    receiver=_ref(item.leg.receiver), days_late=item.days_late,
                    last_reminded_on=item.last_reminded_on)
     elif name == "disputes":
@@ -127,14 +129,13 @@ def queue_summary():
     return {"counts": queue.coordinator_queue().counts, "lists": QUEUE_LISTS}
 
 
-@coordinator_bp.route("/coordinator/queue/<name>")
+# Only the lists' names match, so /coordinator/queue/approve and /remind stay POST-only.
+@coordinator_bp.route(f"/coordinator/queue/<any({', '.join(QUEUE_LISTS)}):name>")
 @coordinator_bp.arguments(PageArgs, location="query")
 @coordinator_bp.response(200, page_schema(QueueItemSchema, "QueueItem"), headers=LINK_HEADER)
 @problems(404, 422)
 def queue_list(args, name: str):
     """One list of the work queue, oldest first: approval, answers, overdue, disputes or stuck"""
-    if name not in QUEUE_LISTS:
-        raise NotFound(f"There is no list {name!r}: the lists are {', '.join(QUEUE_LISTS)}")
     items = [_item(name, item) for item in getattr(queue.coordinator_queue(), name)]
     return paged(page_of(items, args))
 
