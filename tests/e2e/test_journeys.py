@@ -164,7 +164,7 @@ def test_register_match_exchange_confirm_and_report(live, world, page, browser):
         business.goto(f"{base}/members/{world[BUSINESS]}/social-value")
         summary = business.locator(".summary-list")
         expect(summary.first).to_contain_text("Expert advice")
-        expect(business.locator(".stat").filter(has_text="expert advice hours").locator(".stat__value")).to_have_text("5")
+        expect(business.locator(".stat").filter(has_text="expert advice person-hours").locator(".stat__value")).to_have_text("5")
         expect(business.locator(".stat").filter(has_text="organisations supported").locator(".stat__value")).to_have_text("1")
         records = business.get_by_role("table", name=re.compile("^Help given"))
         expect(records.locator("tbody tr")).to_have_count(1)
