@@ -3,10 +3,13 @@ from timebank.accounts.models import AccountLink, Coordinator, LoginSession, Use
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
+from timebank.conversations.models import Message
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
+from timebank.exchanges.policy import DirectPolicy
 from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
-from timebank.listings.models import Category, Listing
+from timebank.matcher.schedule import MatcherSchedule
+from timebank.listings.models import Category, Listing, ListingDate
 from timebank.listings.words import SearchWord, SearchWordTrigram
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
@@ -17,5 +20,5 @@ __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
-    "ValuationRate", "Reminder",
+    "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule",
 ]

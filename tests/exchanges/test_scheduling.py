@@ -16,7 +16,7 @@ WEEKDAY_AFTERNOONS_AND_MORNINGS = MONDAY_TO_FRIDAY_MORNINGS | sum(1 << (day * 3 
 
 def listing(start, end, pattern=ALL_WEEK, name="Kirkby Food Bank"):
     return SimpleNamespace(available_from=start, available_until=end, weekly_pattern=pattern,
-                           member=SimpleNamespace(name=name))
+                           member=SimpleNamespace(name=name), dates=[])
 
 
 def leg(offer, need, *, kind="skill", hours="3", position=0):
@@ -74,5 +74,28 @@ def test_a_chosen_slot_is_refused_beside_its_field_unless_overridden(start, end,
 
 def test_availability_is_described_for_people():
     assert scheduling.describe_pattern(ALL_WEEK) == "any day, any time"
-    assert scheduling.describe_pattern(MONDAY_TO_FRIDAY_MORNINGS) == \
-        "Monday, Tuesday, Wednesday, Thursday, Friday: mornings"
+    assert scheduling.describe_pattern(MONDAY_TO_FRIDAY_MORNINGS) == "Monday to Friday mornings"
+    assert scheduling.describe_pattern(1 << 3) == "every Tuesday morning"
+    tuesday_and_thursday_afternoons = (1 << 4) | (1 << 10)
+    assert scheduling.describe_pattern(tuesday_and_thursday_afternoons | 0b111 << 15) == \
+        "Tuesday and Thursday afternoons; every Saturday, all day"
+    assert scheduling.describe_pattern(WEEKDAY_AFTERNOONS_AND_MORNINGS) == "Monday to Friday mornings and afternoons"
+
+
+def test_one_off_dates_are_the_only_days_a_listing_gives():
+    saturday, sunday = date(2027, 3, 13), date(2027, 3, 14)
+    dated = listing(saturday, sunday, pattern=(1 << 15) | (0b111 << 18))
+    dated.dates = [SimpleNamespace(day=saturday, parts=1), SimpleNamespace(day=sunday, parts=0b111)]
+    weekly = listing(date(2027, 3, 1), date(2027, 6, 30))  # any day, any time
+    part = leg(weekly, dated)
+    assert scheduling.shared(part).describe() == "on Saturday 13 March 2027 (morning) and Sunday 14 March 2027"
+    assert scheduling.suggest(part, now=datetime(2027, 3, 1)) == (datetime(2027, 3, 13, 10), datetime(2027, 3, 13, 13))
+    now = datetime(2027, 3, 1)
+    scheduling.check_slot(part, datetime(2027, 3, 14, 18), datetime(2027, 3, 14, 20), now, override=False)
+    with pytest.raises(DomainError, match="Saturday afternoon is not a time"):
+        scheduling.check_slot(part, datetime(2027, 3, 13, 14), datetime(2027, 3, 13, 16), now, override=False)
+    dated.dates = [SimpleNamespace(day=saturday, parts=1)]
+    dated.available_until = saturday
+    with pytest.raises(DomainError, match="are both available on Saturday 13 March 2027"):
+        scheduling.check_slot(part, datetime(2027, 3, 20, 10), datetime(2027, 3, 20, 12), now, override=False,
+                              for_members=True)

@@ -102,6 +102,9 @@ EXPECTED: dict[str, Rule] = {
     "exchanges.withdraw": PARTY_OF_EXCHANGE, "exchanges.request_change": PARTY_OF_EXCHANGE,
     "exchanges.give_side": COORDINATOR.but(denied={"staff_b": "404"}),
     "exchanges.record_help": ACT_A,
+    # Direct asks: anyone signed in may open the form on an open listing (A's need; the page says
+    # when none of their organisations may ask); only the exchange's parties answer it.
+    "direct.ask": SIGNED_IN, "direct.counter": PARTY_OF_EXCHANGE.but(query={"member_id": "member_a"}),
     "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
     "exchanges.audit": COORDINATOR,
     # Time credits.

@@ -73,6 +73,9 @@ class LegSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"enum": list(LEG_STATUSES)})
     scheduled_start = UkClock(allow_none=True, required=True)
     scheduled_end = UkClock(allow_none=True, required=True)
+    proposed_start = UkClock(allow_none=True, required=True, metadata={
+        "description": "A direct exchange's start as asked for or counter-proposed, until it is scheduled"})
+    proposed_end = UkClock(allow_none=True, required=True)
     actual_hours = ma.fields.Float(allow_none=True, required=True)
     actual_people = ma.fields.Integer(allow_none=True, required=True)
     happened_on = ma.fields.Date(allow_none=True, required=True, metadata={
@@ -96,6 +99,8 @@ class ExchangeSchema(ma.Schema):
     completed_at = Utc(allow_none=True, required=True)
     schedule_override_reason = ma.fields.String(allow_none=True, required=True, metadata={
         "description": "Why it was scheduled outside the times its listings share"})
+    asked_by_member_id = ma.fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The member that asked for it directly from a listing; null for the matcher's and recorded help"})
     parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
     legs = ma.fields.List(ma.fields.Nested(LegSchema), required=True)
 

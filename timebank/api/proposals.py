@@ -1,11 +1,15 @@
-"""Proposals: exchanges waiting for your members' answer; accept or decline your part."""
+"""Proposals: exchanges waiting for your members' answer; accept or decline your part, ask for a
+listing directly, or answer a direct ask with other hours or dates."""
 from __future__ import annotations
 
-from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, actor, blueprint, page_schema, paged,
-                               problems)
+from marshmallow import validate
+
+from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint,
+                               page_schema, paged, problems)
+from timebank.api.listings import load_listing
 from timebank.api.exchanges import ExchangeSchema, load_exchange, page_of
 from timebank.errors import DomainError, NotAllowed
-from timebank.exchanges import queue, services
+from timebank.exchanges import direct, queue, services
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -17,6 +21,25 @@ ID = "id"
 
 class AcceptSchema(StrictSchema):
     member_id = Int(metadata={"description": "Which of your members answers; needed only if several of them are in it"})
+
+
+class TermsSchema(StrictSchema):
+    hours = Number(required=True, validate=validate.Range(min=0.25, max=1000),
+                   metadata={"description": "Hours each person gives (at most 2 decimal places)"})
+    people = Int(validate=validate.Range(min=1, max=500), metadata={"description": "How many people (default 1)"})
+    start = Moment(required=True, metadata={"description": "When it starts: UK clock time if no offset is given"})
+    end = Moment(required=True, metadata={"description": "When it ends"})
+
+
+class AskSchema(TermsSchema):
+    member_id = Int(required=True, metadata={"description": "Which of your members it is for"})
+    message = Text(required=True, min_length=1, max_length=2000,
+                   metadata={"description": "Plain text: who you are and what you hope for"})
+
+
+class CounterSchema(TermsSchema):
+    member_id = Int(metadata={"description": "Which of your members answers; needed only if several of them are in it"})
+    message = Text(max_length=2000, metadata={"description": "Plain text, optional"})
 
 
 class DeclineSchema(AcceptSchema):
@@ -86,5 +109,38 @@ def decline(values, exchange_id: int):
     """Decline your member's part, with a reason: the exchange is off for everyone"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/ask", methods=["POST"])
+@bp.arguments(AskSchema)
+@bp.response(201, ExchangeSchema)
+@problems(400, 403, 404, 409, 422)
+def ask(values, listing_id: int):
+    """Ask for an open offer, or offer to help with an open need, directly: a proposed pair
+    exchange that the listing's member accepts, declines or answers with other hours or dates
+    (409 if the listing is already in an exchange, or the credits or requirements do not allow it)"""
+    listing = load_listing(listing_id)
+    member = db.session.get(Member, values["member_id"])
+    if member is None or not can_act_for(actor(), member):
+        raise NotAllowed("You can only ask for your own organisation", field="member_id")
+    exchange = direct.ask(listing, member, actor(), hours=values["hours"], people=values.get("people", 1),
+                          start=values["start"], end=values["end"], message=values["message"])
+    db.session.commit()
+    return exchange
+
+
+@bp.route(f"/proposals/<{ID}:exchange_id>/counter", methods=["POST"])
+@bp.arguments(CounterSchema)
+@bp.response(200, ExchangeSchema)
+@problems(400, 403, 404, 409, 422)
+def counter(values, exchange_id: int):
+    """Answer a direct ask with other hours or dates (your member accepts them; the other side is
+    asked again)"""
+    exchange = load_exchange(exchange_id)
+    member = _answering_member(exchange, values.get("member_id"))
+    direct.counter(exchange, member, actor(), hours=values["hours"], people=values.get("people"),
+                   start=values["start"], end=values["end"], message=values.get("message"))
     db.session.commit()
     return exchange

@@ -121,3 +121,37 @@ class RunForm(FlaskForm):
                          "allow_pairs": policy.get("allow_pairs", True), "time_limit": policy.get("time_limit", 60),
                          "w_urgency": weights.get("urgency", 1.0), "w_category_fit": weights.get("category_fit", 1.0),
                          "w_distance": weights.get("distance", 1.0), "w_waiting": weights.get("waiting", 1.0)})
+
+
+def _terms_fields(form_class):
+    """The hours, people and dates of a direct ask or a counter-proposal."""
+    form_class.hours = DecimalField("Hours each person gives", places=None, validators=[
+        InputRequired("Enter the hours, like 2 or 1.5"),
+        NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
+    form_class.people = IntegerField("How many people", default=1, validators=[
+        InputRequired("Enter how many people"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
+    form_class.start = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[
+        InputRequired("Enter the date and time it starts, like 2027-03-01 10:00")])
+    form_class.end = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[
+        InputRequired("Enter the date and time it ends, like 2027-03-01 12:00")])
+    return form_class
+
+
+@_terms_fields
+class AskForm(FlaskForm):
+    """ "Ask for this" on an offer, "Offer to help" on a need."""
+
+    member_id = SelectField("Who is it for?", coerce=int, validate_choice=False,
+                            validators=[InputRequired("Choose which of your organisations it is for")])
+    message = TextAreaField("Your message", validators=[
+        DataRequired("Write a short message: who you are and what you hope for"),
+        Length(max=2000, message="Use 2,000 characters or fewer")])
+
+
+@_terms_fields
+class CounterForm(FlaskForm):
+    """Other hours or dates, in answer to a direct ask."""
+
+    member_id = HiddenField()
+    message = TextAreaField("A message with it (optional)", validators=[
+        Optional(), Length(max=2000, message="Use 2,000 characters or fewer")])

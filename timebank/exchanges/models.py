@@ -8,6 +8,14 @@ say in the exchange: it accepts or declines its part. The lifecycle:
             \\-> voided (a party declined)   \\-> rejected (coordinator)   \\-> expired (unanswered)
                                                                    \\-> cancelled (coordinator, or a party withdrew)
 
+A scheduled matcher run whose policy says "wait for review" stores its proposals as `held`:
+members neither see nor hear of them until a coordinator sends them on (`proposed`) or rejects them.
+
+A direct exchange (`asked_by_member_id` set) is a pair one member asked for from a listing
+(`timebank/exchanges/direct.py`): the asker has accepted the terms it proposed, the other side
+accepts, declines or counter-proposes, and the coordinators' policy (`timebank/exchanges/policy.py`)
+says whether, once accepted, it waits for approval or is scheduled at the agreed dates by itself.
+
 How an approved exchange is paid for (credits reserved at approval, a ring settled net when its
 last leg is confirmed) is in `timebank/exchanges/settlement.py` and docs/ledger.md.
 """
@@ -17,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
@@ -29,9 +37,9 @@ if TYPE_CHECKING:
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 SHAPES = {"cycle": "Exchange ring", "chain": "Gift chain", "pair": "Direct pair", "direct": "Recorded exchange"}
-EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected", "expired",
-                     "cancelled")
-LIVE_EXCHANGE_STATUSES = ("proposed", "accepted", "approved", "scheduled")
+EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected",
+                     "expired", "cancelled")
+LIVE_EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled")
 PARTY_STATUSES = ("pending", "accepted", "declined")
 LEG_STATUSES = ("proposed", "scheduled", "delivered", "confirmed", "disputed", "cancelled")
 
@@ -84,10 +92,13 @@ class Exchange(db.Model):
     # Why the coordinator scheduled outside the window the listings share (None when it did not).
     schedule_override_reason: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
+    # The member that asked for it from a listing (a direct exchange); None for the matcher's.
+    asked_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     # Optimistic locking: two coordinators approving at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
     run: Mapped[MatcherRun | None] = relationship(back_populates="exchanges")
+    asked_by: Mapped[Member | None] = relationship(foreign_keys=[asked_by_member_id])
     parties: Mapped[list[Party]] = relationship(back_populates="exchange", order_by="Party.id",
                                                 cascade="all, delete-orphan")
     legs: Mapped[list[Leg]] = relationship(back_populates="exchange", order_by="Leg.position",
@@ -105,6 +116,11 @@ class Exchange(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_EXCHANGE_STATUSES
+
+    @property
+    def is_direct(self) -> bool:
+        """Asked for from a listing by a member (not proposed by the matcher, not recorded help)."""
+        return self.asked_by_member_id is not None
 
 
 class Party(db.Model):
@@ -140,6 +156,7 @@ class Leg(db.Model):
         CheckConstraint("people >= 1", name="people_positive"),
         CheckConstraint("actual_hours IS NULL OR actual_hours > 0", name="actual_hours_positive"),
         CheckConstraint("actual_people IS NULL OR actual_people >= 1", name="actual_people_positive"),
+        CheckConstraint("proposed_end IS NULL OR proposed_end > proposed_start", name="proposed_dates_ordered"),
         Index("ix_legs_offer", "offer_listing_id"),
         Index("ix_legs_need", "need_listing_id"),
     )
@@ -164,6 +181,12 @@ class Leg(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     scheduled_start: Mapped[datetime | None]
     scheduled_end: Mapped[datetime | None]
+    # A direct exchange's dates as asked for or counter-proposed (UK clock), until it is scheduled.
+    proposed_start: Mapped[datetime | None]
+    proposed_end: Mapped[datetime | None]
+    # What the help must have beyond its need listing's requirements (asked for directly).
+    min_dbs_level: Mapped[str | None] = mapped_column(String(20))
+    needs_insurance: Mapped[bool] = mapped_column(default=False, server_default=false())
     actual_hours: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     actual_people: Mapped[int | None]
     delivered_at: Mapped[datetime | None]
@@ -187,6 +210,15 @@ class Leg(db.Model):
     need: Mapped[Listing | None] = relationship(foreign_keys=[need_listing_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def dbs_level(self) -> str | None:
+        """The DBS level the giver's people must hold: the leg's own, else its need's."""
+        return self.min_dbs_level or (self.need.min_dbs_level if self.need is not None else None)
+
+    @property
+    def insurance_needed(self) -> bool:
+        return self.needs_insurance or (self.need is not None and self.need.needs_insurance)
 
     @property
     def credits(self) -> Decimal:

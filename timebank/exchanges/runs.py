@@ -25,6 +25,9 @@ from timebank.extensions import db
 
 DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60,
                   "weights": {"urgency": 4.0, "category_fit": 3.0, "distance": 2.0, "waiting": 1.0}}
+# What a run's stored policy says besides the matcher's settings: started on the coordinators'
+# schedule (timebank.matcher.schedule), and whether its proposals wait for their review.
+RUN_FLAGS = ("scheduled", "hold_for_review")
 
 
 def to_policy(stored: dict):
@@ -125,19 +128,23 @@ def execute_run(run_id: int) -> None:
         _progress(run, 35, f"Finding the best exchanges among {len(market.listings):,} listings")
         result = match(market, to_policy(run.policy))
         _progress(run, 80, f"Storing {len(result.exchanges)} proposals")
+        held = bool(run.policy.get("hold_for_review"))
         created = 0
         for proposed in result.exchanges:
             legs = [services.LegPlan(
                 giver_member_id=leg.giver_member_id, receiver_member_id=leg.receiver_member_id, kind=leg.kind,
                 hours=leg.hours, people=leg.people, offer_id=leg.offer_id, need_id=leg.need_id,
                 is_gift=leg.is_gift, score=float(leg.score), reason=leg.reason) for leg in proposed.legs]
-            services.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score), run=run)
+            services.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score), run=run,
+                                     held=held)
             created += 1
         stats = result.stats if isinstance(result.stats, dict) else asdict(result.stats) if is_dataclass(result.stats) else {}
         run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3)}
         run.status, run.progress, run.finished_at = "done", 100, utcnow()
         run.message = f"Done: {created} proposed exchanges"
         record(None, "matcher.finished", run, run.message, proposals=created)
+        if held and created:
+            services.tell_coordinators_of_held(run, created)
         db.session.commit()
     except Exception as error:  # noqa: BLE001 - a failed run is recorded and shown, never lost
         db.session.rollback()

@@ -26,7 +26,7 @@ from timebank.exchanges.models import (LIVE_EXCHANGE_STATUSES, ChangeRequest, De
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, check_dbs_cover
+from timebank.members.services import can_act_for, check_dbs_cover, insured_on
 from timebank.notifications.services import notify, notify_member
 
 
@@ -76,8 +76,11 @@ def _set_listing_status(exchange: Exchange, status: str, only_from: tuple[str, .
 # -- proposals ---------------------------------------------------------------------------
 
 def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float = 0.0,
-                    run: MatcherRun | None = None, actor: User | None = None) -> Exchange:
-    """Store a proposed cycle, chain or pair: the exchange, one party per member, its legs in order."""
+                    run: MatcherRun | None = None, actor: User | None = None, held: bool = False) -> Exchange:
+    """Store a proposed cycle, chain or pair: the exchange, one party per member, its legs in order.
+
+    `held`: it waits for a coordinator's review (`release`) before its members see it or hear of it.
+    """
     if not legs:
         raise DomainError("An exchange needs at least one leg")
     listing_ids = [i for leg in legs for i in (leg.offer_id, leg.need_id) if i is not None]
@@ -87,7 +90,8 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
     if busy:
         raise Conflict(f"Listings {sorted(busy)} are already in a live exchange")
     days = current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7)
-    exchange = Exchange(shape=shape, status="proposed", story=story, score=Decimal(str(round(score, 3))),
+    exchange = Exchange(shape=shape, status="held" if held else "proposed", story=story,
+                        score=Decimal(str(round(score, 3))),
                         run=run, created_by_id=getattr(actor, "id", None),
                         expires_at=utcnow() + timedelta(days=days))
     db.session.add(exchange)
@@ -110,12 +114,45 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
     if listing_ids:
         db.session.execute(update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open")
                            .values(status="matched"))
+    if held:
+        record(actor, "exchange.held", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed, "
+               "waiting for a coordinator's review", run_id=run.id if run else None, members=member_ids)
+        return exchange
     record(actor, "exchange.proposed", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed",
            run_id=run.id if run else None, members=member_ids)
-    members = db.session.scalars(select(Member).where(Member.id.in_(member_ids))).all()
-    notify_member(members, "proposals", f"{title(exchange)} is proposed for you. "
-                  "Look at it and accept or decline your part.", url=exchange_path(exchange))
+    _tell_proposed(exchange)
     return exchange
+
+
+def _tell_proposed(exchange: Exchange) -> None:
+    notify_member([p.member for p in exchange.parties], "proposals", f"{title(exchange)} is proposed for you. "
+                  "Look at it and accept or decline your part.", url=exchange_path(exchange))
+
+
+def tell_coordinators_of_held(run: MatcherRun, count: int) -> None:
+    notify(_coordinators(), "proposals", f"Matcher run {run.id} proposed {count} exchange"
+           f"{'' if count == 1 else 's'}: {'it waits' if count == 1 else 'they wait'} for your review before "
+           "the members see them.", url=f"/coordinator/matcher/runs/{run.id}")
+
+
+def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
+    """A coordinator sends held proposals on to their members, who then have the usual time to answer."""
+    _require_coordinator(coordinator)
+    exchanges = list(exchanges)
+    if not exchanges:
+        raise DomainError("Choose at least one proposal to send to its members", field="exchange_ids")
+    for exchange in exchanges:
+        if exchange.status != "held":
+            raise Conflict(f"{title(exchange)} is {exchange.status}: only a proposal waiting for review is sent on",
+                           field="exchange_ids")
+        exchange.status = "proposed"
+        exchange.expires_at = utcnow() + timedelta(days=current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7))
+    _flush_versioned()
+    for exchange in exchanges:
+        record(coordinator, "exchange.proposed", exchange, "Reviewed by a coordinator and sent to the members",
+               run_id=exchange.run_id)
+        _tell_proposed(exchange)
+    return exchanges
 
 
 def party_of(exchange: Exchange, member: Member) -> Party | None:
@@ -140,6 +177,12 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
         record(actor, "party.accepted", exchange, f"{member.name} accepted its part", member_id=member.id)
         if all(p.status == "accepted" for p in exchange.parties):
             exchange.status = "accepted"
+            if exchange.is_direct:
+                from timebank.exchanges import direct
+
+                _flush_versioned()
+                direct.agreed(exchange, actor)
+                return exchange
             record(actor, "exchange.accepted", exchange, "Every member accepted: waiting for a coordinator")
             notify(_coordinators(), "exchanges", f"{title(exchange)} is accepted by everyone and "
                    "waits for your approval.", url=exchange_path(exchange))
@@ -187,14 +230,19 @@ def _require_coordinator(user: User) -> None:
         raise NotAllowed("Only a coordinator can do that")
 
 
-def _check_requirements(leg: Leg, start: datetime) -> None:
-    """A need's DBS level holds on the day: the giver's checks cover every person the leg sends."""
-    level = leg.need.min_dbs_level if leg.need is not None else None
+def _check_requirements(leg: Leg, start: datetime, field: str | None = None) -> None:
+    """The leg's requirements hold on the day: the giver's DBS checks cover every person the leg
+    sends (its need's level, or the level asked for directly), and insurance asked for is valid."""
+    field = field or f"leg-{leg.id}"
+    level = leg.dbs_level
     if level:
         try:
             check_dbs_cover(leg.giver, level, leg.people, start.date())
         except DomainError as error:
-            raise DomainError(f"Leg {leg.position + 1}: {error.message}", field=f"leg-{leg.id}") from error
+            raise DomainError(f"Leg {leg.position + 1}: {error.message}", field=field) from error
+    if leg.insurance_needed and not insured_on(leg.giver, start.date()):
+        raise DomainError(f"Leg {leg.position + 1}: {leg.giver.name} has no public liability insurance recorded "
+                          f"that is valid on {start.day} {start:%B %Y}. Ask them to record it first.", field=field)
 
 
 def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[datetime, datetime]], *,
@@ -208,6 +256,16 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
     room and equipment legs loans of the giver's item, in this transaction.
     """
     _require_coordinator(coordinator)
+    return schedule_exchange(exchange, coordinator, schedule, override_reason=override_reason, now=now)
+
+
+def schedule_exchange(exchange: Exchange, actor: User, schedule: dict[int, tuple[datetime, datetime]], *,
+                      override_reason: str | None = None, now: datetime | None = None,
+                      approving: bool = True) -> Exchange:
+    """Schedule an accepted exchange: what a coordinator's approval does (`approve`), and what an
+    accepted direct exchange that the coordinators' policy needs no approval for does by itself
+    (`approving=False`, `actor` the member's person who accepted last). The same checks, the same
+    credits held, the same bookings and loans."""
     now = now or uk_now()
     if exchange.status != "accepted":
         raise Conflict(f"Only an exchange every member has accepted can be approved; this one is {exchange.status}")
@@ -217,7 +275,7 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
     override = _override(override_reason)
     for leg in exchange.legs:
         scheduling.check_slot(leg, *schedule[leg.id], now, override=override is not None)
-        _check_requirements(leg, schedule[leg.id][0])
+        _check_requirements(leg, schedule[leg.id][0], None if approving else "start")
     from timebank.ledger import services as ledger
 
     members = {p.member_id: p.member for p in exchange.parties}
@@ -225,7 +283,7 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
     ledger.require_room({members[m]: amount for m, amount in short.items()}, except_exchange_id=exchange.id)
     # Claim the exchange first: of two coordinators approving at once, the second stops here.
     exchange.status = "scheduled"
-    exchange.decided_by_id = coordinator.id
+    exchange.decided_by_id = actor.id if approving else None
     exchange.decided_at = utcnow()
     exchange.schedule_override_reason = override
     _flush_versioned()
@@ -237,16 +295,22 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
         leg.status = "scheduled"
         asset = leg.offer.asset if leg.offer is not None else None
         if leg.kind == "room" and asset is not None:
-            bookings.book_room(asset, leg.receiver, start, end, coordinator, leg=leg,
+            bookings.book_room(asset, leg.receiver, start, end, actor, leg=leg,
                                note=f"Exchange {exchange.id}: {leg.description}")
         elif leg.kind == "equipment" and asset is not None:
-            bookings.request_loan(asset, leg.receiver, start.date(), end.date(), coordinator, leg=leg,
+            bookings.request_loan(asset, leg.receiver, start.date(), end.date(), actor, leg=leg,
                                   note=f"Exchange {exchange.id}: {leg.description}")
     _flush_versioned()
-    record(coordinator, "exchange.approved", exchange, "Approved and scheduled by a coordinator",
-           override_reason=override, reserved={str(k): str(v) for k, v in short.items()})
+    reserved = {str(k): str(v) for k, v in short.items()}
+    if approving:
+        record(actor, "exchange.approved", exchange, "Approved and scheduled by a coordinator",
+               override_reason=override, reserved=reserved)
+    else:
+        record(actor, "exchange.scheduled", exchange, "Scheduled at the agreed dates: the coordinators' policy "
+               "needs no approval for it", reserved=reserved)
+    done = "is approved" if approving else "is agreed and scheduled"
     for party in exchange.parties:
-        notify_member([party.member], "exchanges", f"{title(exchange)} is approved. {_parts_of(exchange, party.member_id)}",
+        notify_member([party.member], "exchanges", f"{title(exchange)} {done}. {_parts_of(exchange, party.member_id)}",
                       url=exchange_path(exchange))
     return exchange
 
@@ -262,8 +326,9 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     _require_coordinator(coordinator)
     if not reason or not reason.strip():
         raise DomainError("Enter the reason, which the members will see", field="reason")
-    if exchange.status not in ("proposed", "accepted"):
+    if exchange.status not in ("held", "proposed", "accepted"):
         raise Conflict(f"This exchange is {exchange.status}; it can no longer be rejected")
+    was_held = exchange.status == "held"
     exchange.status = "rejected"
     exchange.decided_by_id = coordinator.id
     exchange.decided_at = utcnow()
@@ -273,9 +338,10 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     _set_listing_status(exchange, "open", only_from=("matched",))
     _flush_versioned()
     record(coordinator, "exchange.rejected", exchange, "Rejected by a coordinator", reason=exchange.decision_reason)
-    notify_member([p.member for p in exchange.parties], "exchanges",
-                  f"A coordinator did not approve {title(exchange)}: {exchange.decision_reason}",
-                  url=exchange_path(exchange))
+    if not was_held:  # members never heard of a proposal held for review
+        notify_member([p.member for p in exchange.parties], "exchanges",
+                      f"A coordinator did not approve {title(exchange)}: {exchange.decision_reason}",
+                      url=exchange_path(exchange))
     return exchange
 
 
@@ -826,9 +892,14 @@ def exchanges_for(member_ids: list[int], statuses: Iterable[str] | None = None) 
     return list(db.session.scalars(query))
 
 
+# Once every member has accepted an exchange, they see each other's contact details; a proposal
+# (from the matcher, or anyone's direct ask) shows none.
+CONTACT_STATUSES = ("accepted", "approved", "scheduled")
+
+
 def live_partner_ids(member_id: int) -> set[int]:
-    """Members in a live exchange with this one: they may see each other's contact details."""
+    """Members in an accepted, unfinished exchange with this one: they may see each other's contact details."""
     mine = select(Party.exchange_id).join(Exchange).where(Party.member_id == member_id,
-                                                         Exchange.status.in_(LIVE_EXCHANGE_STATUSES))
+                                                         Exchange.status.in_(CONTACT_STATUSES))
     return set(db.session.scalars(select(Party.member_id).where(Party.exchange_id.in_(mine),
                                                                  Party.member_id != member_id)))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from timebank.audit.services import events_for
+from timebank.conversations import services as conversations
 from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.exchanges import runs, services
@@ -72,7 +73,7 @@ def detail(exchange_id: int):
         "reject_form": RejectForm(), "dispute_form": DisputeLegForm(),
         "my_parties": [p for p in exchange.parties if p.member_id in mine],
         "open_requests": [r for r in exchange.change_requests if r.resolved_at is None],
-        "now": uk_now(),
+        "now": uk_now(), "messages": conversations.thread(exchange),
     }
     return render_template("exchanges/detail.html", **context)
 
@@ -146,7 +147,8 @@ def approve(exchange_id: int):
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
         for leg in exchange.legs:
-            slot = availability[leg.id]["suggested"]
+            # A direct exchange's members agreed their dates; the matcher's get the first shared slot.
+            slot = (leg.proposed_start, leg.proposed_end) if leg.proposed_start else availability[leg.id]["suggested"]
             if slot is not None:
                 getattr(form, f"start_{leg.id}").data, getattr(form, f"end_{leg.id}").data = slot
     return render_template("exchanges/approve.html", exchange=exchange, form=form, diagram=_diagram(exchange),

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, today, utcnow
@@ -26,6 +26,9 @@ URGENCIES = {1: "Low", 2: "Normal", 3: "High", 4: "Urgent"}
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAY_PARTS = ("morning", "afternoon", "evening")
 ALL_WEEK = (1 << (len(DAYS) * len(DAY_PARTS))) - 1
+# Parts of one day, one bit each (morning is bit 0): a one-off date's parts.
+ALL_DAY = (1 << len(DAY_PARTS)) - 1
+MAX_DATES = 20
 
 
 class Category(db.Model):
@@ -115,6 +118,10 @@ class Listing(db.Model):
     member: Mapped[Member] = relationship(back_populates="listings")
     category: Mapped[Category] = relationship()
     asset: Mapped[Asset | None] = relationship()
+    # One-off dates: when a listing has them, it is available on those days only (its window runs
+    # from the first to the last, and its weekly pattern is their weekdays and parts, for the matcher).
+    dates: Mapped[list[ListingDate]] = relationship(back_populates="listing", order_by="ListingDate.day",
+                                                    cascade="all, delete-orphan")
 
     @property
     def unit(self) -> str:
@@ -131,6 +138,27 @@ class Listing(db.Model):
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.direction} {self.kind} {self.title!r}>"
+
+
+class ListingDate(db.Model):
+    """A day a listing is available on (one-off dates, not every week), and which parts of it."""
+
+    __tablename__ = "listing_dates"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "day"),
+        CheckConstraint(f"parts BETWEEN 1 AND {ALL_DAY}", name="parts_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    parts: Mapped[int] = mapped_column(default=ALL_DAY)
+
+    listing: Mapped[Listing] = relationship(back_populates="dates")
+
+    @property
+    def part_names(self) -> list[str]:
+        return [p for i, p in enumerate(DAY_PARTS) if self.parts >> i & 1]
 
 
 # The full-text search schema hangs off Listing's table events; importing it here means every

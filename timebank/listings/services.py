@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,7 +16,8 @@ from timebank.errors import DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.figures import remembered
 from timebank.listings import search, words
-from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LOCATIONS, Category, Listing
+from timebank.listings.models import (ALL_DAY, ALL_WEEK, DAY_PARTS, DIRECTIONS, KINDS, LOCATIONS, MAX_DATES, Category,
+                                      Listing, ListingDate)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
 from timebank.members.services import can_act_for
 from timebank.places import UnknownPostcode, geocode
@@ -123,32 +125,80 @@ def _check(member: Member, values: dict) -> dict:
     return values
 
 
-def create_listing(member: Member, actor: User, **fields) -> Listing:
-    """Post an offer or need for `member`. Only its own people (and coordinators) may."""
+def clean_dates(dates: Iterable[tuple[date, int]], *, field: str = "dates") -> dict[date, int]:
+    """One-off dates as {day: parts of the day} (merged, in order): from today on, at most MAX_DATES."""
+    cleaned: dict[date, int] = {}
+    for day, parts in dates:
+        if not isinstance(day, date):
+            raise DomainError("Enter each date like 27 3 2027", field=field)
+        if day < today():
+            raise DomainError(f"{day.day} {day:%B %Y} has passed: give dates from today on", field=field)
+        if not 1 <= int(parts) <= ALL_DAY:
+            raise DomainError("Choose the part of each day: morning, afternoon, evening or all day", field=field)
+        cleaned[day] = cleaned.get(day, 0) | int(parts)
+    if len(cleaned) > MAX_DATES:
+        raise DomainError(f"Give at most {MAX_DATES} dates; for more, choose days of the week", field=field)
+    return dict(sorted(cleaned.items()))
+
+
+def pattern_of_dates(dates: dict[date, int]) -> int:
+    """The weekly pattern a listing on these dates has (for the matcher): each date's weekday and parts."""
+    pattern = 0
+    for day, parts in dates.items():
+        pattern |= parts << (day.weekday() * len(DAY_PARTS))
+    return pattern
+
+
+def _with_dates(values: dict, dates: dict[date, int]) -> dict:
+    """A listing on one-off dates runs from the first to the last, at their weekdays and parts."""
+    if dates:
+        values.update(available_from=min(dates), available_until=max(dates), weekly_pattern=pattern_of_dates(dates))
+    return values
+
+
+def _set_dates(listing: Listing, dates: dict[date, int]) -> None:
+    listing.dates = [ListingDate(day=day, parts=parts) for day, parts in dates.items()]
+
+
+def create_listing(member: Member, actor: User, *, dates: Iterable[tuple[date, int]] = (), **fields) -> Listing:
+    """Post an offer or need for `member`. Only its own people (and coordinators) may.
+
+    `dates`: one-off (day, parts of the day) pairs; without them it is available every week in
+    its weekly pattern from `available_from` to `available_until`.
+    """
     if not can_act_for(actor, member):
         raise NotAllowed("You can only post listings for your own organisation")
     if member.status != "active":
         raise DomainError(f"{member.name} can post listings once a coordinator has approved it")
+    dates = clean_dates(dates)
     values = {key: fields.get(key) for key in LISTING_FIELDS if key in fields}
     values.setdefault("weekly_pattern", ALL_WEEK)
     values.setdefault("people", 1)
-    values = _check(member, values)
+    values = _check(member, _with_dates(values, dates))
     listing = Listing(member_id=member.id, status="open", **values)
+    _set_dates(listing, dates)
     db.session.add(listing)
     db.session.flush()
     return listing
 
 
-def update_listing(listing: Listing, actor: User, **fields) -> Listing:
+def update_listing(listing: Listing, actor: User, *, dates: Iterable[tuple[date, int]] | None = None,
+                   **fields) -> Listing:
+    """Change a listing. `dates`: its one-off dates (empty: every week instead); None keeps them."""
     if not can_act_for(actor, listing.member):
         raise NotAllowed("You can only change your own organisation's listings")
     if listing.status != "open":
         raise DomainError(f"This listing is {listing.status} and can no longer be changed")
     values = {key: getattr(listing, key) for key in LISTING_FIELDS}
     values.update({key: value for key, value in fields.items() if key in LISTING_FIELDS})
+    if dates is not None:
+        dates = clean_dates(dates)
+        values = _with_dates(values, dates)
     values = _check(listing.member, values)
     for key, value in values.items():
         setattr(listing, key, value)
+    if dates is not None:
+        _set_dates(listing, dates)
     db.session.flush()
     return listing
 

@@ -721,6 +721,13 @@ def check_dbs_cover(member: Member, level: str, people: int, on: date) -> str:
     return words
 
 
+def insured_on(member: Member, on: date) -> bool:
+    """Whether the member has public liability insurance recorded that is valid on `on` (as the matcher reads it)."""
+    return db.session.scalar(select(ComplianceRecord.id).where(
+        ComplianceRecord.member_id == member.id, ComplianceRecord.kind == "insurance",
+        ComplianceRecord.expires_on >= on).limit(1)) is not None
+
+
 def purge_dbs_records(on: date | None = None) -> int:
     """Delete every DBS record kept for 6 months after its decision (or its issue, with no decision)."""
     on = on or today()

@@ -12,6 +12,7 @@ from timebank.extensions import db
 # What a notification is about; a person can turn email off per topic (the in-app list always shows it).
 TOPICS = {
     "proposals": "New proposed exchanges and answers to them",
+    "messages": "New messages in your exchanges' conversations",
     "exchanges": "Approvals, scheduling, deliveries and disputes",
     "bookings": "Room bookings and equipment loans, and reminders",
     "ledger": "Time credits posted, adjusted or donated",

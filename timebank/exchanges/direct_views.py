@@ -1,0 +1,82 @@
+"""Direct exchange pages: "Ask for this" / "Offer to help" on a listing, and other hours or dates
+in answer (the rules are in timebank/exchanges/direct.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from timebank.bookings.models import uk_now
+from timebank.errors import DomainError
+from timebank.exchanges import direct, scheduling
+from timebank.exchanges.forms import AskForm, CounterForm
+from timebank.exchanges.views import _my_party, load_exchange
+from timebank.extensions import db
+from timebank.listings.views import load_listing
+from timebank.main.forms import show_domain_error
+from timebank.members.models import Member
+from timebank.members.services import members_of
+
+bp = Blueprint("direct", __name__)
+
+
+def _suggested(leg_like) -> tuple | None:
+    return scheduling.suggest(leg_like, uk_now())
+
+
+@bp.route("/listings/<int:listing_id>/ask", methods=["GET", "POST"])
+@login_required
+def ask(listing_id: int):
+    listing = load_listing(listing_id)
+    mine = [m for m in members_of(current_user) if m.status == "active" and m.id != listing.member_id]
+    form = AskForm()
+    form.member_id.choices = [(m.id, m.name) for m in mine]
+    if mine and form.validate_on_submit():
+        member = next((m for m in mine if m.id == form.member_id.data), None)
+        try:
+            if member is None:
+                raise DomainError("Choose which of your organisations it is for", field="member_id")
+            exchange = direct.ask(listing, member, current_user, hours=form.hours.data, people=form.people.data,
+                                  start=form.start.data, end=form.end.data, message=form.message.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Sent. {listing.member.name} has been told and can accept, decline or suggest other hours "
+                  "or dates.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    elif request.method == "GET":
+        form.hours.data = listing.quantity if listing.quantity and listing.quantity <= 1000 else None
+        slot = scheduling.suggest_for_listing(listing, uk_now())
+        if slot is not None:
+            form.start.data, form.end.data = slot
+    return render_template("exchanges/ask.html", listing=listing, form=form, members=mine,
+                           when=scheduling.describe_when(listing))
+
+
+@bp.route("/exchanges/<int:exchange_id>/counter", methods=["GET", "POST"])
+@login_required
+def counter(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    member: Member = _my_party(exchange)
+    form = CounterForm()
+    leg = exchange.legs[0]
+    if form.validate_on_submit():
+        try:
+            direct.counter(exchange, member, current_user, hours=form.hours.data, people=form.people.data,
+                           start=form.start.data, end=form.end.data, message=form.message.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Sent. The other side has been told and can accept, decline or suggest other hours or dates.",
+                  "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    elif request.method == "GET":
+        form.hours.data, form.people.data = leg.hours, leg.people
+        form.start.data, form.end.data = leg.proposed_start, leg.proposed_end
+    return render_template("exchanges/counter.html", exchange=exchange, member=member, form=form, leg=leg,
+                           shared=scheduling.shared(leg).describe())
