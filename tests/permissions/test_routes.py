@@ -160,7 +160,7 @@ PARAMS = {
     "member_id": "member_a", "listing_id": "listing_a", "membership_id": "other_staff_a",
     "invitation_id": "invitation_a", "record_id": "record_a", "asset_id": "room_a",
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
-    "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo,
+    "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": literal(1),
     "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
 }
 

@@ -1,14 +1,18 @@
 """Rooms and equipment: your members' bookings and loans; book, borrow, cancel."""
 from __future__ import annotations
 
+import re
+from datetime import time
+
 import marshmallow as ma
 
-from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, Text, UkClock, Utc, actor,
-                               blueprint, page_schema, paged, problems)
+from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, TakenTimeSchema, Text, UkClock,
+                               Utc, _domain_problem, actor, blueprint, page_schema, paged, problems)
 from timebank.api.exchanges import ReasonSchema, page_of
 from timebank.api.members import load_member
-from timebank.bookings import services
-from timebank.bookings.models import BOOKING_STATUSES, LOAN_STATUSES, Booking, Loan
+from timebank.bookings import availability, services, weekly
+from timebank.bookings.models import (BOOKING_STATUSES, LOAN_STATUSES, SERIES_EVERY_WEEKS, SERIES_TIMES, Booking,
+                                      BookingSeries, Loan)
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.members.models import Asset
@@ -33,6 +37,21 @@ def load_booking(booking_id: int) -> Booking:
     if not (can_act_for(actor(), booking.member) or can_act_for(actor(), booking.asset.member)):
         raise NotAllowed("Only the borrower's and the room owner's people can see or cancel this booking")
     return booking
+
+
+def load_series(series_id: int) -> BookingSeries:
+    series = db.session.get(BookingSeries, series_id)
+    if series is None:
+        raise NotFound(f"There is no weekly booking {series_id}")
+    if not (can_act_for(actor(), series.member) or can_act_for(actor(), series.asset.member)):
+        raise NotAllowed("Only the borrower's and the room owner's people can see or cancel this weekly booking")
+    return series
+
+
+@bp.errorhandler(weekly.TimesTaken)
+def _times_taken(error: weekly.TimesTaken):
+    """409, naming each taken time in `taken` as well as in words."""
+    return _domain_problem(error, extra={"taken": TakenTimeSchema(many=True).dump(error.taken)})
 
 
 def load_loan(loan_id: int) -> Loan:
@@ -170,3 +189,135 @@ def cancel_loan(values, loan_id: int):
     services.cancel_loan(loan, actor(), values["reason"])
     db.session.commit()
     return loan
+
+
+# -- weekly bookings ------------------------------------------------------------------------------
+
+CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]"
+
+
+class ClockTime(ma.fields.String):
+    """A UK clock time like 10:00 or 14:30 (24-hour)."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": f"^{CLOCK}$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(CLOCK, text):
+            raise ma.ValidationError("Give a time like 10:00 or 14:30")
+        return time.fromisoformat(text)
+
+
+class NewSeriesSchema(StrictSchema):
+    asset_id = Int(required=True, metadata={"description": "The room"})
+    member_id = Int(required=True, metadata={"description": "Your member, which books it"})
+    first_day = Day(required=True, metadata={"description": "The first day; the others fall on the same weekday"})
+    starts_at = ClockTime(required=True, metadata={"description": "UK clock time, like 10:00"})
+    ends_at = ClockTime(required=True, metadata={"description": "UK clock time, like 12:00, the same day"})
+    times = Int(required=True, validate=ma.validate.Range(min=SERIES_TIMES[0], max=SERIES_TIMES[1]),
+                metadata={"description": "How many times, counting the first"})
+    every_weeks = Int(load_default=1, validate=ma.validate.OneOf(SERIES_EVERY_WEEKS),
+                      metadata={"description": "1: every week; 2: every other week"})
+    leave_out = ma.fields.List(Day(), load_default=list, validate=ma.validate.Length(max=SERIES_TIMES[1]), metadata={
+        "description": "Days of the series to leave out, chosen after a 409 named them as taken. Only these are "
+                       "left out: a time taken since is refused again"})
+    note = Text(load_default="", max_length=500)
+
+
+def _clock_words(value: time) -> str:
+    return f"{value:%H:%M}"
+
+
+class BookingSeriesSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    asset_id = ma.fields.Integer(required=True)
+    asset_name = ma.fields.Function(lambda row: row.asset.name, required=True, metadata={"type": "string"})
+    lender_member_id = ma.fields.Function(lambda row: row.asset.member_id, required=True, metadata={"type": "integer"})
+    member_id = ma.fields.Integer(required=True, metadata={"description": "The borrower"})
+    first_day = ma.fields.Date(required=True)
+    starts_at = ma.fields.Function(lambda row: _clock_words(row.starts_time), required=True,
+                                   metadata={"type": "string", "description": "UK clock time"})
+    ends_at = ma.fields.Function(lambda row: _clock_words(row.ends_time), required=True, metadata={"type": "string"})
+    every_weeks = ma.fields.Integer(required=True)
+    times = ma.fields.Integer(required=True)
+    note = ma.fields.String(required=True)
+    description = ma.fields.Function(weekly.describe_series, required=True, metadata={"type": "string"})
+    left_out = ma.fields.List(ma.fields.Date(), required=True,
+                              metadata={"description": "Days asked for that were left out, by the person's choice"})
+    bookings = ma.fields.List(ma.fields.Nested(BookingSchema), required=True,
+                              metadata={"description": "Each time booked, with its own status"})
+    created_at = Utc(required=True)
+
+
+class WeekArgs(ma.Schema):
+    week = Day(load_default=None, metadata={
+        "description": "Any day of the week to show (Monday to Sunday); this week if none or past"})
+
+
+class CalendarDaySchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    free = ma.fields.Boolean(required=True)
+    booked = ma.fields.Function(lambda d: [{"starts_at": start, "ends_at": end} for start, end in d.times],
+                                required=True, metadata={"type": "array", "items": {
+                                    "type": "object", "properties": {"starts_at": {"type": "string"},
+                                                                     "ends_at": {"type": "string"}}},
+                                    "description": "A room: the clock times booked that day (24:00 runs past midnight)"})
+    lent = ma.fields.Boolean(required=True, metadata={"description": "An item: lent out that day"})
+
+
+class WeekSchema(ma.Schema):
+    monday = ma.fields.Date(required=True)
+    previous = ma.fields.Date(allow_none=True, required=True, metadata={"description": "null: this week is the first"})
+    next = ma.fields.Date(allow_none=True, required=True,
+                          metadata={"description": "null: the owner takes no bookings beyond this week"})
+    days = ma.fields.List(ma.fields.Nested(CalendarDaySchema), required=True)
+
+
+@bp.route(f"/assets/<{ID}:asset_id>/calendar")
+@bp.arguments(WeekArgs, location="query")
+@bp.response(200, WeekSchema)
+@problems(404, 422)
+def asset_calendar(args, asset_id: int):
+    """A room's or item's week, Monday to Sunday: the times booked or the days lent (never who by)"""
+    return availability.week(load_asset(asset_id), args["week"])
+
+
+@bp.route("/booking-series", methods=["POST"])
+@bp.arguments(NewSeriesSchema)
+@bp.response(201, BookingSeriesSchema)
+@problems(400, 404, 409, 422)
+def book_weekly(values):
+    """Book a room every week or every other week; each time is checked, and all are booked or none.
+
+    If any time is taken, the answer is 409 and `taken` names each one; nothing is booked. Send the
+    same request again with those days in `leave_out` to book the others.
+    """
+    asset = load_asset(values["asset_id"])
+    member = load_member(values["member_id"], need="act")
+    series = weekly.book_weekly(asset, member, values["first_day"], values["starts_at"], values["ends_at"],
+                                values["times"], actor(), every_weeks=values["every_weeks"],
+                                leave_out=values["leave_out"], note=values["note"])
+    db.session.commit()
+    return series
+
+
+@bp.route(f"/booking-series/<{ID}:series_id>")
+@bp.response(200, BookingSeriesSchema)
+@problems(404)
+def get_series(series_id: int):
+    """A weekly booking and each of its times (the borrower's and the room owner's people)"""
+    return load_series(series_id)
+
+
+@bp.route(f"/booking-series/<{ID}:series_id>/cancel", methods=["POST"])
+@bp.arguments(ReasonSchema)
+@bp.response(200, BookingSeriesSchema)
+@problems(400, 404, 409, 422)
+def cancel_series(values, series_id: int):
+    """Cancel every time of a weekly booking still to come (the borrower or the room's owner); both are told why"""
+    series = load_series(series_id)
+    weekly.cancel_series(series, actor(), values["reason"])
+    db.session.commit()
+    return series

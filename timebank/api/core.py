@@ -126,12 +126,13 @@ def _authenticate(*, coordinator: bool):
 # -- problem details (RFC 9457) ---------------------------------------------------------------
 
 def problem(status: int, detail: str | None = None, *, errors: dict | None = None,
-            headers: dict | None = None) -> Response:
+            headers: dict | None = None, extra: dict | None = None) -> Response:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     response.content_type = PROBLEM
@@ -161,11 +162,11 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _domain_problem(error: DomainError):
+def _domain_problem(error: DomainError, extra: dict | None = None):
     db.session.rollback()
     # A rule of the exchange that a well-formed request broke is 422 (unprocessable content).
     status = 422 if error.status_code == 400 else error.status_code
-    return problem(status, error.message, errors={error.field: [error.message]} if error.field else None)
+    return problem(status, error.message, errors={error.field: [error.message]} if error.field else None, extra=extra)
 
 
 def _http_problem(error: HTTPException):
@@ -188,6 +189,23 @@ def _http_problem(error: HTTPException):
     return problem(status, detail, headers=headers)
 
 
+class TakenTimeSchema(ma.Schema):
+    """One time of a weekly booking that the room is already booked at, and the booking in the way."""
+
+    day = ma.fields.Date(required=True)
+    starts_at = ma.fields.Function(lambda t: _uk(t.starts_at), required=True,
+                                   metadata={"type": "string", "format": "date-time", "description": "UK clock time"})
+    ends_at = ma.fields.Function(lambda t: _uk(t.ends_at), required=True, metadata={"type": "string", "format": "date-time"})
+    booked_from = ma.fields.Function(lambda t: _uk(t.booked_from), required=True,
+                                     metadata={"type": "string", "format": "date-time"})
+    booked_until = ma.fields.Function(lambda t: _uk(t.booked_until), required=True,
+                                      metadata={"type": "string", "format": "date-time"})
+
+
+def _uk(moment: datetime) -> str:
+    return moment.replace(tzinfo=UK).isoformat()
+
+
 class ProblemSchema(ma.Schema):
     """An error, as problem details (RFC 9457)."""
 
@@ -197,6 +215,8 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What went wrong, in plain English"})
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
                             metadata={"description": "Messages per field of the request"})
+    taken = ma.fields.List(ma.fields.Nested(TakenTimeSchema), metadata={
+        "description": "Only when a weekly booking is refused (409): each time asked for that is already booked"})
 
 
 _PROBLEM_WORDS = {
