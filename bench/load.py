@@ -93,19 +93,16 @@ def prepare(url: str, members: int, listings: int) -> list[int]:
 
 
 def serve(url: str, workers: int, port: int, threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test", "RATELIMIT_ENABLED": "0",
-           "MAIL_BACKEND": "locmem", "TIMEBANK_ENV": "development"}
-    # threads > 1: gunicorn's gthread worker, so a worker serves another request while one waits
-    # for the database (or for scrypt, which releases the GIL). It keeps connections alive, and
-    # must do so for longer than a simulated person's pause (at most 2 s): with gunicorn's default
-    # of 2 s it closes a connection just as Locust reuses it ("connection reset by peer").
-    worker_class = (["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "10"]
-                    if threads > 1 else [])
+    """gunicorn with the production settings (timebank/operations/gunicorn_config.py), on loopback."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-" + "x" * 32, "RATELIMIT_ENABLED": "0",
+           "MAIL_BACKEND": "locmem", "TIMEBANK_ENV": "development", "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
+           "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="timebank-load-metrics-")}
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), *worker_class,
-         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--timeout", "60", "--log-level", "warning",
-         "timebank:create_app()"],
-        cwd=ROOT, env=env)
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:timebank.operations.gunicorn_config",
+         "--log-level", "warning", "timebank:create_app()"],
+        # The app's JSON access log (one line a request, as in production) goes to a file beside the results.
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(RESULTS / "load-server.log").open("w"))
     import urllib.request
 
     for _ in range(200):

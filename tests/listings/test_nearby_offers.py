@@ -64,6 +64,25 @@ def test_nearby_offers_are_related_open_near_and_nearest_first(app, make_member,
             "Payroll set-up", "Grant finder", "Payroll for charities"]
 
 
+def test_needs_judged_together_get_what_each_gets_alone(app, make_member, make_listing, categories):
+    """The dashboard judges all its needs in one market; no need's offers change for it."""
+    need = _world(app, make_member, make_listing, categories)
+    with app.app_context():
+        member_id = db.session.get(Listing, need).member_id
+        admin_id = db.session.get(Listing, need).member.memberships[0].user_id
+    remote = make_listing(member_id, admin_id, title="A remote payroll check", category_id=categories["payroll"],
+                          location="remote")
+    legal = make_listing(member_id, admin_id, title="Legal advice for our lease", category_id=categories["legal-advice"])
+    with app.test_request_context():
+        needs = [db.session.get(Listing, listing_id) for listing_id in (need, remote, legal)]
+        together = services.nearby_offers(needs, limit=10)
+        alone = {row.id: services.nearby_offers([row], limit=10)[row.id] for row in needs}
+        titles = {need_id: [listing.title for listing, _ in found] for need_id, found in together.items()}
+    assert together == alone
+    assert titles == {need: ["Payroll set-up", "Grant finder", "Payroll for charities", "Remote payroll clinic"],
+                      remote: ["Remote payroll clinic"], legal: ["Legal advice"]}
+
+
 def test_a_remote_need_takes_remote_offers_from_anywhere(app, make_member, make_listing, categories):
     need = _world(app, make_member, make_listing, categories)
     _set(app, Listing, need, location="remote")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -373,19 +373,52 @@ def _suggestion(query: DirectoryQuery, keyword: str, widened: dict[str, words.Wi
 NEARBY_CANDIDATES = 40
 
 def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, float]]:
-    """Open offers of another active member that could serve `need`, nearest first, with km.
+    """Open offers of another active member that could serve `need`, nearest first, with km
+    (`nearby_offers` for one need)."""
+    return nearby_offers([need], limit)[need.id]
+
+
+def nearby_offers(needs: Sequence[Listing], limit: int = 3) -> dict[int, list[tuple[Listing, float]]]:
+    """For each need, open offers of another active member that could serve it, nearest first, with km.
 
     "Could serve" is the matcher's own judgement (matching.marketplace.build_candidates): the same
     kind; the need's category, its parent or its children; dates and times of the week that
     meet; enough of it (or part, if the need takes part); within the radius of whoever travels,
     and remote needs only from remote offers; and every requirement met: DBS checks covering
     the people, step-free access and capacity from the room itself, insurance, a PAT test in date.
-    SQL narrows the offers to the nearest few dozen that could be in reach; the matcher's rules
-    then judge those, so a step-free room for 15 never brings a storage cupboard or a PA system.
+    SQL narrows each need's offers to the nearest few dozen that could be in reach; the matcher's
+    rules then judge them all in one small market (one set of queries for a dashboard's needs,
+    not one per need), so a step-free room for 15 never brings a storage cupboard or a PA system.
     """
     from matching.marketplace import Policy, build_candidates
     from timebank.matcher.market import build_market
 
+    nearest = {need.id: _nearest_offer_ids(need) for need in needs}
+    found: dict[int, list[tuple[Listing, float]]] = {need.id: [] for need in needs}
+    offer_ids = {listing_id for rows in nearest.values() for listing_id, _ in rows}
+    if not offer_ids:
+        return found
+    market = build_market(listing_ids=[*nearest, *offer_ids], with_balances=False)
+    # Every compatible pair is kept (no cap below the number of offers), so each need's verdict is
+    # the same as in a market of its own.
+    candidates = build_candidates(market, Policy(max_candidates_per_need=len(offer_ids),
+                                                 one_offer_per_giver=False))
+    fits = {(candidates.listings[n].id, candidates.listings[o].id)
+            for o, n in zip(candidates.offer, candidates.need)}
+    kept = {need_id: [(listing_id, d2) for listing_id, d2 in rows if (need_id, listing_id) in fits][:limit]
+            for need_id, rows in nearest.items()}
+    wanted = {listing_id for rows in kept.values() for listing_id, _ in rows}
+    if not wanted:
+        return found
+    offers = {listing.id: listing for listing in db.session.scalars(
+        select(Listing).where(Listing.id.in_(wanted)).options(joinedload(Listing.member)))}
+    for need_id, rows in kept.items():
+        found[need_id] = [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in rows]
+    return found
+
+
+def _nearest_offer_ids(need: Listing) -> list[tuple[int, float]]:
+    """The nearest NEARBY_CANDIDATES open offers that could be in reach of `need`: (id, km squared)."""
     category = need.category
     related = select(Category.id).where(or_(Category.id == category.id, Category.id == category.parent_id,
                                             Category.parent_id == category.id))
@@ -402,19 +435,6 @@ def nearby_offers_for(need: Listing, limit: int = 3) -> list[tuple[Listing, floa
         stmt = stmt.where(or_(Listing.location == "remote",
                               and_(Listing.location == "at_receiver", km2 <= Listing.travel_km * Listing.travel_km),
                               and_(Listing.location != "at_receiver", km2 <= need_radius * need_radius)))
-    # Sort only ids and distances (at 100,000 listings a need has thousands of candidates); judge
-    # the nearest few dozen with the matcher's rules, then load the few kept, with their members.
-    rows = db.session.execute(stmt.order_by(km2, Listing.id).limit(NEARBY_CANDIDATES)).all()
-    if not rows:
-        return []
-    market = build_market(listing_ids=[need.id] + [listing_id for listing_id, _ in rows])
-    candidates = build_candidates(market, Policy(max_candidates_per_need=len(rows), one_offer_per_giver=False))
-    fits = {candidates.listings[o].id for o, n in zip(candidates.offer, candidates.need)
-            if candidates.listings[n].id == need.id}
-    kept = [(listing_id, d2) for listing_id, d2 in rows if listing_id in fits][:limit]
-    if not kept:
-        return []
-    offers = {listing.id: listing for listing in db.session.scalars(
-        select(Listing).where(Listing.id.in_([listing_id for listing_id, _ in kept]))
-        .options(joinedload(Listing.member)))}
-    return [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in kept]
+    # Sort only ids and distances (at 100,000 listings a need has thousands of candidates).
+    return [(listing_id, d2) for listing_id, d2 in db.session.execute(stmt.order_by(km2, Listing.id)
+                                                                       .limit(NEARBY_CANDIDATES))]

@@ -137,4 +137,4 @@ def withdraw(listing_id: int):
 @bp.app_context_processor
 def listing_helpers():
     return {"my_members": (lambda: members_of(current_user)) if current_user.is_authenticated else (lambda: []),
-            "nearby_offers_for": services.nearby_offers_for, "distance_precision": distance_precision}
+            "distance_precision": distance_precision}

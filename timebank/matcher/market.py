@@ -29,11 +29,14 @@ def _balances(member_ids: list[int]) -> dict[int, Decimal]:
     return {member_id: have[member_id] - held[member_id] for member_id in have}
 
 
-def build_market(today: date | None = None, *, listing_ids: Collection[int] | None = None) -> Market:
+def build_market(today: date | None = None, *, listing_ids: Collection[int] | None = None,
+                 with_balances: bool = True) -> Market:
     """Open, unexpired listings of active members that are in no live exchange, with what they need.
 
     With `listing_ids`, only those listings and their members: a small market for one question
-    (the dashboard's offers that could serve one need), judged by the matcher's own rules.
+    (the dashboard's offers that could serve its needs), judged by the matcher's own rules.
+    `with_balances=False` leaves every balance at 0 and skips the ledger: for questions answered
+    by `build_candidates` alone, which reads no balance (the credit rule is the programme's).
     """
     today = today or today_()
     only = Listing.id.in_(list(listing_ids)) if listing_ids is not None else true()
@@ -85,7 +88,7 @@ def build_market(today: date | None = None, *, listing_ids: Collection[int] | No
             dbs.setdefault(member_id, []).append(DbsCheck(level, expires_on, people=people or 1))
         elif expires_on is not None and expires_on > insured.get(member_id, date.min):
             insured[member_id] = expires_on
-    balances = _balances([m.id for m in member_rows if m.status == "active"])
+    balances = _balances([m.id for m in member_rows if m.status == "active"]) if with_balances else {}
     members = [
         MemberInput(id=m.id, name=m.name, suspended=m.status != "active",
                     balance=Decimal(balances.get(m.id, 0)), credit_limit=Decimal(m.credit_limit),

@@ -10,6 +10,7 @@ from timebank.errors import DomainError
 from timebank.exchanges.queue import tasks_for
 from timebank.extensions import db
 from timebank.listings.models import Listing
+from timebank.listings.services import nearby_offers
 from timebank.main.forms import show_domain_error
 from timebank.members import services
 from timebank.members.access import load_member
@@ -38,8 +39,12 @@ def dashboard():
     waiting: dict[int, list] = {}
     for task in tasks_for([m.id for m in members]):
         waiting.setdefault(task.member_id, []).append(task)
+    # Offers that could serve each open need, judged together in one small market.
+    nearby = nearby_offers([listing for own in listings.values() for listing in own
+                            if listing.direction == "need" and listing.is_open])
     return render_template("members/dashboard.html", members=members, listings=listings, warnings=warnings,
-                           counts=counts, requests=services.requests_of(current_user), waiting=waiting)
+                           counts=counts, requests=services.requests_of(current_user), waiting=waiting,
+                           nearby=nearby)
 
 
 @bp.route("/members/register", methods=["GET", "POST"])

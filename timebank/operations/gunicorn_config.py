@@ -12,6 +12,13 @@ import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# GUNICORN_THREADS above 1: gthread workers, each serving that many requests at once (one can wait
+# for the database or for scrypt, which releases the GIL, while another runs). They keep
+# connections alive for longer than a visitor's pause between clicks.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+if threads > 1:
+    worker_class = "gthread"
+    keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "10"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 accesslog = None
