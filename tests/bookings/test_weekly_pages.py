@@ -103,8 +103,9 @@ def test_a_taken_time_is_named_nothing_is_booked_and_the_others_can_be_booked(cl
     assert "Youth club</textarea>" in page
     assert 'value="8"' in page and f'value="{first.isoformat()}"' in page
     assert _count(app) == 1 and _count(app, BookingSeries) == 0
-    # The calendar shows the week of the first day asked for.
-    assert f"Week of Monday {(first - timedelta(days=1)).day} March" in page
+    # The calendar shows the week of the taken time, with the booking in the way.
+    assert f"Week of Monday {(third - timedelta(days=1)).day} March" in page
+    assert _week_rows(page)[1][1] == "09:00 to 11:00"
     button = re.search(r'<button[^>]*name="leave_out" value="([^"]*)"[^>]*>([^<]*)</button>', page)
     assert button.group(1) == third.isoformat()
     assert button.group(2) == "Book the other 7 times, leaving out the taken one"

@@ -80,7 +80,8 @@ def request_asset(asset_id: int):
             db.session.commit()
             flash(done, "success")
             return redirect(url_for("bookings.member_bookings", member_id=member.id))
-    shown = _day_arg(request.args.get("week")) or (
+    # The calendar shows the week asked for; after a refused request, the week of the (first) time in the way.
+    shown = _day_arg(request.args.get("week")) or (times_taken.taken[0].day if times_taken else None) or (
         getattr(form, "day" if asset.kind == "room" else "starts_on").data if request.method == "POST" else None)
     return render_template("bookings/request.html", asset=asset, form=form, taken=services.taken_slots(asset),
                            times_taken=times_taken, week=availability.week(asset, shown),
