@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.api.token_views import bp as api_tokens_bp
     from timebank.bookings.views import bp as bookings_bp
     from timebank.coordinator.views import bp as coordinator_bp
+    from timebank.conversations.views import bp as conversations_bp
     from timebank.exchanges.direct_views import bp as direct_bp
     from timebank.exchanges.queue_views import bp as queue_bp
     from timebank.exchanges.views import bp as exchanges_bp
@@ -93,8 +94,8 @@ def register_blueprints(app: Flask) -> None:
     from timebank.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp, direct_bp, queue_bp, ledger_bp, bookings_bp, api_tokens_bp,
-               opendata_bp):
+               reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, queue_bp, ledger_bp, bookings_bp,
+               api_tokens_bp, opendata_bp):
         app.register_blueprint(bp)
     api.register(app)
 

@@ -66,3 +66,14 @@ def schedule_data(app, exchange_id):
             data[f"start_{leg.id}"] = start.strftime("%Y-%m-%dT%H:%M")
             data[f"end_{leg.id}"] = (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
         return data
+
+
+@pytest.fixture()
+def pair(app, make_member, make_listing, make_user):
+    """A food bank that needs help, a firm that offers bookkeeping, and a coordinator."""
+    food, food_admin = make_member("Kirkby Food Bank", admin_email="food@direct.example")
+    firm, firm_admin = make_member("Prescot Accountants", admin_email="firm@direct.example", type="business")
+    offer = make_listing(firm, firm_admin, direction="offer", title="Bookkeeping for charities", quantity=Decimal(6))
+    need = make_listing(food, food_admin, direction="need", title="Someone to check our accounts")
+    make_user("coord@direct.example", coordinator=True)
+    return {"food": food, "firm": firm, "offer": offer, "need": need}

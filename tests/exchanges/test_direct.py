@@ -26,17 +26,6 @@ def _form(member_id, hours="3", days=3, hour=10, message="Hello from the food ba
             "end": end.strftime("%Y-%m-%dT%H:%M"), "message": message}
 
 
-@pytest.fixture()
-def pair(app, make_member, make_listing, make_user):
-    """A food bank that needs help, a firm that offers bookkeeping, and a coordinator."""
-    food, food_admin = make_member("Kirkby Food Bank", admin_email="food@direct.example")
-    firm, firm_admin = make_member("Prescot Accountants", admin_email="firm@direct.example", type="business")
-    offer = make_listing(firm, firm_admin, direction="offer", title="Bookkeeping for charities", quantity=Decimal(6))
-    need = make_listing(food, food_admin, direction="need", title="Someone to check our accounts")
-    make_user("coord@direct.example", coordinator=True)
-    return {"food": food, "firm": firm, "offer": offer, "need": need}
-
-
 def _exchanges(app):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Exchange))

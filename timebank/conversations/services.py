@@ -1,16 +1,32 @@
 """Writing and reading an exchange's conversation.
 
+Every exchange (matched, asked for directly, or recorded) has one. Its members' people and the
+coordinators write in it; the same people read it on the exchange's page (or through the API).
 Messages are plain text: the pages escape them (Jinja autoescaping) and nothing renders them as
 markup. A message is written by a person (`author_id`) for one of the exchange's members
 (`member_id`), or by a coordinator for nobody but themselves (`member_id` None).
+
+A new message is notified in the app and by email (topic `messages`, which each person may turn
+off for email) to the other members' people, and to the coordinators who have written in it;
+a message from a coordinator to every member's people. The notice names who wrote and links to
+the exchange, never the message itself: the reader signs in to read it and reply.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from timebank.members.models import Membership
+
+from timebank.accounts.models import User
+from timebank.audit.services import record
 from timebank.conversations.models import MAX_LENGTH, Message
-from timebank.errors import DomainError
+from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
+from timebank.members.services import membership_of
+from timebank.notifications.services import notify
+
+# Members never see a proposal held for a coordinator's review, so nobody writes in it yet.
+CLOSED_STATUSES = ("held",)
 
 
 def clean_body(body: str | None, *, field: str = "body", required: bool = True) -> str | None:
@@ -40,3 +56,52 @@ def thread(exchange) -> list[Message]:
     """The conversation, oldest first."""
     return list(db.session.scalars(select(Message).where(Message.exchange_id == exchange.id)
                                    .order_by(Message.created_at, Message.id)))
+
+
+def writing_as(exchange, user: User, member_id: int | None = None):
+    """Who `user` writes for in this exchange: one of its members (the one named, or their only
+    one in it), or None for a coordinator writing as a coordinator. NotAllowed for anyone else."""
+    mine = [p.member for p in exchange.parties if membership_of(user, p.member) is not None]
+    if member_id is not None:
+        member = next((m for m in mine if m.id == member_id), None)
+        if member is None:
+            raise NotAllowed("You can only write for your own organisation in this exchange", field="member_id")
+        return member
+    if len(mine) == 1:
+        return mine[0]
+    if len(mine) > 1:
+        raise DomainError("Several of your organisations are in this exchange: choose which one writes",
+                          field="member_id")
+    if user.is_coordinator:
+        return None
+    raise NotAllowed("Only the people of the exchange's members and the coordinators can write in it")
+
+
+def post(exchange, author: User, body: str | None, *, member_id: int | None = None) -> Message:
+    """`author` writes in the exchange's conversation (for one of its members, or as a
+    coordinator); the others are told, without the message."""
+    member = writing_as(exchange, author, member_id)
+    if exchange.status in CLOSED_STATUSES:
+        raise Conflict("This proposal is waiting for a coordinator's review: nobody can write in it yet")
+    text = clean_body(body)
+    message = add(exchange, author, member, text)
+    record(author, "message.posted", exchange, f"{member.name if member else 'A coordinator'} wrote a message",
+           message_id=message.id, member_id=getattr(member, "id", None))
+    _tell(exchange, author, member)
+    return message
+
+
+def _tell(exchange, author: User, member) -> None:
+    from timebank.exchanges.services import exchange_path, title
+
+    who = f"{author.display_name} ({member.name})" if member else f"{author.display_name} (a coordinator)"
+    text = f"New message from {who} in {title(exchange)}. Sign in to read it and reply."
+    others = [p.member for p in exchange.parties if member is None or p.member_id != member.id]
+    users = db.session.scalars(select(User).join(Membership).where(
+        Membership.member_id.in_([m.id for m in others]), Membership.status == "active",
+        User.id != author.id)).all()
+    writers = db.session.scalars(select(User).join(Message, Message.author_id == User.id).where(
+        Message.exchange_id == exchange.id, User.id != author.id).distinct()).all()
+    coordinators = [u for u in writers if u.is_coordinator]
+    notify([*users, *coordinators], "messages", text, url=exchange_path(exchange) + "#messages",
+           subject=f"New message in {title(exchange)}")

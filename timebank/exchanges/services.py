@@ -897,6 +897,41 @@ def exchanges_for(member_ids: list[int], statuses: Iterable[str] | None = None) 
 CONTACT_STATUSES = ("accepted", "approved", "scheduled")
 
 
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a member in an exchange: its named contact and the member's phone and email."""
+
+    member: Member
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+def contacts(exchange: Exchange, viewer: User) -> list[Contact]:
+    """The other members' named contacts, for a party's people once every member has accepted
+    (coordinators always); nothing while it is only proposed. The named contact is the person
+    who answered for the member in this exchange, else the member's first admin."""
+    from timebank.members.models import Membership
+    from timebank.members.services import membership_of
+
+    mine = {p.member_id for p in exchange.parties if membership_of(viewer, p.member) is not None}
+    if not viewer.is_coordinator and (exchange.status not in (*CONTACT_STATUSES, "completed") or not mine):
+        return []
+    found = []
+    for party in exchange.parties:
+        if party.member_id in mine:
+            continue
+        person = db.session.get(User, party.responded_by_id) if party.responded_by_id else None
+        if person is None or not person.is_active:
+            person = db.session.scalar(select(User).join(Membership).where(
+                Membership.member_id == party.member_id, Membership.status == "active", Membership.role == "admin")
+                .order_by(Membership.id).limit(1))
+        member = party.member
+        found.append(Contact(member, person.display_name if person else None, member.contact_phone,
+                             member.contact_email or (person.email if person else None)))
+    return found
+
+
 def live_partner_ids(member_id: int) -> set[int]:
     """Members in an accepted, unfinished exchange with this one: they may see each other's contact details."""
     mine = select(Party.exchange_id).join(Exchange).where(Party.member_id == member_id,

@@ -64,7 +64,13 @@ def index():
 @bp.route("/exchanges/<int:exchange_id>")
 @login_required
 def detail(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    return render_detail(load_exchange(exchange_id))
+
+
+def render_detail(exchange: Exchange, message_form=None):
+    """The exchange's page (also with a message that could not be sent, and why, beside its box)."""
+    from timebank.conversations.forms import MessageForm
+
     mine = {m.id for m in members_of(current_user)}
     answer_as = [p for p in exchange.parties if p.member_id in mine and p.status == "pending"]
     context = {
@@ -74,6 +80,7 @@ def detail(exchange_id: int):
         "my_parties": [p for p in exchange.parties if p.member_id in mine],
         "open_requests": [r for r in exchange.change_requests if r.resolved_at is None],
         "now": uk_now(), "messages": conversations.thread(exchange),
+        "message_form": message_form or MessageForm(), "contacts": services.contacts(exchange, current_user),
     }
     return render_template("exchanges/detail.html", **context)
 

@@ -8,7 +8,7 @@ from timebank.members.models import Member
 
 
 def live_partners(member: Member) -> list[Member]:
-    """Members in a live (proposed, accepted, approved or scheduled) exchange with `member`."""
+    """Members in an accepted, not yet finished exchange with `member` (accepted, approved or scheduled)."""
     from timebank.exchanges.services import live_partner_ids
 
     ids = live_partner_ids(member.id)
