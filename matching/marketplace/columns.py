@@ -17,6 +17,14 @@ columns are built from legs directly, not from a graph of listings:
   chain may pass through a member twice with different listings.
 * **pairs**: one column per non-gift leg (when the policy allows pairs).
 
+With the failure-aware objective (``Policy(objective="expected")``) each column is worth the
+points expected to go ahead (:mod:`~matching.marketplace.expected`), in hundredths of a point
+(whole numbers, so an absolute gap below 1 still proves the optimum). A chain's legs are then
+worth less the further they are from the gift, by a product over every party before them, which
+chain positions cannot carry: gift chains become whole columns instead (``PATH``), grown from
+each gift one leg at a time, each gift keeping its best ``policy.max_chains_per_gift`` chains of
+each length.
+
 Rows: every listing is used at most once; the chain flow rows; and the credit rule (see
 ``docs/matching.md`` and :func:`shortfalls`): each exchange is paid for on its own, so a member's
 shortfalls (what it receives minus what it gives in a ring; what it receives in a pair or a chain)
@@ -42,10 +50,13 @@ from scipy import sparse
 from ..cycles import Adjacency, enumerate_cycles
 from ..engine import Engine, Programme, greedy
 from ..options import Options
+from .acceptance import AcceptanceModel
 from .candidates import Candidates
+from .expected import CHAIN, CYCLE, FLOW, PAIR, PATH, LegOdds
 from .types import Market, Policy
 
-CYCLE, CHAIN, PAIR, FLOW = 0, 1, 2, 3
+#: Expected points are costed in hundredths of a point.
+EXPECTED_SCALE = 100
 
 #: The engine's options for the marketplace, tuned on its synthetic markets (``bench/marketplace.py``):
 #: programmes up to 2,000 columns go to one MIP; larger ones get the LP by interior point over
@@ -74,10 +85,12 @@ class MarketModel(Programme):
     """The marketplace's programme (a :class:`~matching.engine.Programme`; its packing rows are
     the listings).
 
-    Columns, in order: cycles (by length), chain leg-positions, pairs, and (for the bound on
-    rings of any length only) flow legs. ``col_kind`` tells which; ``col_legs`` lists each column's
-    candidate rows (CSR: ``col_legs.indices[col_legs.indptr[j]:col_legs.indptr[j + 1]]``, in
-    giving order); ``chain_pos`` is the position of a chain column (0 for others).
+    Columns, in order: cycles (by length), chain leg-positions (or, with the expected
+    objective, whole chains), pairs, and (for the bound on rings of any length only) flow legs.
+    ``col_kind`` tells which; ``col_legs`` lists each column's candidate rows (CSR:
+    ``col_legs.indices[col_legs.indptr[j]:col_legs.indptr[j + 1]]``, in giving order);
+    ``chain_pos`` is the position of a chain column (0 for others); costs are points times
+    ``scale`` (1, or :data:`EXPECTED_SCALE` for expected points).
     """
 
     col_kind: np.ndarray
@@ -85,6 +98,7 @@ class MarketModel(Programme):
     chain_pos: np.ndarray
     cands: Candidates
     stats: dict[str, Any] = field(default_factory=dict)
+    scale: int = 1
 
     def legs_of(self, j: int) -> list[int]:
         p = self.col_legs.indptr
@@ -156,7 +170,8 @@ def member_graph(market: Market, cands: Candidates) -> MemberGraph:
 
 
 def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndarray, ipos: np.ndarray,
-               receiver: np.ndarray, giver: np.ndarray, n_members: int, n_cols: int) -> sparse.csr_matrix:
+               receiver: np.ndarray, giver: np.ndarray, n_members: int, n_cols: int,
+               ifirst: np.ndarray | None = None) -> sparse.csr_matrix:
     """Credits each member is short in each column (members x columns): the credit rule.
 
     Each exchange is paid for on its own. In a ring a member is short what it receives minus what
@@ -164,10 +179,13 @@ def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndar
     chain's help arrives before the member passes it on, so passing on does not pay for it; the
     gift itself moves nothing). What a member earns in one exchange never pays for another, so
     however many of a run's exchanges are declined, nobody ends below its limit. Flow legs (the
-    bound on rings of any length) are short nothing.
+    bound on rings of any length) are short nothing. ``ifirst`` marks each column's first leg
+    (a whole chain's gift).
     """
     credits = cands.credits[il]
     pays = (ikind != FLOW) & ~((ikind == CHAIN) & (ipos == 1)) & (credits > 0)
+    if ifirst is not None:
+        pays &= ~((ikind == PATH) & ifirst)
     earns = (ikind == CYCLE) & (credits > 0)
     rows = np.concatenate([receiver[il[pays]], giver[il[earns]]])
     cols = np.concatenate([ic[pays], ic[earns]])
@@ -180,7 +198,8 @@ def shortfalls(cands: Candidates, ic: np.ndarray, il: np.ndarray, ikind: np.ndar
 
 
 def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle: int | None = None,
-                max_chain: int | None = None, any_length_cycles: bool = False) -> MarketModel:
+                max_chain: int | None = None, any_length_cycles: bool = False,
+                odds: LegOdds | None = None) -> MarketModel:
     """The integer programme for ``cands`` under ``policy`` (see the module docstring).
 
     Parameters
@@ -191,6 +210,9 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
     any_length_cycles : bool
         Instead of enumerating rings, allow rings of any length with one variable per leg and
         "gives as often as it receives" per member: an upper bound for every K (the K report).
+    odds : LegOdds, optional
+        With the expected objective, the chances to weigh columns by (default: from
+        ``market.acceptance``, or the prior when the market has none).
 
     Notes
     -----
@@ -202,17 +224,26 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
     K = policy.max_cycle if max_cycle is None else max_cycle
     L = policy.max_chain if max_chain is None else max_chain
     stats: dict[str, Any] = {}
-    blocks = _ring_blocks(legs, K, any_length_cycles, stats) + _chain_blocks(legs, L, stats)
+    expected = policy.objective == "expected"
+    if expected and odds is None:
+        odds = LegOdds(market, cands, market.acceptance or AcceptanceModel.prior())
+    bonus = int(policy.weights.reciprocity)
+    blocks = _ring_blocks(legs, K, any_length_cycles, stats)
+    if expected:
+        blocks += _path_blocks(legs, cands, L, odds, bonus, policy.max_chains_per_gift, stats)
+    else:
+        blocks += _chain_blocks(legs, L, stats)
     if policy.allow_pairs:
         blocks.append((PAIR, legs.paid[:, None], np.zeros(legs.paid.size, dtype=np.int64)))
     stats["pairs"] = int(legs.paid.size) if policy.allow_pairs else 0
-    cols = _Columns(blocks, cands.score.astype(np.int64), int(policy.weights.reciprocity))
+    scale = EXPECTED_SCALE if expected else 1
+    cols = _Columns(blocks, cands.score.astype(np.int64), bonus, odds if expected else None, scale)
     room = np.array([max(float(m.balance + m.credit_limit), 0.0) for m in market.members]) \
         if legs.n_members else np.zeros(0)
     short = cols.affordable(cands, legs, room, stats)
     rows = _Rows(cols)
     rows.listings(cands, stats)
-    if stats["chain_variables"] and L >= 2:
+    if stats["chain_variables"] and L >= 2 and not expected:
         rows.chain_flow(legs, L, stats)
     if any_length_cycles and legs.paid.size:
         rows.ring_flow(legs)
@@ -221,12 +252,12 @@ def build_model(market: Market, cands: Candidates, policy: Policy, *, max_cycle:
                           shape=(rows.n, cols.n))
     A.sum_duplicates()
     A.eliminate_zeros()
-    stats.update(columns=cols.n, rows=rows.n, nonzeros=int(A.nnz), bonus=cols.bonus)
+    stats.update(columns=cols.n, rows=rows.n, nonzeros=int(A.nnz), bonus=cols.bonus, scale=scale)
     stats["build_seconds"] = perf_counter() - t0
     col_legs = sparse.csr_matrix((np.ones(cols.il.size), cols.il, np.r_[0, np.cumsum(cols.widths)]),
                                  shape=(cols.n, max(cands.size, 1)))
     return MarketModel(cols.cost, A, np.concatenate(rows.lo), np.concatenate(rows.hi), stats["listing_rows"],
-                       cols.kind, col_legs, cols.chain_pos, cands, stats)
+                       cols.kind, col_legs, cols.chain_pos, cands, stats, scale)
 
 
 class _Legs:
@@ -286,22 +317,66 @@ def _chain_blocks(legs: _Legs, L: int, stats: dict[str, Any]) -> list[Block]:
     return blocks
 
 
+def _path_blocks(legs: _Legs, cands: Candidates, L: int, odds: LegOdds, bonus: int, per_gift: int,
+                 stats: dict[str, Any]) -> list[Block]:
+    """Whole gift chains of 1..L legs: each gift leg, then paid legs whose giver received the leg
+    before, no listing twice; each gift keeps its best ``per_gift`` chains of each length (by
+    expected points), the chains of one length growing the next."""
+    blocks: list[Block] = []
+    total = dropped = 0
+    mat = legs.all[legs.gift][:, None]
+    paid = legs.paid[np.argsort(legs.giver[legs.paid], kind="stable")]
+    paid_giver = legs.giver[paid]
+    score = cands.score.astype(float) + bonus
+    for p in range(1, L + 1):
+        if p > 1:
+            last = legs.receiver[mat[:, -1]]
+            lo = np.searchsorted(paid_giver, last, side="left")
+            cnt = np.searchsorted(paid_giver, last, side="right") - lo
+            row = np.repeat(np.arange(mat.shape[0]), cnt)
+            nxt = paid[np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+                       + np.repeat(lo, cnt)]
+            fresh = ~np.any(cands.offer[mat[row]] == cands.offer[nxt][:, None], axis=1)
+            fresh &= ~np.any(cands.need[mat[row]] == cands.need[nxt][:, None], axis=1)
+            mat = np.concatenate([mat[row[fresh]], nxt[fresh][:, None]], axis=1)
+        if mat.shape[0] == 0:
+            break
+        value = (score[mat] * odds.chances(PATH, mat)).sum(axis=1)
+        order = np.lexsort(tuple(mat[:, i] for i in range(p - 1, -1, -1)) + (-value, mat[:, 0]))
+        gift = mat[order, 0]
+        starts = np.r_[0, np.flatnonzero(gift[1:] != gift[:-1]) + 1]
+        rank = np.arange(gift.size) - np.repeat(starts, np.diff(np.r_[starts, gift.size]))
+        keep = np.sort(order[rank < per_gift])
+        dropped += int(mat.shape[0] - keep.size)
+        mat = mat[keep]
+        blocks.append((PATH, mat, np.zeros(mat.shape[0], dtype=np.int64)))
+        total += int(mat.shape[0])
+    stats["chain_variables"] = total
+    stats["chains_dropped"] = dropped
+    return blocks
+
+
 class _Columns:
     """The blocks flattened: each column's kind, cost, chain position, and (column, leg) incidences."""
 
-    def __init__(self, blocks: list[Block], score: np.ndarray, bonus: int) -> None:
+    def __init__(self, blocks: list[Block], score: np.ndarray, bonus: int, odds: LegOdds | None = None,
+                 scale: int = 1) -> None:
         self.bonus = bonus
-        kinds, costs, positions, inc_col, inc_leg, widths = [], [], [], [], [], []
+        kinds, costs, positions, inc_col, inc_leg, widths, firsts = [], [], [], [], [], [], []
         n = 0
         for kind, mat, pos in blocks:
             count, width = mat.shape
             kinds.append(np.full(count, kind, dtype=np.int8))
             positions.append(pos)
-            s = score[mat].sum(axis=1)
-            costs.append(s if kind == PAIR else s + bonus * width)   # a ring or chain leg earns the bonus
+            value = score[mat] + (0 if kind == PAIR else bonus)   # a ring or chain leg earns the bonus
+            if odds is None:
+                costs.append(value.sum(axis=1).astype(np.float64))
+            else:
+                costs.append(np.rint(scale * (value * odds.chances(kind, mat)).sum(axis=1)))
             inc_col.append(np.repeat(np.arange(n, n + count), width))
             inc_leg.append(mat.ravel())
             widths.append(np.full(count, width, dtype=np.int64))
+            firsts.append(np.tile(np.arange(width) == 0, count))
             n += count
         self.n = n
         self.kind = _cat(kinds, np.int8)
@@ -310,12 +385,13 @@ class _Columns:
         self.ic = _cat(inc_col, np.int64)
         self.il = _cat(inc_leg, np.int64)
         self.widths = _cat(widths, np.int64)
+        self.ifirst = _cat(firsts, bool)
 
     def affordable(self, cands: Candidates, legs: _Legs, room: np.ndarray, stats: dict[str, Any]) -> sparse.csr_matrix:
         """Drop the columns in which a member alone is short of more than it may spend; the
         shortfalls (members x columns) of those kept."""
         short = shortfalls(cands, self.ic, self.il, self.kind[self.ic], self.chain_pos[self.ic], legs.receiver,
-                           legs.giver, legs.n_members, self.n)
+                           legs.giver, legs.n_members, self.n, self.ifirst)
         sc = short.tocoo()
         unaffordable = np.zeros(self.n, dtype=bool)
         unaffordable[sc.col[sc.data > room[sc.row] + 1e-9]] = True
@@ -325,7 +401,7 @@ class _Columns:
         keep = ~unaffordable
         new_index = np.cumsum(keep) - 1
         inc_keep = keep[self.ic]
-        self.ic, self.il = new_index[self.ic[inc_keep]], self.il[inc_keep]
+        self.ic, self.il, self.ifirst = new_index[self.ic[inc_keep]], self.il[inc_keep], self.ifirst[inc_keep]
         self.kind, self.cost, self.chain_pos, self.widths = (self.kind[keep], self.cost[keep], self.chain_pos[keep],
                                                              self.widths[keep])
         self.n = int(keep.sum())
@@ -400,7 +476,8 @@ class _Rows:
         spend (members whose needs could never overspend get no row), with Chvatal-Gomory cuts."""
         ic, il = self.cols.ic, self.cols.il
         sc = short.tocoo()
-        paying = (self.ikind != FLOW) & ~((self.ikind == CHAIN) & (self.ipos == 1))
+        paying = (self.ikind != FLOW) & ~((self.ikind == CHAIN) & (self.ipos == 1)) \
+            & ~((self.ikind == PATH) & self.cols.ifirst)
         worst = np.zeros(legs.n_listings)               # each need's largest shortfall in any column
         np.maximum.at(worst, cands.need[il[paying]], np.asarray(short[legs.receiver[il[paying]], ic[paying]]).ravel())
         could_spend = np.zeros(legs.n_members)
@@ -441,7 +518,7 @@ def greedy_order(model: MarketModel, priority: np.ndarray | None = None) -> np.n
     synthetic markets, this one started closest to the optimum."""
     n = model.n_cols
     widths = np.diff(model.col_legs.indptr)
-    shape_rank = np.choose(model.col_kind, [1, 0, 2, 1])     # chains, rings (and flow legs), pairs
+    shape_rank = np.choose(model.col_kind, [1, 0, 2, 1, 0])     # chains, rings (and flow legs), pairs
     keys = [np.arange(n), -model.cost / np.maximum(widths, 1), model.chain_pos, shape_rank]
     if priority is not None:
         keys.append(-np.round(priority, 3))
@@ -518,7 +595,8 @@ def simple_bound(model: MarketModel) -> float:
     col = np.repeat(np.arange(model.n_cols), widths)
     leg = model.col_legs.indices
     leg_best = np.zeros(cands.size)
-    np.maximum.at(leg_best, leg, np.where(model.col_kind[col] == PAIR, 0, model.stats["bonus"]) + cands.score[leg])
+    np.maximum.at(leg_best, leg, model.scale * (np.where(model.col_kind[col] == PAIR, 0, model.stats["bonus"])
+                                               + cands.score[leg]))
     need_best = np.zeros(len(cands.listings))
     offer_best = np.zeros(len(cands.listings))
     np.maximum.at(need_best, cands.need, leg_best)
@@ -538,6 +616,8 @@ def decode(model: MarketModel, sol: ModelSolution) -> list[tuple[str, list[int]]
     out: list[tuple[str, list[int]]] = []
     for j in chosen[kind == CYCLE]:
         out.append(("cycle", model.legs_of(int(j))))
+    for j in chosen[kind == PATH]:
+        out.append(("chain", model.legs_of(int(j))))
     cands = model.cands
     chain_cols = chosen[kind == CHAIN]
     if chain_cols.size:

@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .acceptance import AcceptanceModel
 
 #: Weekly availability is 21 bits: day * 3 + part (morning 0, afternoon 1, evening 2), Monday first.
 ALL_WEEK = (1 << 21) - 1
@@ -19,6 +22,8 @@ DBS_LEVELS = {"basic": 1, "standard": 2, "enhanced": 3, "enhanced_barred": 4}
 KINDS = ("time", "skill", "room", "equipment")
 #: Kinds whose hours move time credits (rooms and equipment move none unless the policy says so).
 TIME_KINDS = ("time", "skill")
+#: What a run maximises: points if everybody accepts, or points expected to go ahead.
+OBJECTIVES = ("points", "expected")
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,11 @@ class Market:
     today : date
     category_names : Mapping[int, str]
         Optional names of categories, used in reasons.
+    acceptance : AcceptanceModel or None
+        How likely each member is to accept its part, learned from the exchange's answers
+        (:func:`~matching.marketplace.acceptance.learn_acceptance`); None for the prior alone.
+        The failure-aware objective weighs exchanges by it, and every run reports the chance
+        that each proposed leg goes ahead.
     """
 
     listings: tuple[ListingInput, ...]
@@ -201,6 +211,7 @@ class Market:
     today: date
     declined_pairs: frozenset[tuple[int, int]] = frozenset()
     category_names: Mapping[int, str] = field(default_factory=dict)
+    acceptance: AcceptanceModel | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "listings", tuple(self.listings))
@@ -256,6 +267,15 @@ class Policy:
     report_max_paths : int
         Skip an exact re-run whose search space (walks of half a cycle's length) exceeds this,
         and report the bound of unlimited cycles instead.
+    objective : str
+        ``"expected"``: the most points expected to go ahead, each exchange weighed by the
+        chance that its parties accept (:attr:`Market.acceptance`), each leg of a gift chain by
+        the chance that the chain reaches it (failure-aware matching). ``"points"``: the most
+        points if everybody accepts (the matcher before failure-aware matching).
+    max_chains_per_gift : int
+        With the expected objective, gift chains are whole columns (a chain's value depends on
+        every party before each leg): each gift keeps its best this many chains of each length
+        (by expected points so far). Small markets never reach it.
     """
 
     max_cycle: int = 3
@@ -269,6 +289,8 @@ class Policy:
     report_cycle_lengths: tuple[int, ...] = (2, 3, 4, 6)
     report_time_limit: float | None = 10.0
     report_max_paths: int = 3_000_000
+    objective: str = "points"
+    max_chains_per_gift: int = 200
 
     def __post_init__(self) -> None:
         if self.max_cycle < 2:
@@ -279,6 +301,10 @@ class Policy:
             raise ValueError("max_candidates_per_need must be 1 or more")
         if any(k < 2 for k in self.report_cycle_lengths):
             raise ValueError("report_cycle_lengths must be 2 or more")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}")
+        if self.max_chains_per_gift < 1:
+            raise ValueError("max_chains_per_gift must be 1 or more")
 
 
 @dataclass(frozen=True)
@@ -287,7 +313,8 @@ class ProposedLeg:
 
     ``hours`` is the planned amount in the offer's unit (hours, or days for equipment);
     ``credits`` the time credits it moves from receiver to giver (0 for gifts and, by default,
-    rooms and equipment).
+    rooms and equipment); ``chance`` the chance that it goes ahead: that every party it depends
+    on accepts (see :mod:`~matching.marketplace.expected`).
     """
 
     offer_id: int
@@ -303,6 +330,7 @@ class ProposedLeg:
     reason: str
     credits: Decimal
     description: str
+    chance: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -59,14 +59,16 @@ def compatible(market: Market, offer: ListingInput, need: ListingInput) -> bool:
     return True
 
 
-def best_total(market: Market, policy: Policy, legs: list[tuple[int, int, int, Decimal]]) -> float:
+def best_total(market: Market, policy: Policy, legs: list[tuple[int, int, int, Decimal]],
+               weigh=None) -> float:
     """The best total weight over every packing of cycles, chains and pairs, by brute force.
 
     ``legs`` are the candidate legs (offer id, need id, score, credits). A cycle or chain leg
     earns ``score + reciprocity``; a pair earns ``score``. The credit rule: each exchange is paid for
     on its own. A member is short, in a cycle, what it receives minus what it gives (if positive), and
     in a chain or a pair what it receives (a gift moves nothing); for every member the sum of its
-    shortfalls is at most ``max(balance + limit, 0)``.
+    shortfalls is at most ``max(balance + limit, 0)``. ``weigh(shape, seq, points)``, if given,
+    turns an exchange's legs and their points into its weight (the failure-aware objective).
     """
     by_id = {x.id: x for x in market.listings}
     owner = {x.id: x.member_id for x in market.listings}
@@ -81,7 +83,8 @@ def best_total(market: Market, policy: Policy, legs: list[tuple[int, int, int, D
             net[owner[n]] = net.get(owner[n], Decimal(0)) + c
             if shape == "cycle":
                 net[owner[o]] = net.get(owner[o], Decimal(0)) - c
-        weight = sum(s for _, _, s, _ in seq) + (bonus * len(seq) if shape != "pair" else 0)
+        points = [s + (bonus if shape != "pair" else 0) for _, _, s, _ in seq]
+        weight = sum(points) if weigh is None else weigh(shape, seq, points)
         ids = [x for o, n, _, _ in seq for x in (o, n)]
         exchanges.append((frozenset(ids), weight, {m: max(v, Decimal(0)) for m, v in net.items()}))
 
