@@ -72,3 +72,17 @@ def test_the_openapi_document_has_ask_and_counter(api):
     paths = api().get("/api/v1/openapi.json").json["paths"]
     assert "post" in paths["/api/v1/listings/{listing_id}/ask"]
     assert "post" in paths["/api/v1/proposals/{exchange_id}/counter"]
+
+
+def test_coordinators_read_and_set_the_direct_policy(api, world, tokens):
+    coordinator, staff_a = api(tokens["coordinator_scope"]), api(tokens["staff_a"])
+    assert coordinator.get("/api/v1/coordinator/direct-policy").json["approval"] == "all"
+    assert staff_a.get("/api/v1/coordinator/direct-policy").status_code == 403
+    bad = coordinator.post("/api/v1/coordinator/direct-policy", json={"approval": "some", "over_hours": 0})
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    saved = coordinator.post("/api/v1/coordinator/direct-policy",
+                             json={"approval": "some", "over_hours": 4, "rooms_and_equipment": True})
+    assert saved.status_code == 200, saved.json
+    assert saved.json["over_hours"] == 4 and saved.json["requirements"] is False
+    assert "more than 4 hours or a room or equipment" in saved.json["description"]
+    assert coordinator.get("/api/v1/coordinator/direct-policy").json["over_hours"] == 4

@@ -106,6 +106,7 @@ EXPECTED: dict[str, Rule] = {
     # when none of their organisations may ask); only the exchange's parties answer it.
     "direct.ask": SIGNED_IN, "direct.counter": PARTY_OF_EXCHANGE.but(query={"member_id": "member_a"}),
     "conversations.post": PARTY_OF_EXCHANGE,  # the parties' people and coordinators write in it
+    "direct.policy_page": COORDINATOR,
     "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
     "exchanges.audit": COORDINATOR,
     # Time credits.

@@ -18,12 +18,12 @@ class MessageSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     exchange_id = ma.fields.Integer(required=True)
     author_name = ma.fields.Function(lambda m: m.author.display_name if m.author else None, required=True,
-                                     allow_none=True, metadata={"type": ["string", "null"],
+                                     allow_none=True, metadata={"type": "string",
                                                                 "description": "Null once its writer's account is gone"})
     member_id = ma.fields.Integer(allow_none=True, required=True, metadata={
         "description": "The member it was written for; null for a coordinator"})
     member_name = ma.fields.Function(lambda m: m.member.name if m.member else None, required=True, allow_none=True,
-                                     metadata={"type": ["string", "null"]})
+                                     metadata={"type": "string"})
     body = ma.fields.String(required=True, metadata={"description": "Plain text (escape it when you show it)"})
     created_at = Utc(required=True)
 

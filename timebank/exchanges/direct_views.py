@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 
 from timebank.bookings.models import uk_now
 from timebank.errors import DomainError
-from timebank.exchanges import direct, scheduling
-from timebank.exchanges.forms import AskForm, CounterForm
+from timebank.coordinator.views import coordinator_required
+from timebank.exchanges import direct, policy, scheduling
+from timebank.exchanges.forms import AskForm, CounterForm, DirectPolicyForm
 from timebank.exchanges.views import _my_party, load_exchange
 from timebank.extensions import db
 from timebank.listings.views import load_listing
@@ -80,3 +81,27 @@ def counter(exchange_id: int):
         form.start.data, form.end.data = leg.proposed_start, leg.proposed_end
     return render_template("exchanges/counter.html", exchange=exchange, member=member, form=form, leg=leg,
                            shared=scheduling.shared(leg).describe())
+
+
+@bp.route("/coordinator/direct-exchanges", methods=["GET", "POST"])
+@coordinator_required
+def policy_page():
+    """The coordinators' policy: which direct exchanges wait for their approval (audited)."""
+    now = policy.current()
+    form = DirectPolicyForm()
+    if form.validate_on_submit():
+        try:
+            saved = policy.set_policy(current_user, approval=form.approval.data, over_hours=form.over_hours.data,
+                                      rooms_and_equipment=form.rooms_and_equipment.data,
+                                      requirements=form.requirements.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved. {saved.describe()}.", "success")
+            return redirect(url_for("direct.policy_page"))
+    elif request.method == "GET":
+        form.approval.data, form.over_hours.data = now.approval, now.over_hours
+        form.rooms_and_equipment.data, form.requirements.data = now.rooms_and_equipment, now.requirements
+    return render_template("exchanges/direct_policy.html", form=form, policy=now)

@@ -155,3 +155,16 @@ class CounterForm(FlaskForm):
     member_id = HiddenField()
     message = TextAreaField("A message with it (optional)", validators=[
         Optional(), Length(max=2000, message="Use 2,000 characters or fewer")])
+
+
+class DirectPolicyForm(FlaskForm):
+    """Which direct exchanges wait for a coordinator's approval."""
+
+    approval = RadioField("Which direct exchanges need a coordinator's approval?", choices=[
+        ("all", "All of them"), ("none", "None: members agree between themselves"),
+        ("some", "Only some: those I choose below")], validators=[
+        DataRequired("Choose which direct exchanges need your approval")])
+    over_hours = DecimalField("Those of more than this many hours (person-hours in all)", places=None, validators=[
+        Optional(), NumberRange(min=0.25, max=10000, message="Enter between 0.25 and 10,000 hours, or leave it blank")])
+    rooms_and_equipment = BooleanField("Those involving a room or equipment")
+    requirements = BooleanField("Those where a requirement is claimed (a DBS check or insurance)")

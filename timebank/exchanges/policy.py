@@ -117,7 +117,7 @@ def set_policy(coordinator, *, approval: str, over_hours: Decimal | None = None,
 
 
 def _plain(policy: Policy) -> dict:
-    return {"approval": policy.approval, "over_hours": policy.over_hours,
+    return {"approval": policy.approval, "over_hours": None if policy.over_hours is None else str(policy.over_hours),
             "rooms_and_equipment": policy.rooms_and_equipment, "requirements": policy.requirements}
 
 
