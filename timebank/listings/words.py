@@ -19,9 +19,14 @@ are within a small edit distance (rapidfuzz's optimal string alignment, so "saft
 "safety") or similar enough by trigrams (pg_trgm's similarity). When a search finds nothing,
 the best correction of each unknown word is offered as "did you mean".
 
-Every ORM flush that adds or changes a listing's text adds its new words (`_learn_words`); bulk
-loads (seed/synthetic.py) and the nightly `search-words` job rebuild the table from the open
-listings, which also drops the words of listings that have gone.
+The vocabulary holds the words of open listings and nothing else: a listing that is posted,
+reopened, withdrawn, expired, matched, deleted, or whose text changes (an erasure rewriting a name
+included) adds or takes away its words at once, whether the change is an ORM flush
+(`_follow_listings`) or an UPDATE or DELETE statement (`_follow_bulk_changes`). A word whose last
+open listing goes leaves the vocabulary, so it is never offered as a correction or a form again.
+Each worker remembers widened words for up to FIGURES_MAX_AGE, and only while no word has left
+(`SearchVocabulary.generation`). Bulk loads (seed/synthetic.py) and the nightly `search-words` job
+rebuild the table from the open listings.
 """
 from __future__ import annotations
 
@@ -32,9 +37,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, has_app_context
 from rapidfuzz.distance import OSA
-from sqlalchemy import ForeignKey, Index, String, delete, event, func, insert, inspect, select, update
+from sqlalchemy import DDL, ForeignKey, Index, String, delete, event, func, insert, inspect, select, true, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from timebank.extensions import db
@@ -77,6 +82,21 @@ class SearchWordTrigram(db.Model):
     trigram: Mapped[str] = mapped_column(String(3), primary_key=True)
     word_id: Mapped[int] = mapped_column(ForeignKey("search_words.id", ondelete="CASCADE"), primary_key=True,
                                          index=True)
+
+
+class SearchVocabulary(db.Model):
+    """One row: how many times a word has left the vocabulary. Each worker remembers widened words
+    (widen_all) only while this is unchanged, so a withdrawn listing's or an erased person's words
+    stop being offered everywhere at once, not when each worker's memory ages."""
+
+    __tablename__ = "search_vocabulary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+event.listen(SearchVocabulary.__table__, "after_create",
+             DDL("INSERT INTO search_vocabulary (id, generation) VALUES (1, 0)"))
 
 
 # -- words ----------------------------------------------------------------------------------
@@ -168,28 +188,125 @@ def rebuild_vocabulary(session: Session | None = None) -> int:
     session.execute(delete(SearchWordTrigram))
     session.execute(delete(SearchWord))
     add_words(session, counts)
+    connection = session.connection()
+    # The migration that made the vocabulary runs this before search_vocabulary exists.
+    if inspect(connection).has_table(SearchVocabulary.__tablename__):
+        connection.execute(update(SearchVocabulary).values(generation=SearchVocabulary.generation + 1))
+        session.info[_FORGOTTEN] = True
     return len(counts)
 
 
+def remove_words(session: Session | None, counts: dict[str, int]) -> int:
+    """Take from each word's listing count; a word no open listing uses any more leaves the vocabulary.
+
+    Returns how many words left. `session` may be mid-flush.
+    """
+    if not counts:
+        return 0
+    connection = (session or db.session).connection()
+    for word in sorted(counts):
+        connection.execute(update(SearchWord).where(SearchWord.word == word)
+                           .values(listings=SearchWord.listings - counts[word]))
+    gone = list(connection.scalars(select(SearchWord.id).where(SearchWord.word.in_(list(counts)),
+                                                               SearchWord.listings <= 0)))
+    if gone:
+        # Trigrams first: SQLite enforces the foreign key's ON DELETE CASCADE only with its pragma on.
+        connection.execute(delete(SearchWordTrigram).where(SearchWordTrigram.word_id.in_(gone)))
+        connection.execute(delete(SearchWord).where(SearchWord.id.in_(gone)))
+        connection.execute(update(SearchVocabulary).values(generation=SearchVocabulary.generation + 1))
+        (session or db.session).info[_FORGOTTEN] = True
+    return len(gone)
+
+
+_FORGOTTEN = "timebank.search_words_forgotten"
+
+
+def _open_words(status: str | None, title: str | None, description: str | None) -> set[str]:
+    """The words a listing gives the vocabulary: those of its text while it is open, else none."""
+    return words_of(title, description) if status == "open" else set()
+
+
+def _apply(session: Session, before: dict[int, set[str]], after: dict[int, set[str]]) -> None:
+    """Change the vocabulary from what some listings gave it to what they give it now."""
+    added: dict[str, int] = {}
+    removed: dict[str, int] = {}
+    for listing_id in before.keys() | after.keys():
+        old, new = before.get(listing_id, set()), after.get(listing_id, set())
+        for word in new - old:
+            added[word] = added.get(word, 0) + 1
+        for word in old - new:
+            removed[word] = removed.get(word, 0) + 1
+    add_words(session, added)
+    remove_words(session, removed)
+
+
+def _was(obj: Listing, name: str):
+    """An attribute's value as it was before this flush (its committed value when it did not change)."""
+    history = inspect(obj).attrs[name].history
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return getattr(obj, name) if not history.added else None
+
+
 @event.listens_for(Session, "after_flush")
-def _learn_words(session: Session, flush_context) -> None:
-    """The words of listings added, or whose title or description changed, in this flush."""
-    counts: dict[str, int] = {}
-    for obj in list(session.new) + list(session.dirty):
+def _follow_listings(session: Session, flush_context) -> None:
+    """The vocabulary follows the listings this flush added, changed or deleted: an open listing's
+    words are in it; a withdrawn, expired, matched or deleted one's, or text it no longer has, are not."""
+    before: dict[int, set[str]] = {}
+    after: dict[int, set[str]] = {}
+    for obj in session.new:
+        if isinstance(obj, Listing):
+            after[obj.id] = _open_words(obj.status, obj.title, obj.description)
+    for obj in session.dirty:
         if not isinstance(obj, Listing):
             continue
-        if obj in session.new:
-            added = words_of(obj.title, obj.description)
-        else:
-            history = [inspect(obj).attrs[name].history for name in ("title", "description")]
-            if not any(h.has_changes() for h in history):
-                continue
-            old = words_of(*[(h.deleted or h.unchanged or [""])[0] for h in history])
-            added = words_of(obj.title, obj.description) - old
-        for word in added:
-            counts[word] = counts.get(word, 0) + 1
-    if counts:
-        add_words(session, counts)
+        state = inspect(obj)
+        if not any(state.attrs[name].history.has_changes() for name in ("status", "title", "description")):
+            continue
+        before[obj.id] = _open_words(*(_was(obj, name) for name in ("status", "title", "description")))
+        after[obj.id] = _open_words(obj.status, obj.title, obj.description)
+    for obj in session.deleted:
+        if isinstance(obj, Listing):
+            before[obj.id] = _open_words(*(_was(obj, name) for name in ("status", "title", "description")))
+    if before or after:
+        _apply(session, before, after)
+
+
+def _listing_texts(session: Session, where) -> dict[int, set[str]]:
+    rows = session.execute(select(Listing.id, Listing.status, Listing.title, Listing.description).where(where))
+    return {listing_id: _open_words(status, title, description) for listing_id, status, title, description in rows}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _follow_bulk_changes(state) -> object | None:
+    """The same for UPDATE and DELETE statements on listings, which no flush sees: expiring listings,
+    proposals taking them off the directory, an erasure rewriting their text. The rows they will
+    touch are read first and again after (statements are rare and touch few rows, except the
+    nightly expiry, which the vocabulary's own nightly rebuild follows anyway)."""
+    if not (state.is_update or state.is_delete) or getattr(state.statement, "table", None) is None:
+        return None
+    if getattr(state.statement.table, "name", None) != Listing.__tablename__:
+        return None
+    where = state.statement.whereclause
+    before = _listing_texts(state.session, where if where is not None else true())
+    result = state.invoke_statement()
+    after = {} if state.is_delete or not before else _listing_texts(state.session, Listing.id.in_(list(before)))
+    _apply(state.session, before, after)
+    return result
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_remembered_widenings(session: Session) -> None:
+    """A word left the vocabulary: this worker's remembered widenings may name it (see widen_all)."""
+    if session.info.pop(_FORGOTTEN, False):
+        forget_widenings()
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_forgotten(session: Session) -> None:
+    session.info.pop(_FORGOTTEN, None)
 
 
 # -- widening what was typed ------------------------------------------------------------------
@@ -263,14 +380,37 @@ def _corrections(session: Session, word: str) -> list[tuple[str, float]]:
     return [(candidate, score) for candidate, score, _ in scored]
 
 
+class _Remembered(OrderedDict):
+    """A worker's widened words, valid for one generation of the vocabulary."""
+
+    generation: int | None = None
+
+
+def _memory() -> _Remembered:
+    return current_app.extensions.setdefault("timebank.search_words", _Remembered())
+
+
+def forget_widenings() -> None:
+    """This worker forgets every widened word (a word has left the vocabulary)."""
+    if has_app_context():
+        _memory().clear()
+
+
 def widen_all(session: Session, words: Iterable[str]) -> dict[str, Widened]:
     """widen() for each word; each worker remembers a word's answer for up to FIGURES_MAX_AGE
-    (the vocabulary changes slowly, and people search for the same few words again and again)."""
-    store: OrderedDict[str, tuple[float, Widened]] = current_app.extensions.setdefault(
-        "timebank.search_words", OrderedDict())
+    (the vocabulary changes slowly, and people search for the same few words again and again),
+    and only while no word has left the vocabulary (SearchVocabulary.generation: one read)."""
+    words = list(dict.fromkeys(words))
+    if not words:
+        return {}
+    store = _memory()
+    generation = session.scalar(select(SearchVocabulary.generation).where(SearchVocabulary.id == 1)) or 0
+    if store.generation != generation:
+        store.clear()
+        store.generation = generation
     max_age = float(current_app.config.get("FIGURES_MAX_AGE", DEFAULT_MAX_AGE))
     found = {}
-    for word in dict.fromkeys(words):
+    for word in words:
         hit = store.get(word)
         if hit is None or time.monotonic() - hit[0] >= max_age:
             hit = (time.monotonic(), widen(session, word))
