@@ -10,15 +10,17 @@ from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.matcher.schedule import MatcherSchedule
 from timebank.listings.models import Category, Listing, ListingDate
-from timebank.listings.words import SearchWord, SearchWordTrigram
+from timebank.listings.words import SearchVocabulary, SearchWord, SearchWordTrigram
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 from timebank.operations.models import JobRun
 from timebank.reports.models import ValuationRate
+from timebank.saved_searches.models import SavedSearch
 
 __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
-    "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule",
+    "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule", "SavedSearch",
+    "SearchVocabulary",
 ]

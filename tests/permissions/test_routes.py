@@ -141,6 +141,9 @@ EXPECTED: dict[str, Rule] = {
     "api_tokens.index": SIGNED_IN,
     "api_tokens.revoke": Rule(frozenset({"staff_a"}), denied={role: "404" for role in ROLES} | {"visitor": "login"}),
     "api_docs.index": PUBLIC, "api-docs.openapi_json": PUBLIC,
+    # Saved searches: each person's own (another's is not found).
+    "saved_searches.index": SIGNED_IN, "saved_searches.save": SIGNED_IN,
+    "saved_searches.delete": Rule(frozenset({"staff_a"}), denied={role: "404" for role in ROLES} | {"visitor": "login"}),
 }
 # The JSON API takes a bearer token, never the session cookie: signed in or not, every role gets 401.
 # (tests/api/ checks what each token may do.)
@@ -148,6 +151,14 @@ TOKEN_ONLY = Rule(frozenset(), denied={role: "401" for role in ROLES})
 EXPECTED["api_queue.queue_list"] = TOKEN_ONLY.but(params={"name": literal("answers")})
 EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
                  .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})
+
+
+def _saved_search_of_staff_a(world) -> int:
+    from timebank.saved_searches.services import save_search
+
+    if "saved_search" not in world.ids:
+        world.ids["saved_search"] = save_search(world.users["staff_a"], keyword="bookkeeping").id
+    return world.ids["saved_search"]
 
 
 def _token_of_staff_a(world) -> int:
@@ -164,6 +175,7 @@ PARAMS = {
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
     "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": literal(1),
     "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
+    "saved_search_id": _saved_search_of_staff_a,
 }
 
 

@@ -350,7 +350,7 @@ def register_api(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     # Importing each resource module defines its blueprint (listed in BLUEPRINTS).
     from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
-                              messages, policy, proposals, queue, reports)
+                              messages, policy, proposals, queue, reports, saved_searches)
 
     app.config.setdefault("API_TITLE", "The social-sector exchange")
     app.config.setdefault("API_VERSION", "v1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select, update
@@ -234,6 +234,11 @@ class DirectoryQuery:
     near: tuple[float, float] | None = None
     near_precision: str = "district"  # how precise `near` is (timebank.places.PRECISIONS)
     within_km: float | None = None
+    # Only listings posted in this window, (after, until]: a saved search's weekly digest.
+    posted_after: datetime | None = None
+    posted_until: datetime | None = None
+    # Leave out these members' listings (a person's own organisations, in their digest).
+    not_member_ids: tuple[int, ...] = ()
     page: int = 1
     per_page: int = 20
 
@@ -304,7 +309,7 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     stmt = select(Listing.id).where(is_open(), from_active_member())
     keyword = search.clean_keyword(query.keyword)
     unfiltered = not (query.kind or query.direction or query.category_id or query.town or query.ward
-                      or keyword or query.near)
+                      or keyword or query.near or query.posted_after or query.posted_until or query.not_member_ids)
     if query.kind:
         stmt = stmt.where(Listing.kind == query.kind)
     if query.direction:
@@ -315,6 +320,12 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
         stmt = stmt.where(Listing.town == query.town)
     if query.ward:
         stmt = stmt.where(Listing.ward == query.ward)
+    if query.posted_after:
+        stmt = stmt.where(Listing.created_at > query.posted_after)
+    if query.posted_until:
+        stmt = stmt.where(Listing.created_at <= query.posted_until)
+    if query.not_member_ids:
+        stmt = stmt.where(Listing.member_id.not_in(query.not_member_ids))
     rank = None
     widened: dict[str, words.Widened] = {}
     if keyword:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -37,9 +38,17 @@ def load_listing(listing_id: int, *, need: str = "view") -> Listing:
 
 @bp.route("/listings")
 def directory():
-    form = DirectoryForm(request.args)
+    return render_directory(request.args)
+
+
+def render_directory(args, save_form=None):
+    """The directory for these filters (a query string); signed in, with a form to save the search."""
+    from timebank.saved_searches.forms import SaveSearchForm
+
+    form = DirectoryForm(MultiDict(args))
     form.category.choices = [(0, "Any category")] + services.category_choices()
     query = services.DirectoryQuery()
+    filtered = False
     if form.validate():
         query.keyword = form.q.data or None
         query.kind = form.kind.data or None
@@ -55,9 +64,17 @@ def directory():
             else:
                 query.near, query.near_precision = (place.latitude, place.longitude), place.precision
                 query.within_km = float(form.within.data or 5)
+        filtered = not form.postcode.errors and any(
+            (query.keyword and query.keyword.strip(), query.kind, query.direction, query.category_id, query.town,
+             query.ward, query.near))
     query.page = page_arg()
     page = services.search_directory(query)
-    return render_template("listings/directory.html", form=form, page=page)
+    if save_form is None and filtered and current_user.is_authenticated:
+        save_form = SaveSearchForm(formdata=None, data={
+            "q": query.keyword, "kind": query.kind, "direction": query.direction, "category": query.category_id,
+            "town": query.town, "ward": query.ward, "postcode": form.postcode.data if query.near else None,
+            "within": int(query.within_km) if query.near else None})
+    return render_template("listings/directory.html", form=form, page=page, save_form=save_form)
 
 
 @bp.route("/listings/<int:listing_id>")

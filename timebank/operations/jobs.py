@@ -115,6 +115,14 @@ def exchanges_remind() -> str:
             f"{sent.confirmations} reminders to confirm sent")
 
 
+@job("saved-searches", at="07:00", day_of_week="mon")
+def saved_searches() -> str:
+    """Each person with saved searches is emailed the matching listings posted in the week (weekly)."""
+    from timebank.saved_searches.services import send_digests
+
+    return f"{send_digests()} saved-search digests sent"
+
+
 def run_job(name: str):
     """Run one job now, keep its outcome in job_runs, log one line; returns the JobRun."""
     from timebank.operations.models import JobRun

@@ -25,6 +25,7 @@ from timebank.listings.models import Category, Listing
 from timebank.members.models import Asset, ComplianceRecord, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 from timebank.reports.csv_export import csv_text
+from timebank.saved_searches.models import SavedSearch
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def erase_person(user: User, actor: User, reason: str) -> User:
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(EmailPreference).where(EmailPreference.user_id == user.id))
     db.session.execute(delete(Coordinator).where(Coordinator.user_id == user.id))
+    db.session.execute(delete(SavedSearch).where(SavedSearch.user_id == user.id))  # their words and places
     db.session.flush()
     record(actor, "person.erased", user, f"Erased person {user.id}", reason=reason)
     return user
