@@ -85,7 +85,7 @@ EXPECTED: dict[str, Rule] = {
     "assets.index": ACT_A, "assets.new": ACT_A.but(params={"kind": literal("equipment")}),
     "assets.edit": ACT_A, "assets.remove": ACT_A,
     # Listings: staff of organisation B cannot post for, edit or withdraw organisation A's listings.
-    "listings.new": ACT_A, "listings.edit": ACT_A, "listings.withdraw": ACT_A,
+    "listings.new": ACT_A, "listings.edit": ACT_A, "listings.withdraw": ACT_A, "listings.renew": ACT_A,
     # The coordinators' desk: only coordinators approve (member_id is a member admin_a registered).
     "coordinator.home": COORDINATOR,
     "coordinator.review_member": COORDINATOR.but(params={"member_id": "pending_member"}),

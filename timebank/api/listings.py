@@ -88,6 +88,9 @@ class FoundListingSchema(ListingSchema):
         "description": "How precise distance_km is: that of the coarser of the two places (see location_precision)"})
 
 
+ListingPageSchema = page_schema(FoundListingSchema, "Listing")
+
+
 class SearchArgs(PageArgs):
     q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Search words"})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
@@ -198,7 +201,7 @@ def _found(listing: Listing, km: float | None, near_precision: str | None = None
 
 @bp.route("/listings")
 @bp.arguments(SearchArgs, location="query")
-@bp.response(200, page_schema(FoundListingSchema, "Listing"), headers=LINK_HEADER)
+@bp.response(200, ListingPageSchema, headers=LINK_HEADER)
 @problems(422)
 def search(args):
     """Search the directory: open listings, with the directory's filters (nearest first near a postcode)"""
@@ -260,5 +263,16 @@ def withdraw(listing_id: int):
     """Withdraw one of your listings"""
     listing = load_listing(listing_id, need="act")
     services.withdraw_listing(listing, actor())
+    db.session.commit()
+    return listing
+
+
+@bp.route(f"/listings/<{ID}:listing_id>/renew", methods=["POST"])
+@bp.response(200, ListingSchema)
+@problems(404, 409, 422)
+def renew(listing_id: int):
+    """Keep one of your open or expired listings in the directory for another 90 days from today"""
+    listing = load_listing(listing_id, need="act")
+    services.renew_listing(listing, actor())
     db.session.commit()
     return listing

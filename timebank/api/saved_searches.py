@@ -4,9 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictSchema, Text, Utc, actor, blueprint, \
-    page_schema, paged, problems
-from timebank.api.listings import FoundListingSchema, _found
+from timebank.api.core import (LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
+                               paged, problems)
+from timebank.api.listings import ListingPageSchema, _found
 from timebank.db import utcnow
 from timebank.extensions import db
 from timebank.listings.models import DIRECTIONS, KINDS
@@ -90,7 +90,7 @@ def delete(saved_search_id: int):
 
 @bp.route("/saved-searches/<id:saved_search_id>/new-listings")
 @bp.arguments(PageArgs, location="query")
-@bp.response(200, page_schema(FoundListingSchema, "Listing"), headers=LINK_HEADER)
+@bp.response(200, ListingPageSchema, headers=LINK_HEADER)
 @problems(404, 422)
 def new_listings(args, saved_search_id: int):
     """The open listings that match and were posted since its last weekly email (what the next one will list)"""

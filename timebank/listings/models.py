@@ -110,6 +110,9 @@ class Listing(db.Model):
     is_gift: Mapped[bool] = mapped_column(default=False)
     partial_ok: Mapped[bool] = mapped_column(default=False)
     expires_on: Mapped[date]
+    # The expiry date its member was warned of (a week before); a renewal moves expires_on, so
+    # the new date is warned of in its turn.
+    expiry_warned_for: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(16), default="open")
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

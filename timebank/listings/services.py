@@ -213,6 +213,66 @@ def withdraw_listing(listing: Listing, actor: User) -> Listing:
     return listing
 
 
+WARN_DAYS_BEFORE_EXPIRY = 7
+RENEW_DAYS = 90
+OFFER_RENEWAL_DAYS = 14  # its page offers to renew a listing that comes down within this many days
+
+
+def renewed_until(on: date | None = None) -> date:
+    """The day a listing renewed today stays up until."""
+    return (on or today()) + timedelta(days=RENEW_DAYS)
+
+
+def can_renew(listing: Listing) -> bool:
+    """Open or expired, and renewing would keep it up for longer than it is now."""
+    return listing.status in ("open", "expired") and listing.expires_on < renewed_until()
+
+
+def renew_listing(listing: Listing, actor: User) -> Listing:
+    """Keep an open or expired listing in the directory for RENEW_DAYS from today (one click)."""
+    if not can_act_for(actor, listing.member):
+        raise NotAllowed("You can only renew your own organisation's listings")
+    if listing.status not in ("open", "expired"):
+        raise DomainError(f"This listing is {listing.status}; only an open or expired listing can be renewed")
+    if listing.member.status != "active":
+        raise DomainError(f"{listing.member.name} can renew listings once a coordinator has approved it")
+    until = renewed_until()
+    if listing.expires_on >= until:
+        raise DomainError(f"It is already in the directory until {listing.expires_on:%-d %B %Y}")
+    listing.expires_on = until
+    listing.available_until = max(listing.available_until, until)
+    if until > listing.available_from + timedelta(days=MAX_LISTING_DAYS):  # a listing runs for a year at most
+        listing.available_from = today()
+    listing.status = "open"
+    db.session.flush()
+    return listing
+
+
+def warn_expiring_listings(on: date | None = None) -> int:
+    """Tell each member's people, in the app and by email, of its open listings that come down within
+    WARN_DAYS_BEFORE_EXPIRY days (once for each expiry date); returns how many listings."""
+    from timebank.notifications.services import notify_member
+
+    day = on or today()
+    due = db.session.scalars(
+        select(Listing).where(Listing.status == "open", Listing.expires_on >= day,
+                              Listing.expires_on <= day + timedelta(days=WARN_DAYS_BEFORE_EXPIRY),
+                              or_(Listing.expiry_warned_for.is_(None), Listing.expiry_warned_for != Listing.expires_on),
+                              from_active_member())
+        .options(joinedload(Listing.member)).order_by(Listing.expires_on, Listing.id)).all()
+    for listing in due:
+        days = (listing.expires_on - day).days
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"on {listing.expires_on:%A %-d %B}"
+        notify_member([listing.member], "listings",
+                      f"Your {listing.direction} \u201c{listing.title}\u201d comes down from the directory {when}. "
+                      f"Renew it in one click to keep it up until {renewed_until(day):%-d %B %Y}.",
+                      url=f"/listings/{listing.id}", subject=f"Your {listing.direction} comes down {when}: renew it?")
+        # Not a change to the listing itself: its updated_at (what API clients sync by) stays.
+        db.session.execute(update(Listing).where(Listing.id == listing.id).values(
+            expiry_warned_for=listing.expires_on, updated_at=Listing.updated_at))
+    return len(due)
+
+
 def expire_listings(on: date | None = None) -> int:
     """Mark open listings past their expiry date as expired; returns how many."""
     result = db.session.execute(

@@ -1,12 +1,15 @@
-"""The public directory, a listing's page, and posting, changing and withdrawing listings."""
+"""The public directory, a listing's page, and posting, changing, renewing and withdrawing listings."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
+from timebank.db import today
 from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings import services
@@ -82,7 +85,8 @@ def detail(listing_id: int):
     listing = load_listing(listing_id)
     days, parts = pattern_days_parts(listing.weekly_pattern)
     return render_template("listings/detail.html", listing=listing, days=days, parts=parts,
-                           can_act=can_act_for(current_user, listing.member))
+                           can_act=can_act_for(current_user, listing.member),
+                           renew_warning_from=today() + timedelta(days=services.OFFER_RENEWAL_DAYS))
 
 
 def _asset_choices(member_id: int) -> list[tuple[int, str]]:
@@ -151,7 +155,22 @@ def withdraw(listing_id: int):
     return redirect(url_for("listings.detail", listing_id=listing.id))
 
 
+@bp.route("/listings/<int:listing_id>/renew", methods=["POST"])
+@login_required
+def renew(listing_id: int):
+    listing = load_listing(listing_id, need="act")
+    try:
+        services.renew_listing(listing, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"\u201c{listing.title}\u201d is in the directory until {listing.expires_on:%-d %B %Y}.", "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
+
+
 @bp.app_context_processor
 def listing_helpers():
     return {"my_members": (lambda: members_of(current_user)) if current_user.is_authenticated else (lambda: []),
-            "distance_precision": distance_precision}
+            "distance_precision": distance_precision, "can_renew": services.can_renew}

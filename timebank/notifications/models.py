@@ -17,6 +17,7 @@ TOPICS = {
     "bookings": "Room bookings and equipment loans, and reminders",
     "ledger": "Time credits posted, adjusted or donated",
     "members": "Vetting, invitations and requests to join",
+    "listings": "Your listings: a week before one comes down from the directory",
 }
 
 

@@ -115,6 +115,14 @@ def exchanges_remind() -> str:
             f"{sent.confirmations} reminders to confirm sent")
 
 
+@job("listings-expiring", at="08:20")
+def listings_expiring() -> str:
+    """Members are told (in the app and by email) of their listings that come down within a week, once each."""
+    from timebank.listings.services import warn_expiring_listings
+
+    return f"{warn_expiring_listings()} listings' members warned of their expiry"
+
+
 @job("saved-searches", at="07:00", day_of_week="mon")
 def saved_searches() -> str:
     """Each person with saved searches is emailed the matching listings posted in the week (weekly)."""
