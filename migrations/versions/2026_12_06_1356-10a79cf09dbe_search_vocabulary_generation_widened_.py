@@ -1,7 +1,7 @@
 """search vocabulary generation: widened words are remembered only while no word has left
 
 Revision ID: 10a79cf09dbe
-Revises: 1c3fa42c1b3f
+Revises: 049ef233ac05
 Create Date: 2026-12-06 13:56:24.756090
 
 From here on the vocabulary follows every listing that opens, closes or changes its text
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '10a79cf09dbe'
-down_revision = '1c3fa42c1b3f'
+down_revision = '049ef233ac05'
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ down_revision = '6dc666f720ec'
 branch_labels = None
 depends_on = None
 
-TOPICS_BEFORE = ("proposals", "exchanges", "bookings", "ledger", "members")
+TOPICS_BEFORE = ("proposals", "messages", "exchanges", "bookings", "ledger", "members")
 TOPICS_AFTER = TOPICS_BEFORE + ("listings",)
 
 
