@@ -159,3 +159,40 @@ def test_bad_weekly_input_is_explained_and_kept(client, auth, place, app):
     page = client.post(f"/assets/{place.hall_id}/book", data=_weekly(first, place.borrower_id, repeat="once", times="x"),
                        follow_redirects=True).data.decode()
     assert _count(app) == 1 and _count(app, BookingSeries) == 0
+
+
+def test_cancel_every_time_to_come_of_a_weekly_booking(client, auth, place, app, mailbox):
+    first = _tuesday()
+    auth.login("youth@example.org")
+    client.post(f"/assets/{place.hall_id}/book", data=_weekly(first, place.borrower_id, times="3"))
+    with app.app_context():
+        series_id = db.session.scalar(select(BookingSeries.id))
+    page = client.get(f"/members/{place.borrower_id}/bookings").data.decode()
+    assert page.count("Weekly booking") == 3 and page.count(f"/booking-series/{series_id}/cancel") == 3
+    page = client.get(f"/booking-series/{series_id}/cancel").data.decode()
+    assert "The 3 times still to come" in page and f"Tuesday {services.day_words(first)}, 10:00 to 12:00" in page
+    page = client.post(f"/booking-series/{series_id}/cancel", data={"reason": " "}).data.decode()
+    assert 'id="reason-error"' in page and "Enter the reason" in page
+    auth.logout()
+    auth.login("seniors@example.org")
+    assert client.get(f"/booking-series/{series_id}/cancel").status_code == 403
+    assert client.get("/booking-series/999/cancel").status_code == 404
+    auth.logout()
+    auth.login("hall@example.org")  # the room's owner may cancel it too
+    page = client.post(f"/booking-series/{series_id}/cancel", data={"reason": "Roof repairs"},
+                       follow_redirects=True).data.decode()
+    assert "The weekly booking of Community hall is cancelled for the 3 times still to come" in page
+    with app.app_context():
+        assert set(db.session.scalars(select(Booking.status))) == {"cancelled"}
+    assert any("Roof repairs" in mailbox.body(m) for m in mailbox.to("youth@example.org"))
+    page = client.get(f"/booking-series/{series_id}/cancel", follow_redirects=True).data.decode()
+    assert "already happened or been cancelled" in page
+
+
+def test_the_owner_reaches_the_calendar_from_its_rooms_and_equipment(client, auth, place):
+    auth.login("hall@example.org")
+    page = client.get(f"/members/{place.owner_id}/assets").data.decode()
+    assert f'href="/assets/{place.hall_id}/book">When it is booked' in page
+    assert f'href="/assets/{place.trolley_id}/book">When it is lent out' in page
+    page = client.get(f"/assets/{place.hall_id}/book").data.decode()
+    assert 'id="week"' in page and "you need to act for an approved member organisation other than" in page

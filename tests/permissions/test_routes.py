@@ -117,7 +117,7 @@ EXPECTED: dict[str, Rule] = {
     "bookings.request_asset": SIGNED_IN.but(params={"asset_id": rows.room_of_c}),
     "bookings.member_bookings": ACT_A, "bookings.reset_calendar": ACT_A,
     "bookings.calendar_feed": BAD_LINK,
-    "bookings.cancel_booking": ACT_A, "bookings.cancel_loan": ACT_A,
+    "bookings.cancel_booking": ACT_A, "bookings.cancel_loan": ACT_A, "bookings.cancel_series": ACT_A,
     # Only the lender (C) hands an item over and takes it back; A is the borrower.
     "bookings.check_out": COORDINATOR, "bookings.check_in": COORDINATOR,
     "bookings.coordinator_loans": COORDINATOR,
@@ -173,7 +173,7 @@ PARAMS = {
     "member_id": "member_a", "listing_id": "listing_a", "membership_id": "other_staff_a",
     "invitation_id": "invitation_a", "record_id": "record_a", "asset_id": "room_a",
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
-    "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": literal(1),
+    "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": rows.series_by_a_of_cs_room,
     "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
     "saved_search_id": _saved_search_of_staff_a,
 }

@@ -164,6 +164,20 @@ def booking_by_a_of_cs_room(world: World) -> int:
 
 
 @_once
+def series_by_a_of_cs_room(world: World) -> int:
+    """A weekly booking of C's room by A: 3 Wednesdays from 3 weeks ahead, 14:00 to 16:00."""
+    from timebank.bookings.weekly import book_weekly
+    from timebank.members.models import Asset
+
+    _c_assets(world)
+    first = today() + timedelta(days=21)
+    series = book_weekly(db.session.get(Asset, world.ids["room_c"]), db.session.get(Member, world.ids["member_a"]),
+                         first + timedelta(days=(2 - first.weekday()) % 7), time(14), time(16), 3,
+                         world.users["staff_a"])
+    return series.id
+
+
+@_once
 def loan_to_a_of_cs_gazebo(world: World) -> int:
     from timebank.bookings.services import request_loan
     from timebank.members.models import Asset

@@ -42,6 +42,16 @@ def load_booking(booking_id: int) -> Booking:
     return booking
 
 
+def load_series(series_id: int) -> BookingSeries:
+    """A weekly booking, for its borrower's or its room owner's people (and coordinators); 404 or 403."""
+    series = db.session.get(BookingSeries, series_id)
+    if series is None:
+        abort(404)
+    if not (can_act_for(current_user, series.member) or can_act_for(current_user, series.asset.member)):
+        abort(403)
+    return series
+
+
 def load_loan(loan_id: int, *, need: str = "either") -> Loan:
     """A loan; need="either" (borrower or lender) or "lender" (only the item's owner hands it over)."""
     loan = db.session.get(Loan, loan_id)
@@ -187,6 +197,32 @@ def cancel_booking(booking_id: int):
             return _back_to(back)
     return render_template("bookings/cancel.html", form=form, booking=booking, loan=None, back=back,
                            slot=services.describe_slot(booking.starts_at, booking.ends_at))
+
+
+@bp.route("/booking-series/<int:series_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_series(series_id: int):
+    series = load_series(series_id)
+    back = _own_side(series.member, series.asset.member)
+    coming = weekly.coming_bookings(series)
+    if not coming:
+        flash("Every time of this weekly booking has already happened or been cancelled.", "info")
+        return _back_to(back)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            weekly.cancel_series(series, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The weekly booking of {series.asset.name} is cancelled for the {len(coming)} "
+                  f"{'time' if len(coming) == 1 else 'times'} still to come. Both organisations have been told.",
+                  "success")
+            return _back_to(back)
+    return render_template("bookings/cancel_series.html", form=form, series=series, coming=coming, back=back,
+                           words=weekly.describe_series(series))
 
 
 @bp.route("/loans/<int:loan_id>/cancel", methods=["GET", "POST"])
