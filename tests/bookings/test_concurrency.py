@@ -232,3 +232,54 @@ def test_two_real_http_requests_for_one_slot(app, place):
     assert "There is a problem" in loser_page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_a_weekly_booking_and_a_single_one_sent_at_once_over_http(app, place):
+    """A weekly booking (8 Tuesdays) and a one-off booking of its third Tuesday, as two real requests at
+    once: either the series wins whole and the one-off is refused, or the one-off wins and the series is
+    refused naming that Tuesday, with nothing of it booked."""
+    from werkzeug.serving import make_server
+
+    from timebank.bookings.models import BookingSeries
+    from timebank.bookings.services import day_words
+
+    first = next_year(6, 1)
+    first += timedelta(days=(1 - first.weekday()) % 7)
+    third = first + timedelta(weeks=2)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        youth, seniors = _Browser(server.server_port), _Browser(server.server_port)
+        assert youth.post("/sign-in", {"email": "youth@example.org", "password": PASSWORD})[0] == 302
+        assert seniors.post("/sign-in", {"email": "seniors@example.org", "password": PASSWORD})[0] == 302
+        barrier, responses = threading.Barrier(2), {}
+
+        def send(name, browser, form):
+            barrier.wait()
+            responses[name] = browser.post(f"/assets/{place.hall_id}/book", form)
+
+        threads = [threading.Thread(target=send, args=("youth", youth, {
+                       "member_id": place.borrower_id, "day": first.isoformat(), "starts_at": "10:00",
+                       "ends_at": "12:00", "repeat": "1", "times": "8"})),
+                   threading.Thread(target=send, args=("seniors", seniors, {
+                       "member_id": place.other_id, "day": third.isoformat(), "starts_at": "11:00",
+                       "ends_at": "13:00", "repeat": "once"}))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.shutdown()
+    with app.app_context():
+        rows = db.session.scalars(select(Booking).order_by(Booking.starts_at)).all()
+        series = db.session.scalar(select(func.count()).select_from(BookingSeries))
+    assert sorted(status for status, _ in responses.values()) == [200, 302]
+    if responses["youth"][0] == 302:
+        assert len(rows) == 8 and {r.member_id for r in rows} == {place.borrower_id} and series == 1
+        assert f"Community hall is already booked from 10:00 to 12:00 on {day_words(third)}." in responses["seniors"][1]
+    else:
+        assert len(rows) == 1 and rows[0].member_id == place.other_id and series == 0
+        assert (f"already booked at 1 of the 8 times you asked for: Tuesday {day_words(third)} "
+                "(booked from 11:00 to 13:00)") in responses["youth"][1]
+    assert all(a.ends_at <= b.starts_at for a, b in zip(rows, rows[1:]))
