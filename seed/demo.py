@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from seed.listing_templates import EQUIPMENT_OFFERS, NEEDS, OFFERS, ROOM_OFFERS
-from seed.organisations import BUSINESSES, ORGANISATIONS
+from seed.kinds import kind_of
+from seed.organisations import BUSINESSES, KIND_OF, ORGANISATIONS
 from timebank.accounts import services as accounts
 from timebank.accounts.models import User
 from timebank.db import today
@@ -23,9 +24,28 @@ from timebank.members.models import Member, Membership
 from timebank.opendata.services import set_consent
 
 DEMO_PASSWORD = "demo-password-1"
+# A seed whose market shows three-way rings, gift chains and legs a coordinator would approve (tests/matcher).
+DEMO_SEED = 2027
 CATEGORIES = Path(__file__).with_name("categories.json")
 # Two organisations stay pending so a coordinator has someone to vet.
 PENDING = {"Kirkby Market Traders Association", "Huyton Dementia Cafe"}
+
+# Three organisations whose volunteers are DBS-checked and who each need what the next has: a ring
+# of three the matcher proposes on first start (tests/matcher). Each needs DBS-checked people, which
+# no business in the demo has, so no business's gift can stand in for a ring member. Each leg moves
+# 6 credits. They post only these listings. Rows: giver, receiver, category, kind, offer title,
+# need title, description, hours, people.
+RING = [
+    ("Huyton Men's Shed", "Page Moss Family Centre", "painting-and-decorating", "time",
+     "Shed members to paint a room", "Painters for our play room",
+     "A fresh coat of paint for the room where the under-fives play, done on a weekday morning.", 3, 2),
+    ("Page Moss Family Centre", "Halewood Youth Club", "befriending", "time",
+     "Trained volunteer mentors", "Mentors for young people",
+     "DBS-checked volunteers to mentor young people at the club's Thursday sessions.", 3, 2),
+    ("Halewood Youth Club", "Huyton Men's Shed", "minibus", "time",
+     "Our minibus and a trained driver", "Transport for the Shed's day trip",
+     "The club's 16-seat minibus and a MiDAS-trained, DBS-checked driver for a day out.", 6, 1),
+]
 
 DEMO_LOGINS = [
     ("coordinator", "coordinator@oneknowsley.example", "Coordinator at One Knowsley"),
@@ -52,7 +72,7 @@ def load_demo(log=print) -> dict:
     coordinator = _user(DEMO_LOGINS[0][1], "Sam Coordinator")
     accounts.make_coordinator(coordinator)
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
-    rng = random.Random(2027)  # a seed whose market shows a three-way ring and gift chains (tests/matcher)
+    rng = random.Random(DEMO_SEED)
     start = today()
 
     rows = [(name, typ, pc, town, ward, reg, desc) for name, typ, pc, town, ward, reg, desc in ORGANISATIONS]
@@ -78,7 +98,10 @@ def load_demo(log=print) -> dict:
         if typ != "public_body":  # the demo's public bodies have not agreed to be in the open data
             set_consent(member, admin, True)
         _compliance(member, admin, rng)
-        _listings(member, admin, categories, rng, start)
+        if any(name in (giver, receiver) for giver, receiver, *_ in RING):
+            _ring_listings(member, admin, categories, start)
+        else:
+            _listings(member, admin, categories, rng, start)
     staff = _user(DEMO_LOGINS[2][1], "Jo Staff")
     food_bank = db.session.scalar(select(Member).where(Member.name == ORGANISATIONS[0][0]))
     if not db.session.scalar(select(Membership.id).where(Membership.user_id == staff.id)):
@@ -120,20 +143,44 @@ def _compliance(member: Member, admin: User, rng: random.Random) -> None:
                                       decided_on=issued + timedelta(days=7))
 
 
+def _ring_listings(member: Member, admin: User, categories: dict, start) -> None:
+    """This member's part of the demo's ring: enhanced DBS checks for its volunteers, its offer and need."""
+    issued = start - timedelta(days=60)
+    members.add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteers", people=4,
+                                  decision="No information disclosed", issued_on=issued,
+                                  decided_on=issued + timedelta(days=7))
+    for giver, receiver, slug, kind, offer_title, need_title, description, hours, people in RING:
+        window = dict(kind=kind, category_id=categories[slug].id, description=description, quantity=Decimal(hours),
+                      people=people, available_from=start + timedelta(days=3),
+                      available_until=start + timedelta(days=90), expires_on=start + timedelta(days=90),
+                      location="at_receiver", travel_km=Decimal(15), urgency=3)
+        if member.name == giver:
+            listings.create_listing(member, admin, direction="offer", title=offer_title, **window)
+        if member.name == receiver:
+            listings.create_listing(member, admin, direction="need", title=need_title, min_dbs_level="enhanced",
+                                    **window)
+
+
 def _listings(member: Member, admin: User, categories: dict, rng: random.Random, start) -> None:
+    """Post what an organisation of its kind (seed/kinds.py) would offer and need."""
+    kind = kind_of(KIND_OF[member.name])
     business = member.type == "business"
-    n_offers = rng.randint(3, 5) if business else rng.randint(1, 3)
-    n_needs = 0 if business else rng.randint(2, 3)
-    for template in rng.sample(OFFERS, n_offers):
-        _post(member, admin, categories, rng, start, "offer", template, gift=business and rng.random() < 0.7)
-    if rng.random() < (0.6 if business else 0.25):
-        slug, title, desc, capacity, step_free, facilities, hours = rng.choice(ROOM_OFFERS)
+    offers = [t for t in OFFERS if t[0] in kind.offers]
+    n_offers = min(rng.randint(2, 4), len(offers))
+    needs = [t for t in NEEDS if t[0] in kind.needs and not kind.gives(t[0])]
+    n_needs = 0 if business else min(rng.randint(3, 4), len(needs))
+    for template in rng.sample(offers, n_offers):
+        _post(member, admin, categories, rng, start, "offer", template, gift=business and rng.random() < 0.5)
+    rooms = [t for t in ROOM_OFFERS if t[0] in kind.rooms]
+    if rooms and rng.random() < (0.7 if business else 0.5):
+        slug, title, desc, capacity, step_free, facilities, hours = rng.choice(rooms)
         room = members.add_asset(member, admin, kind="room", name=title, description=desc, capacity=capacity,
                                  step_free=step_free, facilities=facilities, opening_hours=hours)
         _post(member, admin, categories, rng, start, "offer", (slug, "room", title, desc, 3, 1), asset=room,
               gift=business)
-    if rng.random() < (0.5 if business else 0.25):
-        slug, title, desc, electrical, condition = rng.choice(EQUIPMENT_OFFERS)
+    equipment = [t for t in EQUIPMENT_OFFERS if t[0] in kind.equipment]
+    if equipment and rng.random() < (0.6 if business else 0.4):
+        slug, title, desc, electrical, condition = rng.choice(equipment)
         tested = start - timedelta(days=rng.randint(10, 300)) if electrical else None
         item = members.add_asset(member, admin, kind="equipment", name=title, description=desc, condition=condition,
                                  electrical=electrical, pat_tested_on=tested, pat_result="pass" if electrical else None,
@@ -141,7 +188,7 @@ def _listings(member: Member, admin: User, categories: dict, rng: random.Random,
                                  deposit=Decimal(rng.choice([0, 0, 25, 50])), insurance_required=rng.random() < 0.3)
         _post(member, admin, categories, rng, start, "offer", (slug, "equipment", title, desc, 3, 1), asset=item,
               gift=business)
-    for template in rng.sample(NEEDS, n_needs):
+    for template in rng.sample(needs, n_needs):
         _post(member, admin, categories, rng, start, "need", template)
 
 
