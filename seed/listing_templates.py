@@ -79,7 +79,7 @@ NEEDS = [
     ("diy-and-repairs", "time", "Someone to fix our shelving", "Shelving in our store room needs putting up.", 3, 2),
     ("food-bank-shifts", "time", "Extra hands before Christmas", "We need extra volunteers to pack Christmas hampers.", 4, 6),
     ("event-stewarding", "time", "Stewards for our fun day", "We need stewards for the car park and stalls.", 5, 8),
-    ("befriending", "time", "Befrienders for older members", "Weekly phone calls with isolated members.", 2, 4),
+    ("befriending", "time", "Befriending volunteers for our members", "Weekly phone calls or visits with our most isolated members.", 2, 4),
     ("minibus", "time", "Transport for a day trip", "A minibus and driver to take our group to the seaside.", 6, 1),
     ("van-and-driver", "time", "A van to collect donated furniture", "Collect furniture donations and bring them to our store.", 3, 1),
     ("meeting-room", "room", "A meeting room for our trustees", "A room for six people for our monthly trustee meeting.", 2, 1),
