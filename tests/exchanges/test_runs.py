@@ -1,5 +1,6 @@
 """Matcher runs happen in the background: a thread by default, or a real RQ worker on Redis."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -54,6 +55,10 @@ def test_a_run_started_on_the_web_happens_in_a_background_thread(app, client, au
     assert covered and any(e.shape == "cycle" for e in exchanges)
     done = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
     assert "proposed exchanges" in done and 'http-equiv="refresh"' not in done
+    # what is likely to go ahead, allowing for declines: a number, for the run and for each length
+    expected = re.search(r"Needs expected to be met, allowing for declines</dt>\s*<dd[^>]*>\s*([0-9.]+)", done)
+    assert expected and 0 < float(expected.group(1))
+    assert "Expected, allowing for declines" in done
 
 
 def test_only_one_run_at_a_time(app, client, auth, ring):
