@@ -74,6 +74,7 @@ EXPECTED: dict[str, Rule] = {
     "notifications.index": SIGNED_IN, "notifications.preferences": SIGNED_IN, "notifications.mark_read": SIGNED_IN,
     # Members and their people.
     "members.edit": MANAGE_A,
+    "place.edit": MANAGE_A, "place.set_point": MANAGE_A, "place.use_postcode": MANAGE_A,
     "people.find": SIGNED_IN, "people.request_join": SIGNED_IN,
     "people.leave": Rule(A_PEOPLE, denied={"staff_b": "404", "coordinator": "404"}),  # only your own membership
     "people.index": ACT_A,
