@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.ledger.views import bp as ledger_bp
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
+    from timebank.matcher.schedule_views import bp as matcher_schedule_bp
     from timebank.members.asset_views import bp as assets_bp
     from timebank.members.compliance_views import bp as compliance_bp
     from timebank.members.people_views import bp as people_bp
@@ -97,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
                reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, queue_bp, ledger_bp, bookings_bp,
-               api_tokens_bp, opendata_bp, saved_searches_bp):
+               api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp):
         app.register_blueprint(bp)
     api.register(app)
 

@@ -108,6 +108,7 @@ EXPECTED: dict[str, Rule] = {
     "direct.ask": SIGNED_IN, "direct.counter": PARTY_OF_EXCHANGE.but(query={"member_id": "member_a"}),
     "conversations.post": PARTY_OF_EXCHANGE,  # the parties' people and coordinators write in it
     "direct.policy_page": COORDINATOR,
+    "matcher_schedule.schedule_page": COORDINATOR, "matcher_schedule.release": COORDINATOR,
     "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
     "exchanges.audit": COORDINATOR,
     # Time credits.

@@ -24,7 +24,8 @@ ID = "id"
 def load_exchange(exchange_id: int) -> Exchange:
     """Like the web's load_exchange: for its members' people and coordinators; 404 for anyone else."""
     exchange = db.session.get(Exchange, exchange_id)
-    if exchange is None or not (actor().is_coordinator or any(can_act_for(actor(), p.member) for p in exchange.parties)):
+    if exchange is None or not (actor().is_coordinator or (exchange.status != "held" and any(
+            can_act_for(actor(), p.member) for p in exchange.parties))):
         raise NotFound(f"There is no exchange {exchange_id} of yours")
     return exchange
 

@@ -885,7 +885,8 @@ def confirm_direct(exchange: Exchange, member: Member, actor: User, *, agree: bo
 # -- what a member can see -------------------------------------------------------------------
 
 def exchanges_for(member_ids: list[int], statuses: Iterable[str] | None = None) -> list[Exchange]:
-    query = (select(Exchange).join(Party).where(Party.member_id.in_(member_ids))
+    """The members' exchanges, newest first (never one held for a coordinator's review)."""
+    query = (select(Exchange).join(Party).where(Party.member_id.in_(member_ids), Exchange.status != "held")
              .order_by(Exchange.created_at.desc(), Exchange.id.desc()).distinct())
     if statuses:
         query = query.where(Exchange.status.in_(list(statuses)))

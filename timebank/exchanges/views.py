@@ -32,7 +32,8 @@ def load_exchange(exchange_id: int) -> Exchange:
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None:
         abort(404)
-    if not current_user.is_coordinator and not any(can_act_for(current_user, p.member) for p in exchange.parties):
+    if not current_user.is_coordinator and (exchange.status == "held" or  # members never see one held for review
+                                            not any(can_act_for(current_user, p.member) for p in exchange.parties)):
         abort(404)
     return exchange
 

@@ -97,6 +97,14 @@ def ledger_check() -> str:
     return f"{result.entries} entries balance"
 
 
+@job("matcher", at="01:30")
+def matcher() -> str:
+    """On the nights the coordinators' schedule names, the matcher runs and proposes (or holds for review)."""
+    from timebank.matcher.schedule import run_if_due
+
+    return run_if_due()
+
+
 @job("bookings-remind", at="08:00")
 def bookings_remind() -> str:
     """Borrowers of overdue loans are emailed (once a day per loan)."""
