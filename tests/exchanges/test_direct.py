@@ -204,3 +204,11 @@ def test_the_rules_of_a_matched_exchange_hold_for_a_direct_ask(app, client, auth
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Exchange)) == 1
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def test_a_listing_says_when_as_people_say_it(app, client, make_member, make_listing):
+    member, admin = make_member("Page Moss Tenants")
+    tuesday_mornings = 1 << 3
+    listing = make_listing(member, admin, direction="offer", title="Tea and a chat", weekly_pattern=tuesday_mornings)
+    page = client.get(f"/listings/{listing}").data.decode()
+    assert "Every Tuesday morning, from" in page

@@ -82,9 +82,10 @@ def render_directory(args, save_form=None):
 
 @bp.route("/listings/<int:listing_id>")
 def detail(listing_id: int):
+    from timebank.exchanges.scheduling import describe_when
+
     listing = load_listing(listing_id)
-    days, parts = pattern_days_parts(listing.weekly_pattern)
-    return render_template("listings/detail.html", listing=listing, days=days, parts=parts,
+    return render_template("listings/detail.html", listing=listing, when=describe_when(listing),
                            can_act=can_act_for(current_user, listing.member),
                            renew_warning_from=today() + timedelta(days=services.OFFER_RENEWAL_DAYS))
 
