@@ -5,12 +5,15 @@ PostgreSQL; `--db sqlite` or `--db postgresql` narrows that. The matcher's tests
 """
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import traceback
 from collections import Counter
 from email import message_from_bytes
 from email.message import Message
@@ -336,3 +339,49 @@ def make_listing(app, categories):
             return listing.id
 
     return make
+
+
+# -- no log line of a test run holds an email address ------------------------------------------
+
+class _LogLines(logging.Handler):
+    """Every line the app's logging would write during the run: the app's own loggers as their
+    JSON formatter writes them, anything else (WARNING and up, which reaches standard error) as
+    its message. The suite's own SMTP server (aiosmtpd's "mail.log") is not the app."""
+
+    HARNESS = ("mail.log", "aiosmtpd", "asyncio", "faker", "hypothesis")
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(self.HARNESS):
+            return
+        if record.name == "timebank" or record.name.startswith("timebank."):
+            from timebank.operations.logs import JsonFormatter
+
+            line = JsonFormatter().format(record)
+        elif record.levelno >= logging.WARNING:
+            line = record.getMessage() + (self.formatException(record.exc_info) if record.exc_info else "")
+        else:
+            return
+        self.lines.append(line)
+
+    @staticmethod
+    def formatException(exc_info) -> str:
+        return "\n" + "".join(traceback.format_exception(*exc_info))
+
+
+_log_lines = _LogLines()
+logging.getLogger().addHandler(_log_lines)
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+@pytest.fixture(autouse=True)
+def no_email_address_in_log_lines():
+    """The privacy notice and docs/privacy.md promise logs hold no email addresses: every test checks."""
+    start = len(_log_lines.lines)
+    yield
+    leaked = [line for line in _log_lines.lines[start:] if EMAIL_ADDRESS.search(line)]
+    del _log_lines.lines[start:]
+    assert not leaked, f"log lines hold email addresses: {leaked[:3]}"

@@ -93,12 +93,14 @@ def register_blueprints(app: Flask) -> None:
     from timebank.members.views import bp as members_bp
     from timebank.notifications.views import bp as notifications_bp
     from timebank.opendata.views import bp as opendata_bp
+    from timebank.privacy.views import bp as privacy_bp
     from timebank.reports.views import bp as reports_bp
     from timebank.saved_searches.views import bp as saved_searches_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
                reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, queue_bp, ledger_bp, bookings_bp,
-               api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp):
+               api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp,
+               privacy_bp):
         app.register_blueprint(bp)
     api.register(app)
 

@@ -1,5 +1,5 @@
-"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`, `flask purge-dbs`,
-`flask serve`."""
+"""Command-line tools: `flask seed demo`, `flask seed synthetic`, `flask create-coordinator EMAIL`,
+`flask serve` (and the groups `jobs`, `backup`, `ledger`, `privacy`)."""
 from __future__ import annotations
 
 import click
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     from timebank.backup import backup_cli
     from timebank.exchanges.reminders import exchanges_cli
     from timebank.operations.jobs import jobs_cli
+    from timebank.privacy.commands import privacy_cli
 
     app.cli.add_command(backup_cli)
     app.cli.add_command(jobs_cli)
@@ -21,7 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_coordinator)
     app.cli.add_command(expire_listings)
     app.cli.add_command(ledger)
-    app.cli.add_command(purge_dbs)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(serve)
     app.cli.add_command(exchanges_cli)
 
@@ -107,14 +108,3 @@ def expire_listings() -> None:
     count = expire()
     db.session.commit()
     click.echo(f"{count} listings expired.")
-
-
-@click.command("purge-dbs")
-@with_appcontext
-def purge_dbs() -> None:
-    """Delete DBS records 6 months after their decision, as the privacy notice promises (run daily)."""
-    from timebank.members.services import purge_dbs_records
-
-    count = purge_dbs_records()
-    db.session.commit()
-    click.echo(f"{count} DBS records deleted.")

@@ -157,4 +157,22 @@ def from_environment() -> dict:
         # DBS certificate numbers are not kept. Only an operator with a documented need (say it here,
         # in a sentence members will read, and in the DPIA) makes the form ask for them: docs/privacy.md.
         "DBS_CERTIFICATE_NEED": os.environ.get("DBS_CERTIFICATE_NEED", ""),
+        # Who runs the exchange and answers for its data (the privacy notice, the accessibility
+        # statement and every page's footer say so): One Knowsley, or whoever operates it.
+        "CONTROLLER_NAME": os.environ.get("CONTROLLER_NAME", "One Knowsley"),
+        "CONTROLLER_ADDRESS": os.environ.get("CONTROLLER_ADDRESS", ""),
+        "CONTROLLER_ICO_NUMBER": os.environ.get("CONTROLLER_ICO_NUMBER", ""),
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "exchange@oneknowsley.example"),
+        "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", ""),
+        # Where people send requests about their data (access, correction, erasure, objection) and
+        # questions for the data protection officer; the general contact unless set.
+        "PRIVACY_CONTACT_EMAIL": os.environ.get("PRIVACY_CONTACT_EMAIL", ""),
+        "DPO_NAME": os.environ.get("DPO_NAME", ""),
+        # The processors the operator uses (hosting, email), named in the privacy notice.
+        "PRIVACY_PROCESSORS": os.environ.get("PRIVACY_PROCESSORS", ""),
+        # Where people ask for accessible formats and report accessibility problems; the general
+        # contact unless set. ACCESSIBILITY_TESTED_ON: when the site was last tested (a date, in words).
+        "ACCESSIBILITY_CONTACT_EMAIL": os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", ""),
+        "ACCESSIBILITY_CONTACT_PHONE": os.environ.get("ACCESSIBILITY_CONTACT_PHONE", ""),
+        "ACCESSIBILITY_TESTED_ON": os.environ.get("ACCESSIBILITY_TESTED_ON", "December 2026"),
     }

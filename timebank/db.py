@@ -39,8 +39,11 @@ def in_list(column: str, values) -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
-    """SQLite ignores foreign keys (and ON DELETE rules) unless each connection asks for them."""
+    """SQLite ignores foreign keys (and ON DELETE rules) unless each connection asks for them; and
+    it leaves deleted text in free pages of the file unless asked to overwrite it (secure_delete),
+    which an erasure (docs/privacy.md) must not."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

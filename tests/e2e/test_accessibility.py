@@ -29,6 +29,7 @@ PAGES = [
     (None, "/impact/?format=xlsx"),
     (None, "/accessibility"),
     (None, "/privacy"),
+    (None, "/cookies"),
     (None, "/styleguide"),
     (None, "/no-such-page"),
     ("member", "/dashboard"),
@@ -70,6 +71,7 @@ PAGES = [
     ("coordinator", "/coordinator/rates"),
     ("coordinator", "/coordinator/rates/new"),
     ("coordinator", "/coordinator/people"),
+    ("coordinator", "/coordinator/people?q=kirkby"),
     ("coordinator", "/coordinator/exports"),
     ("coordinator", "/members/{business}/social-value"),
 ]

@@ -162,7 +162,7 @@ def test_a_dbs_decision_older_than_6_months_cannot_be_recorded(client, app, sign
     assert _records(app, member_id) == []
 
 
-def test_purge_dbs_deletes_records_6_months_after_the_decision(app, runner, make_member):
+def test_the_retention_job_deletes_dbs_records_6_months_after_the_decision(app, runner, make_member):
     member_id, _ = make_member()
     with app.app_context():
         def dbs(holder, issued, decided=None):
@@ -176,11 +176,11 @@ def test_purge_dbs_deletes_records_6_months_after_the_decision(app, runner, make
         db.session.add(ComplianceRecord(member_id=member_id, kind="insurance", insurer="Old Insurer",
                                         expires_on=add_months(now, -12)))
         db.session.commit()
-    result = runner.invoke(args=["purge-dbs"])
-    assert result.exit_code == 0 and "2 DBS records deleted" in result.output
+    result = runner.invoke(args=["jobs", "run", "retention"])
+    assert result.exit_code == 0 and "dbs-records 2" in result.output
     kept = {r.holder or r.insurer for r in _records(app, member_id)}
     assert kept == {"decided 5 months ago", "issued last week, no decision", "Old Insurer"}
-    assert "0 DBS records deleted" in runner.invoke(args=["purge-dbs"]).output
+    assert "nothing past its period" in runner.invoke(args=["jobs", "run", "retention"]).output
 
 
 @pytest.mark.parametrize("start, end", [(date(2026, 8, 31), date(2027, 2, 28)), (date(2027, 8, 31), date(2028, 2, 29)),

@@ -63,7 +63,7 @@ EXPECTED: dict[str, Rule] = {
     # Public pages.
     "static": PUBLIC.but(params={"filename": literal("css/app.css")}),
     "main.index": PUBLIC, "main.healthz": PUBLIC, "main.styleguide": PUBLIC, "main.accessibility": PUBLIC,
-    "main.privacy": PUBLIC, "reports.public_dashboard": PUBLIC, "listings.directory": PUBLIC,
+    "main.privacy": PUBLIC, "main.cookies": PUBLIC, "reports.public_dashboard": PUBLIC, "listings.directory": PUBLIC,
     "listings.detail": PUBLIC, "members.profile": PUBLIC,
     # Prometheus metrics: only a scraper with METRICS_TOKEN (tests/operations); without one, no page.
     "metrics.metrics": Rule(frozenset(), denied={role: "404" for role in ROLES}),
@@ -126,7 +126,6 @@ EXPECTED: dict[str, Rule] = {
     # Reports, rates and data: a member's own reports and exports; the sector's for coordinators.
     "reports.member_social_value": ACT_A, "reports.member_impact": ACT_A, "reports.member_exports": ACT_A,
     "reports.member_export": ACT_A.but(params={"name": literal("listings")}),
-    "reports.member_data_zip": MANAGE_A,
     "reports.coordinator_dashboard": COORDINATOR, "reports.coordinator_exports": COORDINATOR,
     "reports.coordinator_export": COORDINATOR.but(params={"name": literal("members")}),
     "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.new_rate_version": COORDINATOR,
@@ -138,7 +137,10 @@ EXPECTED: dict[str, Rule] = {
     "opendata.oruk_service": BAD_LINK.but(params={"service_id": literal("00000000-0000-0000-0000-000000000000")}),
     "opendata.oruk_organization": BAD_LINK.but(params={"organization_id": literal("not-published")}),
     "opendata.consent": MANAGE_A,
-    "reports.people": COORDINATOR, "reports.erase_person": COORDINATOR,  # erasing asks for a reason first
+    # Privacy: each person's own data; a member's for its admins; finding, downloading and erasing people.
+    "privacy.my_data": SIGNED_IN, "privacy.member_data": MANAGE_A,
+    "privacy.people": COORDINATOR, "privacy.person_data": COORDINATOR,
+    "privacy.erase_person": COORDINATOR,  # erasing asks for a reason first
     # API tokens: each person's own (another's token is not found). The API's reference is public.
     "api_tokens.index": SIGNED_IN,
     "api_tokens.revoke": Rule(frozenset({"staff_a"}), denied={role: "404" for role in ROLES} | {"visitor": "login"}),

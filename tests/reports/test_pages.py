@@ -133,8 +133,9 @@ def test_member_exports_hold_only_its_rows(client, auth, history):
     assert {int(r["id"]) for r in rows} >= {leg["id"] for leg in mine}
     assert all("Reports Member 1" in (r["giver"], r["receiver"]) for r in rows)
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/members/{member}/exports/all-our-data.zip").data))
-    assert {"member.csv", "people.csv", "postings.csv", "legs.csv", "loans.csv"} <= set(archive.namelist())
-    assert history.admins[member] in archive.read("people.csv").decode()
+    assert {"members.csv", "users.csv", "ledger_postings.csv", "legs.csv", "loans.csv", "README.txt"} <= set(
+        archive.namelist())
+    assert history.admins[member] in archive.read("users.csv").decode()
 
 
 def test_erasing_a_person_keeps_the_ledger(app, client, auth, history):

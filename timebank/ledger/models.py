@@ -7,7 +7,8 @@ a donation, a grant); its Postings move credits between accounts and always sum 
 balance is the sum of an account's postings: nothing is cached, so nothing can drift.
 
 Postings and entries are never changed or deleted: database triggers refuse it (created here for
-`create_all`, and by the migration). A correction is a new reversing entry.
+`create_all`, and by the migrations). A correction is a new reversing entry. The one change allowed
+is to an entry's wording, which erasure uses to remove a person's name (docs/privacy.md).
 """
 from __future__ import annotations
 
@@ -125,11 +126,16 @@ class Posting(db.Model):
 
 
 # -- append-only, held by the database ----------------------------------------------------------
-# The migration creates the same triggers; these make `create_all` (the tests' template databases)
-# match it. The message names the rule so that whoever meets it knows what to do instead.
+# The migrations create the same triggers; these make `create_all` (the tests' template databases)
+# match them. The message names the rule so that whoever meets it knows what to do instead.
+#
+# One change is allowed: the wording of an entry (description and reason), which erasing a person
+# rewrites to remove their name (docs/privacy.md). Kinds, amounts, accounts, links, authors and
+# dates never change; postings never change at all.
 
 APPEND_ONLY_MESSAGE = "The ledger is append-only: correct it with a reversing entry"
 APPEND_ONLY_TABLES = ("ledger_entries", "ledger_postings")
+REWORDABLE_COLUMNS = ("description", "reason")
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -139,18 +145,48 @@ BEGIN
 END
 $$
 """
+_PG_WORDING_ONLY = f"""
+CREATE OR REPLACE FUNCTION ledger_entries_wording_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (to_jsonb(NEW) - 'description' - 'reason') IS DISTINCT FROM (to_jsonb(OLD) - 'description' - 'reason') THEN
+        RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE} (UPDATE on ledger_entries: only the wording of '
+                                        || 'its description and reason can change)',
+                              ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END
+$$
+"""
+
+
+def sqlite_wording_only_trigger(columns) -> str:
+    """SQLite has no row comparison: the trigger names every column but the wording (a new column
+    needs the trigger made again; tests/ledger/test_append_only.py tries every column)."""
+    changed = " OR ".join(f"NEW.{name} IS NOT OLD.{name}" for name in columns if name not in REWORDABLE_COLUMNS)
+    return (f"CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries WHEN {changed} "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE} (UPDATE on ledger_entries: only the wording of "
+            "its description and reason can change)'); END")
 
 
 def _attach_append_only(table_name: str) -> None:
     table = db.metadata.tables[table_name]
+    if table_name == "ledger_entries":
+        updates = [(_PG_WORDING_ONLY, "postgresql"),
+                   (f"CREATE TRIGGER {table_name}_wording_only BEFORE UPDATE ON {table_name} "
+                    "FOR EACH ROW EXECUTE FUNCTION ledger_entries_wording_only()", "postgresql"),
+                   (sqlite_wording_only_trigger([c.name for c in table.columns]), "sqlite")]
+        pg_refused = "DELETE"
+    else:
+        updates = [(f"CREATE TRIGGER {table_name}_no_update BEFORE UPDATE ON {table_name} "
+                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE} (UPDATE on {table_name})'); END", "sqlite")]
+        pg_refused = "UPDATE OR DELETE"
     statements = [
         (_PG_FUNCTION, "postgresql"),
-        (f"CREATE TRIGGER {table_name}_append_only BEFORE UPDATE OR DELETE ON {table_name} "
+        (f"CREATE TRIGGER {table_name}_append_only BEFORE {pg_refused} ON {table_name} "
          "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()", "postgresql"),
         (f"CREATE TRIGGER {table_name}_no_truncate BEFORE TRUNCATE ON {table_name} "
          "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()", "postgresql"),
-        (f"CREATE TRIGGER {table_name}_no_update BEFORE UPDATE ON {table_name} "
-         f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE} (UPDATE on {table_name})'); END", "sqlite"),
+        *updates,
         (f"CREATE TRIGGER {table_name}_no_delete BEFORE DELETE ON {table_name} "
          f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE} (DELETE on {table_name})'); END", "sqlite"),
     ]
@@ -160,6 +196,8 @@ def _attach_append_only(table_name: str) -> None:
 
 for _name in APPEND_ONLY_TABLES:
     _attach_append_only(_name)
-# The entries table is dropped last (postings refer to it); the function goes with it.
+# The entries table is dropped last (postings refer to it); the functions go with it.
 event.listen(db.metadata.tables["ledger_entries"], "after_drop",
              DDL("DROP FUNCTION IF EXISTS ledger_refuse_change()").execute_if(dialect="postgresql"))
+event.listen(db.metadata.tables["ledger_entries"], "after_drop",
+             DDL("DROP FUNCTION IF EXISTS ledger_entries_wording_only()").execute_if(dialect="postgresql"))

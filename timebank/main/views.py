@@ -1,4 +1,4 @@
-"""Home page, health check and the developers' style guide."""
+"""Home page, health check, the developers' style guide, and the notices every footer links to."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
@@ -11,6 +11,7 @@ from timebank.figures import remembered
 from timebank.listings.models import Listing
 from timebank.listings.services import from_active_member, is_open
 from timebank.members.models import Member
+from timebank.privacy import notices
 
 bp = Blueprint("main", __name__)
 
@@ -64,9 +65,14 @@ def styleguide():
 
 @bp.route("/accessibility")
 def accessibility():
-    return render_template("main/accessibility.html")
+    return render_template("main/accessibility.html", who=notices.controller())
 
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("main/privacy.html")
+    return render_template("main/privacy.html", who=notices.controller(), retention=notices.retention_rows())
+
+
+@bp.route("/cookies")
+def cookies():
+    return render_template("main/cookies.html", cookies=notices.cookies())

@@ -60,12 +60,13 @@ def search_words() -> str:
     return f"{rebuild_vocabulary()} words in the directory's vocabulary"
 
 
-@job("purge-dbs", at="01:00")
-def purge_dbs() -> str:
-    """DBS records 6 months past their decision are deleted."""
-    from timebank.members.services import purge_dbs_records
+@job("retention", at="01:00")
+def retention() -> str:
+    """The retention schedule: what has passed its period is deleted (DBS records 6 months after the
+    decision, notifications after 12 months, ...), each deletion audited (docs/privacy.md)."""
+    from timebank.privacy.retention import apply_retention, summary
 
-    return f"{purge_dbs_records()} DBS records deleted"
+    return summary(apply_retention())
 
 
 @job("backup", at="02:00")

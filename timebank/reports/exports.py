@@ -1,31 +1,19 @@
-"""The records as CSV: every dataset for coordinators, a member's own rows for its people, a
-member's subject-access download (a zip of CSVs), and erasing a person (pseudonymised, ledger intact)."""
+"""The records as CSV: every dataset for coordinators, and a member's own rows for its people.
+(A member's or a person's whole download, and erasure, are in timebank/privacy.)"""
 from __future__ import annotations
 
-import io
-import secrets
-import zipfile
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from timebank import amounts
-from timebank.accounts.models import Coordinator, User
-from timebank.accounts.sessions import end_sessions
-from timebank.audit.models import AuditEvent
-from timebank.audit.services import record
 from timebank.bookings.models import Booking, Loan
-from timebank.db import utcnow
-from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.exchanges.models import Exchange, Leg, Party
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
-from timebank.members.models import Asset, ComplianceRecord, Member, Membership
-from timebank.notifications.models import EmailPreference, Notification
-from timebank.reports.csv_export import csv_text
-from timebank.saved_searches.models import SavedSearch
+from timebank.members.models import Asset, Member
 
 
 @dataclass(frozen=True)
@@ -150,107 +138,3 @@ MEMBER_DATASETS = ("listings", "exchanges", "legs", "postings", "bookings", "loa
 
 def rows(name: str, member_id: int | None = None):
     return DATASETS[name].query(member_id)
-
-
-# -- subject access: everything about a member and its people -----------------------------------
-
-def _people(member_id):
-    return db.session.execute(
-        select(User.id, User.display_name, User.email, User.phone, Membership.role, Membership.status,
-               Membership.created_at, User.created_at, User.last_login_at, User.erased_at)
-        .join(Membership, Membership.user_id == User.id).where(Membership.member_id == member_id).order_by(User.id))
-
-
-def _compliance(member_id):
-    return db.session.execute(
-        select(ComplianceRecord.id, ComplianceRecord.kind, ComplianceRecord.policy_held, ComplianceRecord.insurer,
-               ComplianceRecord.cover_amount, ComplianceRecord.dbs_level, ComplianceRecord.people,
-               ComplianceRecord.certificate_number,
-               ComplianceRecord.holder, ComplianceRecord.decision, ComplianceRecord.decided_on,
-               ComplianceRecord.issued_on, ComplianceRecord.expires_on, ComplianceRecord.created_at)
-        .where(ComplianceRecord.member_id == member_id).order_by(ComplianceRecord.id))
-
-
-def _assets(member_id):
-    return db.session.execute(
-        select(Asset.id, Asset.kind, Asset.name, Asset.description, Asset.capacity, Asset.step_free,
-               Asset.facilities, Asset.opening_hours, Asset.condition, Asset.electrical, Asset.pat_tested_on,
-               Asset.pat_result, Asset.pat_due_on, Asset.deposit, Asset.insurance_required)
-        .where(Asset.member_id == member_id).order_by(Asset.id))
-
-
-def _notifications(member_id):
-    people = select(Membership.user_id).where(Membership.member_id == member_id)
-    return db.session.execute(
-        select(Notification.id, Notification.user_id, Notification.topic, Notification.text, Notification.url,
-               Notification.created_at, Notification.read_at)
-        .where(Notification.user_id.in_(people)).order_by(Notification.id))
-
-
-def _audit(member_id):
-    return db.session.execute(
-        select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.summary)
-        .where(AuditEvent.member_id == member_id).order_by(AuditEvent.id))
-
-
-SUBJECT_ACCESS = [
-    ("member.csv", DATASETS["members"].headers, _members),
-    ("people.csv", ["user_id", "name", "email", "phone", "role", "membership_status", "joined_at", "account_created_at",
-                    "last_sign_in_at", "erased_at"], _people),
-    ("compliance_records.csv", ["id", "kind", "policy_held", "insurer", "cover_amount", "dbs_level", "people",
-                                "certificate_number", "holder", "decision", "decided_on", "issued_on", "expires_on",
-                                "created_at"], _compliance),
-    ("rooms_and_equipment.csv", ["id", "kind", "name", "description", "capacity", "step_free", "facilities",
-                                 "opening_hours", "condition", "electrical", "pat_tested_on", "pat_result",
-                                 "pat_due_on", "deposit", "insurance_required"], _assets),
-    *[(f"{name}.csv", DATASETS[name].headers, DATASETS[name].query) for name in MEMBER_DATASETS],
-    ("notifications.csv", ["id", "user_id", "topic", "text", "url", "created_at", "read_at"], _notifications),
-    ("history.csv", ["id", "at", "action", "summary"], _audit),
-]
-
-
-def subject_access_zip(member: Member) -> bytes:
-    """A zip of CSVs: everything the exchange holds about the member and its people."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for filename, headers, query in SUBJECT_ACCESS:
-            archive.writestr(filename, "\ufeff" + csv_text(headers, query(member.id)))
-        archive.writestr("README.txt", (
-            f"Everything the Social Sector Exchange holds about {member.name} and its people, "
-            f"as CSV files, made on {utcnow():%d %B %Y at %H:%M} UTC.\r\n"
-            "Time-credit postings are kept for the ledger's integrity; a person who is erased is "
-            "pseudonymised in them, not deleted.\r\n"))
-    return buffer.getvalue()
-
-
-# -- erasing a person -------------------------------------------------------------------------------
-
-def erase_person(user: User, actor: User, reason: str) -> User:
-    """Pseudonymise a person: no name, email, phone or password is left; the ledger is untouched."""
-    if actor is None or not actor.is_coordinator:
-        raise NotAllowed("Only a coordinator can erase a person")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Enter the reason (for example, the date of the person's erasure request)", field="reason")
-    if len(reason) > 2000:
-        raise DomainError("Reason must be 2,000 characters or fewer", field="reason")
-    if user.id == actor.id:
-        raise Conflict("You cannot erase yourself: ask another coordinator", field="reason")
-    if user.erased_at is not None:
-        raise Conflict("This person was already erased", field="reason")
-    user.email = f"erased-{user.id}@invalid"
-    user.display_name = f"Erased person {user.id}"
-    # A hash of nothing anyone knows: no password can ever match it.
-    user.password_hash = "!erased:" + secrets.token_hex(16)
-    user.phone = None
-    user.erased_at = utcnow()
-    end_sessions(user)
-    user.failed_logins = 0
-    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
-    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
-    db.session.execute(delete(EmailPreference).where(EmailPreference.user_id == user.id))
-    db.session.execute(delete(Coordinator).where(Coordinator.user_id == user.id))
-    db.session.execute(delete(SavedSearch).where(SavedSearch.user_id == user.id))  # their words and places
-    db.session.flush()
-    record(actor, "person.erased", user, f"Erased person {user.id}", reason=reason)
-    return user

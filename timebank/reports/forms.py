@@ -89,9 +89,3 @@ class PeriodForm(FlaskForm):
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("The end date must be on or after the start date")
-
-
-class EraseForm(FlaskForm):
-    reason = TextAreaField("Why is this person being erased?", description=(
-        "For example: \"Erasure request by email, 3 March 2027\". It is kept in the audit log."),
-        validators=[DataRequired("Enter the reason"), Length(max=2000, message="Reason must be 2,000 characters or fewer")])

@@ -1,14 +1,14 @@
 """Reports: the sector dashboard (public and for coordinators), valuation rates, a business's Social
-Value report, an organisation's impact statement, CSV exports, subject access and erasure."""
+Value report, an organisation's impact statement, and CSV exports (a member's whole download and
+erasure are in timebank/privacy)."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from timebank.accounts.models import User
 from timebank.coordinator.views import coordinator_required
 from timebank.db import today
 from timebank.errors import DomainError
@@ -21,7 +21,7 @@ from timebank.reports import comparison, exports, figures, network, rates as rat
 from timebank.reports.charts import bar_chart, grouped_bar_chart
 from timebank.reports.csv_export import csv_response
 from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
-from timebank.reports.forms import EndRateForm, EraseForm, PeriodForm, RateForm, RateVersionForm
+from timebank.reports.forms import EndRateForm, PeriodForm, RateForm, RateVersionForm
 from timebank.reports.models import ValuationRate
 from timebank.reports.pdf import PdfUnavailable, pdf_response, period_parts, render_pdf
 from timebank.reports.social_value import impact_statement, member_lines, sector_lines, social_value
@@ -313,55 +313,3 @@ def member_export(member_id: int, name: str):
         abort(404)
     dataset = exports.DATASETS[name]
     return csv_response(f"{name}-{member.id}.csv", dataset.headers, exports.rows(name, member.id))
-
-
-@bp.route("/members/<int:member_id>/exports/all-our-data.zip")
-@login_required
-def member_data_zip(member_id: int):
-    """UK GDPR subject access: everything about the member and its people (its admins and coordinators)."""
-    member = load_member(member_id, need="manage")
-    return Response(exports.subject_access_zip(member), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="all-data-member-{member.id}.zip"', "Cache-Control": "no-store"})
-
-
-# -- people: finding and erasing --------------------------------------------------------------------
-
-@bp.route("/coordinator/people")
-@coordinator_required
-def people():
-    query = (request.args.get("q") or "").strip()
-    found = []
-    if query:
-        pattern = f"%{query.lower()}%"
-        found = db.session.scalars(select(User).where(or_(User.email.like(pattern), User.display_name.ilike(pattern)))
-                                   .order_by(User.email).limit(50)).all()
-    return render_template("reports/people.html", query=query, found=found)
-
-
-def load_person(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
-@bp.route("/coordinator/people/<int:user_id>/erase", methods=["GET", "POST"])
-@coordinator_required
-def erase_person(user_id: int):
-    """Step 1: the reason. Step 2 (check answers): what will happen, then erase."""
-    user = load_person(user_id)
-    form = EraseForm()
-    if request.method == "POST" and form.validate():
-        if request.form.get("confirm") != "yes":
-            return render_template("reports/erase_check.html", user=user, form=form)
-        try:
-            exports.erase_person(user, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Person {user.id} is erased: their name, email, phone and password are gone. "
-                  "The ledger is unchanged.", "success")
-            return redirect(url_for("reports.people"))
-    return render_template("reports/erase.html", user=user, form=form)
