@@ -37,8 +37,10 @@ def outbox(app, tmp_path):
 def everything(app, outbox, make_user, make_member, make_listing, categories):
     """Philippa Quennell signs up, registers an organisation (her email and phone as its contact), is
     invited into another, invites someone, records DBS checks under her name, posts a listing that
-    gives her phone, records help, declines a proposal, disputes a part, books a room, borrows and
-    hands over equipment, makes an API token, turns an email topic off; others write about her."""
+    gives her phone, records help, declines a proposal, disputes a part, asks for a part to be moved,
+    is reminded to answer, books a room, borrows and hands over equipment, makes an API token, turns
+    an email topic off, signs in; others write about her (a dispute, a settlement, a move, a
+    cancellation)."""
     from timebank.accounts import services as accounts
     from timebank.accounts.models import User
     from timebank.accounts.sessions import start_session
@@ -92,6 +94,10 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
                         description="Philippa QUENNELL said she could help; call +44 151 496 0123.")
     offer2 = make_listing(member_id, user_id, direction="offer", kind="skill", title="Composting workshop")
     need2 = make_listing(other_id, other_admin_id, kind="skill", title="A composting workshop")
+    offer3 = make_listing(member_id, user_id, direction="offer", kind="skill", title="Pruning lesson")
+    need3 = make_listing(other_id, other_admin_id, kind="skill", title="Someone to show us pruning")
+    offer4 = make_listing(member_id, user_id, direction="offer", kind="skill", title="Seed swap stall")
+    need4 = make_listing(other_id, other_admin_id, kind="skill", title="A stall at our fun day")
 
     with app.test_request_context():
         user, other_admin, coordinator = (db.session.get(User, i) for i in (user_id, other_admin_id, coordinator_id))
@@ -121,6 +127,26 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         exchanges.dispute_leg(disputed.legs[0], other_admin, f"{NAME} did not come; {EMAIL} did not answer")
         exchanges.settle_dispute(disputed.legs[0], coordinator, outcome="cancel",
                                  note=f"Spoke to Philippa Quennell on {PHONE}: she was ill")
+        # A third, approved: she asks for it to be moved, a coordinator moves it and then cancels it,
+        # each with a reason naming her. A fourth waits for answers and a coordinator sends reminders.
+        plan = [exchanges.LegPlan(giver_member_id=member_id, receiver_member_id=other_id, kind="skill",
+                                  hours=Decimal(1), offer_id=offer3, need_id=need3)]
+        moved = exchanges.create_proposal("pair", plan, story="Stockbridge shows Kirkby how to prune.")
+        exchanges.respond(moved, member, user, accept=True)
+        exchanges.respond(moved, other, other_admin, accept=True)
+        first, later = start + timedelta(days=1), start + timedelta(days=2)
+        exchanges.approve(moved, coordinator, {moved.legs[0].id: (first, first + timedelta(hours=1))})
+        exchanges.request_change(moved, member, user, f"{NAME} can only do mornings: ring {PHONE}",
+                                 leg=moved.legs[0])
+        exchanges.reschedule(moved, coordinator, {moved.legs[0].id: (later, later + timedelta(hours=1))},
+                             reason=f"Moved as {NAME} asked")
+        exchanges.cancel_leg(moved.legs[0], coordinator, f"{NAME} is moving away")
+        plan = [exchanges.LegPlan(giver_member_id=member_id, receiver_member_id=other_id, kind="skill",
+                                  hours=Decimal(2), offer_id=offer4, need_id=need4)]
+        pending = exchanges.create_proposal("pair", plan, story="Stockbridge runs a stall at Kirkby's fun day.")
+        from timebank.exchanges.reminders import remind
+
+        remind(coordinator, exchange_ids=[pending.id])
         ledger.adjust(member, Decimal(1), f"Agreed with {NAME} by phone", coordinator)
         # She books the other side's... no: the other side books her room and borrows her gazebo.
         from timebank.members.models import Asset
@@ -133,5 +159,5 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         bookings.check_out(loan, user, condition=f"Good; checked by {NAME}", pat_checked=None)
         db.session.commit()
         ids.update(recorded=recorded.id, declined=declined.id, disputed=disputed.id, loan=loan.id,
-                   leg=disputed.legs[0].id)
+                   leg=disputed.legs[0].id, moved=moved.id, pending=pending.id)
     return Everything(user_id, member_id, other_id, other_admin_id, coordinator_id, outbox, ids)

@@ -18,10 +18,12 @@ DAY = timedelta(days=1)
 
 def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_counts(
         app, runner, outbox, make_user, make_member):
+    from timebank.accounts.models import AccountLink, LoginSession
     from timebank.api.tokens import ApiToken
     from timebank.audit.models import AuditEvent
     from timebank.bookings.models import Booking, Loan
     from timebank.exchanges.models import Exchange, Leg, MatcherRun, Party
+    from timebank.exchanges.reminders import Reminder
     from timebank.ledger import services as ledger
     from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
     from timebank.members.services import add_months
@@ -78,6 +80,22 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
             MatcherRun(status="done", created_at=now - 30 * DAY, finished_at=now - 30 * DAY),
             AuditEvent(action="test.old", subject_type="members", subject_id=member_id, summary="old", at=long_ago),
             JobRun(name="expire-listings", outcome="ok", started_at=now - 400 * DAY, finished_at=now - 400 * DAY),
+            JobRun(name="expire-listings", outcome="ok", started_at=now - 300 * DAY, finished_at=now - 300 * DAY),
+            # Signed-in sessions: ended 31 days ago, expired 31 days ago (never ended), ended lately, live.
+            LoginSession(user_id=admin_id, secret_hash="1" * 64, created_at=now - 40 * DAY,
+                         expires_at=now + 300 * DAY, ended_at=now - 31 * DAY),
+            LoginSession(user_id=admin_id, secret_hash="2" * 64, created_at=now - 32 * DAY,
+                         expires_at=now - 31 * DAY),
+            LoginSession(user_id=admin_id, secret_hash="3" * 64, created_at=now - 32 * DAY,
+                         expires_at=now - 20 * DAY, ended_at=now - 29 * DAY),
+            LoginSession(user_id=admin_id, secret_hash="4" * 64, remember=True, expires_at=now + 30 * DAY),
+            # Emailed links: used 31 days ago, expired 31 days ago unused, used lately.
+            AccountLink(user_id=admin_id, purpose="reset", secret_hash="5" * 64, created_at=now - 32 * DAY,
+                        expires_at=now - 31 * DAY + timedelta(hours=1), used_at=now - 31 * DAY),
+            AccountLink(user_id=admin_id, purpose="confirm", secret_hash="6" * 64, created_at=now - 40 * DAY,
+                        expires_at=now - 31 * DAY),
+            AccountLink(user_id=admin_id, purpose="reset", secret_hash="7" * 64, created_at=now - 2 * DAY,
+                        expires_at=now - DAY, used_at=now - 2 * DAY),
         ])
         voided = Exchange(shape="pair", status="voided", story="", decided_at=now - 366 * DAY)
         voided.parties.append(Party(member_id=member_id, status="declined", reason="Not now"))
@@ -88,6 +106,9 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
         gazebo = Asset(member_id=member_id, kind="equipment", name="Gazebo")
         db.session.add_all([voided, recent, room, gazebo])
         db.session.flush()
+        # Reminders about an exchange that is kept: one sent 366 days ago goes, one 364 days ago stays.
+        db.session.add_all([Reminder(kind="answer", exchange_id=recent.id, member_id=member_id,
+                                     sent_on=(now - age).date(), sent_at=now - age) for age in (366 * DAY, 364 * DAY)])
         db.session.add_all([
             Booking(asset_id=room.id, member_id=other_id, starts_at=long_ago - DAY, ends_at=long_ago),
             Booking(asset_id=room.id, member_id=other_id, starts_at=now - 30 * DAY, ends_at=now - 29 * DAY),
@@ -135,12 +156,18 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
             AuditEvent.action == "test.old")) == 0
         assert db.session.scalar(select(func.count()).select_from(JobRun).where(
             JobRun.started_at < now - 365 * DAY)) == 0
+        assert db.session.scalar(select(func.count()).select_from(JobRun).where(
+            JobRun.name == "expire-listings")) == 1
+        assert sorted(db.session.scalars(select(LoginSession.secret_hash))) == ["3" * 64, "4" * 64]
+        assert list(db.session.scalars(select(AccountLink.secret_hash))) == ["7" * 64]
+        assert [r.sent_on for r in db.session.scalars(select(Reminder))] == [(now - 364 * DAY).date()]
         audited = {e.details["rule"]: e.details["count"] for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "retention.applied"))}
         assert audited == {"dbs-records": 1, "lapsed-compliance": 1, "notifications": 1, "invitations": 1,
+                           "login-sessions": 2, "account-links": 2,
                            "revoked-tokens": 1, "unconfirmed-accounts": 1, "dormant-accounts": 1,
                            "erased-people": 2, "rejected-members": 1, "matcher-runs": 1, "ended-exchanges": 1,
-                           "bookings": 1, "loans": 1, "audit-events": 1, "job-runs": 1, "outbox": 1}
+                           "reminders": 1, "bookings": 1, "loans": 1, "audit-events": 1, "job-runs": 1, "outbox": 1}
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "person.erased")) == 1
     assert not old_mail.exists() and new_mail.exists()

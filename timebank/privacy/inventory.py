@@ -147,7 +147,9 @@ TABLES: tuple[Table, ...] = (
           "id exchange_id leg_id member_id reason created_by_id created_at resolved_at resolved_by_id"),
     Table("reminders", "A reminder sent to a member's people to answer an exchange or confirm a part, and "
           "the coordinator who sent it (none: the daily job).",
-          "With its exchange.", "So nobody is reminded twice a day, and the work queue shows when.",
+          "12 months after it was sent (sooner if its exchange goes).",
+          "So nobody is reminded twice a day, and the work queue shows when; after a year it says nothing "
+          "anyone needs.",
           "id kind exchange_id leg_id leg_key member_id sent_on sent_at sent_by_id"),
     Table("declined_pairs", "An offer and need that were declined together, so they are not proposed again.",
           "While both listings exist.", "So nobody is asked the same thing twice.",

@@ -22,6 +22,7 @@ from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, Loan
 from timebank.db import utcnow
 from timebank.exchanges.models import Exchange, Leg, MatcherRun
+from timebank.exchanges.reminders import Reminder
 from timebank.extensions import db
 from timebank.ledger.models import LedgerEntry
 from timebank.members.models import ComplianceRecord, Invitation, Member, Membership
@@ -156,6 +157,8 @@ RULES: tuple[Rule, ...] = (
                        < now - 2 * YEAR)),
     Rule("ended-exchanges", "exchanges", "exchanges that never went ahead, 12 months after they ended",
          _delete_each(Exchange, _ended_exchanges)),
+    Rule("reminders", "reminders", "reminders sent more than 12 months ago",
+         _delete_where(Reminder, lambda now: Reminder.sent_at < now - YEAR)),
     Rule("bookings", "bookings", "room bookings 6 years after they ended",
          _delete_where(Booking, lambda now: Booking.ends_at < SIX_YEARS(now))),
     Rule("loans", "loans", "equipment loans 6 years after they were returned or cancelled",
