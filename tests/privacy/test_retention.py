@@ -3,8 +3,8 @@ writes each deletion to the audit log with its count."""
 from __future__ import annotations
 
 import os
-import time
-from datetime import timedelta
+import time as clock
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
     from timebank.accounts.models import AccountLink, LoginSession
     from timebank.api.tokens import ApiToken
     from timebank.audit.models import AuditEvent
-    from timebank.bookings.models import Booking, Loan
+    from timebank.bookings.models import Booking, BookingSeries, Loan
     from timebank.exchanges.models import Exchange, Leg, MatcherRun, Party
     from timebank.exchanges.reminders import Reminder
     from timebank.ledger import services as ledger
@@ -109,19 +109,27 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
         # Reminders about an exchange that is kept: one sent 366 days ago goes, one 364 days ago stays.
         db.session.add_all([Reminder(kind="answer", exchange_id=recent.id, member_id=member_id,
                                      sent_on=(now - age).date(), sent_at=now - age) for age in (366 * DAY, 364 * DAY)])
+        # Weekly bookings: one made long ago (its booking goes, then it does), one whose booking is kept.
+        old_series, kept_series = (BookingSeries(asset_id=room.id, member_id=other_id, first_day=made.date(),
+                                                 starts_time=time(9), ends_time=time(10), times=2, note="Choir",
+                                                 created_at=made) for made in (long_ago - 8 * DAY, long_ago - 7 * DAY))
+        db.session.add_all([old_series, kept_series])
+        db.session.flush()
         db.session.add_all([
-            Booking(asset_id=room.id, member_id=other_id, starts_at=long_ago - DAY, ends_at=long_ago),
-            Booking(asset_id=room.id, member_id=other_id, starts_at=now - 30 * DAY, ends_at=now - 29 * DAY),
+            Booking(asset_id=room.id, member_id=other_id, starts_at=long_ago - DAY, ends_at=long_ago,
+                    series_id=old_series.id),
+            Booking(asset_id=room.id, member_id=other_id, starts_at=now - 30 * DAY, ends_at=now - 29 * DAY,
+                    series_id=kept_series.id),
             Loan(asset_id=gazebo.id, member_id=other_id, starts_on=(long_ago - 3 * DAY).date(),
                  due_on=(long_ago - DAY).date(), status="returned", returned_at=long_ago),
         ])
         db.session.commit()
-        ids.update(voided=voided.id, recent=recent.id)
+        ids.update(voided=voided.id, recent=recent.id, kept_series=kept_series.id)
     outbox.mkdir(parents=True, exist_ok=True)
     old_mail, new_mail = outbox / "old.log", outbox / "new.log"
     old_mail.write_text("To: someone@example.org\n\nOld news\n")
     new_mail.write_text("To: someone@example.org\n\nNew news\n")
-    month_ago = time.time() - 31 * 24 * 3600
+    month_ago = clock.time() - 31 * 24 * 3600
     os.utime(old_mail, (month_ago, month_ago))
 
     dry = runner.invoke(args=["privacy", "retention", "--dry-run"])
@@ -152,6 +160,7 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
         assert db.session.scalar(select(func.count()).select_from(Leg)) == 0  # went with its exchange
         assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
         assert db.session.scalar(select(func.count()).select_from(Loan)) == 0
+        assert list(db.session.scalars(select(BookingSeries.id))) == [ids["kept_series"]]
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "test.old")) == 0
         assert db.session.scalar(select(func.count()).select_from(JobRun).where(
@@ -167,7 +176,8 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
                            "login-sessions": 2, "account-links": 2,
                            "revoked-tokens": 1, "unconfirmed-accounts": 1, "dormant-accounts": 1,
                            "erased-people": 2, "rejected-members": 1, "matcher-runs": 1, "ended-exchanges": 1,
-                           "reminders": 1, "bookings": 1, "loans": 1, "audit-events": 1, "job-runs": 1, "outbox": 1}
+                           "reminders": 1, "bookings": 1, "booking-series": 1, "loans": 1, "audit-events": 1,
+                           "job-runs": 1, "outbox": 1}
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "person.erased")) == 1
     assert not old_mail.exists() and new_mail.exists()

@@ -57,6 +57,8 @@ def _member_rows() -> dict[str, Where | str]:
             "legs": select(Leg.id).where(Leg.exchange_id.in_(exchanges(m))),
             "bookings": select(Booking.id).where(or_(Booking.member_id == m, Booking.asset_id.in_(ids(Asset, m)))),
             "loans": select(Loan.id).where(or_(Loan.member_id == m, Loan.asset_id.in_(ids(Asset, m)))),
+            "booking_series": select(_table("booking_series").c.id).where(or_(
+                _table("booking_series").c.member_id == m, _table("booking_series").c.asset_id.in_(ids(Asset, m)))),
             "ledger_entries": select(Posting.entry_id).where(Posting.account_id.in_(accounts(m))),
         }
         return or_(AuditEvent.member_id == m, *(and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(q))
@@ -90,6 +92,8 @@ def _member_rows() -> dict[str, Where | str]:
             _table("declined_pairs").c.declined_by_member_id == m),
         "bookings": lambda m: or_(Booking.member_id == m, Booking.asset_id.in_(ids(Asset, m))),
         "loans": lambda m: or_(Loan.member_id == m, Loan.asset_id.in_(ids(Asset, m))),
+        "booking_series": lambda m: or_(_table("booking_series").c.member_id == m,
+                                        _table("booking_series").c.asset_id.in_(ids(Asset, m))),
         "ledger_accounts": lambda m: Account.member_id == m,
         "ledger_entries": lambda m: LedgerEntry.id.in_(select(Posting.entry_id).where(
             Posting.account_id.in_(accounts(m)))),

@@ -156,8 +156,13 @@ TABLES: tuple[Table, ...] = (
           "id offer_listing_id need_listing_id declined_by_member_id exchange_id reason created_at"),
     Table("bookings", "A room booking: when, by whom, notes, cancellation.",
           "6 years after it ended.", "Evidence of use of premises, for as long as a claim could be made.",
-          "id asset_id member_id leg_id starts_at ends_at status note created_by_id created_at cancelled_by_id "
-          "cancelled_at cancel_reason completed_at"),
+          "id asset_id member_id leg_id series_id starts_at ends_at status note created_by_id created_at "
+          "cancelled_by_id cancelled_at cancel_reason completed_at"),
+    Table("booking_series", "A room booked at the same time every week or fortnight: the days, times, how "
+          "many, the note, who asked.",
+          "6 years after it was made, once none of its bookings is left.",
+          "Its bookings name it; it says what was asked for.",
+          "id asset_id member_id first_day starts_time ends_time every_weeks times note created_by_id created_at"),
     Table("loans", "An equipment loan: dates, condition out and back, who handed it over and took it back.",
           "6 years after it was returned or cancelled.",
           "Evidence of condition and of who had an item, for as long as a claim could be made.",

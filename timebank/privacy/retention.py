@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
-from timebank.bookings.models import Booking, Loan
+from timebank.bookings.models import Booking, BookingSeries, Loan
 from timebank.db import utcnow
 from timebank.exchanges.models import Exchange, Leg, MatcherRun
 from timebank.exchanges.reminders import Reminder
@@ -161,6 +161,10 @@ RULES: tuple[Rule, ...] = (
          _delete_where(Reminder, lambda now: Reminder.sent_at < now - YEAR)),
     Rule("bookings", "bookings", "room bookings 6 years after they ended",
          _delete_where(Booking, lambda now: Booking.ends_at < SIX_YEARS(now))),
+    Rule("booking-series", "booking_series", "weekly bookings 6 years after they were made, once none of their "
+         "bookings is left",
+         _delete_where(BookingSeries, lambda now: and_(BookingSeries.created_at < SIX_YEARS(now),
+                                                       ~exists().where(Booking.series_id == BookingSeries.id)))),
     Rule("loans", "loans", "equipment loans 6 years after they were returned or cancelled",
          _delete_where(Loan, lambda now: and_(Loan.status.in_(("returned", "cancelled")), or_(
              Loan.returned_at < SIX_YEARS(now), Loan.cancelled_at < SIX_YEARS(now))))),
