@@ -379,7 +379,12 @@ EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)
 
 @pytest.fixture(autouse=True)
 def no_email_address_in_log_lines():
-    """The privacy notice and docs/privacy.md promise logs hold no email addresses: every test checks."""
+    """The privacy notice and docs/privacy.md promise logs hold no email addresses: every test checks.
+    Alembic's env.py (logging.config.fileConfig) replaces the root logger's handlers whenever a test
+    migrates, so the collector is put back before each test, or every later test would check nothing."""
+    root = logging.getLogger()
+    if _log_lines not in root.handlers:
+        root.addHandler(_log_lines)
     start = len(_log_lines.lines)
     yield
     leaked = [line for line in _log_lines.lines[start:] if EMAIL_ADDRESS.search(line)]
