@@ -37,7 +37,8 @@ def outbox(app, tmp_path):
 def everything(app, outbox, make_user, make_member, make_listing, categories):
     """Philippa Quennell signs up, registers an organisation (her email and phone as its contact), is
     invited into another, invites someone, records DBS checks under her name, posts a listing that
-    gives her phone, records help, declines a proposal, disputes a part, asks for a part to be moved,
+    gives her phone, records help, declines a proposal, disputes a part, writes in an exchange's
+    conversation (and is written to), asks for a part to be moved,
     is reminded to answer, books a room, borrows and hands over equipment, makes an API token, turns
     an email topic off, signs in; others write about her (a dispute, a settlement, a move, a
     cancellation)."""
@@ -136,6 +137,11 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         exchanges.respond(moved, other, other_admin, accept=True)
         first, later = start + timedelta(days=1), start + timedelta(days=2)
         exchanges.approve(moved, coordinator, {moved.legs[0].id: (first, first + timedelta(hours=1))})
+        from timebank.conversations import services as conversations
+
+        conversations.post(moved, user, f"Hello, I'm {NAME}: ring me on {PHONE} or write to {EMAIL}.",
+                           member_id=member_id)
+        conversations.post(moved, other_admin, "Thank you Philippa Quennell, see you then.", member_id=other_id)
         exchanges.request_change(moved, member, user, f"{NAME} can only do mornings: ring {PHONE}",
                                  leg=moved.legs[0])
         exchanges.reschedule(moved, coordinator, {moved.legs[0].id: (later, later + timedelta(hours=1))},

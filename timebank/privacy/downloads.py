@@ -81,11 +81,13 @@ def _member_rows() -> dict[str, Where | str]:
         "calendar_feeds": lambda m: _table("calendar_feeds").c.member_id == m,
         "categories": "The taxonomy is the same for everyone (listings name their category by id).",
         "listings": lambda m: Listing.member_id == m,
+        "listing_dates": lambda m: _table("listing_dates").c.listing_id.in_(ids(Listing, m)),
         "matcher_runs": "A run is the coordinators' (its proposals to the member are in exchanges).",
         "exchanges": lambda m: Exchange.id.in_(exchanges(m)),
         "exchange_parties": lambda m: Party.exchange_id.in_(exchanges(m)),
         "legs": lambda m: Leg.exchange_id.in_(exchanges(m)),
         "reminders": lambda m: _table("reminders").c.member_id == m,
+        "messages": lambda m: _table("messages").c.exchange_id.in_(exchanges(m)),
         "exchange_change_requests": lambda m: _table("exchange_change_requests").c.exchange_id.in_(exchanges(m)),
         "declined_pairs": lambda m: or_(*(c.in_(ids(Listing, m)) for c in (
             _table("declined_pairs").c.offer_listing_id, _table("declined_pairs").c.need_listing_id)),
@@ -102,6 +104,8 @@ def _member_rows() -> dict[str, Where | str]:
         "audit_events": about,
         "valuation_rates": "Rates are the exchange's, the same for everyone.",
         "job_runs": "Daily jobs' outcomes hold nothing about a member.",
+        "direct_exchange_policy": "The coordinators' rule for direct asks is the same for every member.",
+        "matcher_schedule": "When the matcher runs is the same for every member.",
         "search_words": "The search vocabulary is an index of every open listing's words (yours are in listings.csv).",
         "search_word_trigrams": "As for the search vocabulary.",
     }
@@ -126,6 +130,7 @@ def _person_rows() -> dict[str, Where | str]:
         "compliance_records": "DBS records give a role or initials, never a person's account.",
         "assets": "Rooms and equipment are organisations'.", "categories": "Not about anyone.",
         "listings": "Offers and needs are organisations' (your organisation's download has them).",
+        "listing_dates": "As for offers and needs.",
         "ledger_accounts": "Accounts are organisations'.", "ledger_postings": "Postings move organisations' credits "
         "(the entries you made are in ledger_entries.csv).",
         "declined_pairs": "Declines are organisations' (the answer you gave is in exchange_parties.csv).",

@@ -112,6 +112,9 @@ TABLES: tuple[Table, ...] = (
           "travel_km min_dbs_level "
           "needs_step_free min_capacity needs_insurance urgency is_gift partial_ok expires_on status asset_id "
           "created_at updated_at"),
+    Table("listing_dates", "A day a listing is available on, when it gives days rather than a range.",
+          "With its listing.", "The matcher and the directory read the days.",
+          "id listing_id day parts", personal=False),
     Table("search_words", "A word of the open listings' titles and descriptions, for search that forgives "
           "typos.", "Rebuilt every night from the open listings, and at once when a person is erased.",
           "It is an index of the listings, nothing more.", "id word base trigram_count listings", personal=False),
@@ -126,8 +129,8 @@ TABLES: tuple[Table, ...] = (
           "With the ledger while any of its parts posted credits; one that never went ahead (voided, "
           "rejected, expired): 12 months after it ended.",
           "The ledger names the exchange it paid for; Social Value reports count completed ones.",
-          "id run_id shape status story score created_by_id created_at expires_at decided_by_id decided_at "
-          "decision_reason schedule_override_reason completed_at",
+          "id run_id shape status story score asked_by_member_id created_by_id created_at expires_at decided_by_id "
+          "decided_at decision_reason schedule_override_reason completed_at",
           (("version", "A counter that stops two coordinators approving at once; it says nothing about "
                        "anyone."),)),
     Table("exchange_parties", "A member's answer to an exchange: accepted or declined, by whom, when, why.",
@@ -137,7 +140,8 @@ TABLES: tuple[Table, ...] = (
           "dispute and settlement.",
           "With its exchange.", "The ledger's entries and the reports are built on legs.",
           "id exchange_id position giver_member_id receiver_member_id offer_listing_id need_listing_id kind "
-          "category_id description hours people is_gift score reason status scheduled_start scheduled_end "
+          "category_id description hours people is_gift score reason status proposed_start proposed_end "
+          "min_dbs_level needs_insurance scheduled_start scheduled_end "
           "actual_hours actual_people happened_on delivered_at confirmed_at confirmed_by_id dispute_reason "
           "giver_side giver_side_at settled_by_id settlement_note cancel_reason",
           (("version", "A counter that stops two confirmations at once; it says nothing about anyone."),)),
@@ -151,6 +155,11 @@ TABLES: tuple[Table, ...] = (
           "So nobody is reminded twice a day, and the work queue shows when; after a year it says nothing "
           "anyone needs.",
           "id kind exchange_id leg_id leg_key member_id sent_on sent_at sent_by_id"),
+    Table("messages", "A message in an exchange's conversation: who wrote it, for which member, the text.",
+          "With its exchange. When its writer is erased, their name, email and phone are replaced in every "
+          "message (theirs and others'), and what they wrote stays under the pseudonym.",
+          "The exchange's people arrange the help in it; a dispute may turn on what was said.",
+          "id exchange_id author_id member_id body created_at"),
     Table("declined_pairs", "An offer and need that were declined together, so they are not proposed again.",
           "While both listings exist.", "So nobody is asked the same thing twice.",
           "id offer_listing_id need_listing_id declined_by_member_id exchange_id reason created_at"),
@@ -190,6 +199,12 @@ TABLES: tuple[Table, ...] = (
     Table("job_runs", "The outcome of one run of a daily job (what it did, in numbers, never about a person).",
           "12 months.", "To see that the jobs run, and alert when one fails.",
           "id name started_at finished_at outcome detail", personal=False),
+    Table("direct_exchange_policy", "The coordinators' rule for direct asks (which need approval), and who "
+          "last changed it.", "For the life of the exchange.", "It decides how every direct ask goes ahead.",
+          "id approval over_hours rooms_and_equipment requirements updated_by_id updated_at"),
+    Table("matcher_schedule", "When the matcher runs by itself, and who last changed it.",
+          "For the life of the exchange.", "It decides when proposals are made.",
+          "id cadence weekday review updated_by_id updated_at"),
     Table("valuation_rates", "A sourced rate that values an hour or a day, and who last changed it.",
           "For the life of the exchange.", "A report for a past period uses the rates it had.",
           "id series_id version name kind category_id value unit valid_from valid_to region source source_url "
