@@ -174,3 +174,32 @@ def test_every_sqlite_connection_overwrites_what_it_deletes(app):
         pytest.skip("PostgreSQL's old row versions go with vacuum (docs/privacy.md)")
     with app.app_context():
         assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
+
+
+def test_a_text_that_grows_past_its_column_when_a_name_is_replaced_is_cut_to_fit(app, make_user, make_member):
+    """A short name ("Jo Li") becomes "Erased person N": a full message, or a full short column, would
+    overflow (PostgreSQL refuses it, so the erasure would fail) unless the text is cut to fit."""
+    from timebank.accounts.models import User
+    from timebank.conversations.models import MAX_LENGTH, Message
+    from timebank.exchanges.models import Exchange
+    from timebank.members.models import Member
+    from timebank.privacy.erasure import erase_person
+
+    coordinator_id = make_user("coordinator@oneknowsley.example", name="Cora Ordinator", coordinator=True)
+    person_id = make_user("jo.li@example.org", name="Jo Li")
+    member_id, _ = make_member("Halewood Choir")
+    with app.app_context():
+        exchange = Exchange(shape="pair", status="scheduled", story="")
+        db.session.add(exchange)
+        db.session.flush()
+        body = "x" * (MAX_LENGTH - 6) + " Jo Li"
+        message = Message(exchange_id=exchange.id, author_id=person_id, member_id=member_id, body=body)
+        member = db.session.get(Member, member_id)
+        member.town = "Jo Li " + "y" * (Member.__table__.c.town.type.length - 6)
+        db.session.add(message)
+        db.session.commit()
+        erase_person(db.session.get(User, person_id), db.session.get(User, coordinator_id), "Asked by letter")
+        db.session.commit()
+        message, member = db.session.get(Message, message.id), db.session.get(Member, member_id)
+        assert len(message.body) == MAX_LENGTH and message.body.endswith("\u2026") and "Jo Li" not in message.body
+        assert len(member.town) == Member.__table__.c.town.type.length and member.town.startswith("Erased person")

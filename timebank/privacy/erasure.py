@@ -179,10 +179,24 @@ def texts_naming(identity: Identity):
                 yield table, key, column, row_id, value
 
 
+def _longest(column) -> int | None:
+    """The most characters the column takes: its type's length, or a limit its table checks."""
+    if getattr(column.type, "length", None):
+        return column.type.length
+    from timebank.conversations.models import MAX_LENGTH as MESSAGE_LENGTH
+
+    return {("messages", "body"): MESSAGE_LENGTH}.get((column.table.name, column.name))
+
+
 def _mentions(identity: Identity):
-    """(table, key, column, row id, old value, new value) for every text that names the person."""
+    """(table, key, column, row id, old value, new value) for every text that names the person. A
+    replacement can be longer than what it replaces ("Jo Li" -> "Erased person 12"): a text that
+    then overflows its column is cut to fit, so the erasure never fails on it."""
     for table, key, column, row_id, value in texts_naming(identity):
         new = _scrub_value(identity, value)
+        longest = _longest(column)
+        if isinstance(new, str) and longest and len(new) > longest:
+            new = new[:longest - 1] + "…"
         if new != value:
             yield table, key, column, row_id, value, new
 
