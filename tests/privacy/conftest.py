@@ -82,6 +82,9 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         gazebo = members.add_asset(member, user, kind="equipment", name="Gazebo", condition="good")
         token, _secret = create_token(user, name=f"{NAME}'s spreadsheet", scope="read")
         set_email_preferences(user, {"bookings": False})
+        from timebank.saved_searches.services import save_search
+
+        save_search(user, name=f"{NAME}'s garden searches", keyword="garden", postcode="L36 9YS", within_km=5)
         start_session(user, remember=True)  # signed in on a device
         db.session.commit()
         ids.update(member=member.id, room=room.id, gazebo=gazebo.id, token=token.id,

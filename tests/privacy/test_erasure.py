@@ -75,7 +75,7 @@ def test_erasing_a_person_who_did_everything_leaves_nothing_that_names_them(app,
                        follow_redirects=True).get_data(as_text=True)
     assert f"Person {everything.user_id} is erased." in done
     deleted = re.search(r"Deleted: ([^.]*)\.", done).group(1)
-    for item in ("1 API token", "1 email setting", "1 invitation", "3 places in organisations", "notifications",
+    for item in ("1 API token", "1 saved search", "1 email setting", "1 invitation", "3 places in organisations", "notifications",
                  "signed-in session", "emailed link", "outbox files"):
         assert item in deleted, item
     assert "Kept under \u201cErased person" in done and "audit events about what they did" in done

@@ -71,6 +71,7 @@ def _member_rows() -> dict[str, Where | str]:
         "memberships": lambda m: Membership.member_id == m,
         "invitations": lambda m: Invitation.member_id == m,
         "api_tokens": user_owned("api_tokens"),
+        "saved_searches": "A person's saved searches are their own (in their own download), not the member's.",
         "login_sessions": user_owned("login_sessions"),
         "account_links": user_owned("account_links"),
         "email_preferences": user_owned("email_preferences"),
@@ -108,6 +109,7 @@ def _member_rows() -> dict[str, Where | str]:
         "matcher_schedule": "When the matcher runs is the same for every member.",
         "search_words": "The search vocabulary is an index of every open listing's words (yours are in listings.csv).",
         "search_word_trigrams": "As for the search vocabulary.",
+        "search_vocabulary": "As for the search vocabulary.",
     }
 
 

@@ -44,6 +44,7 @@ from timebank.extensions import db
 from timebank.ledger.models import LedgerEntry
 from timebank.members.models import Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
+from timebank.saved_searches.models import SavedSearch
 
 EMAIL_REMOVED = "[email removed]"
 PHONE_REMOVED = "[phone removed]"
@@ -140,6 +141,7 @@ OWN_ROWS = {
     "notifications": lambda user: delete(Notification).where(Notification.user_id == user.id),
     "email_preferences": lambda user: delete(EmailPreference).where(EmailPreference.user_id == user.id),
     "api_tokens": lambda user: delete(ApiToken).where(ApiToken.user_id == user.id),
+    "saved_searches": lambda user: delete(SavedSearch).where(SavedSearch.user_id == user.id),  # their words, places
     "coordinators": lambda user: delete(Coordinator).where(Coordinator.user_id == user.id),
     "invitations": lambda user: delete(Invitation).where(func.lower(Invitation.email) == user.email.lower()),
 }
@@ -150,6 +152,7 @@ TABLE_WORDS = {
     "notifications": ("notification", "notifications"),
     "email_preferences": ("email setting", "email settings"),
     "api_tokens": ("API token", "API tokens"),
+    "saved_searches": ("saved search", "saved searches"),
     "coordinators": ("coordinator appointment", "coordinator appointments"),
     "invitations": ("invitation", "invitations"),
 }

@@ -75,6 +75,11 @@ TABLES: tuple[Table, ...] = (
           "With the account; deleted when the person is erased.",
           "To respect the person's choice.",
           "id user_id topic by_email"),
+    Table("saved_searches", "A directory search a person saved (its words, kind, place and distance), emailed "
+          "to them weekly with what is new.", "Until they delete it; deleted when the person is erased.",
+          "To send them the digest they asked for.",
+          "id user_id name keyword kind direction category_id town ward postcode within_km created_at "
+          "covered_until"),
     Table("notifications", "A message shown to one person in the app (and emailed unless they turned it off).",
           "12 months after it was made.", "People look back over recent events; older ones are in the history.",
           "id user_id topic text url created_at read_at"),
@@ -110,7 +115,8 @@ TABLES: tuple[Table, ...] = (
           "id member_id direction kind category_id title description quantity people available_from "
           "available_until weekly_pattern location postcode town ward latitude longitude location_precision "
           "travel_km min_dbs_level "
-          "needs_step_free min_capacity needs_insurance urgency is_gift partial_ok expires_on status asset_id "
+          "needs_step_free min_capacity needs_insurance urgency is_gift partial_ok expires_on expiry_warned_for status "
+          "asset_id "
           "created_at updated_at"),
     Table("listing_dates", "A day a listing is available on, when it gives days rather than a range.",
           "With its listing.", "The matcher and the directory read the days.",
@@ -118,6 +124,8 @@ TABLES: tuple[Table, ...] = (
     Table("search_words", "A word of the open listings' titles and descriptions, for search that forgives "
           "typos.", "Rebuilt every night from the open listings, and at once when a person is erased.",
           "It is an index of the listings, nothing more.", "id word base trigram_count listings", personal=False),
+    Table("search_vocabulary", "One row: how many times a word has left the search words.", "For the life of the "
+          "exchange.", "So every worker forgets a withdrawn listing's or an erased person's words at once.", "id generation", personal=False),
     Table("search_word_trigrams", "The three-letter pieces of each search word.", "As for search words.",
           "As for search words.", "trigram word_id", personal=False),
     # -- exchanges -------------------------------------------------------------------------------
