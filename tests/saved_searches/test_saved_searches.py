@@ -145,7 +145,7 @@ def test_the_digest_leaves_out_the_persons_own_listings_and_people_without_news(
 
 def test_erasing_a_person_deletes_their_saved_searches(app, client, searcher, make_user):
     from timebank.accounts.models import User
-    from timebank.reports.exports import erase_person
+    from timebank.privacy.erasure import erase_person
 
     searcher_id, _ = searcher
     client.post("/searches/", data={"q": "bookkeeping", "postcode": "L36 9YS", "within": "5"})
