@@ -6,7 +6,7 @@
     .venv/bin/python -m bench.marketplace --sizes 200:2000@1,2000:20000@15   # the issue's targets
 
 Each size is loaded with the synthetic generator (seed/synthetic.py) into a fresh SQLite database
-in a temporary folder and read back with timebank.matcher.build_market (not timed). The market is
+in a temporary folder and read back with timebank.matcher.market.build_market (not timed). The market is
 then matched in a fresh child process, ``--repeat`` times: end to end = candidates + programme +
 solve + stories, with the default policy (K = 3, L = 3, pairs on) and ``--time-limit`` seconds for
 the run (``members:listings@seconds`` sets one size's own limit, ``@none`` none; the policy's time
@@ -48,7 +48,7 @@ def _app(folder: str):
 def build(kind: str, members: int, listings: int, path: Path) -> None:
     """Generate the data into a fresh database and pickle the matcher's market to ``path``."""
     from timebank.extensions import db
-    from timebank.matcher import build_market
+    from timebank.matcher.market import build_market
 
     with tempfile.TemporaryDirectory() as folder:
         app = _app(folder)

@@ -85,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from timebank.ledger.views import bp as ledger_bp
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
+    from timebank.matcher import api as matcher_api  # noqa: F401 - defines the matcher's API blueprint
+    from timebank.matcher.views import bp as matcher_bp
     from timebank.matcher.schedule_views import bp as matcher_schedule_bp
     from timebank.members.asset_views import bp as assets_bp
     from timebank.members.compliance_views import bp as compliance_bp
@@ -98,9 +100,8 @@ def register_blueprints(app: Flask) -> None:
     from timebank.saved_searches.views import bp as saved_searches_bp
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
-               reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, queue_bp, ledger_bp, bookings_bp,
-               api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp,
-               privacy_bp):
+               reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, matcher_bp, queue_bp, ledger_bp,
+               bookings_bp, api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp):
         app.register_blueprint(bp)
     api.register(app)
 

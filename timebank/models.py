@@ -4,13 +4,14 @@ from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
 from timebank.conversations.models import Message
-from timebank.exchanges.models import DeclinedPair, Exchange, Leg, MatcherRun, Party
+from timebank.exchanges.models import DeclinedPair, Exchange, Leg, Party
 from timebank.exchanges.policy import DirectPolicy
 from timebank.exchanges.reminders import Reminder
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.matcher.schedule import MatcherSchedule
 from timebank.listings.models import Category, Listing, ListingDate
 from timebank.listings.words import SearchVocabulary, SearchWord, SearchWordTrigram
+from timebank.matcher.models import MatcherRun
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 from timebank.operations.models import JobRun
@@ -19,7 +20,7 @@ from timebank.saved_searches.models import SavedSearch
 
 __all__ = [
     "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
-    "LedgerEntry", "Listing", "LoginSession", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
+    "LedgerEntry", "Listing", "LoginSession", "MatcherRun", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule", "SavedSearch",
     "SearchVocabulary",

@@ -151,7 +151,7 @@ def demo(postgres_server, smtp_server):
     """A live server holding the demo sector (seed/demo.py) and one matcher run's proposals."""
     from seed.demo import load_demo
     from timebank.accounts.services import find_user
-    from timebank.exchanges import runs
+    from timebank.matcher import runs
 
     server = LiveServer(postgres_server, *smtp_server)
     with server.context() as session:
@@ -173,7 +173,8 @@ PEOPLE = {"coordinator": "coordinator@oneknowsley.example",
 @pytest.fixture(scope="module")
 def ids(demo):
     """Ids from the demo data, to fill paths like /members/{member}."""
-    from timebank.exchanges.models import Exchange, MatcherRun, Party
+    from timebank.exchanges.models import Exchange, Party
+    from timebank.matcher.models import MatcherRun
     from timebank.listings.models import Listing
     from timebank.members.models import Asset, Member
 

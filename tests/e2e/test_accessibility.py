@@ -6,9 +6,13 @@ finds no serious or critical violation (moderate and minor ones are for people t
 """
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from tests.e2e.conftest import screenshot, serious_violations
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.e2e.conftest import PEOPLE, screenshot, serious_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -91,6 +95,105 @@ def test_no_serious_or_critical_violations(demo, ids, pages_as, who, path):
     assert serious_violations(page) == []
     if (who, path) in SHOTS:
         screenshot(page, SHOTS[who, path])
+
+
+# Pages in the states they are in while something is still going on (a run, an answer, a dispute):
+# the demo's own pages are mostly of things that are finished. {running}, {proposed} and
+# {disputed} come from the `in_progress` fixture.
+IN_PROGRESS_PAGES = [
+    ("coordinator", "/coordinator/matcher/runs/{running}"),
+    ("member", "/exchanges/{proposed}"),
+    ("member", "/exchanges/{proposed}/respond?member_id={member}"),
+    ("coordinator", "/exchanges/{proposed}"),
+    ("coordinator", "/exchanges/{disputed}"),
+    ("coordinator", "/legs/{disputed_leg}/settle"),
+    ("coordinator", "/coordinator/exchanges"),
+]
+
+
+def _admin_of(session, member_id):
+    from timebank.accounts.models import User
+    from timebank.members.models import Membership
+
+    return session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.member_id == member_id, Membership.role == "admin").order_by(User.id))
+
+
+@pytest.fixture(scope="module")
+def in_progress(demo, ids):
+    """A run still going, a proposed exchange of the member's (from the demo's run) and a disputed
+    part, made through the services. The run is marked failed afterwards, so that later runs start."""
+    from timebank.accounts.services import find_user
+    from timebank.bookings.models import uk_now
+    from timebank.db import utcnow
+    from timebank.exchanges import services
+    from timebank.exchanges.models import Exchange, Party
+    from timebank.matcher.models import MatcherRun
+
+    with demo.context() as session:
+        coordinator = find_user(PEOPLE["coordinator"])
+        proposed = session.scalar(select(Exchange.id).join(Party).where(
+            Exchange.status == "proposed", Party.member_id == ids["member"]).order_by(Exchange.id))
+        disputed = session.scalars(select(Exchange).where(
+            Exchange.status == "proposed", Exchange.id != proposed).order_by(Exchange.id)).all()
+        disputed = next(e for e in disputed if all(leg.kind in ("time", "skill") for leg in e.legs))
+        for party in disputed.parties:
+            services.respond(disputed, party.member, _admin_of(session, party.member_id), accept=True)
+        # Approved as of three days ago for the day after, so its first part has happened and can be
+        # disputed today (outside its listings' dates, which start later: hence the reason).
+        start = (uk_now() - timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+        services.approve(disputed, coordinator,
+                         {leg.id: (start, start + timedelta(hours=float(leg.hours))) for leg in disputed.legs},
+                         override_reason="Arranged by phone before the listings were posted", now=start - timedelta(days=1))
+        leg = disputed.legs[0]
+        services.dispute_leg(leg, _admin_of(session, leg.receiver_member_id), "Nobody came on the day.")
+        running = MatcherRun(started_by_id=coordinator.id, status="running", progress=35, started_at=utcnow(),
+                             message="Finding the best exchanges among 240 listings", policy={"max_cycle": 3})
+        session.add(running)
+        session.commit()
+        found = {"running": running.id, "proposed": proposed, "disputed": disputed.id, "disputed_leg": leg.id}
+    yield found
+    with demo.context() as session:
+        session.get(MatcherRun, found["running"]).status = "failed"
+        session.commit()
+
+
+@pytest.mark.parametrize(("who", "path"), IN_PROGRESS_PAGES, ids=[f"{who}:{path}" for who, path in IN_PROGRESS_PAGES])
+def test_pages_in_progress_have_no_serious_or_critical_violations(demo, ids, in_progress, pages_as, who, path):
+    page = pages_as(who)
+    response = page.goto(demo.url + path.format(**ids, **in_progress))
+    assert response.status == 200, f"{path} gave {response.status}"
+    assert serious_violations(page) == []
+
+
+def test_a_run_in_progress_tells_its_progress_without_reloading_the_page(demo, ids, in_progress, pages_as):
+    """WCAG 2.2.1: the page never refreshes itself; what changes is said in its live region."""
+    from timebank.matcher.models import MatcherRun
+
+    page = pages_as("coordinator")
+    page.goto(demo.url + f"/coordinator/matcher/runs/{in_progress['running']}")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    status = page.get_by_role("status")
+    expect(status).to_have_text("Finding the best exchanges among 240 listings (35% done).")
+    page.evaluate("window.stillTheSamePage = true")
+    with demo.context() as session:
+        run = session.get(MatcherRun, in_progress["running"])
+        run.progress, run.message = 80, "Storing 4 proposals"
+        session.commit()
+    expect(status).to_have_text("Storing 4 proposals (80% done).", timeout=10_000)
+    with demo.context() as session:
+        run = session.get(MatcherRun, in_progress["running"])
+        run.status, run.progress, run.message = "done", 100, "Done: 4 proposed exchanges"
+        session.commit()
+    expect(status).to_have_text("Done: 4 proposed exchanges. The run has finished: show what it found.",
+                                timeout=10_000)
+    assert page.evaluate("window.stillTheSamePage") is True  # told, never reloaded
+    page.get_by_role("link", name="Show what the run found").click()
+    expect(page.get_by_role("status")).to_have_text("Done: 4 proposed exchanges")
+    with demo.context() as session:
+        run = session.get(MatcherRun, in_progress["running"])
+        run.status, run.progress, run.message = "running", 35, "Finding the best exchanges among 240 listings"
+        session.commit()
 
 
 @pytest.mark.parametrize("width", [390, 320])

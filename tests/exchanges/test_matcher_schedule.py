@@ -6,7 +6,8 @@ from datetime import date
 from sqlalchemy import select
 
 from timebank.audit.models import AuditEvent
-from timebank.exchanges.models import Exchange, MatcherRun
+from timebank.exchanges.models import Exchange
+from timebank.matcher.models import MatcherRun
 from timebank.extensions import db
 
 

@@ -10,7 +10,7 @@ from seed.kinds import KINDS, kind_of
 from seed.organisations import BUSINESSES, KIND_OF, ORGANISATIONS
 from timebank.extensions import db
 from timebank.listings.models import Category, Listing
-from timebank.matcher import build_market
+from timebank.matcher.market import build_market
 from timebank.members.models import Member
 
 

@@ -12,7 +12,7 @@ from timebank.db import today
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg
 from timebank.extensions import db
 from timebank.listings.models import Listing
-from timebank.matcher import build_market
+from timebank.matcher.market import build_market
 from timebank.members import services as members
 from timebank.members.models import Member
 

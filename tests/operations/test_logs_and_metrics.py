@@ -114,7 +114,7 @@ def test_metrics_need_the_token(app, client):
 
 
 def test_metrics_count_requests_matcher_runs_jobs_and_the_ledger(app, client, runner, make_user):
-    from timebank.exchanges.models import MatcherRun
+    from timebank.matcher.models import MatcherRun
 
     app.config["METRICS_TOKEN"] = "scrape-me"
     before = _value(_scrape(client).text, "timebank_http_requests_total", method="GET", route="/healthz",

@@ -109,7 +109,8 @@ EXPECTED: dict[str, Rule] = {
     "conversations.post": PARTY_OF_EXCHANGE,  # the parties' people and coordinators write in it
     "direct.policy_page": COORDINATOR,
     "matcher_schedule.schedule_page": COORDINATOR, "matcher_schedule.release": COORDINATOR,
-    "exchanges.coordinator_list": COORDINATOR, "exchanges.matcher": COORDINATOR, "exchanges.run": COORDINATOR,
+    "exchanges.coordinator_list": COORDINATOR,
+    "matcher.index": COORDINATOR, "matcher.run": COORDINATOR, "matcher.progress": COORDINATOR,
     "exchanges.audit": COORDINATOR,
     # Time credits.
     "ledger.member_credits": ACT_A, "ledger.give_to_pot": MANAGE_A,

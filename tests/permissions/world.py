@@ -141,7 +141,7 @@ def _once(maker):
 
 @_once
 def matcher_run(world: World) -> int:
-    from timebank.exchanges.models import MatcherRun
+    from timebank.matcher.models import MatcherRun
 
     run = MatcherRun(started_by_id=world.users["coordinator"].id, status="done", message="Done")
     db.session.add(run)

@@ -22,7 +22,8 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
     from timebank.api.tokens import ApiToken
     from timebank.audit.models import AuditEvent
     from timebank.bookings.models import Booking, BookingSeries, Loan
-    from timebank.exchanges.models import Exchange, Leg, MatcherRun, Party
+    from timebank.exchanges.models import Exchange, Leg, Party
+    from timebank.matcher.models import MatcherRun
     from timebank.exchanges.reminders import Reminder
     from timebank.ledger import services as ledger
     from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership

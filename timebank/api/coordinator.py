@@ -1,4 +1,6 @@
-"""Coordinators' operations: vet members, run the matcher, approve or reject proposals, adjust the ledger.
+"""Coordinators' operations: vet members, approve or reject proposals, adjust the ledger.
+
+The matcher's runs are in timebank/matcher/api.py.
 
 Every route here needs a coordinator token, which only coordinators can make.
 """
@@ -8,14 +10,13 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, Bool, Day, Int, Moment, Number, PageArgs, StrictSchema, Text,
-                               UkClock, Utc, actor, blueprint, page_schema, paged, paginate, problems, with_etag)
+from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, StrictSchema, Text, UkClock, Utc, actor,
+                               blueprint, page_schema, paged, paginate, problems)
 from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
 from timebank.errors import NotFound
-from timebank.exchanges import runs, scheduling, services as exchanges
-from timebank.exchanges.models import RUN_STATUSES, MatcherRun
+from timebank.exchanges import scheduling, services as exchanges
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.members import services as members
@@ -36,38 +37,6 @@ class ApproveMemberSchema(StrictSchema):
 
 class DecisionSchema(StrictSchema):
     reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Sent to the member(s)"})
-
-
-class WeightsSchema(StrictSchema):
-    urgency = Number(validate=validate.Range(min=0, max=10))
-    category_fit = Number(validate=validate.Range(min=0, max=10))
-    distance = Number(validate=validate.Range(min=0, max=10))
-    waiting = Number(validate=validate.Range(min=0, max=10))
-
-
-class RunPolicySchema(StrictSchema):
-    """The matcher's policy, as on the matcher page; what is left out is the last run's."""
-
-    max_cycle = Int(validate=validate.Range(min=2, max=8), metadata={"description": "Longest ring (members)"})
-    max_chain = Int(validate=validate.Range(min=0, max=8), metadata={"description": "Longest gift chain (legs)"})
-    allow_pairs = Bool()
-    time_limit = Int(validate=validate.Range(min=5, max=3600), metadata={"description": "Seconds"})
-    weights = ma.fields.Nested(WeightsSchema)
-
-
-class RunSchema(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, metadata={"enum": list(RUN_STATUSES)})
-    progress = ma.fields.Integer(required=True, metadata={"description": "Percent"})
-    message = ma.fields.String(required=True)
-    policy = ma.fields.Dict(required=True)
-    stats = ma.fields.Dict(required=True)
-    created_at = Utc(required=True)
-    started_at = Utc(allow_none=True, required=True)
-    finished_at = Utc(allow_none=True, required=True)
-    exchange_ids = ma.fields.Function(lambda run: sorted(e.id for e in run.exchanges), required=True,
-                                      metadata={"type": "array", "items": {"type": "integer"},
-                                                "description": "The exchanges it proposed"})
 
 
 class LegTimesSchema(StrictSchema):
@@ -154,42 +123,6 @@ def reject_member(values, member_id: int):
     members.reject_member(member, actor(), values["reason"])
     db.session.commit()
     return member
-
-
-@bp.route("/coordinator/matcher-runs", methods=["POST"])
-@bp.arguments(RunPolicySchema, required=False)
-@bp.response(202, RunSchema, headers={"Location": {"schema": {"type": "string"}, "description": "Its status"}})
-@problems(400, 409, 422)
-def start_run(policy):
-    """Start a matcher run in the background; read its status at the Location given"""
-    current = runs.current_policy()
-    weights = {**current.get("weights", {}), **policy.pop("weights", {})}
-    run = runs.start_run(actor(), {**current, **policy, "weights": {k: float(v) for k, v in weights.items()}})
-    db.session.commit()
-    runs.dispatch(run.id)
-    db.session.refresh(run)
-    return run, 202, {"Location": f"/api/v1/coordinator/matcher-runs/{run.id}"}
-
-
-@bp.route("/coordinator/matcher-runs")
-@bp.arguments(PageArgs, location="query")
-@bp.response(200, page_schema(RunSchema, "MatcherRun"), headers=LINK_HEADER)
-@problems(422)
-def list_runs(args):
-    """Matcher runs, newest first"""
-    return paged(paginate(select(MatcherRun).order_by(MatcherRun.id.desc()), args["page"], args["per_page"]))
-
-
-@bp.route(f"/coordinator/matcher-runs/<{ID}:run_id>")
-@bp.response(200, RunSchema, headers=ETAG_HEADER)
-@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
-@problems(404)
-def get_run(run_id: int):
-    """A matcher run's status and progress"""
-    run = db.session.get(MatcherRun, run_id)
-    if run is None:
-        raise NotFound(f"There is no matcher run {run_id}")
-    return with_etag(RunSchema(), run)
 
 
 @bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/approve", methods=["POST"])

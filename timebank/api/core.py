@@ -245,9 +245,10 @@ def problems(*statuses: int):
 
 # -- blueprints and the app ---------------------------------------------------------------------
 
-def blueprint(name: str, description: str, *, coordinator: bool = False) -> ApiBlueprint:
+def blueprint(name: str, description: str, *, coordinator: bool = False, import_name: str | None = None) -> ApiBlueprint:
     """An API blueprint under /api/v1: tokens only (never the session cookie), no CSRF, rate limited."""
-    bp = ApiBlueprint(f"api_{name}", f"timebank.api.{name}", url_prefix=API_PREFIX, description=description)
+    bp = ApiBlueprint(f"api_{name}", import_name or f"timebank.api.{name}", url_prefix=API_PREFIX,
+                      description=description)
     bp.before_request(lambda: _authenticate(coordinator=coordinator))
     bp.register_error_handler(DomainError, _domain_problem)
     bp.register_error_handler(HTTPException, _http_problem)
@@ -347,8 +348,9 @@ listing changed since then, whatever its status. Single things carry an `ETag`: 
 
 
 def register_api(app: Flask) -> None:
+    """The API's blueprints: those of timebank/api/, and of any module the factory imported before
+    (each defines its blueprint with `blueprint`, which lists it in BLUEPRINTS)."""
     app.url_map.converters["id"] = IdConverter
-    # Importing each resource module defines its blueprint (listed in BLUEPRINTS).
     from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
                               messages, policy, proposals, queue, reports, saved_searches)
 

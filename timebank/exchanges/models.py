@@ -1,4 +1,4 @@
-"""Matcher runs, and the exchanges they propose: parties, legs, and remembered declines.
+"""Exchanges: parties, legs, change requests, and remembered declines.
 
 An Exchange is one cycle, gift chain or direct pair (or a direct exchange members record
 themselves). Each Leg is one member giving one thing to another. Each Party is a member's
@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
@@ -35,38 +35,12 @@ if TYPE_CHECKING:
     from timebank.listings.models import Listing
     from timebank.members.models import Member
 
-RUN_STATUSES = ("queued", "running", "done", "failed")
 SHAPES = {"cycle": "Exchange ring", "chain": "Gift chain", "pair": "Direct pair", "direct": "Recorded exchange"}
 EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected",
                      "expired", "cancelled")
 LIVE_EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled")
 PARTY_STATUSES = ("pending", "accepted", "declined")
 LEG_STATUSES = ("proposed", "scheduled", "delivered", "confirmed", "disputed", "cancelled")
-
-
-class MatcherRun(db.Model):
-    """One run of the matcher, started by a coordinator, done in the background."""
-
-    __tablename__ = "matcher_runs"
-    __table_args__ = (
-        CheckConstraint(in_list("status", RUN_STATUSES), name="status_known"),
-        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    policy: Mapped[dict] = mapped_column(JSON, default=dict)
-    progress: Mapped[int] = mapped_column(default=0)
-    message: Mapped[str] = mapped_column(String(300), default="Waiting to start")
-    # Figures the run reports: objective, gap, timings, needs met at K = 2, 3, 4, 6 ...
-    stats: Mapped[dict] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-
-    exchanges: Mapped[list[Exchange]] = relationship(back_populates="run")
 
 
 class Exchange(db.Model):
@@ -78,6 +52,7 @@ class Exchange(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The matcher run that proposed it (timebank/matcher/models.py), None for a recorded exchange.
     run_id: Mapped[int | None] = mapped_column(ForeignKey("matcher_runs.id", ondelete="SET NULL"), index=True)
     shape: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="proposed")
@@ -97,7 +72,6 @@ class Exchange(db.Model):
     # Optimistic locking: two coordinators approving at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
-    run: Mapped[MatcherRun | None] = relationship(back_populates="exchanges")
     asked_by: Mapped[Member | None] = relationship(foreign_keys=[asked_by_member_id])
     parties: Mapped[list[Party]] = relationship(back_populates="exchange", order_by="Party.id",
                                                 cascade="all, delete-orphan")

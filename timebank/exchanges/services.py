@@ -21,18 +21,24 @@ from timebank.bookings.models import uk_now
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
-from timebank.exchanges.models import (LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, MatcherRun,
-                                       Party)
+from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, Party
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
 from timebank.members.services import can_act_for, check_dbs_cover, insured_on
 from timebank.notifications.services import notify, notify_member
 
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class LegPlan:
-    """What the matcher (or a member recording help) says one leg should be."""
+    """What one leg should be: a leg the matcher proposed (`matching.marketplace.ProposedLeg`, whose
+    fields these are, passed whole by `timebank.matcher.runs`), or one made by hand (seed, tests).
+
+    Left out, the category is the need's (what the matcher matches on), the description the
+    listing's title, and the credits whatever the leg moves by the ledger's rule (`Leg.credits`).
+    """
 
     giver_member_id: int
     receiver_member_id: int
@@ -46,6 +52,7 @@ class LegPlan:
     reason: str = ""
     description: str = ""
     category_id: int | None = None
+    credits: Decimal | None = None
 
 
 def _coordinators() -> list[User]:
@@ -76,7 +83,7 @@ def _set_listing_status(exchange: Exchange, status: str, only_from: tuple[str, .
 # -- proposals ---------------------------------------------------------------------------
 
 def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float = 0.0,
-                    run: MatcherRun | None = None, actor: User | None = None, held: bool = False) -> Exchange:
+                    run_id: int | None = None, actor: User | None = None, held: bool = False) -> Exchange:
     """Store a proposed cycle, chain or pair: the exchange, one party per member, its legs in order.
 
     `held`: it waits for a coordinator's review (`release`) before its members see it or hear of it.
@@ -91,20 +98,12 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
         raise Conflict(f"Listings {sorted(busy)} are already in a live exchange")
     days = current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7)
     exchange = Exchange(shape=shape, status="held" if held else "proposed", story=story,
-                        score=Decimal(str(round(score, 3))),
-                        run=run, created_by_id=getattr(actor, "id", None),
+                        score=Decimal(str(round(score, 3))), run_id=run_id, created_by_id=getattr(actor, "id", None),
                         expires_at=utcnow() + timedelta(days=days))
     db.session.add(exchange)
     member_ids: list[int] = []
     for position, plan in enumerate(legs):
-        listing = db.session.get(Listing, plan.offer_id or plan.need_id) if (plan.offer_id or plan.need_id) else None
-        exchange.legs.append(Leg(
-            position=position, giver_member_id=plan.giver_member_id, receiver_member_id=plan.receiver_member_id,
-            offer_listing_id=plan.offer_id, need_listing_id=plan.need_id, kind=plan.kind,
-            category_id=plan.category_id or (listing.category_id if listing else None),
-            description=(plan.description or (listing.title if listing else plan.kind))[:300],
-            hours=Decimal(str(plan.hours)), people=plan.people, is_gift=plan.is_gift,
-            score=Decimal(str(round(plan.score, 3))), reason=plan.reason, status="proposed"))
+        exchange.legs.append(_leg(position, plan))
         for member_id in (plan.giver_member_id, plan.receiver_member_id):
             if member_id not in member_ids:
                 member_ids.append(member_id)
@@ -116,10 +115,10 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
                            .values(status="matched"))
     if held:
         record(actor, "exchange.held", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed, "
-               "waiting for a coordinator's review", run_id=run.id if run else None, members=member_ids)
+               "waiting for a coordinator's review", run_id=run_id, members=member_ids)
         return exchange
     record(actor, "exchange.proposed", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed",
-           run_id=run.id if run else None, members=member_ids)
+           run_id=run_id, members=member_ids)
     _tell_proposed(exchange)
     return exchange
 
@@ -129,10 +128,10 @@ def _tell_proposed(exchange: Exchange) -> None:
                   "Look at it and accept or decline your part.", url=exchange_path(exchange))
 
 
-def tell_coordinators_of_held(run: MatcherRun, count: int) -> None:
-    notify(_coordinators(), "proposals", f"Matcher run {run.id} proposed {count} exchange"
+def tell_coordinators_of_held(run_id: int, count: int) -> None:
+    notify(_coordinators(), "proposals", f"Matcher run {run_id} proposed {count} exchange"
            f"{'' if count == 1 else 's'}: {'it waits' if count == 1 else 'they wait'} for your review before "
-           "the members see them.", url=f"/coordinator/matcher/runs/{run.id}")
+           "the members see them.", url=f"/coordinator/matcher/runs/{run_id}")
 
 
 def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
@@ -153,6 +152,22 @@ def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
                run_id=exchange.run_id)
         _tell_proposed(exchange)
     return exchanges
+
+
+def _leg(position: int, plan: LegPlan) -> Leg:
+    """The Leg row for a plan; a plan that says what credits it moves must agree with the ledger's rule."""
+    offer = db.session.get(Listing, plan.offer_id) if plan.offer_id else None
+    need = db.session.get(Listing, plan.need_id) if plan.need_id else None
+    category_id = plan.category_id or next((x.category_id for x in (need, offer) if x is not None), None)
+    title = next((x.title for x in (offer, need) if x is not None), plan.kind)
+    leg = Leg(position=position, giver_member_id=plan.giver_member_id, receiver_member_id=plan.receiver_member_id,
+              offer_listing_id=plan.offer_id, need_listing_id=plan.need_id, kind=plan.kind, category_id=category_id,
+              description=(plan.description or title)[:300], hours=Decimal(str(plan.hours)), people=plan.people,
+              is_gift=plan.is_gift, score=Decimal(str(round(plan.score, 3))), reason=plan.reason, status="proposed")
+    if plan.credits is not None and Decimal(plan.credits).quantize(CENT) != leg.credits.quantize(CENT):
+        raise DomainError(f"Part {position + 1} was proposed as moving {credits_words(Decimal(plan.credits))}, "
+                          f"but confirming it would move {credits_words(leg.credits)}")
+    return leg
 
 
 def party_of(exchange: Exchange, member: Member) -> Party | None:

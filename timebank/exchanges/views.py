@@ -11,12 +11,12 @@ from timebank.audit.services import events_for
 from timebank.conversations import services as conversations
 from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
-from timebank.exchanges import runs, services
+from timebank.exchanges import services
 from timebank.bookings.models import uk_now
 from timebank.exchanges import scheduling
 from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordHelpForm, RejectForm,
-                                      RespondForm, RunForm, SettleForm, SideForm, schedule_form)
-from timebank.exchanges.models import Exchange, Leg, MatcherRun
+                                      RespondForm, SettleForm, SideForm, schedule_form)
+from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
 from timebank.main.forms import show_domain_error
 from timebank.main.query_args import id_arg, page_arg
@@ -417,34 +417,6 @@ def coordinator_list():
     scheduled = db.session.scalars(select(Exchange).where(Exchange.status == "scheduled").order_by(Exchange.id)).all()
     return render_template("exchanges/coordinator.html", waiting=waiting, proposed=proposed, disputed=disputed,
                            scheduled=scheduled)
-
-
-@bp.route("/coordinator/matcher", methods=["GET", "POST"])
-@coordinator_required
-def matcher():
-    form = RunForm() if request.method == "POST" else RunForm.from_policy(runs.current_policy())
-    if form.validate_on_submit():
-        try:
-            run = runs.start_run(current_user, form.policy())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            runs.dispatch(run.id)
-            return redirect(url_for("exchanges.run", run_id=run.id))
-    recent = db.session.scalars(select(MatcherRun).order_by(MatcherRun.id.desc()).limit(10)).all()
-    return render_template("exchanges/matcher.html", form=form, runs=recent)
-
-
-@bp.route("/coordinator/matcher/runs/<int:run_id>")
-@coordinator_required
-def run(run_id: int):
-    matcher_run = db.session.get(MatcherRun, run_id)
-    if matcher_run is None:
-        abort(404)
-    return render_template("exchanges/run.html", run=matcher_run,
-                           exchanges=sorted(matcher_run.exchanges, key=lambda e: e.id))
 
 
 @bp.route("/coordinator/audit")

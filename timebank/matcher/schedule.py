@@ -3,7 +3,7 @@
 The daily job `matcher` (`flask jobs run matcher`, its systemd timer, or the container's
 scheduler; docs/operations.md) calls `run_if_due`. On a day the schedule names it starts a
 matcher run with the coordinators' latest matcher settings, through the same queue as a run a
-coordinator starts (`timebank.exchanges.runs`: RQ when `MATCHER_QUEUE=rq`, else in the job's own
+coordinator starts (`timebank.matcher.runs`: RQ when `MATCHER_QUEUE=rq`, else in the job's own
 process), so a listing posted since the last run gets a proposal without anyone pressing a
 button. The schedule also says where the run's proposals go: straight to the members (as a
 coordinator's run does), or held (`Exchange.status == "held"`) until a coordinator has reviewed
@@ -116,8 +116,8 @@ def run_if_due(day: date | None = None) -> str:
     Commits: the run is handed to the queue (or run here) only once its row is committed.
     """
     from timebank.bookings.models import uk_today
-    from timebank.exchanges import runs
-    from timebank.exchanges.models import MatcherRun
+    from timebank.matcher import runs
+    from timebank.matcher.models import MatcherRun
 
     day = day or uk_today()
     schedule = current()

@@ -98,7 +98,7 @@ class ExchangeCollector(Collector):
     def _matcher_runs(self):
         from sqlalchemy import func, select
 
-        from timebank.exchanges.models import RUN_STATUSES, MatcherRun
+        from timebank.matcher.models import RUN_STATUSES, MatcherRun
         from timebank.extensions import db
 
         counts = dict(db.session.execute(select(MatcherRun.status, func.count()).group_by(MatcherRun.status)).all())

@@ -21,10 +21,11 @@ from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, Loan
 from timebank.db import utcnow
-from timebank.exchanges.models import Exchange, Leg, MatcherRun
+from timebank.exchanges.models import Exchange, Leg
 from timebank.exchanges.reminders import Reminder
 from timebank.extensions import db
 from timebank.ledger.models import LedgerEntry
+from timebank.matcher.models import MatcherRun
 from timebank.members.models import ComplianceRecord, Invitation, Member, Membership
 from timebank.members.services import add_months, purge_dbs_records
 from timebank.notifications.models import Notification

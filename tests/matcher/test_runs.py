@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from timebank.exchanges.models import Exchange, MatcherRun
+from timebank.exchanges.models import Exchange
+from timebank.matcher.models import MatcherRun
 from timebank.extensions import db
 
 
@@ -61,10 +62,38 @@ def test_a_run_started_on_the_web_happens_in_a_background_thread(app, client, au
     assert "Expected, allowing for declines" in done
 
 
+def test_a_run_in_progress_never_reloads_its_page_and_says_its_progress_in_a_live_region(app, client, auth, ring):
+    """WCAG 2.2.1: no page that refreshes itself. The script asks the progress endpoint and writes
+    the message in the role="status" region; without script, "Check progress" loads the page again."""
+    from timebank.accounts.services import find_user
+    from timebank.matcher import runs
+
+    with app.test_request_context():
+        run = runs.start_run(find_user(ring["coordinator"]), {})  # queued: nothing takes it in this test
+        db.session.commit()
+        run_id = run.id
+    auth.login(ring["coordinator"])
+    page = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert '<p class="lead" role="status" data-run-message>Waiting to start (0% done).</p>' in page
+    assert f'data-progress-url="/coordinator/matcher/runs/{run_id}/progress"' in page
+    assert f'href="/coordinator/matcher/runs/{run_id}"' in page and "Check progress" in page
+    assert "js/run-progress.js" in page
+    progress = client.get(f"/coordinator/matcher/runs/{run_id}/progress")
+    assert progress.json == {"status": "queued", "in_progress": True, "progress": 0, "message": "Waiting to start"}
+    assert progress.headers["Cache-Control"] == "no-store"
+    with app.test_request_context():
+        runs.execute_run(run_id)
+    assert client.get(f"/coordinator/matcher/runs/{run_id}/progress").json["status"] == "done"
+    done = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
+    assert "Check progress" not in done and "run-progress.js" not in done and "Proposals from this run" in done
+    assert client.get("/coordinator/matcher/runs/999999/progress").status_code == 404
+
+
 def test_only_one_run_at_a_time(app, client, auth, ring):
     from timebank.accounts.services import find_user
     from timebank.errors import Conflict
-    from timebank.exchanges import runs
+    from timebank.matcher import runs
 
     with app.test_request_context():
         runs.start_run(find_user(ring["coordinator"]), {})
@@ -114,6 +143,6 @@ def test_with_rq_configured_a_separate_worker_process_does_the_run(app, client, 
     finally:
         _stop_rq_worker(worker)
     assert status == "done", f"run {status}: {error}\n{log.read_text()[-2000:]}"
-    assert "Successfully completed timebank.exchanges.runs.rq_job" in log.read_text(), log.read_text()[-2000:]
+    assert "Successfully completed timebank.matcher.runs.rq_job" in log.read_text(), log.read_text()[-2000:]
     assert '"job": "matcher-run"' in log.read_text()  # the worker logs one JSON line for the run
     assert _ring_was_proposed(app, ring)[1]

@@ -12,6 +12,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, is_dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -20,8 +21,13 @@ from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import utcnow
 from timebank.errors import Conflict, NotAllowed
-from timebank.exchanges.models import MatcherRun
+from timebank.exchanges import services as exchanges
+from timebank.exchanges.models import Exchange
 from timebank.extensions import db
+from timebank.matcher.models import IN_PROGRESS, MatcherRun
+
+if TYPE_CHECKING:
+    from matching.marketplace import ProposedExchange
 
 DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60,
                   "weights": {"urgency": 4.0, "category_fit": 3.0, "distance": 2.0, "waiting": 1.0}}
@@ -56,7 +62,7 @@ def start_run(coordinator: User, policy: dict) -> MatcherRun:
     """Queue a run with this policy. Only one run may be queued or running at a time."""
     if not coordinator.is_coordinator:
         raise NotAllowed("Only a coordinator can run the matcher")
-    busy = db.session.scalar(select(MatcherRun.id).where(MatcherRun.status.in_(("queued", "running"))))
+    busy = db.session.scalar(select(MatcherRun.id).where(MatcherRun.status.in_(IN_PROGRESS)))
     if busy is not None:
         raise Conflict(f"Run {busy} is still going. Wait for it to finish.")
     run = MatcherRun(started_by_id=coordinator.id, status="queued", policy={**DEFAULT_POLICY, **policy},
@@ -75,7 +81,7 @@ def dispatch(run_id: int) -> None:
         from rq import Queue
 
         Queue("matcher", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            "timebank.exchanges.runs.rq_job", run_id, job_timeout=app.config.get("MATCHER_JOB_TIMEOUT", 1800))
+            "timebank.matcher.runs.rq_job", run_id, job_timeout=app.config.get("MATCHER_JOB_TIMEOUT", 1800))
     elif app.config.get("MATCHER_QUEUE") == "inline":
         execute_run(run_id)  # tests and the CLI's --wait: same code, no thread
     else:
@@ -110,18 +116,17 @@ def _progress(run: MatcherRun, percent: int, message: str) -> None:
 
 def execute_run(run_id: int) -> None:
     """Do the run: expire stale proposals, build the market, solve, store proposals. Commits as it goes."""
-    from timebank.exchanges import services
-
     run = db.session.get(MatcherRun, run_id)
     if run is None or run.status != "queued":
         return
     run.status, run.started_at = "running", utcnow()
     _progress(run, 5, "Expiring unanswered proposals")
     try:
-        services.expire_proposals()
+        exchanges.expire_proposals()
         _progress(run, 15, "Reading open listings")
+        # The engine (numpy, SciPy, HiGHS) is loaded by the process that solves, not by every web worker.
         from matching.marketplace import match
-        from timebank.matcher import build_market
+        from timebank.matcher.market import build_market
 
         started = time.perf_counter()
         market = build_market()
@@ -129,22 +134,16 @@ def execute_run(run_id: int) -> None:
         result = match(market, to_policy(run.policy))
         _progress(run, 80, f"Storing {len(result.exchanges)} proposals")
         held = bool(run.policy.get("hold_for_review"))
-        created = 0
         for proposed in result.exchanges:
-            legs = [services.LegPlan(
-                giver_member_id=leg.giver_member_id, receiver_member_id=leg.receiver_member_id, kind=leg.kind,
-                hours=leg.hours, people=leg.people, offer_id=leg.offer_id, need_id=leg.need_id,
-                is_gift=leg.is_gift, score=float(leg.score), reason=leg.reason) for leg in proposed.legs]
-            services.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score), run=run,
-                                     held=held)
-            created += 1
+            store_proposal(proposed, run_id=run.id, held=held)
+        created = len(result.exchanges)
         stats = result.stats if isinstance(result.stats, dict) else asdict(result.stats) if is_dataclass(result.stats) else {}
         run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3)}
         run.status, run.progress, run.finished_at = "done", 100, utcnow()
         run.message = f"Done: {created} proposed exchanges"
         record(None, "matcher.finished", run, run.message, proposals=created)
         if held and created:
-            services.tell_coordinators_of_held(run, created)
+            exchanges.tell_coordinators_of_held(run.id, created)
         db.session.commit()
     except Exception as error:  # noqa: BLE001 - a failed run is recorded and shown, never lost
         db.session.rollback()
@@ -155,6 +154,19 @@ def execute_run(run_id: int) -> None:
         record(None, "matcher.failed", run, run.message)
         db.session.commit()
         current_app.logger.exception("Matcher run %s failed", run_id)
+
+
+# What the engine says of a proposed leg that its Leg row does not keep: the chance that it goes
+# ahead (failure-aware matching) is a figure of the run. Any other new field fails loudly here.
+NOT_STORED = frozenset({"chance"})
+
+
+def store_proposal(proposed: ProposedExchange, *, run_id: int | None = None, held: bool = False) -> Exchange:
+    """What the matcher proposed as a proposed (or `held`) Exchange, each leg passed whole (its
+    description, category and credits are the matcher's, never worked out again here)."""
+    legs = [exchanges.LegPlan(**{k: v for k, v in asdict(leg).items() if k not in NOT_STORED}) for leg in proposed.legs]
+    return exchanges.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score),
+                                     run_id=run_id, held=held)
 
 
 def _jsonable(value):

@@ -1,0 +1,2 @@
+"""Fixtures of the matcher's app tests: the same three-member ring as the exchanges' tests."""
+from tests.exchanges.conftest import ring  # noqa: F401

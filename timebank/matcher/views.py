@@ -1,0 +1,57 @@
+"""The coordinators' matcher pages: start a run with a policy, follow its progress, see what it found."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from timebank.coordinator.views import coordinator_required
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+from timebank.matcher import runs
+from timebank.matcher.forms import RunForm
+from timebank.matcher.models import MatcherRun
+
+bp = Blueprint("matcher", __name__, url_prefix="/coordinator/matcher")
+
+
+def _load_run(run_id: int) -> MatcherRun:
+    run = db.session.get(MatcherRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("", methods=["GET", "POST"])
+@coordinator_required
+def index():
+    form = RunForm() if request.method == "POST" else RunForm.from_policy(runs.current_policy())
+    if form.validate_on_submit():
+        try:
+            run = runs.start_run(current_user, form.policy())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            runs.dispatch(run.id)
+            return redirect(url_for("matcher.run", run_id=run.id))
+    recent = db.session.scalars(select(MatcherRun).order_by(MatcherRun.id.desc()).limit(10)).all()
+    return render_template("matcher/index.html", form=form, runs=recent)
+
+
+@bp.route("/runs/<int:run_id>")
+@coordinator_required
+def run(run_id: int):
+    return render_template("matcher/run.html", run=_load_run(run_id))
+
+
+@bp.route("/runs/<int:run_id>/progress")
+@coordinator_required
+def progress(run_id: int):
+    """The run's progress as JSON, for the run page's script to show in its live region."""
+    run = _load_run(run_id)
+    response = jsonify(status=run.status, in_progress=run.in_progress, progress=run.progress, message=run.message)
+    response.headers["Cache-Control"] = "no-store"
+    return response
