@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from timebank import api
     from timebank.accounts.views import bp as auth_bp
+    from timebank.api.origin_views import bp as api_origins_bp
     from timebank.api.token_views import bp as api_tokens_bp
     from timebank.bookings.views import bp as bookings_bp
     from timebank.coordinator.views import bp as coordinator_bp
@@ -101,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
                reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, matcher_bp, queue_bp, ledger_bp,
-               bookings_bp, api_tokens_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp):
+               bookings_bp, api_tokens_bp, api_origins_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp):
         app.register_blueprint(bp)
     api.register(app)
 

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic and `create_all` see all tables."""
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
+from timebank.api.models import AllowedOrigin, IdempotentRequest
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
@@ -19,9 +20,9 @@ from timebank.reports.models import ValuationRate
 from timebank.saved_searches.models import SavedSearch
 
 __all__ = [
-    "Account", "AccountLink", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
+    "Account", "AccountLink", "AllowedOrigin", "ApiToken", "Asset", "AuditEvent", "Category", "ComplianceRecord", "Coordinator", "EmailPreference", "Invitation", "JobRun",
     "LedgerEntry", "Listing", "LoginSession", "MatcherRun", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule", "SavedSearch",
-    "SearchVocabulary",
+    "SearchVocabulary", "IdempotentRequest",
 ]

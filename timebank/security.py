@@ -13,6 +13,7 @@ from flask import Flask, Request, current_app, g, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.serving import WSGIRequestHandler
 
+from timebank.api.problems import problem
 from timebank.config import is_real_secret
 from timebank.extensions import limiter
 
@@ -124,6 +125,16 @@ def register(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.request_class = ExchangeRequest
+
+    # Registered before the limiter, so it runs after the limiter has added its headers (Flask runs
+    # after_request functions last-registered first).
+    @app.after_request
+    def retry_after_only_when_waiting(response):
+        """Retry-After means "wait, then try again": only on 429 and 503 (the limiter adds it to every answer)."""
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter.init_app(app)
     own_secret = has_own_secret(app)
 
@@ -134,9 +145,7 @@ def register(app: Flask) -> None:
             return None
         current_app.logger.warning("Refused a request from %s: SECRET_KEY is not set", request.remote_addr)
         if request.path.startswith("/api/"):
-            return ({"type": "about:blank", "title": "Service Unavailable", "status": 503,
-                     "detail": "This exchange is not set up to be used from other machines yet."},
-                    503, {"Content-Type": "application/problem+json"})
+            return problem("unavailable", "This exchange is not set up to be used from other machines yet.")
         return render_template("errors/no_secret_key.html"), 503
 
     @app.after_request
@@ -159,17 +168,13 @@ def register(app: Flask) -> None:
     def too_large(error):
         limit = f"{app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
         if request.path.startswith("/api/"):
-            return ({"type": "about:blank", "title": "Content Too Large", "status": 413,
-                     "detail": f"The request body is larger than {limit}."},
-                    413, {"Content-Type": "application/problem+json"})
+            return problem("content-too-large", f"The request body is larger than {limit}.")
         return render_template("errors/413.html", limit=limit), 413
 
     @app.errorhandler(429)
     def too_many_requests(error):
         if request.path.startswith("/api/"):
-            return ({"type": "about:blank", "title": "Too many requests", "status": 429,
-                     "detail": f"Rate limit exceeded ({error.description}). Wait, then try again."},
-                    429, {"Content-Type": "application/problem+json"})
+            return problem("rate-limited", f"Rate limit exceeded ({error.description}). Wait, then try again.")
         return render_template("errors/429.html"), 429
 
 

@@ -149,11 +149,14 @@ EXPECTED: dict[str, Rule] = {
     # Saved searches: each person's own (another's is not found).
     "saved_searches.index": SIGNED_IN, "saved_searches.save": SIGNED_IN,
     "saved_searches.delete": Rule(frozenset({"staff_a"}), denied={role: "404" for role in ROLES} | {"visitor": "login"}),
+    "api_docs.problems": PUBLIC, "api_docs.problem": PUBLIC.but(params={"slug": literal("credit-limit")}),
+    # Websites allowed to call the API from a browser (CORS): coordinators choose.
+    "api_origins.index": COORDINATOR, "api_origins.remove": COORDINATOR.but(params={"origin_id": rows.allowed_origin}),
 }
 # The JSON API takes a bearer token, never the session cookie: signed in or not, every role gets 401.
 # (tests/api/ checks what each token may do.)
 TOKEN_ONLY = Rule(frozenset(), denied={role: "401" for role in ROLES})
-EXPECTED["api_queue.queue_list"] = TOKEN_ONLY.but(params={"name": literal("answers")})
+EXPECTED["api_queue.list_queue_items"] = TOKEN_ONLY.but(params={"name": literal("answers")})
 EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
                  .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})
 

@@ -5,6 +5,7 @@ change what the next role sees. Passwords are hashed once: signing in is done on
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -198,3 +199,13 @@ def valuation_rate(world: World) -> int:
     db.session.add(rate)
     db.session.flush()
     return rate.id
+
+
+def allowed_origin(world: World) -> int:
+    """A website allowed to call the API from a browser; a new one each time (each role removes its own)."""
+    from timebank.api.models import AllowedOrigin
+
+    row = AllowedOrigin(origin=f"https://tools-{world.suffix}-{secrets.token_hex(4)}.example.org", note="Test")
+    db.session.add(row)
+    db.session.flush()
+    return row.id

@@ -5,10 +5,12 @@ import re
 from datetime import time
 
 import marshmallow as ma
+from flask import url_for
 
-from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, TakenTimeSchema, Text, UkClock,
-                               Utc, _domain_problem, actor, blueprint, page_schema, paged, problems)
-from timebank.api.exchanges import ReasonSchema, page_of
+from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, Text, UkClock, Utc,
+                               _domain_problem, actor, blueprint, page_of, page_schema, paged)
+from timebank.api.document import TakenTimeSchema, problems
+from timebank.api.exchanges import ReasonSchema
 from timebank.api.members import load_member
 from timebank.bookings import availability, services, weekly
 from timebank.bookings.models import (BOOKING_STATUSES, LOAN_STATUSES, SERIES_EVERY_WEEKS, SERIES_TIMES, Booking,
@@ -18,7 +20,7 @@ from timebank.extensions import db
 from timebank.members.models import Asset
 from timebank.members.services import can_act_for
 
-bp = blueprint("bookings", "Room bookings and equipment loans")
+bp = blueprint("bookings", "Room bookings and equipment loans", tag="Bookings")
 ID = "id"
 
 
@@ -125,46 +127,60 @@ def _with_side(rows: dict) -> list:
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_schema(SidedBooking, "MemberBooking"), headers=LINK_HEADER)
 @problems(404, 422)
-def member_bookings(args, member_id: int):
+def list_member_bookings(args, member_id: int):
     """Your member's room bookings: those it made, then those of its rooms (coming ones first)"""
     member = load_member(member_id, need="act")
     return paged(page_of(_with_side(services.bookings_for(member)), args))
 
 
-@bp.route(f"/members/<{ID}:member_id>/loans")
+@bp.route(f"/members/<{ID}:member_id>/loans", tags=["Loans"])
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_schema(SidedLoan, "MemberLoan"), headers=LINK_HEADER)
 @problems(404, 422)
-def member_loans(args, member_id: int):
+def list_member_loans(args, member_id: int):
     """Your member's equipment loans: those it borrowed, then those of its items"""
     member = load_member(member_id, need="act")
     return paged(page_of(_with_side(services.loans_for(member)), args))
+
+
+@bp.route(f"/bookings/<{ID}:booking_id>")
+@bp.response(200, BookingSchema)
+@problems(403, 404)
+def get_booking(booking_id: int):
+    """One booking your member made, or of your member's room"""
+    return load_booking(booking_id)
+
+
+@bp.route(f"/loans/<{ID}:loan_id>", tags=["Loans"])
+@bp.response(200, LoanSchema)
+@problems(403, 404)
+def get_loan(loan_id: int):
+    """One loan your member asked for, or of your member's item"""
+    return load_loan(loan_id)
 
 
 @bp.route("/bookings", methods=["POST"])
 @bp.arguments(NewBookingSchema)
 @bp.response(201, BookingSchema)
 @problems(400, 404, 409, 422)
-def book(values):
+def book_room(values):
     """Book another member's room for your member (never double-booked: 409 if taken)"""
     asset = load_asset(values["asset_id"])
     member = load_member(values["member_id"], need="act")
     booking = services.book_room(asset, member, values["starts_at"], values["ends_at"], actor(), note=values["note"])
-    db.session.commit()
-    return booking
+    return booking, 201, {"Location": url_for("api_bookings.get_booking", booking_id=booking.id)}
 
 
-@bp.route("/loans", methods=["POST"])
+@bp.route("/loans", methods=["POST"], tags=["Loans"])
 @bp.arguments(NewLoanSchema)
 @bp.response(201, LoanSchema)
 @problems(400, 404, 409, 422)
-def borrow(values):
+def borrow_item(values):
     """Ask to borrow another member's item for your member, for whole days (409 if taken)"""
     asset = load_asset(values["asset_id"])
     member = load_member(values["member_id"], need="act")
     loan = services.request_loan(asset, member, values["starts_on"], values["due_on"], actor(), note=values["note"])
-    db.session.commit()
-    return loan
+    return loan, 201, {"Location": url_for("api_bookings.get_loan", loan_id=loan.id)}
 
 
 @bp.route(f"/bookings/<{ID}:booking_id>/cancel", methods=["POST"])
@@ -175,11 +191,10 @@ def cancel_booking(values, booking_id: int):
     """Cancel a booking (the borrower or the room's owner); the other side is told why"""
     booking = load_booking(booking_id)
     services.cancel_booking(booking, actor(), values["reason"])
-    db.session.commit()
     return booking
 
 
-@bp.route(f"/loans/<{ID}:loan_id>/cancel", methods=["POST"])
+@bp.route(f"/loans/<{ID}:loan_id>/cancel", methods=["POST"], tags=["Loans"])
 @bp.arguments(ReasonSchema)
 @bp.response(200, LoanSchema)
 @problems(400, 404, 409, 422)
@@ -187,7 +202,6 @@ def cancel_loan(values, loan_id: int):
     """Cancel a reserved loan (the borrower or the lender); the other side is told why"""
     loan = load_loan(loan_id)
     services.cancel_loan(loan, actor(), values["reason"])
-    db.session.commit()
     return loan
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import validate
+from flask import url_for
 from sqlalchemy import select
 
-from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, StrictSchema, Text, UkClock, Utc, actor,
-                               blueprint, page_schema, paged, paginate, problems)
+from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, StrictSchema, Text, UkClock, Utc,
+                               actor, blueprint, page_schema, paged, paginate)
+from timebank.api.document import problems
 from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
@@ -22,7 +24,7 @@ from timebank.ledger import services as ledger
 from timebank.members import services as members
 from timebank.members.models import MEMBER_STATUSES, Member
 
-bp = blueprint("coordinator", "Coordinators only (a coordinator token)", coordinator=True)
+bp = blueprint("coordinator", "Coordinators only (a coordinator token)", coordinator=True, tag="Members")
 ID = "id"
 
 
@@ -95,7 +97,7 @@ def _load_any_member(member_id: int) -> Member:
 @bp.arguments(MemberArgs, location="query")
 @bp.response(200, page_schema(MemberSchema, "CoordinatorMember"), headers=LINK_HEADER)
 @problems(422)
-def list_members(args):
+def list_members_by_status(args):
     """Members by status (pending by default: those waiting to be vetted), oldest first"""
     stmt = select(Member).where(Member.status == args["status"]).order_by(Member.created_at, Member.id)
     return paged(paginate(stmt, args["page"], args["per_page"]))
@@ -109,7 +111,6 @@ def approve_member(values, member_id: int):
     """Approve a member; its admins are emailed"""
     member = _load_any_member(member_id)
     members.approve_member(member, actor(), credit_limit=values.get("credit_limit"))
-    db.session.commit()
     return member
 
 
@@ -121,11 +122,10 @@ def reject_member(values, member_id: int):
     """Reject a member waiting for a decision; the reason is emailed to its admins"""
     member = _load_any_member(member_id)
     members.reject_member(member, actor(), values["reason"])
-    db.session.commit()
     return member
 
 
-@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/approve", methods=["POST"])
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/approve", methods=["POST"], tags=["Exchanges"])
 @bp.arguments(ApproveExchangeSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
@@ -134,7 +134,6 @@ def approve_exchange(values, exchange_id: int):
     exchange = load_exchange(exchange_id)
     exchanges.approve(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
                       override_reason=values["override_reason"])
-    db.session.commit()
     return exchange
 
 
@@ -150,7 +149,7 @@ class SuggestedScheduleSchema(ma.Schema):
     schedule = ma.fields.List(ma.fields.Nested(SuggestedLegSchema), required=True)
 
 
-@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/suggested-schedule")
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/suggested-schedule", tags=["Exchanges"])
 @bp.response(200, SuggestedScheduleSchema)
 @problems(404)
 def suggested_schedule(exchange_id: int):
@@ -166,7 +165,7 @@ def suggested_schedule(exchange_id: int):
     return {"schedule": rows}
 
 
-@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reschedule", methods=["POST"])
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reschedule", methods=["POST"], tags=["Exchanges"])
 @bp.arguments(RescheduleSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
@@ -175,11 +174,10 @@ def reschedule_exchange(values, exchange_id: int):
     exchange = load_exchange(exchange_id)
     exchanges.reschedule(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
                          reason=values["reason"], override_reason=values["override_reason"])
-    db.session.commit()
     return exchange
 
 
-@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/cancel", methods=["POST"])
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/cancel", methods=["POST"], tags=["Exchanges"])
 @bp.arguments(DecisionSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
@@ -187,11 +185,10 @@ def cancel_exchange(values, exchange_id: int):
     """Call off an approved exchange: the legs still to happen are cancelled, bookings and loans freed"""
     exchange = load_exchange(exchange_id)
     exchanges.cancel_exchange(exchange, actor(), values["reason"])
-    db.session.commit()
     return exchange
 
 
-@bp.route(f"/coordinator/legs/<{ID}:leg_id>/cancel", methods=["POST"])
+@bp.route(f"/coordinator/legs/<{ID}:leg_id>/cancel", methods=["POST"], tags=["Legs"])
 @bp.arguments(DecisionSchema)
 @bp.response(200, LegSchema)
 @problems(400, 404, 409, 422)
@@ -199,11 +196,10 @@ def cancel_leg(values, leg_id: int):
     """Cancel one leg; credits it posted are reversed with the reason"""
     leg = load_leg(leg_id)
     exchanges.cancel_leg(leg, actor(), values["reason"])
-    db.session.commit()
     return leg
 
 
-@bp.route(f"/coordinator/legs/<{ID}:leg_id>/settle", methods=["POST"])
+@bp.route(f"/coordinator/legs/<{ID}:leg_id>/settle", methods=["POST"], tags=["Legs"])
 @bp.arguments(SettleSchema)
 @bp.response(200, LegSchema)
 @problems(400, 404, 409, 422)
@@ -213,11 +209,10 @@ def settle_leg(values, leg_id: int):
     exchanges.settle_dispute(leg, actor(), outcome=values["outcome"], note=values["note"],
                              actual_hours=values["actual_hours"], actual_people=values["actual_people"],
                              happened_on=values["happened_on"])
-    db.session.commit()
     return leg
 
 
-@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reject", methods=["POST"])
+@bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/reject", methods=["POST"], tags=["Exchanges"])
 @bp.arguments(DecisionSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
@@ -225,11 +220,10 @@ def reject_exchange(values, exchange_id: int):
     """Reject a proposed or accepted exchange, with the reason the members will see"""
     exchange = load_exchange(exchange_id)
     exchanges.reject(exchange, actor(), values["reason"])
-    db.session.commit()
     return exchange
 
 
-@bp.route("/coordinator/ledger/adjustments", methods=["POST"])
+@bp.route("/coordinator/ledger/adjustments", methods=["POST"], tags=["Ledger"])
 @bp.arguments(AdjustmentSchema)
 @bp.response(201, EntrySchema)
 @problems(400, 404, 409, 422)
@@ -237,6 +231,5 @@ def adjust(values):
     """Correct a member's time credits with a stated reason (a new entry; nothing is ever changed)"""
     member = _load_any_member(values["member_id"])
     entry = ledger.adjust(member, values["amount"], values["reason"], actor())
-    db.session.commit()
     return {"id": entry.id, "kind": entry.kind, "description": entry.description, "reason": entry.reason,
             "created_at": entry.created_at, "member_balance": ledger.balance(member)}

@@ -1,54 +1,103 @@
-"""What every API resource shares: token authentication, problem details, strict fields, paging, ETags.
+"""What every API resource shares: tokens, one unit of work per request, strict fields, paging.
 
 The OpenAPI document is generated from the code by flask-smorest (apispec with marshmallow): each
 view's arguments and responses are marshmallow schemas, which both validate the request and
-document it, so the document cannot drift from what the code accepts.
+document it, so the document cannot drift from what the code accepts. `document.py` adds what
+every operation shares (operationIds, tags, headers, problems).
+
+A request to the API, whatever its resource:
+
+1. `_before_request`: a browser's CORS preflight is answered (cors.py); otherwise the bearer token
+   is checked, a POST's Idempotency-Key is claimed or answered (idempotency.py), and an If-Match
+   is compared with the current ETag of the thing the operation changes (conditional.py).
+2. The view: load and authorise, one service call. Services flush; views never commit.
+3. `_after_request`: a successful answer gets its ETag (304 on a read the client has already);
+   a successful change is committed once, with its Idempotency-Key's answer, and then the work
+   queued with `after_commit` runs (a matcher run starting). Anything else is rolled back.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
 import math
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from datetime import date, datetime, timezone
-from http import HTTPStatus
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import parse_qsl
 
 import marshmallow as ma
-from flask import Flask, Response, g, jsonify, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from webargs.flaskparser import FlaskParser
 
 from timebank.accounts.models import User
-from timebank.api import tokens
+from timebank.api import API_PREFIX, conditional, cors, document, idempotency, tokens
+from timebank.api.problems import PROBLEM, kind_for_status, problem
 from timebank.bookings.models import UK
 from timebank.errors import DomainError
 from timebank.extensions import csrf, db, limiter
 from timebank.security import API_AUTH_FAILURE_LIMIT, API_LIMIT
 
-API_PREFIX = "/api/v1"
+__all__ = ["API_PREFIX", "PROBLEM", "problem"]
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot name a row
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-PROBLEM = "application/problem+json"
-
+log = logging.getLogger("timebank.api")
 
 
 class StrictParser(FlaskParser):
-    """webargs, refusing unknown query parameters too (a misspelt filter should not silently match all)."""
+    """webargs, refusing unknown query parameters too (a misspelt filter should not silently match all).
+
+    The query is read as sent: the web's request class drops NUL characters from parameters, but
+    the API refuses them, as its document says (a text parameter's pattern).
+    """
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE, "querystring": ma.RAISE}
 
+    def load_querystring(self, req, schema):
+        sent = MultiDict(parse_qsl(req.query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
+                                   errors="replace"))
+        return self._makeproxy(sent, schema)
+
 
 class ApiBlueprint(SmorestBlueprint):
+    """A flask-smorest blueprint whose operations belong to one resource (`tag`) unless a route says otherwise."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, tag: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+    def arguments(self, schema, **kwargs):
+        """flask-smorest's, with If-Match compared once the innermost arguments are read and valid.
+
+        A request that is both stale and invalid is told what is invalid (422) first: the
+        condition is only worth checking for a request that could be carried out.
+        """
+        read = super().arguments(schema, **kwargs)
+
+        def decorate(view):
+            if getattr(view, "_apidoc", {}).get("arguments"):
+                return read(view)  # not the innermost: the one below reads its arguments later
+
+            @wraps(view)
+            def compared_after_reading(*args, **kw):
+                refused = conditional.check_if_match()
+                return refused if refused is not None else view(*args, **kw)
+            return read(compared_after_reading)
+        return decorate
 
     def register_views_in_doc(self, api, app, spec, *, name, parameters):
         """Write this blueprint's operations into the document when it is first read (see `ExchangeApi`)."""
@@ -57,6 +106,33 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 BLUEPRINTS: list[ApiBlueprint] = []
+# Each resource's tag and what it is, in the order the reference shows them (document.py). A
+# generated client groups its functions by tag (openapi-python-client: one module per tag).
+TAGS: dict[str, str] = {
+    "Me": "You: the token's person, its scope, and the members you act for",
+    "Tokens": "Personal access tokens: make, list and revoke your own",
+    "Members": "Organisations and businesses: read them, change your own; coordinators vet them and set credit limits",
+    "Categories": "The category taxonomy a listing names",
+    "Listings": "Offers and needs: the directory search, and your members' own listings",
+    "Matcher runs": "The matcher, run by coordinators: it proposes exchanges",
+    "Proposals": "Proposed exchanges waiting for your members' answer",
+    "Exchanges": "Exchanges your members are part of; coordinators approve, reject and change them",
+    "Legs": "The parts of an exchange: confirm or dispute help received",
+    "Bookings": "Room bookings",
+    "Loans": "Equipment loans: ask, check out, return",
+    "Ledger": "Time credits: balances, statements, gifts to the pot; coordinators' corrections and grants",
+    "Waiting list": "What waits for your members, each with its deadline",
+    "Work queue": "The coordinators' work queue: approval, answers, overdue confirmations, disputes, stuck exchanges",
+    "Reports": "Figures and social value, from the same figures as the report pages",
+    "Messages": "Each exchange's conversation between its members' people and the coordinators",
+    "Direct policy": "Coordinators only: which direct exchanges wait for approval",
+}
+
+
+def define_tag(name: str, description: str) -> str:
+    """Name a resource: its operations are grouped under it (and a generated client's module is named after it)."""
+    TAGS.setdefault(name, description)
+    return name
 
 
 # -- who is calling --------------------------------------------------------------------------
@@ -105,41 +181,71 @@ def _rate_key() -> str:
 def _authenticate(*, coordinator: bool):
     secret = _bearer_secret()
     if secret is None:
-        return problem(401, "Send a personal access token: Authorization: Bearer <token>. "
-                            "Make one on your account page, under API tokens.",
+        return problem("unauthenticated", "Send a personal access token: Authorization: Bearer <token>. "
+                                          "Make one on your account page, under API tokens.",
                        headers={"WWW-Authenticate": 'Bearer realm="api"'})
     token = tokens.find_active_token(secret)
     if token is None:
-        return problem(401, "This token is not valid: it may have been revoked. Make a new one on your account page.",
+        return problem("unauthenticated", "This token is not valid: it may have been revoked. "
+                                          "Make a new one on your account page.",
                        headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
     if tokens.touch(token):
         db.session.commit()
     g.api_token = token
     g.api_actor = ApiActor(token.user, token.scope)
     if coordinator and not g.api_actor.is_coordinator:
-        return problem(403, "This needs a coordinator token, which only coordinators can make.")
+        return problem("forbidden", "This needs a coordinator token, which only coordinators can make.")
     if request.method not in READ_METHODS and not token.can_write:
-        return problem(403, "This token is read-only. Make a read-write token to change things.")
+        return problem("forbidden", "This token is read-only. Make a read-write token to change things.")
     return None
 
 
-# -- problem details (RFC 9457) ---------------------------------------------------------------
+# -- the request's life ------------------------------------------------------------------------
 
-def problem(status: int, detail: str | None = None, *, errors: dict | None = None,
-            headers: dict | None = None, extra: dict | None = None) -> Response:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    body.update(extra or {})
-    response = jsonify(body)
-    response.status_code = status
-    response.content_type = PROBLEM
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+def after_commit(work: Callable[[], None]) -> None:
+    """Run `work` once this request's changes are committed (never if they are not)."""
+    g.setdefault("api_after_commit", []).append(work)
+
+
+def _before_request(*, coordinator: bool):
+    if request.method == "OPTIONS":
+        return cors.preflight()  # None: Flask answers OPTIONS itself, with Allow
+    refused = _authenticate(coordinator=coordinator)
+    if refused is not None:
+        return refused
+    if request.method == "POST":
+        answered = idempotency.begin(g.api_token)
+        if answered is not None:
+            return answered
+    if not getattr(current_app.view_functions.get(request.endpoint), "_apidoc", {}).get("arguments"):
+        return conditional.check_if_match()  # nothing to read first (else ApiBlueprint.arguments compares)
+    return None
+
+
+def _finish(response: Response) -> Response:
+    """Commit a successful change (with its Idempotency-Key's answer) once; roll anything else back."""
+    if request.method in READ_METHODS or response.status_code >= 400 or g.get("api_replayed"):
+        db.session.rollback()
+        g.pop("api_after_commit", None)
+        return response
+    idempotency.keep(response)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Could not commit %s %s", request.method, request.path)
+        return problem("server-error", "Something went wrong on our side. It has been logged; nothing was saved.")
+    for work in g.pop("api_after_commit", []):
+        work()
     return response
 
+
+def _after_request(response: Response) -> Response:
+    response = _finish(conditional.add_etag(response))
+    return cors.add_headers(response)
+
+
+# -- problem details (RFC 9457; the kinds are in problems.py) ------------------------------------
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     """webargs' {location: {field: [message]}} (nested for nested fields) as {field: [message]}."""
@@ -166,90 +272,44 @@ def _domain_problem(error: DomainError, extra: dict | None = None):
     db.session.rollback()
     # A rule of the exchange that a well-formed request broke is 422 (unprocessable content).
     status = 422 if error.status_code == 400 else error.status_code
-    return problem(status, error.message, errors={error.field: [error.message]} if error.field else None, extra=extra)
+    return problem(error.kind, error.message, status=status,
+                   errors={error.field: [error.message]} if error.field else None, extra=extra)
 
 
 def _http_problem(error: HTTPException):
     status = error.code or 500
     if status >= 500:
         db.session.rollback()
-        return problem(500, "Something went wrong on our side. It has been logged; try again later.")
+        return problem("server-error", "Something went wrong on our side. It has been logged; try again later.")
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
     if status == 400 and messages:
-        return problem(400, "The request body is not valid JSON.")
+        return problem("malformed", "The request body is not valid JSON.")
     if messages:
         errors = _flatten(messages)
         detail = "; ".join(f"{field}: {' '.join(found)}" for field, found in errors.items())
-        return problem(status, f"Check these fields. {detail}", errors=errors)
+        return problem("validation", f"Check these fields. {detail}", status=status, errors=errors)
     headers = {}
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     detail = error.description if status in (404, 429) else None
-    return problem(status, detail, headers=headers)
-
-
-class TakenTimeSchema(ma.Schema):
-    """One time of a weekly booking that the room is already booked at, and the booking in the way."""
-
-    day = ma.fields.Date(required=True)
-    starts_at = ma.fields.Function(lambda t: _uk(t.starts_at), required=True,
-                                   metadata={"type": "string", "format": "date-time", "description": "UK clock time"})
-    ends_at = ma.fields.Function(lambda t: _uk(t.ends_at), required=True, metadata={"type": "string", "format": "date-time"})
-    booked_from = ma.fields.Function(lambda t: _uk(t.booked_from), required=True,
-                                     metadata={"type": "string", "format": "date-time"})
-    booked_until = ma.fields.Function(lambda t: _uk(t.booked_until), required=True,
-                                      metadata={"type": "string", "format": "date-time"})
-
-
-def _uk(moment: datetime) -> str:
-    return moment.replace(tzinfo=UK).isoformat()
-
-
-class ProblemSchema(ma.Schema):
-    """An error, as problem details (RFC 9457)."""
-
-    type = ma.fields.String(metadata={"description": "about:blank: the title is the HTTP status phrase"})
-    title = ma.fields.String(required=True)
-    status = ma.fields.Integer(required=True)
-    detail = ma.fields.String(metadata={"description": "What went wrong, in plain English"})
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
-                            metadata={"description": "Messages per field of the request"})
-    taken = ma.fields.List(ma.fields.Nested(TakenTimeSchema), metadata={
-        "description": "Only when a weekly booking is refused (409): each time asked for that is already booked"})
-
-
-_PROBLEM_WORDS = {
-    400: "The body is not valid JSON",
-    401: "No token, or the token is not valid or revoked",
-    403: "The token's scope, or its person, may not do this",
-    404: "No such thing, or it is not yours to see",
-    409: "It conflicts with the current state (already done, double-booked, over the credit limit)",
-    422: "The request breaks a rule: `errors` names each field",
-    429: "Too many requests from this token, or too many failed tokens from this address: wait, then try again",
-}
-_docs = ApiBlueprint("api_problem_docs", __name__)
-
-
-def problems(*statuses: int):
-    """Document the problem responses an operation can give, on top of 401, 403 and 429."""
-    def decorate(view):
-        for status in sorted({401, 403, 429, *statuses}):
-            headers = {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}} \
-                if status == 401 else None
-            view = _docs.alt_response(status, schema=ProblemSchema, content_type=PROBLEM,
-                                      description=_PROBLEM_WORDS[status], headers=headers)(view)
-        return view
-    return decorate
+    return problem(kind_for_status(status), detail, status=status, headers=headers)
 
 
 # -- blueprints and the app ---------------------------------------------------------------------
 
-def blueprint(name: str, description: str, *, coordinator: bool = False, import_name: str | None = None) -> ApiBlueprint:
-    """An API blueprint under /api/v1: tokens only (never the session cookie), no CSRF, rate limited."""
-    bp = ApiBlueprint(f"api_{name}", import_name or f"timebank.api.{name}", url_prefix=API_PREFIX,
-                      description=description)
-    bp.before_request(lambda: _authenticate(coordinator=coordinator))
+def blueprint(name: str, description: str, *, coordinator: bool = False, tag: str | None = None,
+              import_name: str | None = None) -> ApiBlueprint:
+    """An API blueprint under /api/v1: tokens only (never the session cookie), no CSRF, rate limited.
+
+    Its operations are grouped under `tag` (the resource; by default the blueprint's name, capitalised,
+    described by `description`); a route may name another with `tags=[...]`.
+    """
+    resource = tag or define_tag(name.replace("_", " ").capitalize(), description)
+    bp = ApiBlueprint(f"api_{name}", import_name or f"timebank.api.{name}", url_prefix=API_PREFIX, description=description,
+                      tag=resource)
+    bp.before_request(lambda: _before_request(coordinator=coordinator))
+    bp.after_request(_after_request)
     bp.register_error_handler(DomainError, _domain_problem)
     bp.register_error_handler(HTTPException, _http_problem)
     csrf.exempt(bp)
@@ -284,9 +344,9 @@ class ExchangeApi(Api):
     written in the same order: `spec` writes what is waiting before it answers, once, under a lock.
     """
 
-    # Every operation lists its own problem responses (see `problems`): no catch-all "default".
+    # Every operation lists its own problem responses (see `document.problems`): no catch-all "default".
     DEFAULT_ERROR_RESPONSE_NAME = None
-    ERROR_SCHEMA = ProblemSchema
+    ERROR_SCHEMA = document.ProblemSchema
 
     def __init__(self, *args, **kwargs):
         self._unwritten: list[Callable[[], None]] = []
@@ -318,33 +378,18 @@ class ExchangeApi(Api):
         self._unwritten.append(write)
 
     def register_blueprint(self, blp, **options):
+        """flask-smorest's, without its tag per blueprint: document.py tags each operation by resource."""
         self._registering = True
         try:
-            super().register_blueprint(blp, **options)
+            name = options.get("name", blp.name)
+            self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+            self._app.register_blueprint(blp, **options)
+            blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=None)
         finally:
             self._registering = False
 
     def _register_error_handlers(self):
         """Errors are answered per API blueprint; the web pages keep their own error pages."""
-
-
-SPEC_DESCRIPTION = """\
-Read and change the social-sector exchange from your own systems. The API calls the same rules as
-the web pages: whatever the website would refuse, the API refuses with the same message.
-
-**Tokens.** Make a personal access token on your account page (API tokens) and send it as
-`Authorization: Bearer <token>`. A *read* token reads, a *read-write* token also changes things, and a
-*coordinator* token (coordinators only) also does the coordinators' operations.
-
-**Errors** are problem details (RFC 9457, `application/problem+json`); `errors` names each field.
-
-**Pages.** Lists take `page` and `per_page` (at most 100) and answer with `links` (self, next, prev,
-first, last) and the same links in a `Link` header.
-
-**Keeping in sync.** Listings carry `updated_at`; `GET /listings?updated_since=...` lists every
-listing changed since then, whatever its status. Single things carry an `ETag`: send it back in
-`If-None-Match` and an unchanged thing answers `304 Not Modified`.
-"""
 
 
 def register_api(app: Flask) -> None:
@@ -360,30 +405,41 @@ def register_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     api = ExchangeApi(spec_kwargs={
-        "info": {"description": SPEC_DESCRIPTION},
+        "info": {"description": document.DESCRIPTION},
         "security": [{"bearer": []}],
         "servers": [{"url": "/", "description": "This site"}],
     })
     api.init_app(app)
     api.register_converter(IdConverter, _id_parameter)
-    api.spec.components.security_scheme("bearer", {
-        "type": "http", "scheme": "bearer",
-        "description": "A personal access token from your account page (API tokens)."})
+    document.components(api.spec)
     for bp in BLUEPRINTS:
         api.register_blueprint(bp)
+    api.write_later(lambda: document.finish(api.spec, app, BLUEPRINTS))
     app.register_blueprint(docs.bp)
     app.extensions["timebank-api"] = api
 
 
 # -- strict fields ------------------------------------------------------------------------------
-# JSON has types: "5" is not a number and 1 is not true. marshmallow would coerce them; these
-# do not, so that the document's types are exactly what the API accepts.
+# JSON has types: "5" is not a number and 1 is not true. marshmallow would coerce them; these do
+# not, and each says in the document exactly what it takes (a pattern where a format would not),
+# so that what the document allows is what the API accepts, and nothing else.
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
+# A calendar date in 2000-2099 (February 29th in leap years only). [0-9], not \d: the same in ECMA,
+# Python and Rust regular expressions, and ASCII only.
+DATE = (r"20[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        r"|02-(?:0[1-9]|1[0-9]|2[0-8]))|20(?:[02468][048]|[13579][26])-02-29")
+TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+DATE_PATTERN = f"^(?:{DATE})$"
+MOMENT_PATTERN = f"^(?:{DATE})T{TIME}{OFFSET}?$"
+AWARE_MOMENT_PATTERN = f"^(?:{DATE})T{TIME}{OFFSET}$"
+NO_NUL = "^[^\\u0000]*$"
+WHOLE_NUMBER = "^(?:0|[1-9][0-9]{0,9})$"
 
 
 class Int(ma.fields.Integer):
-    """A JSON integer (not a string, a float or a boolean)."""
+    """A JSON integer (1 and 1.0 alike; not a string, a fraction or a boolean)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID))
@@ -392,6 +448,17 @@ class Int(ma.fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
             raise self.make_error("invalid")
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInt(ma.fields.Integer):
+    """A whole number in a query string: ASCII digits only ("5", not "+5", " 5" or "5.0")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(WHOLE_NUMBER[1:-1], value):
+            raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -399,7 +466,7 @@ class Number(ma.fields.Float):
     """A JSON number, read as a Decimal (amounts keep their decimal places exactly)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise self.make_error("invalid")
         return Decimal(str(value))
 
@@ -413,48 +480,73 @@ class Bool(ma.fields.Boolean):
         return value
 
 
-class Text(ma.fields.String):
-    """A string without NUL characters (no database stores them)."""
+def _no_bad_characters(text: str) -> None:
+    if "\x00" in text:
+        raise ma.ValidationError("Remove the NUL character")
+    if any("\ud800" <= character <= "\udfff" for character in text):
+        raise ma.ValidationError("Remove the unpaired surrogate (\\ud800-\\udfff): it is not a Unicode character")
 
-    def __init__(self, *, max_length: int, min_length: int = 0, **kwargs):
+
+class Text(ma.fields.String):
+    """Unicode text without NUL characters (no database stores them); `pattern`: it must match that too."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0, pattern: str | None = None,
+                 pattern_message: str = "Not in the form this field takes", **kwargs):
         kwargs.setdefault("validate", ma.validate.Length(min=min_length, max=max_length))
+        kwargs["metadata"] = {"pattern": pattern or NO_NUL, **kwargs.get("metadata", {})}
+        self.pattern, self.pattern_message = pattern, pattern_message
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ma.ValidationError("Remove the NUL character")
+        _no_bad_characters(text)
+        if self.pattern and not re.search(self.pattern, text):
+            raise ma.ValidationError(self.pattern_message)
         return text
 
 
-def _year_ok(value: date) -> None:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ma.ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}")
+# A web address as the member pages take it: http or https, a host with a dot, visible ASCII after it.
+WEB_ADDRESS = r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+EMAIL_ADDRESS = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
 
 
 class Day(ma.fields.Date):
-    """A date like 2027-03-27 (years 2000 to 2099)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        day = super()._deserialize(value, attr, data, **kwargs)
-        _year_ok(day)
-        return day
-
-
-class Moment(ma.fields.NaiveDateTime):
-    """A date and time; with an offset it is turned into the UK clock, without one it is UK time."""
+    """A calendar date like 2027-03-27, in the years 2000 to 2099."""
 
     def __init__(self, **kwargs):
-        super().__init__(timezone=UK, **kwargs)
+        kwargs["metadata"] = {"pattern": DATE_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            moment = super()._deserialize(value, attr, data, **kwargs)
-        except OverflowError:
-            # an offset moves a moment at the edge of the calendar (0001-01-01T00:00Z) out of it
-            raise ma.ValidationError(f"Give a date between {FIRST_YEAR} and {LAST_YEAR}") from None
-        _year_ok(moment.date())
-        return moment
+        if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN[1:-1], value):
+            raise ma.ValidationError(f"Give a date like 2027-03-27, between {FIRST_YEAR} and {LAST_YEAR}")
+        return date.fromisoformat(value)
+
+
+class Moment(ma.fields.Field):
+    """A date and time like 2027-03-27T10:00 (years 2000 to 2099); with an offset (Z, +01:00) it is
+    turned into the UK clock, without one it is UK time. `aware`: the offset is required, and the
+    moment is kept with it."""
+
+    def __init__(self, *, aware: bool = False, **kwargs):
+        self.aware = aware
+        pattern = AWARE_MOMENT_PATTERN if aware else MOMENT_PATTERN
+        described = ("A date and time with its offset, like 2027-03-27T10:00:00Z" if aware else
+                     "A date and time on the UK clock, like 2027-03-27T10:00; with an offset (Z, +01:00) it is "
+                     "turned into UK time")
+        kwargs["metadata"] = {"type": "string", "pattern": pattern, "description": described,
+                              **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        pattern = AWARE_MOMENT_PATTERN if self.aware else MOMENT_PATTERN
+        if not isinstance(value, str) or not re.fullmatch(pattern[1:-1], value):
+            raise ma.ValidationError("Give a date and time like 2027-03-27T10:00:00Z" if self.aware else
+                                     "Give a date and time like 2027-03-27T10:00 (UK time), or with an offset")
+        moment = datetime.fromisoformat(value)
+        if self.aware or moment.tzinfo is None:
+            return moment
+        return moment.astimezone(UK).replace(tzinfo=None)
 
 
 class Utc(ma.fields.DateTime):
@@ -485,18 +577,19 @@ class StrictSchema(ma.Schema):
 # -- pages ------------------------------------------------------------------------------------
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000),
-                             metadata={"description": "Page number, from 1"})
-    per_page = ma.fields.Integer(load_default=PER_PAGE, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
-                                 metadata={"description": f"Items per page, at most {MAX_PER_PAGE}"})
+    page = QueryInt(load_default=1, validate=ma.validate.Range(min=1, max=10_000),
+                    metadata={"description": "Page number, from 1; past the last page, the page is empty"})
+    per_page = QueryInt(load_default=PER_PAGE, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
+                        metadata={"description": f"Items per page, at most {MAX_PER_PAGE}"})
 
 
 class LinksSchema(ma.Schema):
     self = ma.fields.String(required=True)
     first = ma.fields.String(required=True)
     last = ma.fields.String(required=True)
-    next = ma.fields.String(allow_none=True, required=True)
-    prev = ma.fields.String(allow_none=True, required=True)
+    next = ma.fields.String(allow_none=True, required=True, metadata={"description": "None on the last page"})
+    prev = ma.fields.String(allow_none=True, required=True,
+                            metadata={"description": "None on the first page; the last page from past the end"})
 
 
 class PageSchema(ma.Schema):
@@ -514,8 +607,6 @@ def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 LINK_HEADER = {"Link": {"schema": {"type": "string"},
                         "description": 'RFC 8288 links: rel="next", "prev", "first", "last"'}}
-ETAG_HEADER = {"ETag": {"schema": {"type": "string"},
-                        "description": "Send it back in If-None-Match: unchanged, the answer is 304"}}
 
 
 @dataclass
@@ -531,10 +622,17 @@ class Page:
 
 
 def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    """One page of `stmt`'s rows (which must be ordered) and the total."""
+    """One page of `stmt`'s rows (which must be ordered) and the total; past the end, no rows."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))) \
+        if (page - 1) * per_page < total else []
     return Page(items, total, page, per_page)
+
+
+def page_of(items: list, args: dict) -> Page:
+    """A page of a list a service returned whole."""
+    start = (args["page"] - 1) * args["per_page"]
+    return Page(items[start:start + args["per_page"]], len(items), args["page"], args["per_page"])
 
 
 def paged(page: Page):
@@ -552,15 +650,6 @@ def paged(page: Page):
     body = {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total,
             "pages": page.pages, "links": links}
     return body, 200, {"Link": header}
-
-
-def with_etag(schema: ma.Schema, thing) -> Response:
-    """The thing as JSON with a weak ETag of its content; 304 when the client already has it."""
-    body = schema.dump(thing)
-    response = jsonify(body)
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    response.set_etag(digest, weak=True)
-    return response.make_conditional(request)
 
 
 def naive_utc(moment: datetime) -> datetime:

@@ -1,7 +1,9 @@
 """A readable page of the API, rendered on the server from the same OpenAPI document (no CDN, no script)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template
+
+from timebank.api.problems import PROBLEM_TYPES
 
 bp = Blueprint("api_docs", __name__)
 METHODS = ("get", "post", "patch", "put", "delete")
@@ -28,6 +30,14 @@ def _type(schema: dict, spec: dict) -> str:
     return ", ".join(words)
 
 
+def _resolved(thing: dict, spec: dict) -> dict:
+    """A parameter (or anything) itself, where the document refers to a shared one."""
+    if "$ref" not in thing:
+        return thing
+    _, _, kind, name = thing["$ref"].split("/")
+    return spec["components"][kind][name]
+
+
 def _fields(schema: dict, spec: dict) -> tuple[str | None, list[dict]]:
     """(schema name, its fields) for a request or response body."""
     name = None
@@ -51,7 +61,8 @@ def describe(spec: dict) -> list[dict]:
                 continue
             parameters = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
                            "type": _type(p.get("schema", {}), spec), "description": p.get("description", "")}
-                          for p in item.get("parameters", []) + operation.get("parameters", [])]
+                          for p in map(lambda p: _resolved(p, spec),
+                                       item.get("parameters", []) + operation.get("parameters", []))]
             body = None
             content = operation.get("requestBody", {}).get("content", {})
             if content:
@@ -80,3 +91,18 @@ def index():
     schemas = {name: _fields({"$ref": f"#/components/schemas/{name}"}, spec)[1]
                for name in sorted(spec["components"]["schemas"])}
     return render_template("api/docs.html", spec=spec, tags=describe(spec), schemas=schemas)
+
+
+@bp.route("/api/v1/problems")
+def problems():
+    """Every kind of error the API gives (each problem's `type`), with when it happens and what to do."""
+    return render_template("api/problems.html", kinds=list(PROBLEM_TYPES.values()), chosen=None)
+
+
+@bp.route("/api/v1/problems/<slug>")
+def problem(slug: str):
+    """One kind of error: its `type` URI resolves here."""
+    kind = PROBLEM_TYPES.get(slug)
+    if kind is None:
+        abort(404)
+    return render_template("api/problems.html", kinds=[kind], chosen=kind)

@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import marshmallow as ma
+from flask import url_for
 from marshmallow import validate
 
 from timebank.amounts import describe as describe_amount
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
-                               Text, UkClock, Utc, actor, blueprint, page_schema, paged, problems, with_etag)
+from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Number, PageArgs, QueryInt, StrictSchema, Text,
+                               UkClock, Utc, actor, blueprint, page_of, page_schema, paged)
+from timebank.api.document import problems
 from timebank.api.members import load_member
 from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.exchanges import queue, services
@@ -17,7 +19,8 @@ from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
 
-bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly")
+bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly",
+               tag="Exchanges")
 ID = "id"
 
 
@@ -36,12 +39,6 @@ def load_leg(leg_id: int) -> Leg:
         raise NotFound(f"There is no part {leg_id} of an exchange of yours")
     load_exchange(leg.exchange_id)
     return leg
-
-
-def page_of(items: list, args: dict) -> Page:
-    """A page of a list a service returned whole."""
-    start = (args["page"] - 1) * args["per_page"]
-    return Page(items[start:start + args["per_page"]], len(items), args["page"], args["per_page"])
 
 
 class PartySchema(ma.Schema):
@@ -108,8 +105,7 @@ class ExchangeSchema(ma.Schema):
 
 class ExchangeArgs(PageArgs):
     status = ma.fields.String(validate=validate.OneOf(EXCHANGE_STATUSES))
-    member_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
-                                  metadata={"description": "Only this one of your members"})
+    member_id = QueryInt(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Only this one of your members"})
 
 
 class ConfirmSchema(StrictSchema):
@@ -175,19 +171,18 @@ def list_exchanges(args):
 
 
 @bp.route(f"/exchanges/<{ID}:exchange_id>")
-@bp.response(200, ExchangeSchema, headers=ETAG_HEADER)
-@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@bp.response(200, ExchangeSchema)
 @problems(404)
 def get_exchange(exchange_id: int):
     """One exchange: its parties and legs"""
-    return with_etag(ExchangeSchema(), load_exchange(exchange_id))
+    return load_exchange(exchange_id)
 
 
 @bp.route("/exchanges", methods=["POST"])
 @bp.arguments(RecordSchema)
 @bp.response(201, ExchangeSchema)
 @problems(400, 404, 409, 422)
-def record_direct(values):
+def record_help(values):
     """Record help given outside the matcher; it counts once the other member confirms it (as a proposal)"""
     member = load_member(values["member_id"], need="act")
     other = db.session.get(Member, values["other_member_id"])
@@ -197,11 +192,18 @@ def record_direct(values):
         member, other, actor(), we_gave=values["we_gave"], kind=values["kind"], hours=values["hours"],
         people=values["people"], description=values["description"],
         happened_on=datetime.combine(values["happened_on"], time(12)))
-    db.session.commit()
-    return exchange, 201, {"Location": f"/api/v1/exchanges/{exchange.id}"}
+    return exchange, 201, {"Location": url_for("api_exchanges.get_exchange", exchange_id=exchange.id)}
 
 
-@bp.route(f"/legs/<{ID}:leg_id>/confirm", methods=["POST"])
+@bp.route(f"/legs/<{ID}:leg_id>", tags=["Legs"])
+@bp.response(200, LegSchema)
+@problems(404)
+def get_leg(leg_id: int):
+    """One part of an exchange of yours: who gives what to whom, when, and its state"""
+    return load_leg(leg_id)
+
+
+@bp.route(f"/legs/<{ID}:leg_id>/confirm", methods=["POST"], tags=["Legs"])
 @bp.arguments(ConfirmSchema)
 @bp.response(200, LegSchema)
 @problems(400, 404, 409, 422)
@@ -212,11 +214,10 @@ def confirm_leg(values, leg_id: int):
         raise NotAllowed("Only the member that received the help can confirm it")
     services.confirm_leg(leg, actor(), actual_hours=values["actual_hours"], actual_people=values["actual_people"],
                          happened_on=values["happened_on"])
-    db.session.commit()
     return leg
 
 
-@bp.route(f"/legs/<{ID}:leg_id>/dispute", methods=["POST"])
+@bp.route(f"/legs/<{ID}:leg_id>/dispute", methods=["POST"], tags=["Legs"])
 @bp.arguments(ReasonSchema)
 @bp.response(200, LegSchema)
 @problems(400, 404, 409, 422)
@@ -226,11 +227,10 @@ def dispute_leg(values, leg_id: int):
     if not can_act_for(actor(), leg.receiver):
         raise NotAllowed("Only the member that received the help can dispute it")
     services.dispute_leg(leg, actor(), values["reason"])
-    db.session.commit()
     return leg
 
 
-@bp.route(f"/legs/<{ID}:leg_id>/side", methods=["POST"])
+@bp.route(f"/legs/<{ID}:leg_id>/side", methods=["POST"], tags=["Legs"])
 @bp.arguments(SideSchema)
 @bp.response(200, LegSchema)
 @problems(400, 404, 409, 422)
@@ -240,7 +240,6 @@ def give_side(values, leg_id: int):
     if not can_act_for(actor(), leg.giver):
         raise NotAllowed("Only the member that gave the help can give its side")
     services.give_side(leg, actor(), values["side"])
-    db.session.commit()
     return leg
 
 
@@ -264,7 +263,6 @@ def withdraw(values, exchange_id: int):
     """Withdraw your member from an approved exchange, with a reason: the parts still to happen are cancelled"""
     exchange = load_exchange(exchange_id)
     services.withdraw(exchange, _party_member(exchange, values.get("member_id")), actor(), values["reason"])
-    db.session.commit()
     return exchange
 
 
@@ -282,5 +280,17 @@ def request_change(values, exchange_id: int):
             raise NotFound(f"There is no part {values['leg_id']} in exchange {exchange_id}", field="leg_id")
     request = services.request_change(exchange, _party_member(exchange, values.get("member_id")), actor(),
                                       values["reason"], leg=leg)
-    db.session.commit()
-    return request, 201
+    return request, 201, {"Location": url_for("api_exchanges.get_change_request", exchange_id=exchange.id,
+                                              request_id=request.id)}
+
+
+@bp.route(f"/exchanges/<{ID}:exchange_id>/change-requests/<{ID}:request_id>")
+@bp.response(200, ChangeRequestOut)
+@problems(404)
+def get_change_request(exchange_id: int, request_id: int):
+    """A change asked for, in an exchange you can see"""
+    exchange = load_exchange(exchange_id)
+    request = next((r for r in exchange.change_requests if r.id == request_id), None)
+    if request is None:
+        raise NotFound(f"There is no change request {request_id} in exchange {exchange_id}")
+    return request

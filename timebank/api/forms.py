@@ -24,3 +24,16 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     pass
+
+
+class OriginForm(FlaskForm):
+    origin = StringField("Website address", description="The scheme and host the tool runs on, like "
+                         "https://tools.kirkbyfoodbank.org.uk (no path)",
+                         validators=[DataRequired("Enter the web address the tool runs on, like https://tools.example.org"),
+                                     Length(max=255, message="Address must be 255 characters or fewer")])
+    note = StringField("What runs there", description="So other coordinators know why it is allowed",
+                       validators=[Length(max=200, message="Note must be 200 characters or fewer")])
+
+
+class RemoveOriginForm(FlaskForm):
+    pass

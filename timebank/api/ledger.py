@@ -4,28 +4,27 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, PageArgs, Utc, blueprint, page_schema, paged, problems,
-                               with_etag)
-from timebank.api.core import Page
+from timebank.api.core import LINK_HEADER, Page, PageArgs, QueryInt, Utc, blueprint, page_schema, paged
+from timebank.api.document import problems
 from timebank.api.members import load_member
 from timebank.ledger import services
 from timebank.ledger.models import ENTRY_KINDS
 
-bp = blueprint("ledger", "Time credits: balances and statements")
+bp = blueprint("ledger", "Time credits: balances and statements", tag="Ledger")
 ID = "id"
 
 
 class BalanceSchema(ma.Schema):
     member_id = ma.fields.Integer(required=True)
     balance = ma.fields.Float(required=True, metadata={"description": "Time credits now"})
-    lowest_allowed = ma.fields.Float(required=True, metadata={
-        "description": "The credit limit: the balance may go down to this (0 or below)"})
+    credit_limit = ma.fields.Float(required=True, metadata={
+        "description": "The credit limit: how far below zero the balance may go (0 or more; set by a coordinator)"})
 
 
 class StatementLineSchema(ma.Schema):
     posting_id = ma.fields.Integer(required=True)
     entry_id = ma.fields.Function(lambda line: line.entry.id, required=True, metadata={"type": "integer"})
-    at = Utc(required=True)
+    created_at = Utc(attribute="at", required=True, metadata={"description": "When the entry was made"})
     happened_on = ma.fields.Date(required=True, metadata={
         "description": "The day it counts on: for help, the day it happened; reports filter on it"})
     kind = ma.fields.Function(lambda line: line.entry.kind, required=True, metadata={"enum": list(ENTRY_KINDS)})
@@ -42,25 +41,23 @@ StatementPage = page_schema(StatementLineSchema, "StatementLine")
 
 
 class StatementArgs(PageArgs):
-    per_page = ma.fields.Integer(load_default=services.STATEMENT_PAGE_SIZE, validate=validate.Range(min=1, max=100))
+    per_page = QueryInt(load_default=services.STATEMENT_PAGE_SIZE, validate=validate.Range(min=1, max=100))
 
 
 @bp.route(f"/members/<{ID}:member_id>/balance")
-@bp.response(200, BalanceSchema, headers=ETAG_HEADER)
-@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@bp.response(200, BalanceSchema)
 @problems(404)
-def balance(member_id: int):
-    """Your member's time-credit balance"""
+def get_balance(member_id: int):
+    """Your member's time-credit balance and credit limit"""
     member = load_member(member_id, need="act")
-    return with_etag(BalanceSchema(), {"member_id": member.id, "balance": services.balance(member),
-                                       "lowest_allowed": -member.credit_limit})
+    return {"member_id": member.id, "balance": services.balance(member), "credit_limit": member.credit_limit}
 
 
 @bp.route(f"/members/<{ID}:member_id>/statement")
 @bp.arguments(StatementArgs, location="query")
 @bp.response(200, StatementPage, headers=LINK_HEADER)
 @problems(404, 422)
-def statement(args, member_id: int):
+def get_statement(args, member_id: int):
     """Your member's statement: credits in and out, newest first, each with the balance after it"""
     member = load_member(member_id, need="act")
     found = services.statement(member, page=args["page"], per_page=args["per_page"])

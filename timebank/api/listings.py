@@ -1,17 +1,15 @@
 """Listings: search the directory (the same filters, distance included), post, change and withdraw your own."""
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
+from flask import url_for
 from marshmallow import validate
 from sqlalchemy import or_, select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page, PageArgs, StrictSchema,
-                               Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate, problems,
-                               with_etag)
+from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Moment, Number, Page, PageArgs, QueryInt,
+                               StrictSchema, Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate)
+from timebank.api.document import problems
 from timebank.api.members import load_member
-from timebank.db import today
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.listings import services
@@ -20,7 +18,7 @@ from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
 from timebank.members.services import can_act_for
 from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
 
-bp = blueprint("listings", "Offers and needs: the directory search, and your own listings")
+bp = blueprint("listings", "Offers and needs: the directory search, and your own listings", tag="Listings")
 ID = "id"
 
 
@@ -92,31 +90,20 @@ ListingPageSchema = page_schema(FoundListingSchema, "Listing")
 
 
 class SearchArgs(PageArgs):
-    q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Search words"})
+    q = Text(min_length=1, max_length=100, metadata={"description": "Search words"})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     direction = ma.fields.String(validate=validate.OneOf(DIRECTIONS))
-    category_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
-                                    metadata={"description": "A parent category includes its children"})
+    category_id = QueryInt(validate=validate.Range(min=1, max=MAX_ID),
+                           metadata={"description": "A parent category includes its children"})
     town = ma.fields.String(validate=validate.OneOf(TOWNS))
     ward = ma.fields.String(validate=validate.OneOf(WARDS))
-    postcode = ma.fields.String(validate=validate.Length(min=1, max=10),
-                                metadata={"description": "Nearest first, within `within_km` of this postcode"})
-    within_km = ma.fields.Integer(load_default=5, validate=validate.OneOf([1, 2, 5, 10, 25]),
-                                  metadata={"description": "With postcode: how far, as on the directory page"})
-    updated_since = ma.fields.AwareDateTime(default_timezone=None, metadata={
-        "description": "Sync: every listing changed after this time (RFC 3339), whatever its status, oldest change "
-                       "first; the other filters still apply, except q and postcode"})
-
-    @ma.validates_schema
-    def _words_have_no_nul(self, data, **kwargs):
-        for name in ("q", "postcode"):
-            if "\x00" in (data.get(name) or ""):
-                raise ma.ValidationError("Remove the NUL character", field_name=name)
-
-
-def _not_past(value: date | None) -> None:
-    if value is not None and value < today():
-        raise ma.ValidationError("The date to take it down must be today or in the future")
+    postcode = Text(min_length=1, max_length=10,
+                    metadata={"description": "Nearest first, within `within_km` of this postcode"})
+    within_km = QueryInt(load_default=5, validate=validate.OneOf([1, 2, 5, 10, 25]),
+                         metadata={"description": "With postcode: how far, as on the directory page"})
+    updated_since = Moment(aware=True, metadata={
+        "description": "Sync: every listing changed after this time (with its offset, like 2027-03-27T10:00:00Z), "
+                       "whatever its status, oldest change first; the other filters still apply, except q and postcode"})
 
 
 REQUIRED_TO_POST = ("direction", "kind", "category_id", "title", "quantity", "available_from", "available_until")
@@ -148,7 +135,7 @@ def _listing_fields(*, new: bool) -> dict:
         "urgency": Int(validate=validate.OneOf(list(URGENCIES)), metadata={"description": "1 low to 4 urgent"}),
         "is_gift": Bool(metadata={"description": "Offers only: we want no time credits back"}),
         "partial_ok": Bool(),
-        "expires_on": Day(allow_none=True, validate=_not_past, metadata={"description": "Blank: the last available day"}),
+        "expires_on": Day(allow_none=True, metadata={"description": "Blank: the last available day"}),
         "asset_id": Int(allow_none=True, metadata={"description": "Your room or item, for a room or equipment offer"}),
     }
     if new:
@@ -167,10 +154,10 @@ def _service_values(values: dict) -> dict:
     return values
 
 
-@bp.route("/categories")
+@bp.route("/categories", tags=["Categories"])
 @bp.response(200, CategorySchema(many=True))
 @problems()
-def categories():
+def list_categories():
     """The category taxonomy (a listing names one by id)"""
     return db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.id)).all()
 
@@ -203,7 +190,7 @@ def _found(listing: Listing, km: float | None, near_precision: str | None = None
 @bp.arguments(SearchArgs, location="query")
 @bp.response(200, ListingPageSchema, headers=LINK_HEADER)
 @problems(422)
-def search(args):
+def search_listings(args):
     """Search the directory: open listings, with the directory's filters (nearest first near a postcode)"""
     if args.get("updated_since") is not None:
         return paged(_sync_page(args))
@@ -219,51 +206,48 @@ def search(args):
         query.near, query.near_precision = (place.latitude, place.longitude), place.precision
         query.within_km = float(args["within_km"])
     found = services.search_directory(query)
-    items = [_found(listing, km, query.near_precision) for listing, km in found.items]
-    return paged(Page(items, found.total, found.page, found.per_page))
+    # The directory page shows the last page for a page past it; the API answers an empty page.
+    items = [_found(listing, km, query.near_precision) for listing, km in found.items] if found.page == args["page"] else []
+    return paged(Page(items, found.total, args["page"], found.per_page))
 
 
 @bp.route(f"/listings/<{ID}:listing_id>")
-@bp.response(200, ListingSchema, headers=ETAG_HEADER)
-@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@bp.response(200, ListingSchema)
 @problems(404)
 def get_listing(listing_id: int):
     """One listing"""
-    return with_etag(ListingSchema(), load_listing(listing_id))
+    return load_listing(listing_id)
 
 
 @bp.route("/listings", methods=["POST"])
 @bp.arguments(NewListingSchema)
 @bp.response(201, ListingSchema)
 @problems(400, 404, 409, 422)
-def create(values):
+def create_listing(values):
     """Post an offer or a need for one of your members"""
     member = load_member(values.pop("member_id"), need="act")
     listing = services.create_listing(member, actor(), **_service_values(values))
-    db.session.commit()
-    return listing, 201, {"Location": f"/api/v1/listings/{listing.id}"}
+    return listing, 201, {"Location": url_for("api_listings.get_listing", listing_id=listing.id)}
 
 
 @bp.route(f"/listings/<{ID}:listing_id>", methods=["PATCH"])
 @bp.arguments(ListingChangesSchema, required=False)
 @bp.response(200, ListingSchema)
 @problems(400, 404, 409, 422)
-def update(changes, listing_id: int):
+def update_listing(changes, listing_id: int):
     """Change one of your open listings (only the fields you send)"""
     listing = load_listing(listing_id, need="act")
     services.update_listing(listing, actor(), **_service_values(changes))
-    db.session.commit()
     return listing
 
 
 @bp.route(f"/listings/<{ID}:listing_id>/withdraw", methods=["POST"])
 @bp.response(200, ListingSchema)
 @problems(404, 409, 422)
-def withdraw(listing_id: int):
+def withdraw_listing(listing_id: int):
     """Withdraw one of your listings"""
     listing = load_listing(listing_id, need="act")
     services.withdraw_listing(listing, actor())
-    db.session.commit()
     return listing
 
 

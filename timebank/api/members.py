@@ -5,15 +5,16 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (ETAG_HEADER, LINK_HEADER, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
-                               page_schema, paged, paginate, problems, with_etag)
+from timebank.api.core import (EMAIL_ADDRESS, LINK_HEADER, WEB_ADDRESS, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_schema, paged,
+                               paginate)
+from timebank.api.document import problems
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.members import services
 from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import TOWNS, WARDS
 
-bp = blueprint("members", "Organisations and businesses: read them, change your own")
+bp = blueprint("members", "Organisations and businesses: read them, change your own", tag="Members")
 ID = "id"
 
 
@@ -79,15 +80,17 @@ class MemberUpdateSchema(StrictSchema):
     postcode = Text(min_length=1, max_length=10)
     town = ma.fields.String(validate=validate.OneOf(TOWNS))
     ward = ma.fields.String(allow_none=True, validate=validate.OneOf(WARDS))
-    website = ma.fields.Url(allow_none=True, validate=validate.Length(max=300))
-    contact_email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
+    website = Text(max_length=300, allow_none=True, pattern=WEB_ADDRESS,
+                   pattern_message="Enter a web address, like https://example.org")
+    contact_email = Text(max_length=254, allow_none=True, pattern=EMAIL_ADDRESS,
+                         pattern_message="Enter an email address in the right format")
     contact_phone = Text(max_length=40, allow_none=True)
 
 
-@bp.route("/me")
+@bp.route("/me", tags=["Me"])
 @bp.response(200, MeSchema)
 @problems()
-def me():
+def get_me():
     """You: the token's person, its scope, and the members you act for"""
     user = actor()
     memberships = db.session.scalars(select(Membership).join(Member).where(
@@ -107,12 +110,11 @@ def list_members(args):
 
 
 @bp.route(f"/members/<{ID}:member_id>")
-@bp.response(200, MemberSchema, headers=ETAG_HEADER)
-@bp.alt_response(304, description="Not modified: your copy (If-None-Match) is current")
+@bp.response(200, MemberSchema)
 @problems(404)
 def get_member(member_id: int):
     """A member's profile (contact details only for its own people, partners and coordinators)"""
-    return with_etag(MemberSchema(), load_member(member_id))
+    return load_member(member_id)
 
 
 @bp.route(f"/members/<{ID}:member_id>", methods=["PATCH"])
@@ -123,5 +125,4 @@ def update_member(changes, member_id: int):
     """Change your own member's profile (its admins, and coordinators)"""
     member = load_member(member_id, need="manage")
     services.update_member(member, **changes)
-    db.session.commit()
     return member

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_schema, paged,
-                               problems)
-from timebank.api.exchanges import load_exchange, page_of
+from flask import url_for
+
+from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_of, page_schema,
+                               paged)
+from timebank.api.document import problems
+from timebank.api.exchanges import load_exchange
+from timebank.errors import NotFound
 from timebank.conversations import services
 from timebank.conversations.models import MAX_LENGTH
-from timebank.extensions import db
 
-bp = blueprint("messages", "Each exchange's conversation between its members' people and the coordinators")
+bp = blueprint("messages", "Each exchange's conversation between its members' people and the coordinators",
+               tag="Messages")
 ID = "id"
 
 
@@ -50,5 +54,16 @@ def post_message(values, exchange_id: int):
     """Write in the exchange's conversation; the others are told there is a message (not what it says)"""
     exchange = load_exchange(exchange_id)
     message = services.post(exchange, actor(), values["body"], member_id=values.get("member_id"))
-    db.session.commit()
+    return message, 201, {"Location": url_for("api_messages.get_message", exchange_id=exchange.id,
+                                              message_id=message.id)}
+
+
+@bp.route(f"/exchanges/<{ID}:exchange_id>/messages/<{ID}:message_id>")
+@bp.response(200, MessageSchema)
+@problems(404)
+def get_message(exchange_id: int, message_id: int):
+    """One message of the exchange's conversation"""
+    message = next((m for m in services.thread(load_exchange(exchange_id)) if m.id == message_id), None)
+    if message is None:
+        raise NotFound(f"There is no message {message_id} in exchange {exchange_id}")
     return message

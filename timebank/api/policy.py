@@ -4,11 +4,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import Bool, Number, StrictSchema, Utc, actor, blueprint, problems
+from timebank.api.core import Bool, Number, StrictSchema, Utc, actor, blueprint
+from timebank.api.document import problems
 from timebank.exchanges import policy
-from timebank.extensions import db
 
-bp = blueprint("policy", "Coordinators only: which direct exchanges wait for approval", coordinator=True)
+bp = blueprint("policy", "Coordinators only: which direct exchanges wait for approval", coordinator=True,
+               tag="Direct policy")
 
 
 class PolicySchema(ma.Schema):
@@ -33,7 +34,7 @@ class NewPolicySchema(StrictSchema):
 @bp.route("/coordinator/direct-policy")
 @bp.response(200, PolicySchema)
 @problems()
-def get_policy():
+def get_direct_policy():
     """Which direct exchanges wait for a coordinator's approval"""
     return policy.current()
 
@@ -42,8 +43,6 @@ def get_policy():
 @bp.arguments(NewPolicySchema)
 @bp.response(200, PolicySchema)
 @problems(400, 422)
-def set_policy(values):
+def set_direct_policy(values):
     """Change it (audited, as on the coordinator's page)"""
-    saved = policy.set_policy(actor(), **values)
-    db.session.commit()
-    return saved
+    return policy.set_policy(actor(), **values)

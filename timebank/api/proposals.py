@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from marshmallow import validate
 
-from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint,
-                               page_schema, paged, problems)
+from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint, page_of,
+                               page_schema, paged)
+from timebank.api.document import problems
+from timebank.api.exchanges import ExchangeSchema, load_exchange
 from timebank.api.listings import load_listing
-from timebank.api.exchanges import ExchangeSchema, load_exchange, page_of
 from timebank.errors import DomainError, NotAllowed
 from timebank.exchanges import direct, queue, services
 from timebank.exchanges.models import Exchange
@@ -15,7 +16,7 @@ from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
 
-bp = blueprint("proposals", "Proposed exchanges waiting for your answer")
+bp = blueprint("proposals", "Proposed exchanges waiting for your answer", tag="Proposals")
 ID = "id"
 
 
@@ -93,11 +94,10 @@ def list_proposals(args):
 @bp.arguments(AcceptSchema, required=False)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
-def accept(values, exchange_id: int):
+def accept_proposal(values, exchange_id: int):
     """Accept your member's part (for a recorded exchange: confirm it happened)"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=True, reason=None)
-    db.session.commit()
     return exchange
 
 
@@ -105,11 +105,10 @@ def accept(values, exchange_id: int):
 @bp.arguments(DeclineSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
-def decline(values, exchange_id: int):
+def decline_proposal(values, exchange_id: int):
     """Decline your member's part, with a reason: the exchange is off for everyone"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
-    db.session.commit()
     return exchange
 
 

@@ -5,21 +5,25 @@ The same lists as the dashboard and /coordinator/queue, from the same functions
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Utc, actor, blueprint, page_schema, paged,
-                               problems)
-from timebank.api.exchanges import ExchangeSchema, page_of
+from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Utc, actor, blueprint, page_of, page_schema,
+                               paged)
+from timebank.api.document import problems
+from timebank.api.exchanges import ExchangeSchema
 from timebank.api.members import load_member
 from timebank.bookings.models import UK
 from timebank.exchanges import queue, reminders, scheduling
 from timebank.exchanges.queue import QUEUE_LISTS, TASK_KINDS
-from timebank.extensions import db
 
-bp = blueprint("waiting", "What waits for your members: answers, confirmations, loans, each with its deadline")
+bp = blueprint("waiting", "What waits for your members: answers, confirmations, loans, each with its deadline",
+               tag="Waiting list")
 coordinator_bp = blueprint("queue", "Coordinators' work queue: approval, answers, overdue confirmations, disputes, "
-                                    "stuck exchanges; bulk approve and remind (a coordinator token)", coordinator=True)
+                                    "stuck exchanges; bulk approve and remind (a coordinator token)", coordinator=True,
+                          tag="Work queue")
 ID = "id"
 
 
@@ -41,7 +45,7 @@ class TaskSchema(ma.Schema):
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_schema(TaskSchema, "Task"), headers=LINK_HEADER)
 @problems(404, 422)
-def member_waiting(args, member_id: int):
+def list_member_waiting(args, member_id: int):
     """What waits for one of your members, soonest deadline first"""
     member = load_member(member_id, need="act")
     return paged(page_of(queue.tasks_for([member.id]), args))
@@ -91,6 +95,16 @@ class QueueSchema(ma.Schema):
                            metadata={"description": "Each list's name and, at /coordinator/queue/{name}, its items"})
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """A stored moment (naive UTC) with its offset, as RFC 3339 wants it."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+
+
+def _uk(moment: datetime | None) -> datetime | None:
+    """A time on the UK clock (schedules) with its offset."""
+    return moment.replace(tzinfo=UK) if moment is not None else None
+
+
 def _ref(member) -> dict:
     return {"member_id": member.id, "member_name": member.name}
 
@@ -100,31 +114,29 @@ def _item(name: str, item) -> dict:
     row = dict.fromkeys(QueueItemSchema().fields, None)
     row.update(exchange_id=exchange.id, title=queue.exchange_title(exchange), story=exchange.story)
     if name == "approval":
-        row.update(since=item.waiting_since, why_not=item.default.why_not)
+        row.update(since=_utc(item.waiting_since), why_not=item.default.why_not)
         if item.default.schedule is not None:
             row["default_schedule"] = [{"leg_id": leg_id, "start": start.isoformat(), "end": end.isoformat()}
                                        for leg_id, (start, end) in item.default.schedule.items()]
     elif name == "answers":
-        row.update(due=item.expires_at, not_answered=[_ref(m) for m in item.not_answered],
+        row.update(due=_utc(item.expires_at), not_answered=[_ref(m) for m in item.not_answered],
                    last_reminded_on=item.last_reminded_on)
     elif name == "overdue":
-        # A part's schedule is on the UK clock; the API writes every moment here with its offset.
-        due = item.due.replace(tzinfo=UK)
-        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", due=due,
+        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", due=_uk(item.due),
                    receiver=_ref(item.leg.receiver), days_late=item.days_late,
                    last_reminded_on=item.last_reminded_on)
     elif name == "disputes":
-        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", since=item.since,
+        row.update(leg_id=item.leg.id, title=f"Part {item.leg.position + 1} of {row['title']}", since=_utc(item.since),
                    receiver=_ref(item.leg.receiver), reason=item.leg.dispute_reason)
     else:
-        row.update(since=item.last_activity, waits_for=item.waits_for)
+        row.update(since=_utc(item.last_activity), waits_for=item.waits_for)
     return row
 
 
 @coordinator_bp.route("/coordinator/queue")
 @coordinator_bp.response(200, QueueSchema)
 @problems()
-def queue_summary():
+def get_queue_summary():
     """How many items each list of the work queue has"""
     return {"counts": queue.coordinator_queue().counts, "lists": QUEUE_LISTS}
 
@@ -134,7 +146,7 @@ def queue_summary():
 @coordinator_bp.arguments(PageArgs, location="query")
 @coordinator_bp.response(200, page_schema(QueueItemSchema, "QueueItem"), headers=LINK_HEADER)
 @problems(404, 422)
-def queue_list(args, name: str):
+def list_queue_items(args, name: str):
     """One list of the work queue, oldest first: approval, answers, overdue, disputes or stuck"""
     items = [_item(name, item) for item in getattr(queue.coordinator_queue(), name)]
     return paged(page_of(items, args))
@@ -162,10 +174,9 @@ class RemindedSchema(ma.Schema):
 @coordinator_bp.arguments(BulkApproveSchema)
 @coordinator_bp.response(200, ExchangeSchema(many=True))
 @problems(400, 409, 422)
-def bulk_approve(values):
+def approve_queued_exchanges(values):
     """Approve several accepted exchanges with their default schedules: all of them, or none (with why)"""
     approved = scheduling.approve_with_defaults(actor(), values["exchange_ids"])
-    db.session.commit()
     return approved
 
 
@@ -173,8 +184,7 @@ def bulk_approve(values):
 @coordinator_bp.arguments(RemindSchema)
 @coordinator_bp.response(200, RemindedSchema)
 @problems(400, 422)
-def remind(values):
+def send_reminders(values):
     """Remind members that have not answered, or receivers that have not confirmed (once a day each)"""
     done = reminders.remind(actor(), exchange_ids=values["exchange_ids"], leg_ids=values["leg_ids"])
-    db.session.commit()
     return {"sent": done.sent, "already_today": done.already_today}

@@ -4,20 +4,24 @@ from __future__ import annotations
 import marshmallow as ma
 
 from timebank import amounts
-from timebank.api.core import (Day, blueprint, problems)
+from timebank.api.core import Day, blueprint
+from timebank.api.document import problems
+from timebank.errors import InvalidInput
 from timebank.reports import figures
 
-bp = blueprint("reports", "The sector's figures, recorded through the exchange")
+bp = blueprint("reports", "The sector's figures, recorded through the exchange", tag="Reports")
 
 
 class PeriodArgs(ma.Schema):
     start = Day(data_key="from", metadata={"description": "First day counted (default: all time)"})
     end = Day(data_key="to", metadata={"description": "Last day counted"})
 
-    @ma.validates_schema
-    def _ordered(self, data, **kwargs):
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ma.ValidationError("The end date must be on or after the start date", field_name="to")
+
+def period(args: dict) -> figures.Period:
+    """The period a report covers; an end before the start breaks a rule the document cannot state (422)."""
+    if args.get("start") and args.get("end") and args["end"] < args["start"]:
+        raise InvalidInput("The end date must be on or after the start date", field="to")
+    return figures.Period(args.get("start"), args.get("end"))
 
 
 class CountSchema(ma.Schema):
@@ -87,9 +91,9 @@ class SectorSummarySchema(ma.Schema):
 @bp.arguments(PeriodArgs, location="query")
 @bp.response(200, SectorSummarySchema)
 @problems(422)
-def sector_summary(args):
+def get_sector_summary(args):
     """The sector summary: what was exchanged, where and when, and its value (as on the impact page)"""
-    board = figures.dashboard(figures.Period(args.get("start"), args.get("end")))
+    board = figures.dashboard(period(args))
     def rows(found, unit=None):
         return [{"name": name, "records": n, "quantity": q, "unit": unit or amounts.UNITS[name]} for name, n, q in found]
 

@@ -29,6 +29,8 @@ PAT_INTERVAL = timedelta(days=365)
 class DoubleBooking(Conflict):
     """The room or item is already booked or lent for (part of) that time."""
 
+    kind = "double-booking"
+
 
 # -- words --------------------------------------------------------------------------------------
 

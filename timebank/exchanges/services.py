@@ -19,7 +19,7 @@ from timebank.amounts import credits_words, describe as describe_amount
 from timebank.audit.services import record
 from timebank.bookings.models import uk_now
 from timebank.db import utcnow
-from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.errors import ConcurrentChange, Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
 from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, Party
 from timebank.extensions import db
@@ -236,7 +236,7 @@ def _flush_versioned() -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise Conflict("Someone else changed this exchange at the same moment. Reload the page and try again.") \
+        raise ConcurrentChange("Someone else changed this exchange at the same moment. Reload the page and try again.") \
             from error
 
 
@@ -485,7 +485,9 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
         raise NotAllowed("Only the member that received the help can confirm it")
     _not_recorded_help(leg)
     if leg.status == "confirmed":
-        return leg  # a retried or double-clicked confirmation does nothing more
+        # Like answering a proposal twice: said once, the second time is refused (nothing moves again).
+        # An API client retries safely with an Idempotency-Key and gets the first answer.
+        raise Conflict("This part is confirmed already")
     if leg.status not in ("scheduled", "delivered"):
         raise Conflict(f"This part is {leg.status}; it can be confirmed once it is scheduled")
     now = now or uk_now()

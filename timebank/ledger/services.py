@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
-from timebank.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from timebank.errors import ConcurrentChange, Conflict, DomainError, InvalidInput, NotAllowed
 from timebank.exchanges import settlement
 from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
@@ -42,6 +42,7 @@ class CreditLimitExceeded(DomainError):
     exchanges have reserved); nothing was posted."""
 
     status_code = 409
+    kind = "credit-limit"
 
     def __init__(self, member: Member, new_balance: Decimal, field: str | None = "amount",
                  reserved: Decimal = ZERO):
@@ -406,7 +407,7 @@ def reverse(entry: LedgerEntry, reason: str, actor: User, *, field: str = "entry
                              limit_field=field,
                              description=f"Reversal of entry {entry.id} ({entry.description})")
     except IntegrityError:
-        raise Conflict(f"Entry {entry.id} was reversed by someone else just now", field=field) from None
+        raise ConcurrentChange(f"Entry {entry.id} was reversed by someone else just now", field=field) from None
     _tell("posting.reversed", reversal, actor, lambda m, a: (
         f"A coordinator reversed entry {entry.id} ({entry.description}): {format_credits(a, signed=True)} "
         f"for {m.name}. Why: {reason}"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from timebank.accounts.models import User
 from timebank.db import today
-from timebank.errors import DomainError, NotAllowed
+from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.figures import remembered
 from timebank.listings import search, words
@@ -125,6 +125,12 @@ def _check(member: Member, values: dict) -> dict:
     return values
 
 
+def _expiry_not_past(fields: dict) -> None:
+    """A date to take a listing down, when one is given, is today or later (an old listing's own may have passed)."""
+    if fields.get("expires_on") is not None and fields["expires_on"] < today():
+        raise DomainError("The date to take it down must be today or in the future", field="expires_on")
+
+
 def clean_dates(dates: Iterable[tuple[date, int]], *, field: str = "dates") -> dict[date, int]:
     """One-off dates as {day: parts of the day} (merged, in order): from today on, at most MAX_DATES."""
     cleaned: dict[date, int] = {}
@@ -166,6 +172,7 @@ def create_listing(member: Member, actor: User, *, dates: Iterable[tuple[date, i
     `dates`: one-off (day, parts of the day) pairs; without them it is available every week in
     its weekly pattern from `available_from` to `available_until`.
     """
+    _expiry_not_past(fields)
     if not can_act_for(actor, member):
         raise NotAllowed("You can only post listings for your own organisation")
     if member.status != "active":
@@ -188,7 +195,8 @@ def update_listing(listing: Listing, actor: User, *, dates: Iterable[tuple[date,
     if not can_act_for(actor, listing.member):
         raise NotAllowed("You can only change your own organisation's listings")
     if listing.status != "open":
-        raise DomainError(f"This listing is {listing.status} and can no longer be changed")
+        raise Conflict(f"This listing is {listing.status} and can no longer be changed")
+    _expiry_not_past(fields)
     values = {key: getattr(listing, key) for key in LISTING_FIELDS}
     values.update({key: value for key, value in fields.items() if key in LISTING_FIELDS})
     if dates is not None:
@@ -207,7 +215,7 @@ def withdraw_listing(listing: Listing, actor: User) -> Listing:
     if not can_act_for(actor, listing.member):
         raise NotAllowed("You can only withdraw your own organisation's listings")
     if listing.status not in ("open", "expired"):
-        raise DomainError(f"This listing is {listing.status}; it can be withdrawn only while it is open")
+        raise Conflict(f"This listing is {listing.status}; it can be withdrawn only while it is open")
     listing.status = "withdrawn"
     db.session.flush()
     return listing

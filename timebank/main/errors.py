@@ -1,10 +1,11 @@
 """Plain-English error pages; the 500 handler rolls the session back first."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from timebank.api.problems import kind_for_status, problem
 from timebank.extensions import db, login_manager
 
 
@@ -15,8 +16,7 @@ def _wants_json() -> bool:
 def register(app: Flask) -> None:
     def page(template: str, status: int, title: str):
         if _wants_json():
-            return jsonify(type="about:blank", title=title, status=status), status, \
-                {"Content-Type": "application/problem+json"}
+            return problem(kind_for_status(status), status=status)
         return render_template(template), status
 
     @app.errorhandler(403)

@@ -69,6 +69,14 @@ def retention() -> str:
     return summary(apply_retention())
 
 
+@job("purge-idempotency-keys", at="01:10")
+def purge_idempotency_keys() -> str:
+    """The API's answers kept for Idempotency-Key retries are forgotten after a day."""
+    from timebank.api.idempotency import purge
+
+    return f"{purge()} kept answers forgotten"
+
+
 @job("backup", at="02:00")
 def backup() -> str:
     """An encrypted backup in BACKUP_DIR; older ones removed by the retention rule."""

@@ -31,6 +31,7 @@ class PdfUnavailable(DomainError):
     """WeasyPrint cannot load its system libraries (Pango, HarfBuzz) on this server."""
 
     status_code = 503
+    kind = "unavailable"
 
 
 def render_pdf(template: str, **context) -> bytes:

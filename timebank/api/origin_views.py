@@ -1,0 +1,55 @@
+"""The coordinators' page of websites allowed to call the API from a browser (CORS)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from timebank.api import cors
+from timebank.api.forms import OriginForm, RemoveOriginForm
+from timebank.api.models import AllowedOrigin
+from timebank.coordinator.views import coordinator_required
+from timebank.errors import DomainError
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+
+bp = Blueprint("api_origins", __name__)
+
+
+def load_origin(origin_id: int) -> AllowedOrigin:
+    row = db.session.get(AllowedOrigin, origin_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/coordinator/api-websites", methods=["GET", "POST"])
+@coordinator_required
+def index():
+    form = OriginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            row = cors.allow_origin(current_user, form.origin.data, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Pages on {row.origin} may now call the API from a browser, each with its own token.", "success")
+            return redirect(url_for("api_origins.index"))
+    if form.errors:
+        status = 422
+    return render_template("api/origins.html", form=form, origins=cors.allowed_origins(),
+                           remove_form=RemoveOriginForm()), status
+
+
+@bp.route("/coordinator/api-websites/<int:origin_id>/remove", methods=["POST"])
+@coordinator_required
+def remove(origin_id: int):
+    row = load_origin(origin_id)
+    if RemoveOriginForm().validate_on_submit():
+        origin = row.origin
+        cors.remove_origin(current_user, row)
+        db.session.commit()
+        flash(f"Pages on {origin} can no longer call the API from a browser.", "success")
+    return redirect(url_for("api_origins.index"))
