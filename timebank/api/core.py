@@ -397,7 +397,7 @@ def register_api(app: Flask) -> None:
     (each defines its blueprint with `blueprint`, which lists it in BLUEPRINTS)."""
     app.url_map.converters["id"] = IdConverter
     from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
-                              messages, policy, proposals, queue, reports, saved_searches)
+                              messages, policy, proposals, queue, reports, saved_searches, token_api)
 
     app.config.setdefault("API_TITLE", "The social-sector exchange")
     app.config.setdefault("API_VERSION", "v1")
