@@ -152,7 +152,7 @@ class SuggestedScheduleSchema(ma.Schema):
 @bp.route(f"/coordinator/exchanges/<{ID}:exchange_id>/suggested-schedule", tags=["Exchanges"])
 @bp.response(200, SuggestedScheduleSchema)
 @problems(404)
-def suggested_schedule(exchange_id: int):
+def get_suggested_schedule(exchange_id: int):
     """What the approve form starts from: for each leg, the first slot in the times both listings share, from
     tomorrow on, never on a public holiday, as long as the leg's hours"""
     exchange = load_exchange(exchange_id)

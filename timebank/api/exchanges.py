@@ -259,7 +259,7 @@ def _party_member(exchange: Exchange, member_id: int | None) -> Member:
 @bp.arguments(PartyReasonSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
-def withdraw(values, exchange_id: int):
+def withdraw_from_exchange(values, exchange_id: int):
     """Withdraw your member from an approved exchange, with a reason: the parts still to happen are cancelled"""
     exchange = load_exchange(exchange_id)
     services.withdraw(exchange, _party_member(exchange, values.get("member_id")), actor(), values["reason"])
