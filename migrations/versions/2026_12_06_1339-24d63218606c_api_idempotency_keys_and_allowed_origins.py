@@ -5,7 +5,7 @@ a retry wait for the first request, then replay its answer). Coordinators list t
 whose pages may call the API from a browser; none by default.
 
 Revision ID: 24d63218606c
-Revises: a6b94cf70e88
+Revises: 049ef233ac05
 Create Date: 2026-12-06 13:39:37.114998
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '24d63218606c'
-down_revision = 'a6b94cf70e88'
+down_revision = '049ef233ac05'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 listing directly, or answer a direct ask with other hours or dates."""
 from __future__ import annotations
 
+from flask import url_for
 from marshmallow import validate
 
 from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint, page_of,
@@ -116,7 +117,7 @@ def decline_proposal(values, exchange_id: int):
 @bp.arguments(AskSchema)
 @bp.response(201, ExchangeSchema)
 @problems(400, 403, 404, 409, 422)
-def ask(values, listing_id: int):
+def ask_for_listing(values, listing_id: int):
     """Ask for an open offer, or offer to help with an open need, directly: a proposed pair
     exchange that the listing's member accepts, declines or answers with other hours or dates
     (409 if the listing is already in an exchange, or the credits or requirements do not allow it)"""
@@ -126,20 +127,18 @@ def ask(values, listing_id: int):
         raise NotAllowed("You can only ask for your own organisation", field="member_id")
     exchange = direct.ask(listing, member, actor(), hours=values["hours"], people=values.get("people", 1),
                           start=values["start"], end=values["end"], message=values["message"])
-    db.session.commit()
-    return exchange
+    return exchange, 201, {"Location": url_for("api_exchanges.get_exchange", exchange_id=exchange.id)}
 
 
 @bp.route(f"/proposals/<{ID}:exchange_id>/counter", methods=["POST"])
 @bp.arguments(CounterSchema)
 @bp.response(200, ExchangeSchema)
 @problems(400, 403, 404, 409, 422)
-def counter(values, exchange_id: int):
+def counter_proposal(values, exchange_id: int):
     """Answer a direct ask with other hours or dates (your member accepts them; the other side is
     asked again)"""
     exchange = load_exchange(exchange_id)
     member = _answering_member(exchange, values.get("member_id"))
     direct.counter(exchange, member, actor(), hours=values["hours"], people=values.get("people"),
                    start=values["start"], end=values["end"], message=values.get("message"))
-    db.session.commit()
     return exchange
