@@ -98,6 +98,12 @@ def test_the_generated_client_walks_the_whole_exchange(generated, app, world, to
     coordinator = _client(generated, app, tokens["coordinator_scope"])
     staff_a, admin_c = _client(generated, app, tokens["staff_a"]), _client(generated, app, tokens["admin_c"])
 
+    # C's admin makes the token its own system will use, and that system works with it from here on.
+    made = _call("tokens.create_token", admin_c, body=models.TokenRequest.from_dict(
+        {"name": "C's volunteer system", "scope": "read-write"})).parsed
+    assert isinstance(made, models.NewToken) and made.scope.value == "read-write"
+    admin_c = _client(generated, app, made.secret)
+
     # Who am I: the token's person and the members it acts for.
     me = _call("me.get_me", admin_c).parsed
     assert isinstance(me, models.Me) and [m.member_id for m in me.memberships] == [c]
@@ -151,3 +157,5 @@ def test_the_generated_client_walks_the_whole_exchange(generated, app, world, to
         # Reports: the sector's figures.
         summary = _call("reports.get_sector_summary", coordinator).parsed
         assert summary.person_hours >= 4 and summary.exchanges_completed >= 1
+        value_c = _call("reports.get_social_value", admin_c, member_id=c).parsed
+        assert value_c.person_hours == 4 and [line.leg_id for line in value_c.lines] == [leg.id]

@@ -1,8 +1,11 @@
 """What the web could do and the API could not (issue 20): the same services, the same rules."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from timebank.db import today
 from timebank.extensions import db
 
 PROBLEMS = "/api/v1/problems/"
@@ -54,3 +57,154 @@ def test_a_token_makes_no_token_stronger_than_itself_and_sees_only_its_persons_t
     # Bad input is a validation problem naming the field.
     bad = coordinator.post("/api/v1/tokens", json={"name": "", "scope": "admin"})
     assert bad.status_code == 422 and set(bad.json["errors"]) == {"name", "scope"}
+
+
+# -- one member's listings ---------------------------------------------------------------------------
+
+def test_listings_of_one_member_every_status_for_its_people_the_open_ones_for_others(api, world, tokens):
+    a, listing = world.ids["member_a"], world.ids["listing_a"]
+    staff_a, staff_b = api(tokens["staff_a"]), api(tokens["staff_b"])
+    assert staff_a.post(f"/api/v1/listings/{listing}/withdraw").json["status"] == "withdrawn"
+    own = staff_a.get(f"/api/v1/listings?member_id={a}")
+    assert own.status_code == 200 and [(x["id"], x["status"]) for x in own.json["items"]] == [(listing, "withdrawn")]
+    assert staff_a.get(f"/api/v1/listings?member_id={a}&status=open").json["items"] == []
+    # Another member's people see only its open listings, as on its profile page.
+    assert staff_b.get(f"/api/v1/listings?member_id={a}").json["items"] == []
+    hidden = staff_b.get(f"/api/v1/listings?member_id={a}&status=withdrawn")
+    assert hidden.status_code == 403 and hidden.json["errors"] == {"status": [hidden.json["detail"]]}
+    # Filters that do not apply to one member are refused, not ignored.
+    mixed = staff_a.get(f"/api/v1/listings?member_id={a}&q=accounts")
+    assert mixed.status_code == 422 and list(mixed.json["errors"]) == ["q"]
+    assert staff_a.get("/api/v1/listings?status=open").status_code == 422
+    assert staff_a.get("/api/v1/listings?member_id=2147483647").status_code == 404
+
+
+# -- the ledger: gifts, grants, reversals, entries ---------------------------------------------------
+
+def test_members_give_to_the_pot_and_coordinators_grant_from_it_and_reverse(api, world, tokens):
+    a = world.ids["member_a"]
+    coordinator, admin_a, staff_b = api(tokens["coordinator_scope"]), api(tokens["admin_a"]), api(tokens["staff_b"])
+    adjusted = coordinator.post("/api/v1/coordinator/ledger/adjustments",
+                                json={"member_id": a, "amount": 5, "reason": "Help before the exchange opened"})
+    assert adjusted.status_code == 201
+    # Where it says: the member's people read the entry; another member's do not.
+    entry = admin_a.get(adjusted.headers["Location"]).json
+    assert entry["id"] == adjusted.json["id"] and entry["kind"] == "adjustment"
+    assert {(p["account"], p["member_id"], p["amount"]) for p in entry["postings"]} == {
+        ("adjustments", None, -5), ("member", a, 5)}
+    assert staff_b.get(adjusted.headers["Location"]).status_code == 404
+
+    # An admin of A gives 3 to the pot; never more than A has.
+    gift = admin_a.post(f"/api/v1/members/{a}/gifts", json={"amount": 3})
+    assert gift.status_code == 201, gift.json
+    assert gift.json["kind"] == "donation" and admin_a.get(gift.headers["Location"]).json == gift.json
+    too_much = admin_a.post(f"/api/v1/members/{a}/gifts", json={"amount": 4})
+    assert too_much.status_code == 422 and too_much.json["type"] == "/api/v1/problems/rule"
+    assert list(too_much.json["errors"]) == ["amount"]
+    assert staff_b.post(f"/api/v1/members/{a}/gifts", json={"amount": 1}).status_code == 403
+
+    # The coordinator grants 2 of them to A, then reverses the grant once; twice is a wrong state.
+    granted = coordinator.post("/api/v1/coordinator/ledger/grants",
+                               json={"member_id": a, "amount": 2, "reason": "Start-up credits"})
+    assert granted.status_code == 201, granted.json
+    assert granted.json["kind"] == "grant" and admin_a.get(f"/api/v1/members/{a}/balance").json["balance"] == 4
+    reversal = coordinator.post(f"/api/v1/coordinator/ledger/entries/{granted.json['id']}/reverse",
+                                json={"reason": "Granted to the wrong member"})
+    assert reversal.status_code == 201, reversal.json
+    assert reversal.json["reverses_entry_id"] == granted.json["id"]
+    assert admin_a.get(granted.headers["Location"]).json["reversed_by_id"] == reversal.json["id"]
+    again = coordinator.post(f"/api/v1/coordinator/ledger/entries/{granted.json['id']}/reverse",
+                             json={"reason": "Twice"})
+    assert again.status_code == 409 and again.json["type"] == "/api/v1/problems/wrong-state"
+    assert admin_a.get(f"/api/v1/members/{a}/balance").json["balance"] == 2
+    # Grants are the coordinators' (a member's read-write token is refused).
+    assert admin_a.post("/api/v1/coordinator/ledger/grants",
+                        json={"member_id": a, "amount": 1, "reason": "Me"}).status_code == 403
+    assert coordinator.post("/api/v1/coordinator/ledger/entries/2147483647/reverse",
+                            json={"reason": "x"}).status_code == 404
+
+
+# -- loans: check out and in -------------------------------------------------------------------------
+
+def test_the_lender_checks_a_loan_out_on_its_first_day_and_back_in(app, api, world, tokens):
+    import time_machine
+
+    from timebank.bookings.models import Loan
+
+    with app.app_context():
+        loan = db.session.scalars(select(Loan).where(Loan.member_id == world.ids["member_a"])).first()
+        loan_id, starts_on = loan.id, loan.starts_on
+    admin_c, staff_a = api(tokens["admin_c"]), api(tokens["staff_a"])
+    early = admin_c.post(f"/api/v1/loans/{loan_id}/check-out", json={"condition": "Good, all poles"})
+    assert early.status_code == 422 and early.json["type"] == "/api/v1/problems/rule"
+    with time_machine.travel(f"{starts_on}T10:00:00+00:00"):
+        # The borrower cannot hand over what is not its own.
+        assert staff_a.post(f"/api/v1/loans/{loan_id}/check-out", json={"condition": "Fine"}).status_code == 403
+        out = admin_c.post(f"/api/v1/loans/{loan_id}/check-out", json={"condition": "Good, all poles"})
+        assert out.status_code == 200 and out.json["status"] == "out" and out.json["condition_out"] == "Good, all poles"
+        assert admin_c.post(f"/api/v1/loans/{loan_id}/check-out", json={"condition": "x"}).status_code == 409
+        back = admin_c.post(f"/api/v1/loans/{loan_id}/check-in", json={"condition": "One peg missing"})
+        assert back.status_code == 200 and back.json["status"] == "returned" and back.json["returned_at"]
+        assert staff_a.get(f"/api/v1/loans/{loan_id}").json["condition_in"] == "One peg missing"
+        blank = admin_c.post(f"/api/v1/loans/{loan_id}/check-in", json={"condition": ""})
+        assert blank.status_code == 422 and list(blank.json["errors"]) == ["condition"]
+
+
+# -- a member's own reports ---------------------------------------------------------------------------
+
+def test_a_members_social_value_and_impact_from_the_same_figures_as_its_pages(app, api, world, tokens):
+    from timebank.reports.figures import Period
+    from timebank.reports.social_value import impact_statement, social_value
+    from timebank.members.models import Member
+
+    from decimal import Decimal
+
+    from timebank.reports.models import ValuationRate
+
+    a, b = world.ids["member_a"], world.ids["member_b"]
+    with app.app_context():  # a central rate for skills: the report values the help with it
+        db.session.add(ValuationRate(name="Test skills rate", kind="skill", unit="hour", band="central",
+                                     value=Decimal("20.00"), valid_from=today(), source="Test", licence="Test"))
+        db.session.commit()
+    staff_a, admin_b = api(tokens["staff_a"]), api(tokens["admin_b"])
+    recorded = staff_a.post("/api/v1/exchanges", json={
+        "member_id": a, "other_member_id": b, "we_gave": True, "kind": "skill", "hours": 3,
+        "description": "Payroll set-up", "happened_on": str(today())})
+    assert admin_b.post(f"/api/v1/proposals/{recorded.json['id']}/accept").json["status"] == "completed"
+
+    value = staff_a.get(f"/api/v1/members/{a}/social-value")
+    assert value.status_code == 200 and value.json["person_hours"] == 3 and value.json["organisations_supported"] == 1
+    skill = next(row for row in value.json["given"] if row["kind"] == "skill")
+    assert skill["quantity"] == 3 and skill["unit"] == "person-hours"
+    assert [(line["kind"], line["quantity"], line["exchange_id"]) for line in value.json["lines"]] == [
+        ("skill", 3, recorded.json["id"])]
+    assert value.json["lines"][0]["value"] == {"low": None, "central": 60, "high": None}
+    assert skill["value"]["central"] == 60 and value.json["rates_used"][0]["name"] == "Test skills rate"
+    impact = admin_b.get(f"/api/v1/members/{b}/impact")
+    assert impact.status_code == 200 and [p["member_id"] for p in impact.json["partners"]] == [a]
+    assert next(row for row in impact.json["received"] if row["kind"] == "skill")["quantity"] == 3
+    # The same figures as the pages: the services' own numbers.
+    with app.test_request_context():
+        report = social_value(db.session.get(Member, a), Period(None, None))
+        statement = impact_statement(db.session.get(Member, b), Period(None, None))
+        assert value.json["credits_earned"] == float(report.credits_earned)
+        assert impact.json["balance"] == float(statement.balance)
+    # A period: from after today counts nothing; an end before the start is a rule broken.
+    later = staff_a.get(f"/api/v1/members/{a}/social-value?from={today() + timedelta(days=1)}").json
+    assert later["person_hours"] == 0 and later["lines"] == []
+    backwards = staff_a.get(f"/api/v1/members/{a}/impact?from=2027-02-01&to=2027-01-01")
+    assert backwards.status_code == 422 and list(backwards.json["errors"]) == ["to"]
+    # Another member's report is not yours to read.
+    assert admin_b.get(f"/api/v1/members/{a}/social-value").status_code == 403
+
+
+def test_a_members_data_as_its_csv_downloads_have_it(api, world, tokens):
+    a, listing = world.ids["member_a"], world.ids["listing_a"]
+    staff_a = api(tokens["staff_a"])
+    listings = staff_a.get(f"/api/v1/members/{a}/exports/listings")
+    assert listings.status_code == 200 and listings.json["columns"][:2] == ["id", "member_id"]
+    rows = [dict(zip(listings.json["columns"], row)) for row in listings.json["rows"]]
+    assert [(row["id"], row["title"], row["quantity"]) for row in rows] == [(listing, "Help with our accounts", 4)]
+    assert staff_a.get(f"/api/v1/members/{a}/exports/postings").json["rows"] == []
+    assert staff_a.get(f"/api/v1/members/{a}/exports/people").status_code == 404
+    assert api(tokens["staff_b"]).get(f"/api/v1/members/{a}/exports/listings").status_code == 403

@@ -157,6 +157,10 @@ EXPECTED: dict[str, Rule] = {
 # (tests/api/ checks what each token may do.)
 TOKEN_ONLY = Rule(frozenset(), denied={role: "401" for role in ROLES})
 EXPECTED["api_queue.list_queue_items"] = TOKEN_ONLY.but(params={"name": literal("answers")})
+EXPECTED["api_reports.export_member_data"] = TOKEN_ONLY.but(params={"dataset": literal("listings")})
+# Refused before anything is looked up, so any id will do.
+for endpoint in ("api_ledger.get_ledger_entry", "api_coordinator.reverse_ledger_entry"):
+    EXPECTED[endpoint] = TOKEN_ONLY.but(params={"entry_id": literal(1)})
 EXPECTED["api_exchanges.get_change_request"] = TOKEN_ONLY.but(params={"request_id": literal(1)})
 EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
                  .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})

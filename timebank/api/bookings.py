@@ -7,7 +7,7 @@ from datetime import time
 import marshmallow as ma
 from flask import url_for
 
-from timebank.api.core import (LINK_HEADER, Day, Int, Moment, PageArgs, StrictSchema, Text, UkClock, Utc,
+from timebank.api.core import (LINK_HEADER, Bool, Day, Int, Moment, PageArgs, StrictSchema, Text, UkClock, Utc,
                                _domain_problem, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import TakenTimeSchema, problems
 from timebank.api.exchanges import ReasonSchema
@@ -87,6 +87,25 @@ class LoanSchema(_Common):
     starts_on = ma.fields.Date(required=True)
     due_on = ma.fields.Date(required=True, metadata={"description": "The last day, included"})
     status = ma.fields.String(required=True, metadata={"enum": list(LOAN_STATUSES)})
+    checked_out_at = Utc(allow_none=True, required=True)
+    condition_out = ma.fields.String(allow_none=True, required=True, metadata={"description": "As it went out"})
+    pat_checked = ma.fields.Boolean(allow_none=True, required=True, metadata={
+        "description": "An electrical item: whether the lender inspected and tested it as it went out"})
+    returned_at = Utc(allow_none=True, required=True)
+    condition_in = ma.fields.String(allow_none=True, required=True, metadata={"description": "As it came back"})
+
+
+class CheckOutSchema(StrictSchema):
+    condition = Text(required=True, min_length=1, max_length=500,
+                     metadata={"description": "The item's condition as it goes out"})
+    pat_checked = Bool(load_default=None, metadata={
+        "description": "An electrical item whose PAT test is missing, overdue or failed: true if you inspected and "
+                       "tested it today (that records a pass); else it is refused"})
+
+
+class CheckInSchema(StrictSchema):
+    condition = Text(required=True, min_length=1, max_length=500,
+                     metadata={"description": "The item's condition as it comes back"})
 
 
 def _sided(schema: type[ma.Schema], name: str) -> type[ma.Schema]:
@@ -335,3 +354,23 @@ def cancel_series(values, series_id: int):
     weekly.cancel_series(series, actor(), values["reason"])
     db.session.commit()
     return series
+
+
+@bp.route(f"/loans/<{ID}:loan_id>/check-out", methods=["POST"], tags=["Loans"])
+@bp.arguments(CheckOutSchema)
+@bp.response(200, LoanSchema)
+@problems(400, 404, 409, 422)
+def check_out_loan(values, loan_id: int):
+    """The lender hands the item over on or after the loan's first day, noting its condition"""
+    loan = load_loan(loan_id)
+    return services.check_out(loan, actor(), condition=values["condition"], pat_checked=values["pat_checked"])
+
+
+@bp.route(f"/loans/<{ID}:loan_id>/check-in", methods=["POST"], tags=["Loans"])
+@bp.arguments(CheckInSchema)
+@bp.response(200, LoanSchema)
+@problems(400, 404, 409, 422)
+def check_in_loan(values, loan_id: int):
+    """The lender takes the item back, noting its condition"""
+    loan = load_loan(loan_id)
+    return services.check_in(loan, actor(), condition=values["condition"])

@@ -15,12 +15,14 @@ from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, 
                                actor, blueprint, page_schema, paged, paginate)
 from timebank.api.document import problems
 from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
+from timebank.api.ledger import LedgerEntrySchema, entry_answer
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
 from timebank.errors import NotFound
 from timebank.exchanges import scheduling, services as exchanges
 from timebank.extensions import db
 from timebank.ledger import services as ledger
+from timebank.ledger.models import LedgerEntry
 from timebank.members import services as members
 from timebank.members.models import MEMBER_STATUSES, Member
 
@@ -232,4 +234,34 @@ def adjust(values):
     member = _load_any_member(values["member_id"])
     entry = ledger.adjust(member, values["amount"], values["reason"], actor())
     return {"id": entry.id, "kind": entry.kind, "description": entry.description, "reason": entry.reason,
-            "created_at": entry.created_at, "member_balance": ledger.balance(member)}
+            "created_at": entry.created_at, "member_balance": ledger.balance(member)}, 201, \
+        {"Location": url_for("api_ledger.get_ledger_entry", entry_id=entry.id)}
+
+
+class GrantSchema(StrictSchema):
+    member_id = Int(required=True)
+    amount = Number(required=True, validate=validate.Range(min=0.01, max=10000),
+                    metadata={"description": "Credits from the pot to the member, at most 2 decimal places"})
+    reason = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Shown to the member"})
+
+
+@bp.route("/coordinator/ledger/grants", methods=["POST"], tags=["Ledger"])
+@bp.arguments(GrantSchema)
+@bp.response(201, LedgerEntrySchema)
+@problems(400, 404, 409, 422)
+def grant_credits(values):
+    """Give a member credits from the community pot, with a stated reason"""
+    member = _load_any_member(values["member_id"])
+    return entry_answer(ledger.grant_from_pot(member, values["amount"], values["reason"], actor()))
+
+
+@bp.route(f"/coordinator/ledger/entries/<{ID}:entry_id>/reverse", methods=["POST"], tags=["Ledger"])
+@bp.arguments(DecisionSchema)
+@bp.response(201, LedgerEntrySchema)
+@problems(400, 404, 409, 422)
+def reverse_ledger_entry(values, entry_id: int):
+    """Reverse an entry with a stated reason: a new entry with the opposite postings (each entry once)"""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"There is no entry {entry_id}")
+    return entry_answer(ledger.reverse(entry, values["reason"], actor()))

@@ -1,14 +1,22 @@
-"""Time credits: a member's balance and statement (its own people and coordinators)."""
+"""Time credits: a member's balance and statement (its own people and coordinators), its entries, and
+its gifts to the community pot (the coordinators' corrections and grants are in coordinator.py)."""
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import validate
+from sqlalchemy import select
 
-from timebank.api.core import LINK_HEADER, Page, PageArgs, QueryInt, Utc, blueprint, page_schema, paged
+from flask import url_for
+
+from timebank.api.core import (LINK_HEADER, Number, Page, PageArgs, QueryInt, StrictSchema, Utc, actor, blueprint,
+                               page_schema, paged)
 from timebank.api.document import problems
 from timebank.api.members import load_member
+from timebank.errors import NotFound
+from timebank.extensions import db
 from timebank.ledger import services
-from timebank.ledger.models import ENTRY_KINDS
+from timebank.ledger.models import ACCOUNT_KINDS, ENTRY_KINDS, LedgerEntry
+from timebank.members.services import can_act_for
 
 bp = blueprint("ledger", "Time credits: balances and statements", tag="Ledger")
 ID = "id"
@@ -40,6 +48,41 @@ class StatementLineSchema(ma.Schema):
 StatementPage = page_schema(StatementLineSchema, "StatementLine")
 
 
+class PostingSchema(ma.Schema):
+    account = ma.fields.String(attribute="account.kind", required=True, metadata={"enum": list(ACCOUNT_KINDS)})
+    member_id = ma.fields.Integer(attribute="account.member_id", allow_none=True, required=True,
+                                  metadata={"description": "The member, for a member's account"})
+    amount = ma.fields.Float(required=True, metadata={"description": "Credits in (+) or out (-) of the account"})
+
+
+class LedgerEntrySchema(ma.Schema):
+    """One entry of the ledger: its postings sum to zero; it is never changed (a reversal is a new entry)."""
+
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": list(ENTRY_KINDS)})
+    description = ma.fields.String(required=True)
+    reason = ma.fields.String(allow_none=True, required=True)
+    created_at = Utc(required=True)
+    happened_on = ma.fields.Date(required=True, metadata={"description": "The day it counts on (reports filter on it)"})
+    leg_id = ma.fields.Integer(allow_none=True, required=True)
+    reverses_entry_id = ma.fields.Integer(allow_none=True, required=True)
+    reversed_by_id = ma.fields.Method("_reversed_by", required=True, metadata={"type": ["integer", "null"]})
+    postings = ma.fields.List(ma.fields.Nested(PostingSchema), required=True)
+
+    def _reversed_by(self, entry: LedgerEntry):
+        return db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry.id))
+
+
+class GiftSchema(StrictSchema):
+    amount = Number(required=True, validate=validate.Range(min=0.01, max=10000), metadata={
+        "description": "Credits to give, at most 2 decimal places, never more than the member has"})
+
+
+def entry_answer(entry: LedgerEntry):
+    """A new entry as a 201 answer, with where to read it."""
+    return entry, 201, {"Location": url_for("api_ledger.get_ledger_entry", entry_id=entry.id)}
+
+
 class StatementArgs(PageArgs):
     per_page = QueryInt(load_default=services.STATEMENT_PAGE_SIZE, validate=validate.Range(min=1, max=100))
 
@@ -63,3 +106,25 @@ def get_statement(args, member_id: int):
     found = services.statement(member, page=args["page"], per_page=args["per_page"])
     return paged(Page(found.lines if found.page == args["page"] else [], found.total_lines, args["page"],
                       args["per_page"]))
+
+
+@bp.route(f"/ledger/entries/<{ID}:entry_id>")
+@bp.response(200, LedgerEntrySchema)
+@problems(404)
+def get_ledger_entry(entry_id: int):
+    """One ledger entry, for the people of a member it moved credits for, and coordinators"""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or not (actor().is_coordinator or any(
+            p.account.member is not None and can_act_for(actor(), p.account.member) for p in entry.postings)):
+        raise NotFound(f"There is no entry {entry_id}")
+    return entry
+
+
+@bp.route(f"/members/<{ID}:member_id>/gifts", methods=["POST"])
+@bp.arguments(GiftSchema)
+@bp.response(201, LedgerEntrySchema)
+@problems(400, 404, 409, 422)
+def give_credits(values, member_id: int):
+    """Give some of your member's credits (never more than it has) to the community pot (its admins)"""
+    member = load_member(member_id)
+    return entry_answer(services.donate_to_pot(member, values["amount"], actor()))

@@ -101,6 +101,12 @@ class SearchArgs(PageArgs):
                     metadata={"description": "Nearest first, within `within_km` of this postcode"})
     within_km = QueryInt(load_default=5, validate=validate.OneOf([1, 2, 5, 10, 25]),
                          metadata={"description": "With postcode: how far, as on the directory page"})
+    member_id = QueryInt(validate=validate.Range(min=1, max=MAX_ID), metadata={
+        "description": "One member's listings, newest first: every status for your own members (as on your "
+                       "dashboard), the open ones for any other (as on its profile); the other filters apply, "
+                       "except q, postcode and updated_since"})
+    status = ma.fields.String(validate=validate.OneOf(LISTING_STATUSES), metadata={
+        "description": "With member_id, for your own members: only listings with this status"})
     updated_since = Moment(aware=True, metadata={
         "description": "Sync: every listing changed after this time (with its offset, like 2027-03-27T10:00:00Z), "
                        "whatever its status, oldest change first; the other filters still apply, except q and postcode"})
@@ -179,6 +185,33 @@ def _sync_page(args: dict) -> Page:
     return page
 
 
+def _member_page(args: dict) -> Page:
+    """One member's listings: every status for its own people and coordinators, else the open ones."""
+    for alone in ("q", "postcode", "updated_since"):
+        if args.get(alone) is not None:
+            raise InvalidInput(f"{alone} does not apply to one member's listings: leave it out, or leave out member_id",
+                               field=alone)
+    member = load_member(args["member_id"])
+    stmt = select(Listing).where(Listing.member_id == member.id)
+    if can_act_for(actor(), member):
+        if args.get("status"):
+            stmt = stmt.where(Listing.status == args["status"])
+    elif args.get("status") not in (None, "open"):
+        raise NotAllowed("Only a member's own people see its listings that are not open", field="status")
+    else:
+        stmt = stmt.where(Listing.status == "open")
+    for name in ("kind", "direction", "town", "ward"):
+        if args.get(name):
+            stmt = stmt.where(getattr(Listing, name) == args[name])
+    if args.get("category_id"):
+        parent = args["category_id"]
+        stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
+            or_(Category.id == parent, Category.parent_id == parent))))
+    page = paginate(stmt.order_by(Listing.created_at.desc(), Listing.id.desc()), args["page"], args["per_page"])
+    page.items = [_found(listing, None) for listing in page.items]
+    return page
+
+
 def _found(listing: Listing, km: float | None, near_precision: str | None = None) -> Listing:
     listing.distance_km = round(km, 2) if km is not None else None
     listing.distance_precision = (distance_precision(near_precision, listing.location_precision)
@@ -192,6 +225,10 @@ def _found(listing: Listing, km: float | None, near_precision: str | None = None
 @problems(422)
 def search_listings(args):
     """Search the directory: open listings, with the directory's filters (nearest first near a postcode)"""
+    if args.get("member_id") is not None:
+        return paged(_member_page(args))
+    if args.get("status") is not None:
+        raise InvalidInput("status applies to one member's listings: give member_id too", field="status")
     if args.get("updated_since") is not None:
         return paged(_sync_page(args))
     query = services.DirectoryQuery(kind=args.get("kind"), direction=args.get("direction"),

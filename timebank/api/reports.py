@@ -1,13 +1,19 @@
-"""Reports: the sector summary, from the same figures as the public impact dashboard (no member names)."""
+"""Reports: the sector summary, from the same figures as the public impact dashboard (no member names),
+and a member's own Social Value report and impact statement, from the same figures as its report pages."""
 from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
 
 import marshmallow as ma
 
 from timebank import amounts
 from timebank.api.core import Day, blueprint
 from timebank.api.document import problems
+from timebank.api.members import load_member
 from timebank.errors import InvalidInput
-from timebank.reports import figures
+from timebank.reports import exports, figures
+from timebank.reports.social_value import impact_statement, social_value
 
 bp = blueprint("reports", "The sector's figures, recorded through the exchange", tag="Reports")
 
@@ -107,3 +113,166 @@ def get_sector_summary(args):
         "by_month": rows(board.by_month, "person-hours"),
         "rates_used": rates_used(board.value),
     }
+
+
+# -- a member's own reports (its people and coordinators) -------------------------------------------
+
+class BandsSchema(ma.Schema):
+    low = ma.fields.Float(required=True)
+    central = ma.fields.Float(required=True)
+    high = ma.fields.Float(required=True)
+
+
+class KindValueSchema(ma.Schema):
+    kind = ma.fields.String(required=True, metadata={"enum": list(amounts.UNITS)})
+    quantity = ma.fields.Float(required=True)
+    unit = ma.fields.String(required=True, metadata={"enum": sorted(set(amounts.UNITS.values()))})
+    value = ma.fields.Nested(BandsSchema, required=True, metadata={"description": "GBP, at the rates of each day"})
+    unvalued = ma.fields.Nested(BandsSchema, required=True, metadata={
+        "description": "The quantity no rate valued (no rate set for that kind or category on that day)"})
+
+
+class MeasureSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "The licensed measure, like NT17"})
+    label = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True, metadata={"enum": ["hours", "gbp"]})
+    quantity = ma.fields.Float(required=True)
+    value = ma.fields.Float(required=True, metadata={"description": "GBP, with the licensed rate a coordinator entered"})
+    valued = ma.fields.Boolean(required=True, attribute="slot_filled",
+                               metadata={"description": "False: no licensed value entered, so value is 0"})
+
+
+class ReportLineSchema(ma.Schema):
+    record = ma.fields.String(required=True, attribute="source", metadata={"description": "leg, booking or loan"})
+    record_id = ma.fields.Integer(required=True)
+    exchange_id = ma.fields.Integer(allow_none=True, required=True)
+    leg_id = ma.fields.Integer(allow_none=True, required=True)
+    day = ma.fields.Date(required=True, metadata={"description": "The day it happened"})
+    kind = ma.fields.String(required=True, metadata={"enum": list(amounts.UNITS)})
+    description = ma.fields.String(allow_none=True, required=True)
+    giver = ma.fields.String(required=True)
+    receiver = ma.fields.String(required=True)
+    receiver_town = ma.fields.String(allow_none=True, required=True)
+    local = ma.fields.Boolean(required=True, metadata={"description": "The receiver is in Knowsley"})
+    quantity = ma.fields.Float(required=True)
+    gift = ma.fields.Boolean(required=True, attribute="is_gift")
+    sign_off = ma.fields.String(required=True, metadata={"description": "Who confirmed it, and when"})
+    value = ma.fields.Function(lambda line: {band: None if line.values[band][0] is None else float(line.values[band][0])
+                                             for band in figures.BANDS}, required=True,
+                               metadata={"type": "object", "description": "GBP per band; null where no rate was valid",
+                                         "properties": {band: {"type": ["number", "null"]} for band in figures.BANDS},
+                                         "required": list(figures.BANDS)})
+
+
+class SocialValueSchema(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    period = ma.fields.String(required=True, metadata={"description": "In words, like \u201call time\u201d"})
+    person_hours = ma.fields.Float(required=True, metadata={"description": "Of time and skills given"})
+    credits_earned = ma.fields.Float(required=True)
+    organisations_supported = ma.fields.Integer(required=True)
+    local_organisations = ma.fields.Integer(required=True)
+    local_person_hours = ma.fields.Float(required=True)
+    local_share = ma.fields.Integer(allow_none=True, required=True, metadata={
+        "description": "Percent of the person-hours given in Knowsley; null when none were given"})
+    records_signed_off = ma.fields.Integer(required=True)
+    given = ma.fields.List(ma.fields.Nested(KindValueSchema), required=True)
+    measures = ma.fields.List(ma.fields.Nested(MeasureSchema), required=True)
+    rates_used = ma.fields.List(ma.fields.Nested(RateUsedSchema), required=True)
+    lines = ma.fields.List(ma.fields.Nested(ReportLineSchema), required=True, metadata={
+        "description": "The records behind the figures, newest first (the report's CSV)"})
+
+
+class PartnerSchema(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    gave_to = ma.fields.Float(required=True, metadata={"description": "Person-hours your member gave it"})
+    received_from = ma.fields.Float(required=True, metadata={"description": "Person-hours your member received"})
+    records = ma.fields.Integer(required=True)
+
+
+class ImpactStatementSchema(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    period = ma.fields.String(required=True)
+    given = ma.fields.List(ma.fields.Nested(KindValueSchema), required=True)
+    received = ma.fields.List(ma.fields.Nested(KindValueSchema), required=True)
+    partners = ma.fields.List(ma.fields.Nested(PartnerSchema), required=True)
+    balance = ma.fields.Float(required=True, metadata={"description": "Time credits now"})
+    credits_earned = ma.fields.Float(required=True, metadata={"description": "In the period"})
+    rates_used = ma.fields.List(ma.fields.Nested(RateUsedSchema), required=True)
+
+
+def _by_kind(valuation: figures.Valuation) -> list[dict]:
+    return [{"kind": kind, "quantity": valuation.quantity[kind], "unit": unit,
+             "value": {band: valuation.value[(band, kind)] for band in figures.BANDS},
+             "unvalued": {band: valuation.unvalued[(band, kind)] for band in figures.BANDS}}
+            for kind, unit in amounts.UNITS.items()]
+
+
+@bp.route("/members/<id:member_id>/social-value")
+@bp.arguments(PeriodArgs, location="query")
+@bp.response(200, SocialValueSchema)
+@problems(404, 422)
+def get_social_value(args, member_id: int):
+    """Your member's Social Value report: what it gave, to whom, valued with sourced rates (as its report page)"""
+    member = load_member(member_id, need="act")
+    report = social_value(member, period(args))
+    return {"member_id": member.id, "period": report.period.label, "person_hours": report.hours,
+            "credits_earned": report.credits_earned, "organisations_supported": report.organisations_supported,
+            "local_organisations": report.local_organisations, "local_person_hours": report.local_hours,
+            "local_share": report.local_share, "records_signed_off": report.signed_off,
+            "given": _by_kind(report.given), "measures": report.measures, "rates_used": rates_used(report.given),
+            "lines": report.lines}
+
+
+@bp.route("/members/<id:member_id>/impact")
+@bp.arguments(PeriodArgs, location="query")
+@bp.response(200, ImpactStatementSchema)
+@problems(404, 422)
+def get_impact_statement(args, member_id: int):
+    """Your member's impact statement: given and received, its partners and its balance (as its impact page)"""
+    member = load_member(member_id, need="act")
+    statement = impact_statement(member, period(args))
+    used: dict[int, dict] = {}
+    for use in rates_used(statement.given) + rates_used(statement.received):  # a rate may value both sides
+        if use["rate_id"] in used:
+            used[use["rate_id"]]["quantity_valued"] += use["quantity_valued"]
+        else:
+            used[use["rate_id"]] = use
+    return {"member_id": member.id, "period": statement.period.label, "given": _by_kind(statement.given),
+            "received": _by_kind(statement.received), "partners": statement.partners, "balance": statement.balance,
+            "credits_earned": statement.credits_earned, "rates_used": list(used.values())}
+
+
+# -- a member's data, as its CSV downloads ----------------------------------------------------------
+
+CELL = {"type": ["string", "number", "boolean", "null"]}
+
+
+def _cell(value):
+    """A CSV download's cell as JSON: numbers stay numbers, days and times are ISO 8601 text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+class ExportSchema(ma.Schema):
+    dataset = ma.fields.String(required=True, metadata={"enum": list(exports.MEMBER_DATASETS)})
+    title = ma.fields.String(required=True)
+    columns = ma.fields.List(ma.fields.String(), required=True)
+    rows = ma.fields.List(ma.fields.List(ma.fields.Raw(metadata=CELL)), required=True, metadata={
+        "description": "Each row's cells, in the order of `columns` (the CSV download's rows)"})
+
+
+@bp.route(f"/members/<id:member_id>/exports/<any({', '.join(exports.MEMBER_DATASETS)}):dataset>")
+@bp.response(200, ExportSchema)
+@problems(404)
+def export_member_data(member_id: int, dataset: str):
+    """Your member's records of one kind, as its CSV downloads on the website have them"""
+    member = load_member(member_id, need="act")
+    found = exports.DATASETS[dataset]
+    return {"dataset": dataset, "title": found.title, "columns": found.headers,
+            "rows": [[_cell(cell) for cell in row] for row in exports.rows(dataset, member.id)]}
