@@ -312,7 +312,7 @@ class WeekSchema(ma.Schema):
 @bp.arguments(WeekArgs, location="query")
 @bp.response(200, WeekSchema)
 @problems(404, 422)
-def asset_calendar(args, asset_id: int):
+def get_asset_calendar(args, asset_id: int):
     """A room's or item's week, Monday to Sunday: the times booked or the days lent (never who by)"""
     return availability.week(load_asset(asset_id), args["week"])
 
@@ -321,7 +321,7 @@ def asset_calendar(args, asset_id: int):
 @bp.arguments(NewSeriesSchema)
 @bp.response(201, BookingSeriesSchema)
 @problems(400, 404, 409, 422)
-def book_weekly(values):
+def book_room_weekly(values):
     """Book a room every week or every other week; each time is checked, and all are booked or none.
 
     If any time is taken, the answer is 409 and `taken` names each one; nothing is booked. Send the
@@ -332,14 +332,13 @@ def book_weekly(values):
     series = weekly.book_weekly(asset, member, values["first_day"], values["starts_at"], values["ends_at"],
                                 values["times"], actor(), every_weeks=values["every_weeks"],
                                 leave_out=values["leave_out"], note=values["note"])
-    db.session.commit()
-    return series
+    return series, 201, {"Location": url_for("api_bookings.get_booking_series", series_id=series.id)}
 
 
 @bp.route(f"/booking-series/<{ID}:series_id>")
 @bp.response(200, BookingSeriesSchema)
 @problems(404)
-def get_series(series_id: int):
+def get_booking_series(series_id: int):
     """A weekly booking and each of its times (the borrower's and the room owner's people)"""
     return load_series(series_id)
 
@@ -348,11 +347,10 @@ def get_series(series_id: int):
 @bp.arguments(ReasonSchema)
 @bp.response(200, BookingSeriesSchema)
 @problems(400, 404, 409, 422)
-def cancel_series(values, series_id: int):
+def cancel_booking_series(values, series_id: int):
     """Cancel every time of a weekly booking still to come (the borrower or the room's owner); both are told why"""
     series = load_series(series_id)
     weekly.cancel_series(series, actor(), values["reason"])
-    db.session.commit()
     return series
 
 
