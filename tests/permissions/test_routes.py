@@ -162,6 +162,7 @@ EXPECTED["api_reports.export_member_data"] = TOKEN_ONLY.but(params={"dataset": l
 for endpoint in ("api_ledger.get_ledger_entry", "api_coordinator.reverse_ledger_entry"):
     EXPECTED[endpoint] = TOKEN_ONLY.but(params={"entry_id": literal(1)})
 EXPECTED["api_exchanges.get_change_request"] = TOKEN_ONLY.but(params={"request_id": literal(1)})
+EXPECTED["api_messages.get_message"] = TOKEN_ONLY.but(params={"message_id": literal(1)})
 EXPECTED.update({rule.endpoint: TOKEN_ONLY for rule in create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
                  .url_map.iter_rules() if rule.endpoint.startswith("api_") and rule.endpoint not in EXPECTED})
 
