@@ -222,7 +222,7 @@ def _found(listing: Listing, km: float | None, near_precision: str | None = None
 @bp.route("/listings")
 @bp.arguments(SearchArgs, location="query")
 @bp.response(200, ListingPageSchema, headers=LINK_HEADER)
-@problems(422)
+@problems(403, 404, 422)
 def search_listings(args):
     """Search the directory: open listings, with the directory's filters (nearest first near a postcode)"""
     if args.get("member_id") is not None:
