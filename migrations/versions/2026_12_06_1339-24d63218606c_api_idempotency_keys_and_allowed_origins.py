@@ -5,7 +5,7 @@ a retry wait for the first request, then replay its answer). Coordinators list t
 whose pages may call the API from a browser; none by default.
 
 Revision ID: 24d63218606c
-Revises: 049ef233ac05
+Revises: 5d1c2e8a9f40
 Create Date: 2026-12-06 13:39:37.114998
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '24d63218606c'
-down_revision = '049ef233ac05'
+down_revision = '5d1c2e8a9f40'
 branch_labels = None
 depends_on = None
 

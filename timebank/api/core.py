@@ -126,6 +126,7 @@ TAGS: dict[str, str] = {
     "Reports": "Figures and social value, from the same figures as the report pages",
     "Messages": "Each exchange's conversation between its members' people and the coordinators",
     "Direct policy": "Coordinators only: which direct exchanges wait for approval",
+    "Saved searches": "Saved searches: the directory's filters, and a weekly email of new matches",
 }
 
 

@@ -291,9 +291,8 @@ def withdraw_listing(listing_id: int):
 @bp.route(f"/listings/<{ID}:listing_id>/renew", methods=["POST"])
 @bp.response(200, ListingSchema)
 @problems(404, 409, 422)
-def renew(listing_id: int):
+def renew_listing(listing_id: int):
     """Keep one of your open or expired listings in the directory for another 90 days from today"""
     listing = load_listing(listing_id, need="act")
     services.renew_listing(listing, actor())
-    db.session.commit()
     return listing

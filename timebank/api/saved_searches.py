@@ -4,8 +4,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from flask import url_for
+
 from timebank.api.core import (LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
-                               paged, problems)
+                               paged)
+from timebank.api.document import problems
 from timebank.api.listings import ListingPageSchema, _found
 from timebank.db import utcnow
 from timebank.extensions import db
@@ -16,7 +19,8 @@ from timebank.places import TOWNS, WARDS
 from timebank.saved_searches import services
 from timebank.saved_searches.models import DISTANCES
 
-bp = blueprint("saved_searches", "Saved searches: the directory's filters, and a weekly email of new matches")
+bp = blueprint("saved_searches", "Saved searches: the directory's filters, and a weekly email of new matches",
+               tag="Saved searches")
 
 
 class SavedSearchSchema(ma.Schema):
@@ -53,7 +57,7 @@ class NewSavedSearchSchema(StrictSchema):
 @bp.route("/saved-searches")
 @bp.response(200, SavedSearchSchema(many=True))
 @problems()
-def list_searches():
+def list_saved_searches():
     """Your saved searches, oldest first"""
     return services.list_saved_searches(actor().user)
 
@@ -62,18 +66,17 @@ def list_searches():
 @bp.arguments(NewSavedSearchSchema)
 @bp.response(201, SavedSearchSchema)
 @problems(400, 409, 422)
-def save(values):
+def save_search(values):
     """Save a search: the next weekly email lists matching listings posted from now on"""
     values["keyword"] = values.pop("q", None)
     saved = services.save_search(actor().user, **values)
-    db.session.commit()
-    return saved, 201, {"Location": f"/api/v1/saved-searches/{saved.id}"}
+    return saved, 201, {"Location": url_for("api_saved_searches.get_saved_search", saved_search_id=saved.id)}
 
 
 @bp.route("/saved-searches/<id:saved_search_id>")
 @bp.response(200, SavedSearchSchema)
 @problems(404)
-def get_search(saved_search_id: int):
+def get_saved_search(saved_search_id: int):
     """One of your saved searches"""
     return services.load_saved_search(saved_search_id, actor().user)
 
@@ -81,10 +84,9 @@ def get_search(saved_search_id: int):
 @bp.route("/saved-searches/<id:saved_search_id>", methods=["DELETE"])
 @bp.response(204)
 @problems(404)
-def delete(saved_search_id: int):
+def delete_saved_search(saved_search_id: int):
     """Delete one of your saved searches (no more emails for it)"""
     services.delete_saved_search(services.load_saved_search(saved_search_id, actor().user))
-    db.session.commit()
     return ""
 
 
@@ -92,7 +94,7 @@ def delete(saved_search_id: int):
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, ListingPageSchema, headers=LINK_HEADER)
 @problems(404, 422)
-def new_listings(args, saved_search_id: int):
+def list_saved_search_new_listings(args, saved_search_id: int):
     """The open listings that match and were posted since its last weekly email (what the next one will list)"""
     saved = services.load_saved_search(saved_search_id, actor().user)
     query = services.directory_query(saved, posted_after=saved.covered_until, posted_until=utcnow(),
