@@ -73,6 +73,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from timebank.main.query_args import IdConverter
+
+    # Every <int:...> in a page's path is a row id: bounded, so a huge number is a 404, not an overflow.
+    app.url_map.converters["int"] = IdConverter
     from timebank import api
     from timebank.accounts.views import bp as auth_bp
     from timebank.api.origin_views import bp as api_origins_bp

@@ -196,3 +196,14 @@ def test_the_owner_reaches_the_calendar_from_its_rooms_and_equipment(client, aut
     assert f'href="/assets/{place.trolley_id}/book">When it is lent out' in page
     page = client.get(f"/assets/{place.hall_id}/book").data.decode()
     assert 'id="week"' in page and "you need to act for an approved member organisation other than" in page
+
+
+def test_a_weekly_booking_in_the_year_9999_is_refused_with_the_rooms_limit(client, auth, place, app):
+    auth.login("youth@example.org")
+    answer = client.post(f"/assets/{place.hall_id}/book", data={
+        "member_id": place.borrower_id, "day": "9999-12-25", "starts_at": "10:00", "ends_at": "12:00",
+        "repeat": "1", "times": "52"})
+    assert answer.status_code == 200
+    assert "can be booked up to" in answer.data.decode()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Booking)) == 0

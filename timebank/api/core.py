@@ -36,7 +36,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
 from webargs.flaskparser import FlaskParser
 
 from timebank.accounts.models import User
@@ -45,6 +44,7 @@ from timebank.api.problems import PROBLEM, kind_for_status, problem
 from timebank.bookings.models import UK
 from timebank.errors import DomainError
 from timebank.extensions import csrf, db, limiter
+from timebank.main.query_args import IdConverter
 from timebank.security import API_AUTH_FAILURE_LIMIT, API_LIMIT
 
 __all__ = ["API_PREFIX", "PROBLEM", "problem"]
@@ -320,15 +320,6 @@ def blueprint(name: str, description: str, *, coordinator: bool = False, tag: st
                          deduct_when=lambda response: response.status_code == 401)(bp)
     BLUEPRINTS.append(bp)
     return bp
-
-
-class IdConverter(IntegerConverter):
-    """A row id in a path: 1 to 999,999,999. Longer numbers do not match the route at all (404)."""
-
-    regex = r"[1-9][0-9]{0,8}"
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=999_999_999)
 
 
 def _id_parameter(converter) -> dict:

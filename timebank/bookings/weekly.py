@@ -115,8 +115,10 @@ def _check_times(asset: Asset, first_day: date, starts: time, ends: time, times:
         raise DomainError("Choose every week or every other week", field="every_weeks")
     if ends <= starts:
         raise DomainError("The end time must be after the start time", field="ends_at")
-    days = weekly_days(first_day, times, every_weeks)
+    # The first time first: past the room's book-ahead limit (a year 9999 date included), nothing
+    # further is counted, so no later date is computed from it.
     check_room_slot(asset, *_slot(first_day, starts, ends))
+    days = weekly_days(first_day, times, every_weeks)
     limit = bookable_until(asset)
     if days[-1] > limit:
         fit = sum(1 for day in days if day <= limit)

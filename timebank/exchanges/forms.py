@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, RadioField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField,
                      SelectField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from timebank.main.forms import AmountField
 
 
 class RespondForm(FlaskForm):
@@ -44,7 +46,7 @@ def schedule_form(legs, *, with_reason: bool = False):
 
 
 class ConfirmLegForm(FlaskForm):
-    actual_hours = DecimalField("How many hours did it take? (days for equipment)", places=None, validators=[
+    actual_hours = AmountField("How many hours did it take? (days for equipment)", validators=[
         InputRequired("Enter how many hours (or days) it actually was"),
         NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
     actual_people = IntegerField("How many people helped?", default=1, validators=[
@@ -74,7 +76,7 @@ class SettleForm(FlaskForm):
     outcome = RadioField("Outcome", choices=[("confirm", "It happened: confirm it with these amounts"),
                                              ("cancel", "It did not happen: cancel this part")],
                          validators=[DataRequired("Choose the outcome")])
-    actual_hours = DecimalField("Agreed hours (or days)", places=None, validators=[Optional(), NumberRange(min=0.25)])
+    actual_hours = AmountField("Agreed hours (or days)", validators=[Optional(), NumberRange(min=0.25)])
     actual_people = IntegerField("Agreed number of people", validators=[Optional(), NumberRange(min=1, max=500)])
     happened_on = DateField("When did it happen?", validators=[Optional()])
     note = TextAreaField("How was it settled?", validators=[DataRequired("Say how it was settled"), Length(max=2000)])
@@ -86,7 +88,7 @@ class RecordHelpForm(FlaskForm):
     other_member_id = SelectField("Which organisation?", coerce=int, validators=[DataRequired("Choose the organisation")])
     kind = RadioField("What kind of help?", choices=[("time", "Time (volunteers)"), ("skill", "A skill")],
                       default="time", validators=[DataRequired("Choose the kind of help")])
-    hours = DecimalField("Hours each", places=None, validators=[
+    hours = AmountField("Hours each", validators=[
         InputRequired("Enter the hours"), NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
     people = IntegerField("How many people", default=1, validators=[
         InputRequired("Enter how many people"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
@@ -97,7 +99,7 @@ class RecordHelpForm(FlaskForm):
 
 def _terms_fields(form_class):
     """The hours, people and dates of a direct ask or a counter-proposal."""
-    form_class.hours = DecimalField("Hours each person gives", places=None, validators=[
+    form_class.hours = AmountField("Hours each person gives", validators=[
         InputRequired("Enter the hours, like 2 or 1.5"),
         NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
     form_class.people = IntegerField("How many people", default=1, validators=[
@@ -136,7 +138,7 @@ class DirectPolicyForm(FlaskForm):
         ("all", "All of them"), ("none", "None: members agree between themselves"),
         ("some", "Only some: those I choose below")], validators=[
         DataRequired("Choose which direct exchanges need your approval")])
-    over_hours = DecimalField("Those of more than this many hours (person-hours in all)", places=None, validators=[
+    over_hours = AmountField("Those of more than this many hours (person-hours in all)", validators=[
         Optional(), NumberRange(min=0.25, max=10000, message="Enter between 0.25 and 10,000 hours, or leave it blank")])
     rooms_and_equipment = BooleanField("Those involving a room or equipment")
     requirements = BooleanField("Those where a requirement is claimed (a DBS check or insurance)")

@@ -2,22 +2,21 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from timebank.main.forms import AmountField
 
 AMOUNT_MESSAGE = "Enter a number of credits, like 3 or 1.5"
 REASON_VALIDATORS = [DataRequired("Enter the reason: it is kept with the entry and shown to the member"),
                      Length(max=2000, message="Reason must be 2,000 characters or fewer")]
 
 
-class CreditsField(DecimalField):
-    """A number of credits; a word or a blank gets our plain message, not WTForms' own."""
+class CreditsField(AmountField):
+    """A number of credits; a word, a blank or "NaN" gets our plain message, not WTForms' own."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(AMOUNT_MESSAGE) from error
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, invalid_message=AMOUNT_MESSAGE, **kwargs)
 
 
 class EntryNumberField(IntegerField):

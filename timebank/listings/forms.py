@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
 from timebank.listings.models import DAY_PARTS, DAYS, KINDS, LOCATIONS, URGENCIES
-from timebank.main.forms import RememberedOptionsSelect
+from timebank.main.forms import AmountField, RememberedOptionsSelect
 from timebank.members.models import DBS_LEVELS
 from timebank.places import TOWNS, WARDS
 
@@ -56,7 +56,7 @@ class ListingForm(FlaskForm):
                                              Length(max=140, message="Title must be 140 characters or fewer")])
     description = TextAreaField("Describe it", validators=[
         Length(max=4000, message="Description must be 4,000 characters or fewer")])
-    quantity = DecimalField("How much", places=None, validators=[
+    quantity = AmountField("How much", validators=[
         InputRequired("Enter how much: hours, or days for equipment"),
         NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
     people = IntegerField("How many people", default=1, validators=[
@@ -71,7 +71,7 @@ class ListingForm(FlaskForm):
                           validators=[DataRequired("Choose where the help happens")])
     postcode = StringField("Postcode (leave blank to use your organisation's)", validators=[
         Optional(), Length(max=10, message="Enter a real postcode, like L36 9YS")])
-    travel_km = DecimalField("How far will you travel (km)?", default=5, places=None, validators=[
+    travel_km = AmountField("How far will you travel (km)?", default=5, validators=[
         Optional(), NumberRange(min=0, max=100, message="Enter a distance between 0 and 100 km")])
     min_dbs_level = SelectField("DBS check needed", choices=[("", "None")] + [
         (k, k.replace("_", " and ").capitalize()) for k in DBS_LEVELS], validators=[Optional()])

@@ -1,8 +1,11 @@
-"""Shared form plumbing: put a service's DomainError beside the right field; a quicker <select>."""
+"""Shared form plumbing: put a service's DomainError beside the right field; numbers with a
+fraction read safely; a quicker <select>."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import DecimalField
+from wtforms.validators import StopValidation
 from wtforms.widgets import Select
 
 from timebank.errors import DomainError
@@ -16,6 +19,36 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+class AmountField(DecimalField):
+    """A number that may have a fraction (hours, days, km, credits), typed by a person.
+
+    Python's Decimal also reads "NaN", "sNaN" and "Infinity": those are words here, refused with
+    the field's plain message (WTForms' range check cannot compare a signalling NaN and raised a
+    500). Thousands separators and spaces around the number are allowed; an empty box is no value.
+    """
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a number, like 2 or 1.5", **kwargs):
+        kwargs.setdefault("places", None)
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([str(valuelist[0]).strip().replace(",", "")])
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_message)
+
+    def pre_validate(self, form):
+        if self.process_errors:  # say only that it could not be read, not also "Enter between ..."
+            raise StopValidation()
 
 
 class RememberedOptionsSelect(Select):

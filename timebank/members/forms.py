@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -32,6 +31,7 @@ from wtforms.validators import (
 )
 
 from timebank.accounts.services import MIN_PASSWORD_LENGTH
+from timebank.main.forms import AmountField
 from timebank.members.models import BOOK_AHEAD_DAYS, LONGEST_BOOKING_HOURS, LONGEST_LOAN_DAYS, MEMBER_TYPES
 from timebank.places import TOWNS, WARDS
 
@@ -93,20 +93,12 @@ class NumberField(_OneMessage, IntegerField):
             raise ValueError(self.invalid_message) from error
 
 
-class MoneyField(_OneMessage, DecimalField):
+class MoneyField(AmountField):
     def __init__(self, label=None, validators=None, invalid_message="Enter an amount in pounds, like 25", **kwargs):
-        super().__init__(label, validators, places=2, **kwargs)
-        self.invalid_message = invalid_message
+        super().__init__(label, validators, invalid_message=invalid_message, places=2, **kwargs)
 
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        valuelist = [valuelist[0].strip().lstrip("£").replace(",", "")]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self.invalid_message) from error
+        super().process_formdata([str(valuelist[0]).strip().lstrip("£")] if valuelist else valuelist)
 
 
 class DayField(_OneMessage, DateField):
