@@ -114,6 +114,9 @@ def from_environment() -> dict:
         "ACCOUNT_ANSWER_SECONDS": float(os.environ.get("ACCOUNT_ANSWER_SECONDS", "0.5")),
         # Proposals nobody finished answering expire after this many days.
         "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
+        # A direct ask takes its listing off the market until it is answered or expires, so a
+        # member may have at most this many asks waiting at once (timebank/exchanges/direct.py).
+        "MAX_WAITING_ASKS": int(os.environ.get("MAX_WAITING_ASKS", "5")),
         # `flask exchanges remind`: remind this many days before a proposal expires; a part is due
         # to be confirmed this many days after it ends; the work queue calls a live exchange stuck
         # after this many days with nothing happening (docs/operations.md).

@@ -86,3 +86,37 @@ def test_coordinators_read_and_set_the_direct_policy(api, world, tokens):
     assert saved.json["over_hours"] == 4 and saved.json["requirements"] is False
     assert "more than 4 hours or a room or equipment" in saved.json["description"]
     assert coordinator.get("/api/v1/coordinator/direct-policy").json["over_hours"] == 4
+
+
+def test_the_person_who_asked_cannot_answer_for_the_other_side_through_the_api(app, api, world, tokens):
+    from timebank.extensions import db
+    from timebank.members.models import Membership
+
+    listing, a, b = world.ids["listing_a"], world.ids["member_a"], world.ids["member_b"]
+    with app.app_context():  # staff of B is staff of A (whose listing it is) too
+        db.session.add(Membership(member_id=a, user_id=world.user_ids["staff_b"], role="staff", status="active"))
+        db.session.commit()
+    start, end = _when()
+    staff_b = api(tokens["staff_b"])
+    exchange = staff_b.post(f"/api/v1/listings/{listing}/ask",
+                            json={"member_id": b, "hours": 2, "start": start, "end": end, "message": "Hi"}).json
+    accept = staff_b.post(f"/api/v1/proposals/{exchange['id']}/accept", json={"member_id": a})
+    assert accept.status_code == 403 and accept.mimetype == "application/problem+json"
+    assert "someone else at" in accept.json["detail"]
+    start2, end2 = _when(days=4)
+    counter = staff_b.post(f"/api/v1/proposals/{exchange['id']}/counter",
+                           json={"member_id": a, "hours": 3, "start": start2, "end": end2})
+    assert counter.status_code == 403 and "someone else at" in counter.json["detail"]
+    got = staff_b.get(f"/api/v1/exchanges/{exchange['id']}").json
+    assert got["status"] == "proposed" and {p["member_id"]: p["status"] for p in got["parties"]}[a] == "pending"
+
+
+def test_waiting_asks_are_capped_through_the_api(app, api, world, tokens):
+    listing, b = world.ids["listing_a"], world.ids["member_b"]
+    app.config["MAX_WAITING_ASKS"] = 0  # B has none waiting; the cap is reached at once
+    start, end = _when()
+    refused = api(tokens["staff_b"]).post(f"/api/v1/listings/{listing}/ask",
+                                          json={"member_id": b, "hours": 2, "start": start, "end": end, "message": "Hi"})
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    assert "asks waiting for an answer" in refused.json["detail"]
+    assert api(tokens["staff_b"]).get("/api/v1/exchanges").json["total"] == 0

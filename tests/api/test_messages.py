@@ -22,3 +22,20 @@ def test_write_and_read_an_exchanges_conversation(api, world, tokens, mailbox):
     coordinator = api(tokens["coordinator_scope"])
     assert coordinator.post(f"/api/v1/exchanges/{exchange}/messages", json={"body": "Noted"}).json["member_id"] is None
     assert coordinator.get(f"/api/v1/exchanges/{exchange}/messages").json["total"] == 3
+
+
+def test_many_messages_through_the_api_email_a_reader_once_until_they_read_the_thread(api, world, tokens, mailbox):
+    exchange = world.ids["exchange"]
+    staff_a, admin_c = api(tokens["staff_a"]), api(tokens["admin_c"])
+
+    def emails():
+        return len([m for m in mailbox.messages if "admin.c.api" in m["To"]])
+
+    before = emails()
+    for n in range(30):
+        assert staff_a.post(f"/api/v1/exchanges/{exchange}/messages", json={"body": f"Message {n}"}).status_code == 201
+    assert emails() == before + 1
+    assert admin_c.get(f"/api/v1/exchanges/{exchange}/messages").json["total"] == 30
+    staff_a.post(f"/api/v1/exchanges/{exchange}/messages", json={"body": "One more"})
+    staff_a.post(f"/api/v1/exchanges/{exchange}/messages", json={"body": "And another"})
+    assert emails() == before + 2

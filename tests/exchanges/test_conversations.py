@@ -104,3 +104,29 @@ def test_contact_details_appear_only_once_everyone_has_accepted(app, client, aut
     auth.login("food@contacts.example")
     page = client.get(f"/exchanges/{exchange_id}").data.decode()
     assert "0151 496 0999" in page and "office@firm.example" in page
+
+
+def test_a_reader_gets_one_email_per_thread_until_they_open_the_exchange(app, client, auth, pair, mailbox):
+    from timebank.notifications.models import Notification
+
+    exchange_id = _asked(app, client, auth, pair)
+    before = len(mailbox.to("food@direct.example"))
+    auth.login("firm@direct.example")
+    for n in range(30):
+        client.post(f"/exchanges/{exchange_id}/messages", data={"body": f"Message {n}"})
+    auth.logout()
+    assert _messages(app) == 31
+    assert len(mailbox.to("food@direct.example")) == before + 1
+    with app.app_context():  # the in-app notice is collapsed too: one unread per thread
+        unread = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.url == f"/exchanges/{exchange_id}#messages", Notification.read_at.is_(None)))
+        assert unread == 1
+    # The food bank opens the exchange; the next message is emailed again (once).
+    auth.login("food@direct.example")
+    client.get(f"/exchanges/{exchange_id}")
+    auth.logout()
+    auth.login("firm@direct.example")
+    client.post(f"/exchanges/{exchange_id}/messages", data={"body": "Are you there?"})
+    client.post(f"/exchanges/{exchange_id}/messages", data={"body": "Hello?"})
+    auth.logout()
+    assert len(mailbox.to("food@direct.example")) == before + 2

@@ -10,6 +10,12 @@ A new message is notified in the app and by email (topic `messages`, which each 
 off for email) to the other members' people, and to the coordinators who have written in it;
 a message from a coordinator to every member's people. The notice names who wrote and links to
 the exchange, never the message itself: the reader signs in to read it and reply.
+
+One notice per thread until it is read: a reader who still has an unread notice about this
+conversation gets no new one (in the app or by email) for further messages; opening the
+exchange's page, or reading the conversation through the API (`seen`), marks it read, and the
+next message is notified again. So 30 messages in a row send a reader one email, not 30. Marking
+every notification read on the notifications page counts too: the reader has been told.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from timebank.conversations.models import MAX_LENGTH, Message
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.members.services import membership_of
-from timebank.notifications.services import notify
+from timebank.notifications.services import mark_read_about, notify, unread_about
 
 # Members never see a proposal held for a coordinator's review, so nobody writes in it yet.
 CLOSED_STATUSES = ("held",)
@@ -103,5 +109,22 @@ def _tell(exchange, author: User, member) -> None:
     writers = db.session.scalars(select(User).join(Message, Message.author_id == User.id).where(
         Message.exchange_id == exchange.id, User.id != author.id).distinct()).all()
     coordinators = [u for u in writers if u.is_coordinator]
-    notify([*users, *coordinators], "messages", text, url=exchange_path(exchange) + "#messages",
+    url = thread_path(exchange)
+    readers = [*users, *coordinators]
+    told = unread_about([u.id for u in readers], url)  # told already, and not yet read it
+    notify([u for u in readers if u.id not in told], "messages", text, url=url,
            subject=f"New message in {title(exchange)}")
+
+
+def thread_path(exchange) -> str:
+    from timebank.exchanges.services import exchange_path
+
+    return exchange_path(exchange) + "#messages"
+
+
+def seen(exchange, user: User) -> None:
+    """`user` has opened the exchange (its page, or its conversation through the API): its
+    notices about the exchange are read, so the next message is notified again."""
+    from timebank.exchanges.services import exchange_path
+
+    mark_read_about(user, [exchange_path(exchange), thread_path(exchange)])

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
@@ -107,6 +108,7 @@ def ask(listing: Listing, member: Member, actor: User, *, hours, start: datetime
                        "Look for another in the directory.", field="listing_id")
     if listing.member.status != "active":
         raise Conflict(f"{listing.member.name} is not taking part in the exchange at the moment", field="listing_id")
+    _require_room_to_ask(member)
     body = conversations.clean_body(message, field="message")
     hours, people = _hours(hours), _people(people)
     giver, receiver = (listing.member, member) if listing.is_offer else (member, listing.member)
@@ -144,6 +146,24 @@ def ask(listing: Listing, member: Member, actor: User, *, hours, start: datetime
     return exchange
 
 
+def waiting_asks(member: Member) -> int:
+    """How many of the member's direct asks are still waiting (proposed, not yet agreed or ended)."""
+    return db.session.scalar(select(func.count()).select_from(Exchange).where(
+        Exchange.asked_by_member_id == member.id, Exchange.status == "proposed")) or 0
+
+
+def _require_room_to_ask(member: Member) -> None:
+    """An ask takes its listing out of the directory and the matcher until it is answered or
+    expires, so one member may hold only MAX_WAITING_ASKS of them at once: else it could take every
+    open listing off the market by asking and never answering."""
+    limit = current_app.config.get("MAX_WAITING_ASKS", 5)
+    if waiting_asks(member) >= limit:
+        raise Conflict(f"{member.name} already has {limit} asks waiting for an answer, the most it can have at once. "
+                       "You can ask again once one is answered, or when one expires unanswered "
+                       f"({current_app.config.get('PROPOSAL_EXPIRY_DAYS', 7)} days after it was asked).",
+                       field="member_id")
+
+
 def _slot(start: datetime, end: datetime) -> str:
     from timebank.bookings.services import describe_slot
 
@@ -160,6 +180,9 @@ def counter(exchange: Exchange, member: Member, actor: User, *, hours, start: da
     party = services.party_of(exchange, member)
     if party is None:
         raise NotAllowed(f"{member.name} is not part of this exchange", field="member_id")
+    refused = services.asker_answering(exchange, member, actor)
+    if refused:
+        raise NotAllowed(refused, field="member_id")
     if not exchange.is_direct:
         raise Conflict("Only an exchange asked for directly can be answered with other hours or dates; "
                        "accept or decline this one")

@@ -25,7 +25,7 @@ from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, ChangeRequest, Dec
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, check_dbs_cover, insured_on
+from timebank.members.services import can_act_for, check_dbs_cover, insured_on, membership_of
 from timebank.notifications.services import notify, notify_member
 
 CENT = Decimal("0.01")
@@ -174,6 +174,23 @@ def party_of(exchange: Exchange, member: Member) -> Party | None:
     return next((p for p in exchange.parties if p.member_id == member.id), None)
 
 
+def asker_answering(exchange: Exchange, member: Member, actor: User) -> str | None:
+    """Why `actor` may not answer a direct ask for `member`, the side that was asked, or None.
+
+    As with recorded help (`confirm_direct`), an ask is answered by someone else: not the person
+    who asked, nor anyone else of the asking member (who could otherwise ask as one organisation
+    and accept as the other, and with no approval required, schedule and confirm it alone). A
+    coordinator who is neither may answer for the side that was asked."""
+    if not exchange.is_direct or member.id == exchange.asked_by_member_id:
+        return None
+    asker = db.session.get(Member, exchange.asked_by_member_id)
+    if actor.id == exchange.created_by_id:
+        return f"You asked for this, so someone else at {member.name} must answer it"
+    if asker is not None and membership_of(actor, asker) is not None:
+        return f"You are at {asker.name}, which asked for this, so someone else at {member.name} must answer it"
+    return None
+
+
 def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, reason: str | None = None) -> Exchange:
     """A member accepts or declines its part. A decline voids the exchange for everyone."""
     if not can_act_for(actor, member):
@@ -181,6 +198,9 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
     party = party_of(exchange, member)
     if party is None:
         raise NotAllowed(f"{member.name} is not part of this exchange")
+    refused = asker_answering(exchange, member, actor)
+    if refused:
+        raise NotAllowed(refused)
     if exchange.status != "proposed":
         raise Conflict(f"This exchange is {exchange.status}; it can no longer be accepted or declined")
     if party.status != "pending":

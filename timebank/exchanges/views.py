@@ -65,7 +65,10 @@ def index():
 @bp.route("/exchanges/<int:exchange_id>")
 @login_required
 def detail(exchange_id: int):
-    return render_detail(load_exchange(exchange_id))
+    exchange = load_exchange(exchange_id)
+    conversations.seen(exchange, current_user)
+    db.session.commit()
+    return render_detail(exchange)
 
 
 def render_detail(exchange: Exchange, message_form=None):
@@ -73,7 +76,8 @@ def render_detail(exchange: Exchange, message_form=None):
     from timebank.conversations.forms import MessageForm
 
     mine = {m.id for m in members_of(current_user)}
-    answer_as = [p for p in exchange.parties if p.member_id in mine and p.status == "pending"]
+    pending = [p for p in exchange.parties if p.member_id in mine and p.status == "pending"]
+    answer_as = [p for p in pending if not services.asker_answering(exchange, p.member, current_user)]
     context = {
         "exchange": exchange, "diagram": _diagram(exchange), "answer_as": answer_as, "mine": mine,
         "events": events_for("exchanges", exchange.id), "respond_form": RespondForm(),

@@ -93,6 +93,22 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
+def mark_read_about(user: User, urls: Iterable[str]) -> int:
+    """Mark read the user's notifications that link to these pages (the user has opened them)."""
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None), Notification.url.in_(list(urls)))
+        .values(read_at=utcnow()))
+    if result.rowcount:
+        forget_unread()
+    return result.rowcount or 0
+
+
+def unread_about(user_ids: Iterable[int], url: str) -> set[int]:
+    """Which of these users still have an unread notification linking to `url`."""
+    return set(db.session.scalars(select(Notification.user_id).where(
+        Notification.user_id.in_(list(user_ids)), Notification.url == url, Notification.read_at.is_(None))))
+
+
 def set_email_preferences(user: User, by_email: dict[str, bool]) -> None:
     for topic, on in by_email.items():
         if topic not in TOPICS:
