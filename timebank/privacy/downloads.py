@@ -72,6 +72,9 @@ def _member_rows() -> dict[str, Where | str]:
         "invitations": lambda m: Invitation.member_id == m,
         "api_tokens": user_owned("api_tokens"),
         "saved_searches": "A person's saved searches are their own (in their own download), not the member's.",
+        "api_idempotent_requests": "A person's retried API requests are theirs (in their own download), kept a day.",
+        "api_allowed_origins": "The websites allowed to call the API are the coordinators' setting, the same for "
+                               "every member.",
         "login_sessions": user_owned("login_sessions"),
         "account_links": user_owned("account_links"),
         "email_preferences": user_owned("email_preferences"),
@@ -121,6 +124,8 @@ def _person_rows() -> dict[str, Where | str]:
 
     special: dict[str, Where | str] = {
         "users": lambda u: User.id == u,
+        "api_idempotent_requests": lambda u: _table("api_idempotent_requests").c.token_id.in_(
+            select(_table("api_tokens").c.id).where(_table("api_tokens").c.user_id == u)),
         "invitations": lambda u: or_(Invitation.invited_by_id == u, func.lower(Invitation.email) == email_of(u)),
         "members": lambda u: or_(Member.decided_by_id == u,
                                  Member.id.in_(select(Membership.member_id).where(Membership.user_id == u)),

@@ -71,6 +71,18 @@ TABLES: tuple[Table, ...] = (
           "To let the person's own systems use the exchange, and to show which token did what.",
           "id user_id name prefix scope created_at last_used_at revoked_at",
           (("token_hash", "A one-way hash of the secret; the secret itself is never stored."),)),
+    Table("api_idempotent_requests", "The answer to an API request sent with an Idempotency-Key, kept so that "
+          "the same request sent again gets the same answer.",
+          "24 hours (the purge-idempotency-keys job); deleted with the token.",
+          "A system that retries after a lost connection must not make a second listing or payment.",
+          "id token_id key status_code created_at",
+          (("fingerprint", "A one-way hash of the request, used only to notice a key reused for another request."),
+           ("body", "A copy of the answer the system was already given; what it says is in the other files."),
+           ("headers", "The headers of that answer (its location and tag), as for the body."))),
+    Table("api_allowed_origins", "A website (its address) whose pages coordinators allow to call the API from a "
+          "browser, with a note and who added it.", "Until a coordinator removes it.",
+          "Browsers refuse such calls unless the exchange names the website.",
+          "id origin note added_by_id created_at"),
     Table("email_preferences", "A topic a person turned email off (or back on) for.",
           "With the account; deleted when the person is erased.",
           "To respect the person's choice.",
