@@ -11,9 +11,9 @@ from timebank.ledger.models import LedgerEntry, Posting
 
 
 def make_leg(giver_id: int, receiver_id: int, hours, *, people: int = 1, kind: str = "time",
-             is_gift: bool = False, status: str = "confirmed") -> Leg:
+             is_gift: bool = False, status: str = "confirmed", exchange_status: str = "scheduled") -> Leg:
     """A direct exchange with one leg (flushed, not committed); its credits are hours x people."""
-    exchange = Exchange(shape="direct", status="scheduled", story="test")
+    exchange = Exchange(shape="direct", status=exchange_status, story="test")
     exchange.parties = [Party(member_id=giver_id, status="accepted"), Party(member_id=receiver_id, status="accepted")]
     leg = Leg(position=0, giver_member_id=giver_id, receiver_member_id=receiver_id, kind=kind,
               description=f"{hours} hours of {kind}", hours=Decimal(str(hours)), people=people, is_gift=is_gift,
