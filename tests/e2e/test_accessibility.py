@@ -6,7 +6,7 @@ finds no serious or critical violation (moderate and minor ones are for people t
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -119,6 +119,36 @@ def _admin_of(session, member_id):
         Membership.member_id == member_id, Membership.role == "admin").order_by(User.id))
 
 
+def _ask_for_an_offer(session, member_id: int) -> int:
+    """A direct ask by the member's admin about the first open listing it may ask about (a proposed exchange)."""
+    from timebank.errors import DomainError
+    from timebank.exchanges import direct
+    from timebank.listings.models import Listing
+    from timebank.members.models import Member
+
+    member = session.get(Member, member_id)
+    admin = _admin_of(session, member_id)
+    listings = session.scalars(select(Listing).where(
+        Listing.status == "open", Listing.kind.in_(("time", "skill")),
+        Listing.member_id != member_id).order_by(Listing.direction, Listing.id)).all()  # needs first: it gives
+    refused = []
+    first = date.today() + timedelta(days=3)
+    for listing in listings[:40]:
+        for day in (max(first, listing.available_from) + timedelta(days=n) for n in range(7)):
+            for hour in (10, 14, 18):
+                start = datetime.combine(day, time(hour))
+                try:
+                    with session.begin_nested():
+                        exchange = direct.ask(listing, member, admin, hours=1, start=start,
+                                              end=start + timedelta(hours=1), message="Could we help with this?")
+                except DomainError as error:
+                    refused.append(error.message)
+                    continue
+                session.commit()
+                return exchange.id
+    raise AssertionError(f"no open listing in the demo that the member may ask about: {sorted(set(refused))[:5]}")
+
+
 @pytest.fixture(scope="module")
 def in_progress(demo, ids):
     """A run still going, a proposed exchange of the member's (from the demo's run) and a disputed
@@ -134,6 +164,8 @@ def in_progress(demo, ids):
         coordinator = find_user(PEOPLE["coordinator"])
         proposed = session.scalar(select(Exchange.id).join(Party).where(
             Exchange.status == "proposed", Party.member_id == ids["member"]).order_by(Exchange.id))
+        if proposed is None:  # the demo's run proposed nothing to this member: it asks directly
+            proposed = _ask_for_an_offer(session, ids["member"])
         disputed = session.scalars(select(Exchange).where(
             Exchange.status == "proposed", Exchange.id != proposed).order_by(Exchange.id)).all()
         disputed = next(e for e in disputed if all(leg.kind in ("time", "skill") for leg in e.legs))
