@@ -16,6 +16,7 @@ from flask import current_app
 
 T = TypeVar("T")
 DEFAULT_MAX_AGE = 60.0
+MAX_REMEMBERED = 5_000  # entries a worker keeps before dropping those past their age
 
 
 def remembered(key: str, compute: Callable[[], T]) -> T:
@@ -27,5 +28,9 @@ def remembered(key: str, compute: Callable[[], T]) -> T:
     if found is not None and now - found[0] < max_age:
         return found[1]  # type: ignore[return-value]
     value = compute()
+    if len(store) >= MAX_REMEMBERED:  # keys made per member (a dashboard's needs) must not grow for ever
+        for old_key, (moment, _) in list(store.items()):
+            if now - moment >= max_age:
+                store.pop(old_key, None)
     store[key] = (now, value)  # a plain assignment: safe with several threads, at worst computed twice
     return value

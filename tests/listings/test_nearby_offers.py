@@ -137,3 +137,24 @@ def test_the_dashboard_shows_nearby_offers_under_each_open_need(client, auth, ap
     assert "Remote payroll clinic" not in page  # three at most
     assert "Offers that could help with “A marquee for our fun day”" in page
     assert "No open offers of this kind within 5 km yet." in page
+
+
+def test_remembered_judgement_follows_the_need_and_drops_closed_offers(app, make_member, make_listing, categories):
+    """Each worker remembers a dashboard's judgement for a minute, but never shows an offer closed
+    since, and judges a need afresh as soon as it is edited."""
+    need = _world(app, make_member, make_listing, categories)
+
+    def titles():
+        with app.test_request_context():
+            return [listing.title for listing, _ in services.nearby_offers_for(db.session.get(Listing, need), limit=10)]
+
+    assert titles() == ["Payroll set-up", "Grant finder", "Payroll for charities", "Remote payroll clinic"]
+    with app.app_context():
+        huyton_offer = db.session.scalar(db.select(Listing.id).where(Listing.title == "Payroll for charities"))
+    _set(app, Listing, huyton_offer, status="withdrawn")
+    assert titles() == ["Payroll set-up", "Grant finder", "Remote payroll clinic"]
+    with app.app_context():  # a wider radius, saved as the edit form saves it: Kirkby's offer is now in reach
+        row = db.session.get(Listing, need)
+        row.travel_km = Decimal(20)
+        db.session.commit()
+    assert "Payroll in Kirkby" in titles()

@@ -469,14 +469,36 @@ def nearby_offers(needs: Sequence[Listing], limit: int = 3) -> dict[int, list[tu
     rules then judge them all in one small market (one set of queries for a dashboard's needs,
     not one per need), so a step-free room for 15 never brings a storage cupboard or a PA system.
     """
+    found: dict[int, list[tuple[Listing, float]]] = {need.id: [] for need in needs}
+    if not needs:
+        return found
+    # The judgement takes a dozen queries and a small market (the dearest part of a dashboard), so
+    # each worker remembers it for up to FIGURES_MAX_AGE for the same needs as they stand now: an
+    # edited need is judged afresh at once, a new offer nearby shows within the minute.
+    key = f"nearby:{limit}:" + ",".join(f"{need.id}@{need.updated_at.isoformat()}" for need in sorted(needs, key=lambda n: n.id))
+    kept = remembered(key, lambda: _fitting_offer_ids(needs, limit))
+    wanted = {listing_id for rows in kept.values() for listing_id, _ in rows}
+    if not wanted:
+        return found
+    # An offer closed or withdrawn since it was judged is left out.
+    offers = {listing.id: listing for listing in db.session.scalars(
+        select(Listing).where(Listing.id.in_(wanted), is_open(), from_active_member())
+        .options(joinedload(Listing.member)))}
+    for need_id, rows in kept.items():
+        found[need_id] = [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in rows if listing_id in offers]
+    return found
+
+
+def _fitting_offer_ids(needs: Sequence[Listing], limit: int) -> dict[int, list[tuple[int, float]]]:
+    """For each need, the ids of the nearest `limit` open offers the matcher's rules say could
+    serve it, with km squared (nearby_offers without loading the offers)."""
     from matching.marketplace import Policy, build_candidates
     from timebank.matcher.market import build_market
 
     nearest = {need.id: _nearest_offer_ids(need) for need in needs}
-    found: dict[int, list[tuple[Listing, float]]] = {need.id: [] for need in needs}
     offer_ids = {listing_id for rows in nearest.values() for listing_id, _ in rows}
     if not offer_ids:
-        return found
+        return {need_id: [] for need_id in nearest}
     market = build_market(listing_ids=[*nearest, *offer_ids], with_balances=False)
     # Every compatible pair is kept (no cap below the number of offers), so each need's verdict is
     # the same as in a market of its own.
@@ -484,16 +506,8 @@ def nearby_offers(needs: Sequence[Listing], limit: int = 3) -> dict[int, list[tu
                                                  one_offer_per_giver=False))
     fits = {(candidates.listings[n].id, candidates.listings[o].id)
             for o, n in zip(candidates.offer, candidates.need)}
-    kept = {need_id: [(listing_id, d2) for listing_id, d2 in rows if (need_id, listing_id) in fits][:limit]
+    return {need_id: [(listing_id, d2) for listing_id, d2 in rows if (need_id, listing_id) in fits][:limit]
             for need_id, rows in nearest.items()}
-    wanted = {listing_id for rows in kept.values() for listing_id, _ in rows}
-    if not wanted:
-        return found
-    offers = {listing.id: listing for listing in db.session.scalars(
-        select(Listing).where(Listing.id.in_(wanted)).options(joinedload(Listing.member)))}
-    for need_id, rows in kept.items():
-        found[need_id] = [(offers[listing_id], math.sqrt(d2)) for listing_id, d2 in rows]
-    return found
 
 
 def _nearest_offer_ids(need: Listing) -> list[tuple[int, float]]:
