@@ -156,6 +156,9 @@ def from_environment() -> dict:
         # /metrics answers only a scraper sending this bearer token; unset, it answers 404.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Password hashes are worked out in a thread this much nicer than the pages (0: in the
+        # request's own thread): timebank/accounts/passwords.py.
+        "PASSWORD_HASH_NICE": int(os.environ.get("PASSWORD_HASH_NICE", "10")),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         # DBS certificate numbers are not kept. Only an operator with a documented need (say it here,
         # in a sentence members will read, and in the DPIA) makes the form ask for them: docs/privacy.md.

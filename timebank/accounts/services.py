@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
+from timebank.accounts import passwords
 from timebank.accounts.models import AccountLink, Coordinator, User
 from timebank.accounts.sessions import end_sessions
 from timebank.db import utcnow
@@ -26,7 +27,7 @@ def normalise_email(email: str) -> str:
 def hash_password(password: str) -> str:
     # scrypt (memory-hard) unless PASSWORD_HASH_METHOD says otherwise; the test suite uses a cheap
     # setting so that hundreds of sign-ins stay fast, and a test checks the default is scrypt.
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    return passwords.make_hash(password, current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def find_user(email: str) -> User | None:
@@ -117,7 +118,7 @@ def confirm_email(secret: str, password: str) -> User:
     the password of.
     """
     link = read_link(secret, "confirm")
-    if not check_password_hash(link.password_hash or _DUMMY_HASH, password or ""):
+    if not passwords.check(link.password_hash or _DUMMY_HASH, password or ""):
         raise DomainError("Enter the password you chose when you signed up", field="password")
     user = db.session.get(User, link.user_id)
     user.password_hash, user.display_name = link.password_hash, link.display_name or user.display_name
@@ -151,7 +152,7 @@ def authenticate(email: str, password: str) -> User:
     user = find_user(email)
     now = utcnow()
     known = user is not None and user.is_active
-    password_ok = check_password_hash(user.password_hash if known else _DUMMY_HASH, password or "")
+    password_ok = passwords.check(user.password_hash if known else _DUMMY_HASH, password or "")
     if not known:
         raise failure
     if user.locked_until and user.locked_until > now:
