@@ -72,6 +72,7 @@ def _columns(market: Market) -> dict[str, np.ndarray]:
         "start": col(lambda x: x.available_from.toordinal(), np.int64),
         "end": col(lambda x: x.available_until.toordinal(), np.int64),
         "week": col(lambda x: x.weekly_pattern, np.int64),
+        "dated": col(lambda x: bool(x.dates), bool),
         "loc": col(lambda x: LOCATIONS.index(x.location), np.int64),
         "lat": col(lambda x: math.radians(x.lat), np.float64),
         "lon": col(lambda x: math.radians(x.lon), np.float64),
@@ -194,6 +195,7 @@ def build_candidates(market: Market, policy: Policy) -> Candidates:
     o, nd, fit = _related_pairs(market, c, today)
     considered = int(o.size)
     o, nd, fit, full, day = _cheap_checks(c, o, nd, fit, today)
+    o, nd, fit, full, day = _times_meet(listings, c, o, nd, fit, full, day)
     o, nd, fit, full, day, km, radius = _place_and_requirements(market, c, o, nd, fit, full, day)
     compatible = int(o.size)
     score = _score(c, nd, fit, km, radius, policy)
@@ -252,6 +254,48 @@ def _cheap_checks(c: dict[str, np.ndarray], o: np.ndarray, nd: np.ndarray, fit: 
     ok &= full | c["partial_ok"][nd]
     day = np.maximum(np.maximum(c["start"][o], c["start"][nd]), today)
     ok &= day <= np.minimum(c["end"][o], c["end"][nd])
+    sel = np.flatnonzero(ok)
+    return o[sel], nd[sel], fit[sel], full[sel], day[sel]
+
+
+def _parts_on(x: ListingInput, day: date) -> int:
+    """The parts of `day` (3 bits, morning is bit 0) the listing can do: its one-off date's, or its week's."""
+    if x.dates:
+        return next((parts for d, parts in x.dates if d == day), 0)
+    return x.weekly_pattern >> (day.weekday() * 3) & 0b111
+
+
+def first_shared_day(offer: ListingInput, need: ListingInput, first: date, last: date) -> date | None:
+    """The first day from `first` to `last` on which both can do it at a shared part of the day, or None.
+
+    Day by day over at most a week, or over the one-off dates of a listing that has them.
+    """
+    dated = offer if offer.dates else need if need.dates else None
+    if dated is not None:
+        days = sorted(d for d, _ in dated.dates if first <= d <= last)
+    else:
+        days = [date.fromordinal(n) for n in range(first.toordinal(), min(last.toordinal(), first.toordinal() + 6) + 1)]
+    return next((d for d in days if _parts_on(offer, d) & _parts_on(need, d)), None)
+
+
+def _times_meet(listings: tuple[ListingInput, ...], c: dict[str, np.ndarray], o: np.ndarray, nd: np.ndarray,
+                fit: np.ndarray, full: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The pairs whose weekly patterns meet but whose days may not: either listing on one-off dates
+    (an offer on Tuesday 2 March and a need on Tuesday 9 March share a time of the week, not a day),
+    or a shared window of less than a week. Few pairs, checked day by day; a dated pair's day
+    becomes the first day both can do."""
+    last = np.minimum(c["end"][o], c["end"][nd])
+    check = np.flatnonzero(c["dated"][o] | c["dated"][nd] | (last - day < 6))
+    if check.size == 0:
+        return o, nd, fit, full, day
+    ok = np.ones(o.size, dtype=bool)
+    day = day.copy()
+    for k in check:
+        shared = first_shared_day(listings[o[k]], listings[nd[k]], day_of(day[k]), day_of(last[k]))
+        if shared is None:
+            ok[k] = False
+        elif c["dated"][o[k]] or c["dated"][nd[k]]:
+            day[k] = shared.toordinal()
     sel = np.flatnonzero(ok)
     return o[sel], nd[sel], fit[sel], full[sel], day[sel]
 

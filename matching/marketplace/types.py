@@ -154,6 +154,10 @@ class ListingInput:
         Days since the listing was posted (the scores favour needs that have waited).
     asset : AssetInput or None
         Room and equipment offers: the asset offered.
+    dates : tuple of (date, int)
+        One-off dates with their parts of the day (3 bits, morning is bit 0): when given, the
+        listing can happen on these days only (its window runs from the first to the last, and its
+        weekly pattern holds their weekdays and parts). Empty: every week, in its weekly pattern.
     """
 
     id: int
@@ -180,6 +184,7 @@ class ListingInput:
     partial_ok: bool = False
     waited_days: int = 0
     asset: AssetInput | None = None
+    dates: tuple[tuple[date, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ CASES = {
     "post a listing": Case("member", "/members/{member}/listings/new", {"title": "Minibus trips", "quantity": "0"},
                            "Post it", {"direction": "Choose whether this is an offer or a need",
                                        "category_id": "Choose a category",
-                                       "quantity": "Enter an amount between 0.25 and 10,000"}),
+                                       "quantity": "Enter an amount between 0.25 and 10,000",
+                                       "availability": "Choose when: particular days of the week, particular "
+                                                       "dates, or any time"}),
     "invite a person": Case("member", "/members/{member}/people/invite", {"email": "not an email"}, None,
                             {"email": "Enter an email address in the right format"}),
     "add a room": Case("member", "/members/{member}/assets/new/room", {"name": "Back room", "capacity": "0"},

@@ -83,6 +83,11 @@ def test_sign_in_post_a_need_and_accept_a_part_with_the_keyboard(live, ring, pag
     keys.type("Help writing a lottery bid")
     tab_to(page, page.get_by_label("How much"))
     keys.type("6")
+    tab_to(page, page.get_by_label("On particular days of the week"))  # "when" has no answer until one is chosen
+    keys.press("Space")
+    keys.press("ArrowDown")
+    keys.press("ArrowDown")
+    expect(page.get_by_label("Any time: we are flexible")).to_be_checked()
     tab_to(page, page.get_by_role("button", name="Post it"))
     keys.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Help writing a lottery bid")

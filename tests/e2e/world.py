@@ -106,6 +106,7 @@ def post_listing(page: Page, base: str, member: int, *, direction: str, kind: st
     page.get_by_label("Category").select_option(label=category)
     page.get_by_label("Title").fill(title)
     page.get_by_label("How much").fill(hours)
+    page.get_by_label("Any time: we are flexible").check()
     page.get_by_label("How far will you travel (km)?").fill(travel_km)
     if gift:
         page.get_by_label("This is a gift: we want no time credits back").check()

@@ -13,7 +13,8 @@ def _form(categories, **overrides):
             "title": "Volunteers for our spring clean-up", "description": "Clear the brook.", "quantity": "3",
             "people": "8", "available_from": today().isoformat(),
             "available_until": (today() + timedelta(days=30)).isoformat(),
-            "days": ["Saturday", "Sunday"], "parts": ["morning"], "location": "at_receiver", "travel_km": "5",
+            "availability": "weekly", "week": ["saturday-morning", "sunday-morning"], "location": "at_receiver",
+            "travel_km": "5",
             "urgency": "3"}
     data.update(overrides)
     return data
@@ -36,12 +37,12 @@ def test_bad_listing_input_is_explained_and_nothing_is_saved(client, auth, make_
     member_id, _ = make_member(admin_email="wyn@example.org")
     auth.login("wyn@example.org")
     bad = _form(categories, title="", quantity="-2", available_until=(today() - timedelta(days=3)).isoformat(),
-                days=[])
+                week=[])
     page = client.post(f"/members/{member_id}/listings/new", data=bad).data.decode()
     assert "Enter a short title" in page
     assert "Enter an amount between 0.25 and 10,000" in page
     assert "The end date must be the same as or after the start date" in page
-    assert "Choose at least one day" in page
+    assert "Choose at least one day and time of day, like Tuesday morning" in page
     assert 'value="-2"' in page
     with app.app_context():
         assert db.session.scalar(select(Listing)) is None

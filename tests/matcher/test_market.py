@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import event
 
-from matching.marketplace import Policy, match
+from matching.marketplace import Policy, build_candidates, match
 from timebank.accounts.models import User
 from timebank.db import today
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg
@@ -146,3 +146,32 @@ def test_the_demo_sector_offers_a_coordinator_a_three_way_ring_and_a_gift_chain(
 def build_market_members(app):
     with app.test_request_context():
         return build_market().members
+
+
+def test_the_matcher_proposes_only_what_meets_in_the_week_and_on_the_dates(app, make_member, make_listing,
+                                                                          categories):
+    """An offer on Tuesday mornings is never proposed for a need on Friday afternoons, nor an offer on
+    one-off dates for a need on another date; a Tuesday-morning need on a date finds it."""
+    tuesday_mornings, friday_afternoons = 1 << 3, 1 << 13
+    start = today() + timedelta(days=7)
+    tuesday = start + timedelta(days=(1 - start.weekday()) % 7)
+    giver, giver_admin = make_member("Huyton Hub")
+    receiver, receiver_admin = make_member("Prescot Arts")
+    weekly = make_listing(giver, giver_admin, direction="offer", title="Bookkeeping on Tuesdays",
+                          availability="weekly", weekly_pattern=tuesday_mornings)
+    on_dates = make_listing(giver, giver_admin, direction="offer", title="Bookkeeping on two Tuesdays",
+                            availability="dates", dates=[(tuesday, 1), (tuesday + timedelta(days=14), 1)])
+    fridays = make_listing(receiver, receiver_admin, title="Books on Friday afternoons", availability="weekly",
+                           weekly_pattern=friday_afternoons)
+    between = make_listing(receiver, receiver_admin, title="Books on the Tuesday between", availability="dates",
+                           dates=[(tuesday + timedelta(days=7), 0b011)])
+    with app.test_request_context():
+        market = build_market()
+        found = match(market, Policy())
+    candidates = build_candidates(market, Policy(max_candidates_per_need=50, one_offer_per_giver=False))
+    pairs = {(candidates.listings[o].id, candidates.listings[n].id)
+             for o, n in zip(candidates.offer.tolist(), candidates.need.tolist())}
+    assert pairs == {(weekly, between)}  # not Tuesdays for Fridays, nor one Tuesday for another
+    assert [(leg.offer_id, leg.need_id) for leg in found.legs] == [(weekly, between)]
+    dated = {x.id: x.dates for x in market.listings}
+    assert dated[on_dates] == ((tuesday, 1), (tuesday + timedelta(days=14), 1)) and dated[weekly] == ()

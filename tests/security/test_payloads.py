@@ -49,7 +49,7 @@ def test_listing_title_and_description(client, auth, make_member, categories, ap
         "direction": "need", "kind": "time", "category_id": categories["food-bank-shifts"],
         "title": payload[:140], "description": payload, "quantity": "2", "people": "1",
         "available_from": today().isoformat(), "available_until": (today() + timedelta(days=10)).isoformat(),
-        "days": ["Monday"], "parts": ["morning"], "location": "at_receiver", "travel_km": "5", "urgency": "2"},
+        "availability": "weekly", "week": ["monday-morning"], "location": "at_receiver", "travel_km": "5", "urgency": "2"},
         follow_redirects=True)
     _inert(response.data.decode(), payload)
     _inert(client.get("/listings").data.decode(), payload)

@@ -5,6 +5,7 @@ import marshmallow as ma
 from flask import url_for
 from marshmallow import validate
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Moment, Number, Page, PageArgs, QueryInt,
                                StrictSchema, Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate)
@@ -13,7 +14,8 @@ from timebank.api.members import load_member
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.listings import services
-from timebank.listings.models import ALL_WEEK, DIRECTIONS, KINDS, LISTING_STATUSES, LOCATIONS, URGENCIES, Category, Listing
+from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DIRECTIONS, KINDS, LISTING_STATUSES,
+                                      LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
 from timebank.members.services import can_act_for
 from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
@@ -40,6 +42,29 @@ class CategorySchema(ma.Schema):
     parent_id = ma.fields.Integer(allow_none=True, required=True)
 
 
+AVAILABILITY_HELP = ("When it can happen: `weekly` (its `weekly_pattern`, every week from `available_from` to "
+                     "`available_until`), `dates` (its `dates` only) or `any_time` (any day and time from "
+                     "`available_from` to `available_until`)")
+
+
+class ListingDateSchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    parts = ma.fields.Function(lambda d: d.part_names, required=True, metadata={
+        "type": "array", "items": {"type": "string", "enum": list(DAY_PARTS)}})
+
+
+class NewListingDateSchema(StrictSchema):
+    day = Day(required=True, metadata={"description": "From today on"})
+    parts = ma.fields.List(ma.fields.String(validate=validate.OneOf(DAY_PARTS)), validate=validate.Length(min=1, max=3),
+                           metadata={"description": "Parts of the day; all day when left out"})
+
+
+def _describe_when(listing: Listing) -> str:
+    from timebank.exchanges.scheduling import describe_when
+
+    return describe_when(listing)
+
+
 class ListingSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     member_id = ma.fields.Integer(required=True)
@@ -57,6 +82,12 @@ class ListingSchema(ma.Schema):
     available_until = ma.fields.Date(required=True)
     weekly_pattern = ma.fields.Integer(required=True, metadata={
         "description": "Availability: 21 bits, Monday morning is bit 0, then Monday afternoon, evening, Tuesday..."})
+    availability = ma.fields.String(required=True, metadata={"enum": list(AVAILABILITIES),
+                                                             "description": AVAILABILITY_HELP})
+    dates = ma.fields.List(ma.fields.Nested(ListingDateSchema), required=True,
+                           metadata={"description": "Its one-off dates (empty unless `availability` is `dates`)"})
+    when = ma.fields.Function(_describe_when, required=True, metadata={
+        "type": "string", "description": "When, in words, as its page says (\"Every Tuesday morning, from ...\")"})
     location = ma.fields.String(required=True, metadata={"enum": list(LOCATIONS)})
     postcode = ma.fields.String(required=True)
     location_precision = ma.fields.String(required=True, metadata={
@@ -112,7 +143,7 @@ class SearchArgs(PageArgs):
                        "whatever its status, oldest change first; the other filters still apply, except q and postcode"})
 
 
-REQUIRED_TO_POST = ("direction", "kind", "category_id", "title", "quantity", "available_from", "available_until")
+REQUIRED_TO_POST = ("direction", "kind", "category_id", "title", "quantity")
 
 
 def _listing_fields(*, new: bool) -> dict:
@@ -127,10 +158,16 @@ def _listing_fields(*, new: bool) -> dict:
         "quantity": Number(validate=validate.Range(min=0.25, max=10000), **need["quantity"],
                            metadata={"description": "Hours, or days for equipment"}),
         "people": Int(validate=validate.Range(min=1, max=500)),
-        "available_from": Day(**need["available_from"]),
-        "available_until": Day(**need["available_until"]),
+        "availability": ma.fields.String(validate=validate.OneOf(list(AVAILABILITIES)), metadata={
+            "description": AVAILABILITY_HELP + ". Left out, it follows from what is sent: `dates` when dates are "
+                           f"given, `weekly` for a weekly_pattern other than {ALL_WEEK}, else `any_time`"}),
+        "available_from": Day(metadata={"description": "Required unless `availability` is `dates`"}),
+        "available_until": Day(metadata={"description": "Required unless `availability` is `dates`"}),
         "weekly_pattern": Int(validate=validate.Range(min=1, max=ALL_WEEK), metadata={
             "description": f"Availability bits (Monday morning is bit 0); {ALL_WEEK} is all week"}),
+        "dates": ma.fields.List(ma.fields.Nested(NewListingDateSchema), validate=validate.Length(max=MAX_DATES),
+                                metadata={"description": "One-off dates, with `availability` `dates`: the window "
+                                                         "and weekly_pattern then follow from them"}),
         "location": ma.fields.String(validate=validate.OneOf(list(LOCATIONS))),
         "postcode": Text(max_length=10, allow_none=True, metadata={"description": "Blank: the member's own"}),
         "travel_km": Number(validate=validate.Range(min=0, max=100)),
@@ -157,7 +194,18 @@ def _service_values(values: dict) -> dict:
     """What the web form would send the service for the same answers."""
     if "min_dbs_level" in values:
         values["min_dbs_level"] = values["min_dbs_level"] or None
+    if "dates" in values:
+        values["dates"] = [(d["day"], sum(1 << DAY_PARTS.index(p) for p in set(d["parts"])) if d.get("parts")
+                            else ALL_DAY) for d in values["dates"]]
     return values
+
+
+def _with_dates(listings: list[Listing]) -> list[Listing]:
+    """Load a page's listings' one-off dates in one query (each answer shows them)."""
+    if listings:
+        db.session.scalars(select(Listing).where(Listing.id.in_([x.id for x in listings]))
+                           .options(selectinload(Listing.dates))).all()
+    return listings
 
 
 @bp.route("/categories", tags=["Categories"])
@@ -181,7 +229,7 @@ def _sync_page(args: dict) -> Page:
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
             or_(Category.id == parent, Category.parent_id == parent))))
     page = paginate(stmt.order_by(Listing.updated_at, Listing.id), args["page"], args["per_page"])
-    page.items = [_found(listing, None) for listing in page.items]
+    page.items = [_found(listing, None) for listing in _with_dates(page.items)]
     return page
 
 
@@ -208,7 +256,7 @@ def _member_page(args: dict) -> Page:
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
             or_(Category.id == parent, Category.parent_id == parent))))
     page = paginate(stmt.order_by(Listing.created_at.desc(), Listing.id.desc()), args["page"], args["per_page"])
-    page.items = [_found(listing, None) for listing in page.items]
+    page.items = [_found(listing, None) for listing in _with_dates(page.items)]
     return page
 
 
@@ -244,6 +292,7 @@ def search_listings(args):
         query.within_km = float(args["within_km"])
     found = services.search_directory(query)
     # The directory page shows the last page for a page past it; the API answers an empty page.
+    _with_dates([listing for listing, _ in found.items])
     items = [_found(listing, km, query.near_precision) for listing, km in found.items] if found.page == args["page"] else []
     return paged(Page(items, found.total, args["page"], found.per_page))
 

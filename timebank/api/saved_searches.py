@@ -9,7 +9,7 @@ from flask import url_for
 from timebank.api.core import (LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
                                paged)
 from timebank.api.document import problems
-from timebank.api.listings import ListingPageSchema, _found
+from timebank.api.listings import ListingPageSchema, _found, _with_dates
 from timebank.db import utcnow
 from timebank.extensions import db
 from timebank.listings.models import DIRECTIONS, KINDS
@@ -101,5 +101,6 @@ def list_saved_search_new_listings(args, saved_search_id: int):
                                      not_member_ids=tuple(m.id for m in members_of(actor().user)),
                                      page=args["page"], per_page=args["per_page"])
     found = search_directory(query)
+    _with_dates([listing for listing, _ in found.items])
     items = [_found(listing, km, query.near_precision) for listing, km in found.items]
     return paged(Page(items, found.total, found.page, found.per_page))

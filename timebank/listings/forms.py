@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
-from timebank.listings.models import DAY_PARTS, DAYS, KINDS, LOCATIONS, URGENCIES
+from timebank.listings.models import ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, KINDS, LOCATIONS, URGENCIES
 from timebank.main.forms import AmountField, RememberedOptionsSelect
+from timebank.members.forms import DayField
 from timebank.members.models import DBS_LEVELS
 from timebank.places import TOWNS, WARDS
 
@@ -29,19 +30,45 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def weekly_pattern(days: list[str], parts: list[str]) -> int:
-    """The availability bitmask for these days and parts of the day."""
-    pattern = 0
-    for d in days:
-        for p in parts:
-            pattern |= 1 << (DAYS.index(d) * len(DAY_PARTS) + DAY_PARTS.index(p))
-    return pattern
+def week_choice(day: str, part: str) -> str:
+    """A time of the week as the form names it: "tuesday-morning"."""
+    return f"{day.lower()}-{part}"
 
 
-def pattern_days_parts(pattern: int) -> tuple[list[str], list[str]]:
-    days = [d for i, d in enumerate(DAYS) if any(pattern >> (i * 3 + j) & 1 for j in range(3))]
-    parts = [p for j, p in enumerate(DAY_PARTS) if any(pattern >> (i * 3 + j) & 1 for i in range(7))]
-    return days, parts
+WEEK_CHOICES = [(week_choice(d, p), p.capitalize()) for d in DAYS for p in DAY_PARTS]
+
+
+def weekly_pattern(times: list[str]) -> int:
+    """The availability bitmask for these times of the week ("tuesday-morning", ...)."""
+    return sum(1 << i for i, (value, _) in enumerate(WEEK_CHOICES) if value in times)
+
+
+def pattern_times(pattern: int) -> list[str]:
+    """The times of the week a bitmask holds, as the form names them."""
+    return [value for i, (value, _) in enumerate(WEEK_CHOICES) if pattern >> i & 1]
+
+
+# One-off dates: the parts of the day (bits, morning is 1) a date can have, as a person says them.
+DATE_PARTS = [(7, "All day"), (1, "Morning"), (2, "Afternoon"), (4, "Evening"), (3, "Morning and afternoon"),
+              (6, "Afternoon and evening"), (5, "Morning and evening")]
+DATE_ROWS = 6  # rows for dates on the form (the API takes up to MAX_DATES)
+
+
+class TypedDayField(DayField):
+    """A date typed in a text box (a date picker cannot keep an impossible date to show it back),
+    shown the way people write it: 27 3 2027."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data.day} {self.data.month} {self.data.year}" if self.data else ""
+
+
+class DateRowForm(Form):
+    """One one-off date and the part of it (a row of the listing form)."""
+
+    day = TypedDayField("Date", validators=[Optional()])
+    parts = SelectField("Part of the day", coerce=int, choices=DATE_PARTS, default=7)
 
 
 class ListingForm(FlaskForm):
@@ -61,12 +88,14 @@ class ListingForm(FlaskForm):
         NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
     people = IntegerField("How many people", default=1, validators=[
         Optional(), NumberRange(min=1, max=500, message="Enter between 1 and 500 people")])
-    available_from = DateField("From", validators=[DataRequired("Enter the first date, like 27 3 2027")])
-    available_until = DateField("Until", validators=[DataRequired("Enter the last date, like 27 3 2027")])
-    days = MultiCheckboxField("Which days?", choices=[(d, d) for d in DAYS], default=list(DAYS),
-                              validators=[DataRequired("Choose at least one day")])
-    parts = MultiCheckboxField("Which times of day?", choices=[(p, p.capitalize()) for p in DAY_PARTS],
-                               default=list(DAY_PARTS), validators=[DataRequired("Choose at least one time of day")])
+    # When: no answer is chosen for the person (an unanswered "any time" would say what nobody said).
+    availability = RadioField("When can the help happen?", choices=list(AVAILABILITIES.items()),
+                              validators=[DataRequired("Choose when: particular days of the week, particular "
+                                                       "dates, or any time")])
+    week = MultiCheckboxField("Which days and times of day?", choices=WEEK_CHOICES)
+    dates = FieldList(FormField(DateRowForm), min_entries=DATE_ROWS, max_entries=20)
+    available_from = DayField("From", validators=[Optional()])
+    available_until = DayField("Until", validators=[Optional()])
     location = RadioField("Where does it happen?", choices=list(LOCATIONS.items()), default="at_giver",
                           validators=[DataRequired("Choose where the help happens")])
     postcode = StringField("Postcode (leave blank to use your organisation's)", validators=[
@@ -86,9 +115,57 @@ class ListingForm(FlaskForm):
     asset_id = SelectField("Which room or item?", coerce=int, validate_choice=False,
                            choices=[(0, "Not a room or item")], default=0)
 
+    def __init__(self, *args, listing=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.listing = listing
+
+    @property
+    def on_dates(self) -> bool:
+        return self.availability.data == "dates"
+
+    def validate(self, extra_validators=None) -> bool:
+        """As WTForms does; then what does not apply to the "when" chosen is not held against it
+        (a date left in a row while choosing days of the week, hidden once the choice is made)."""
+        super().validate(extra_validators)
+        unused = [row.form.day for row in self.dates] if not self.on_dates else []
+        if self.on_dates:
+            unused = [self.available_from, self.available_until]
+        for field in unused:
+            field.errors = []
+        if not self.on_dates:
+            self.dates.errors = []
+        return not self.errors
+
+    def validate_week(self, field) -> None:
+        if self.availability.data == "weekly" and not field.data:
+            raise ValidationError("Choose at least one day and time of day, like Tuesday morning")
+
+    def validate_dates(self, field) -> None:
+        if not self.on_dates:
+            return
+        days = [row.form.day for row in field]
+        for day in days:
+            if day.data and day.data < today():
+                day.errors.append(f"{day.data.day} {day.data:%B %Y} has passed: give dates from today on")
+        if not any(day.data or day.errors or day.raw_data and day.raw_data[0].strip() for day in days):
+            days[0].errors.append("Enter at least one date, like 27 3 2027")
+        if any(day.errors for day in days):
+            raise ValidationError("")  # each message is beside its own date
+
+    def validate_available_from(self, field) -> None:
+        if self.availability.data in ("weekly", "any_time") and not field.data and not field.errors:
+            raise ValidationError("Enter the first date, like 27 3 2027")
+
     def validate_available_until(self, field) -> None:
-        if self.available_from.data and field.data and field.data < self.available_from.data:
+        if self.availability.data not in ("weekly", "any_time") or field.errors:
+            return
+        if not field.data:
+            raise ValidationError("Enter the last date, like 27 3 2027")
+        if self.available_from.data and field.data < self.available_from.data:
             raise ValidationError("The end date must be the same as or after the start date")
+        changed = self.listing is None or field.data != self.listing.available_until
+        if changed and field.data < today():
+            raise ValidationError("The last date has passed: give a date from today on")
 
     def validate_expires_on(self, field) -> None:
         if field.data and field.data < today():
@@ -102,9 +179,23 @@ class ListingForm(FlaskForm):
         data["people"] = self.people.data or 1
         data["travel_km"] = data["travel_km"] if data["travel_km"] is not None else 5
         data["min_dbs_level"] = data["min_dbs_level"] or None
-        data["weekly_pattern"] = weekly_pattern(self.days.data or [], self.parts.data or [])
         data["asset_id"] = self.asset_id.data or None
+        data["availability"] = self.availability.data
+        if self.on_dates:  # the window and times of the week follow from the dates
+            del data["available_from"], data["available_until"]
+            data["dates"] = [(row.form.day.data, row.form.parts.data) for row in self.dates if row.form.day.data]
+        else:
+            data["dates"] = []
+            data["weekly_pattern"] = weekly_pattern(self.week.data or []) if self.availability.data == "weekly" \
+                else ALL_WEEK
         return data
+
+    def show_listing(self, listing) -> None:
+        """Start from what the listing says (the times of the week a form field of its own)."""
+        if listing.availability == "weekly":
+            self.week.data = pattern_times(listing.weekly_pattern)
+        while len(self.dates) < max(DATE_ROWS, len(listing.dates) + 1):
+            self.dates.append_entry()
 
     def prefill_defaults(self) -> None:
         if not self.available_from.data:

@@ -29,6 +29,10 @@ ALL_WEEK = (1 << (len(DAYS) * len(DAY_PARTS))) - 1
 # Parts of one day, one bit each (morning is bit 0): a one-off date's parts.
 ALL_DAY = (1 << len(DAY_PARTS)) - 1
 MAX_DATES = 20
+# How a listing says when: particular times of the week, particular dates, or any time at all
+# (flexible). Read from what it holds (`Listing.availability`), so it needs no column of its own.
+AVAILABILITIES = {"weekly": "On particular days of the week", "dates": "On particular dates",
+                  "any_time": "Any time: we are flexible"}
 
 
 class Category(db.Model):
@@ -134,6 +138,13 @@ class Listing(db.Model):
     def is_open(self) -> bool:
         """Open and not past its expiry date (whether or not the daily expiry job has run)."""
         return self.status == "open" and self.expires_on >= today()
+
+    @property
+    def availability(self) -> str:
+        """"dates" (one-off dates), "any_time" (every day and time of its window) or "weekly"."""
+        if self.dates:
+            return "dates"
+        return "any_time" if self.weekly_pattern == ALL_WEEK else "weekly"
 
     @property
     def is_offer(self) -> bool:

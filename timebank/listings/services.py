@@ -16,8 +16,8 @@ from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.figures import remembered
 from timebank.listings import search, words
-from timebank.listings.models import (ALL_DAY, ALL_WEEK, DAY_PARTS, DIRECTIONS, KINDS, LOCATIONS, MAX_DATES, Category,
-                                      Listing, ListingDate)
+from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DIRECTIONS, KINDS, LOCATIONS,
+                                      MAX_DATES, Category, Listing, ListingDate)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
 from timebank.members.services import can_act_for
 from timebank.places import UnknownPostcode, geocode
@@ -163,14 +163,59 @@ def _with_dates(values: dict, dates: dict[date, int]) -> dict:
 
 
 def _set_dates(listing: Listing, dates: dict[date, int]) -> None:
-    listing.dates = [ListingDate(day=day, parts=parts) for day, parts in dates.items()]
+    """Its one-off dates become `dates`: a day it keeps keeps its row (a new row for the same day
+    would be inserted before the old one is deleted, against the unique (listing, day))."""
+    kept = {d.day: d for d in listing.dates if d.day in dates}
+    for day, row in kept.items():
+        row.parts = dates[day]
+    listing.dates = [kept.get(day) or ListingDate(day=day, parts=parts) for day, parts in dates.items()]
 
 
-def create_listing(member: Member, actor: User, *, dates: Iterable[tuple[date, int]] = (), **fields) -> Listing:
+def _settle_when(values: dict, given: dict, availability: str | None, dates: dict[date, int] | None,
+                 listing: Listing | None = None) -> dict[date, int]:
+    """Make `values` say when, as `availability` says (AVAILABILITIES); returns the one-off dates to keep.
+
+    Without `availability` it follows from what is given: dates mean "dates"; a listing that had
+    dates keeps them when none are given; otherwise the weekly pattern says "weekly" or, all week,
+    "any_time". On dates, the window and the weekly pattern follow from the dates.
+    """
+    if availability is None:
+        if dates or (dates is None and listing is not None and listing.availability == "dates"):
+            availability = "dates"
+        else:
+            availability = "any_time" if values.get("weekly_pattern") == ALL_WEEK else "weekly"
+    if availability not in AVAILABILITIES:
+        raise DomainError("Choose when: particular days of the week, particular dates, or any time",
+                          field="availability")
+    if availability == "dates":
+        if dates is None:
+            dates = {d.day: d.parts for d in listing.dates} if listing is not None else {}
+        if not dates:
+            raise DomainError("Enter at least one date, like 27 3 2027", field="dates")
+        _with_dates(values, dates)
+        return dates
+    if dates:
+        raise DomainError("Dates are only for a listing on particular dates: choose that, or leave the dates out",
+                          field="dates")
+    if availability == "any_time":
+        if given.get("weekly_pattern") not in (None, ALL_WEEK):
+            raise DomainError("Any time means every day and every time of day: leave out the times of the week, "
+                              "or choose particular days", field="weekly_pattern")
+        values["weekly_pattern"] = ALL_WEEK
+    if values.get("available_from") is None:
+        raise DomainError("Enter the first date, like 27 3 2027", field="available_from")
+    if values.get("available_until") is None:
+        raise DomainError("Enter the last date, like 27 3 2027", field="available_until")
+    return {}
+
+
+def create_listing(member: Member, actor: User, *, availability: str | None = None,
+                   dates: Iterable[tuple[date, int]] = (), **fields) -> Listing:
     """Post an offer or need for `member`. Only its own people (and coordinators) may.
 
-    `dates`: one-off (day, parts of the day) pairs; without them it is available every week in
-    its weekly pattern from `available_from` to `available_until`.
+    When: `availability` "weekly" (its `weekly_pattern`, every week from `available_from` to
+    `available_until`), "dates" (`dates`: one-off (day, parts of the day) pairs) or "any_time"
+    (every day and time from `available_from` to `available_until`); see `_settle_when` without it.
     """
     _expiry_not_past(fields)
     if not can_act_for(actor, member):
@@ -181,7 +226,8 @@ def create_listing(member: Member, actor: User, *, dates: Iterable[tuple[date, i
     values = {key: fields.get(key) for key in LISTING_FIELDS if key in fields}
     values.setdefault("weekly_pattern", ALL_WEEK)
     values.setdefault("people", 1)
-    values = _check(member, _with_dates(values, dates))
+    dates = _settle_when(values, fields, availability, dates)
+    values = _check(member, values)
     listing = Listing(member_id=member.id, status="open", **values)
     _set_dates(listing, dates)
     db.session.add(listing)
@@ -189,9 +235,10 @@ def create_listing(member: Member, actor: User, *, dates: Iterable[tuple[date, i
     return listing
 
 
-def update_listing(listing: Listing, actor: User, *, dates: Iterable[tuple[date, int]] | None = None,
-                   **fields) -> Listing:
-    """Change a listing. `dates`: its one-off dates (empty: every week instead); None keeps them."""
+def update_listing(listing: Listing, actor: User, *, availability: str | None = None,
+                   dates: Iterable[tuple[date, int]] | None = None, **fields) -> Listing:
+    """Change a listing: only what is given. `dates`: its one-off dates (None keeps them); when, as
+    in `create_listing`."""
     if not can_act_for(actor, listing.member):
         raise NotAllowed("You can only change your own organisation's listings")
     if listing.status != "open":
@@ -201,11 +248,11 @@ def update_listing(listing: Listing, actor: User, *, dates: Iterable[tuple[date,
     values.update({key: value for key, value in fields.items() if key in LISTING_FIELDS})
     if dates is not None:
         dates = clean_dates(dates)
-        values = _with_dates(values, dates)
+    dates = _settle_when(values, fields, availability, dates, listing)
     values = _check(listing.member, values)
     for key, value in values.items():
         setattr(listing, key, value)
-    if dates is not None:
+    if dates != {d.day: d.parts for d in listing.dates}:
         _set_dates(listing, dates)
     db.session.flush()
     return listing

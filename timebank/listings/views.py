@@ -13,8 +13,8 @@ from timebank.db import today
 from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings import services
-from timebank.listings.forms import DirectoryForm, ListingForm, pattern_days_parts
-from timebank.listings.models import Category, Listing
+from timebank.listings.forms import DirectoryForm, ListingForm
+from timebank.listings.models import DAYS, Category, Listing
 from timebank.main.forms import show_domain_error
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
@@ -90,6 +90,10 @@ def detail(listing_id: int):
                            renew_warning_from=today() + timedelta(days=services.OFFER_RENEWAL_DAYS))
 
 
+# The service's names for what the listing form asks under other names.
+FORM_NAMES = {"weekly_pattern": "week"}
+
+
 def _asset_choices(member_id: int) -> list[tuple[int, str]]:
     assets = db.session.scalars(select(Asset).where(Asset.member_id == member_id).order_by(Asset.name))
     return [(0, "Not a room or item")] + [(a.id, f"{a.name} ({a.kind})") for a in assets]
@@ -110,35 +114,35 @@ def new(member_id: int):
             listing = services.create_listing(member, current_user, **form.service_fields())
         except DomainError as error:
             db.session.rollback()
-            show_domain_error(form, error)
+            show_domain_error(form, error, renamed=FORM_NAMES)
         else:
             db.session.commit()
             flash(f"Your {listing.direction} \u201c{listing.title}\u201d is in the directory.", "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, member=member, listing=None)
+    return render_template("listings/form.html", form=form, member=member, listing=None, days=DAYS)
 
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(listing_id: int):
     listing = load_listing(listing_id, need="act")
-    form = ListingForm(obj=listing)
+    form = ListingForm(obj=listing, listing=listing)
     form.category_id.choices = [(0, "Choose a category")] + services.category_choices()
     form.asset_id.choices = _asset_choices(listing.member_id)
     if request.method == "GET":
-        form.days.data, form.parts.data = pattern_days_parts(listing.weekly_pattern)
+        form.show_listing(listing)
         form.asset_id.data = listing.asset_id or 0
     if form.validate_on_submit():
         try:
             services.update_listing(listing, current_user, **form.service_fields())
         except DomainError as error:
             db.session.rollback()
-            show_domain_error(form, error)
+            show_domain_error(form, error, renamed=FORM_NAMES)
         else:
             db.session.commit()
             flash("Listing saved.", "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, member=listing.member, listing=listing)
+    return render_template("listings/form.html", form=form, member=listing.member, listing=listing, days=DAYS)
 
 
 @bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])

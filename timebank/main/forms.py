@@ -11,9 +11,16 @@ from wtforms.widgets import Select
 from timebank.errors import DomainError
 
 
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Attach the error to its field (or to the form as a whole) so the page shows it there."""
-    field = getattr(form, error.field, None) if error.field else None
+def show_domain_error(form: FlaskForm, error: DomainError, renamed: dict[str, str] | None = None) -> None:
+    """Attach the error to its field (or to the form as a whole) so the page shows it there.
+
+    `renamed`: the service's field names that the form asks under another name. An error about a
+    list of rows (a FieldList) goes beside the first row's first field.
+    """
+    name = (renamed or {}).get(error.field, error.field)
+    field = getattr(form, name, None) if name else None
+    if field is not None and field.type == "FieldList":
+        field = next(iter(field.entries[0]), None) if field.entries else None
     if field is not None:
         # WTForms makes errors a tuple after validate(); make it a list we can add to.
         field.errors = [*field.errors, error.message]

@@ -11,7 +11,7 @@ from matching.marketplace import AssetInput, DbsCheck, ListingInput, Market, Mem
 from timebank.db import today as today_
 from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, DeclinedPair, Exchange, Leg
 from timebank.extensions import db
-from timebank.listings.models import Category, Listing
+from timebank.listings.models import Category, Listing, ListingDate
 from timebank.members.models import Asset, ComplianceRecord, Member
 
 
@@ -57,6 +57,12 @@ def build_market(today: date | None = None, *, listing_ids: Collection[int] | No
                ~in_live_exchange, only)
         .order_by(Listing.id)
     ).all()
+    dated: dict[int, list[tuple[date, int]]] = {}
+    for listing_id, day, parts in db.session.execute(
+            select(ListingDate.listing_id, ListingDate.day, ListingDate.parts)
+            .where(ListingDate.listing_id.in_([r.id for r in rows]) if listing_ids is not None else true(),
+                   ListingDate.day >= today).order_by(ListingDate.listing_id, ListingDate.day)):
+        dated.setdefault(listing_id, []).append((day, parts))
     listings = []
     for r in rows:
         asset = None
@@ -71,7 +77,7 @@ def build_market(today: date | None = None, *, listing_ids: Collection[int] | No
             lat=r.latitude, lon=r.longitude, travel_km=float(r.travel_km), min_dbs_level=r.min_dbs_level,
             needs_step_free=r.needs_step_free, min_capacity=r.min_capacity, needs_insurance=r.needs_insurance,
             urgency=r.urgency, is_gift=r.is_gift, partial_ok=r.partial_ok,
-            waited_days=max((today - r.created_at.date()).days, 0), asset=asset))
+            waited_days=max((today - r.created_at.date()).days, 0), asset=asset, dates=tuple(dated.get(r.id, ()))))
 
     of_members = Member.id.in_({x.member_id for x in listings}) if listing_ids is not None else true()
     member_rows = db.session.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 from decimal import Decimal
 
 from matching.marketplace import ListingInput, Market, MemberInput, Policy
@@ -12,6 +13,12 @@ def distance_km(a: ListingInput, b: ListingInput) -> float:
     la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(min(h, 1.0)))
+
+
+def _parts_on(x: ListingInput, day: date) -> int:
+    if x.dates:
+        return dict(x.dates).get(day, 0)
+    return x.weekly_pattern >> (3 * day.weekday()) & 7
 
 
 def compatible(market: Market, offer: ListingInput, need: ListingInput) -> bool:
@@ -32,6 +39,14 @@ def compatible(market: Market, offer: ListingInput, need: ListingInput) -> bool:
         return False
     if not offer.weekly_pattern & need.weekly_pattern:
         return False
+    # some day both can do it, at a part of the day both can do (one-off dates: those days only)
+    last = min(offer.available_until, need.available_until)
+    shared = [d for d in (day + timedelta(days=n) for n in range((last - day).days + 1))
+              if _parts_on(offer, d) & _parts_on(need, d)]
+    if not shared:
+        return False
+    if offer.dates or need.dates:
+        day = shared[0]
     if (offer.quantity < need.quantity or offer.people < need.people) and not need.partial_ok:
         return False
     location = offer.location

@@ -44,6 +44,15 @@ def listing(i, m, direction, kind="skill", cat=2, **kw) -> ListingInput:
                         available_until=kw.pop("available_until", LATER), **kw)
 
 
+def on(*days, parts=0b001) -> dict:
+    """A listing's fields for one-off dates (each at `parts` of the day), as the app would give them."""
+    return {"dates": tuple((d, parts) for d in days), "available_from": min(days), "available_until": max(days),
+            "weekly_pattern": sum(parts << 3 * weekday for weekday in {d.weekday() for d in days})}
+
+
+TUESDAY_MORNINGS, FRIDAY_AFTERNOONS = 1 << 3, 1 << 13
+
+
 def market(listings, members=None, **kw) -> Market:
     ids = sorted({x.member_id for x in listings})
     return Market(listings, members or [member(i) for i in ids], CATEGORIES, TODAY, **kw)
@@ -95,6 +104,16 @@ ROOM = AssetInput(capacity=12, step_free=True, name="Meeting room")
     ({}, {"needs_insurance": True}, {"insurance_expires_on": TODAY - timedelta(days=1)}, False),
     ({}, {"needs_insurance": True}, {"insurance_expires_on": TODAY}, True),
     ({}, {}, {"suspended": True}, False),
+    # when: days of the week and parts of the day, one-off dates (TODAY is a Monday)
+    ({"weekly_pattern": TUESDAY_MORNINGS}, {"weekly_pattern": FRIDAY_AFTERNOONS}, {}, False),
+    ({"weekly_pattern": TUESDAY_MORNINGS}, on(TODAY + timedelta(days=8)), {}, True),      # a Tuesday morning
+    ({"weekly_pattern": TUESDAY_MORNINGS}, on(TODAY + timedelta(days=8), parts=0b010), {}, False),  # afternoon
+    (on(TODAY + timedelta(days=1), TODAY + timedelta(days=15)), on(TODAY + timedelta(days=8)), {}, False),
+    (on(TODAY + timedelta(days=1), TODAY + timedelta(days=8)), on(TODAY + timedelta(days=8)), {}, True),
+    ({"weekly_pattern": TUESDAY_MORNINGS, "available_from": TODAY + timedelta(days=2),
+      "available_until": TODAY + timedelta(days=7)}, {}, {}, False),                    # no Tuesday in its days
+    ({}, {"min_dbs_level": "basic", **on(TODAY + timedelta(days=8))},
+     {"dbs": (DbsCheck("enhanced", TODAY + timedelta(days=5)),)}, False),             # its check runs out first
 ])
 def test_each_rule_decides_whether_an_offer_can_serve_a_need(offer_kw, need_kw, members_kw, ok):
     offer_kw, need_kw = dict(offer_kw), dict(need_kw)

@@ -1,5 +1,5 @@
 /*
-  The listing form: show the parts that apply to the chosen kind and direction, hide the rest.
+  The listing form: show the parts that apply to the chosen kind, direction and "when", hide the rest.
   Progressive enhancement only: without this file every part shows, each saying when it applies.
   A hidden part keeps its values; if the server refuses one, the part shows again with its message.
 */
@@ -7,7 +7,7 @@
   "use strict";
 
   function init(form) {
-    var parts = form.querySelectorAll("[data-show-when-kind], [data-show-when-direction]");
+    var parts = form.querySelectorAll("[data-show-when-kind], [data-show-when-direction], [data-show-when-availability]");
 
     function checked(name) {
       var input = form.querySelector('input[name="' + name + '"]:checked');
@@ -23,8 +23,10 @@
     function update() {
       var kind = checked("kind");
       var direction = checked("direction");
+      var availability = checked("availability");
       Array.prototype.forEach.call(parts, function (part) {
-        var show = allows(part, "data-show-when-kind", kind) && allows(part, "data-show-when-direction", direction);
+        var show = allows(part, "data-show-when-kind", kind) && allows(part, "data-show-when-direction", direction) &&
+          allows(part, "data-show-when-availability", availability);
         // Never hide a part that holds an error message.
         part.hidden = !show && !part.querySelector(".error-message");
       });
