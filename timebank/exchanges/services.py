@@ -381,19 +381,35 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
 
 
 def expire_proposals(now: datetime | None = None) -> int:
-    """Proposals nobody finished answering by their expiry date expire; their listings open again."""
+    """Proposals nobody finished answering by their expiry date expire; their listings open again.
+
+    A proposal held for a coordinator's review that nobody sent on expires too (its listings would
+    otherwise wait for ever, out of the directory and out of every later run); its members never
+    heard of it, so only the coordinators are told.
+    """
     now = now or utcnow()
-    stale = db.session.scalars(select(Exchange).where(Exchange.status == "proposed", Exchange.expires_at < now)).all()
+    stale = db.session.scalars(select(Exchange).where(Exchange.status.in_(("held", "proposed")),
+                                                      Exchange.expires_at < now).order_by(Exchange.id)).all()
+    unreviewed = 0
     for exchange in stale:
+        was_held = exchange.status == "held"
         exchange.status = "expired"
         exchange.decided_at = now
         for leg in exchange.legs:
             leg.status = "cancelled"
         _set_listing_status(exchange, "open", only_from=("matched",))
+        if was_held:
+            unreviewed += 1
+            record(None, "exchange.expired", exchange, "Expired: no coordinator reviewed it in time")
+            continue
         record(None, "exchange.expired", exchange, "Expired: not every member answered in time")
         notify_member([p.member for p in exchange.parties], "proposals",
                       f"{title(exchange)} expired because not everyone answered in time. "
                       "Your listings are open again.", url=exchange_path(exchange))
+    if unreviewed:
+        notify(_coordinators(), "proposals", f"{unreviewed} proposal{'' if unreviewed == 1 else 's'} held for "
+               f"your review expired before anyone reviewed {'it' if unreviewed == 1 else 'them'}; the members never "
+               "saw them, and their listings are open again for the next run.", url="/coordinator/")
     db.session.flush()
     return len(stale)
 

@@ -41,7 +41,10 @@ def _member_rows() -> dict[str, Where | str]:
         return select(Membership.user_id).where(Membership.member_id == m)
 
     def exchanges(m):
-        return select(Party.exchange_id).where(Party.member_id == m)
+        # Not a proposal held for a coordinator's review: the member has not seen it (it is sent on
+        # or expires within days), and its download shows what the member's pages show.
+        return select(Party.exchange_id).join(Exchange, Exchange.id == Party.exchange_id).where(
+            Party.member_id == m, Exchange.status != "held")
 
     def accounts(m):
         return select(Account.id).where(Account.member_id == m)

@@ -48,8 +48,9 @@ def _listings(member_id):
 def _exchanges(member_id):
     query = select(Exchange.id, Exchange.shape, Exchange.status, Exchange.story, Exchange.created_at,
                    Exchange.decided_at, Exchange.completed_at).order_by(Exchange.id)
-    if member_id is not None:
-        query = query.where(exists().where(Party.exchange_id == Exchange.id, Party.member_id == member_id))
+    if member_id is not None:  # never a proposal held for a coordinator's review: its members have not seen it
+        query = query.where(exists().where(Party.exchange_id == Exchange.id, Party.member_id == member_id),
+                            Exchange.status != "held")
     return db.session.execute(query)
 
 
@@ -61,7 +62,8 @@ def _legs(member_id):
              .join(giver, giver.id == Leg.giver_member_id).join(receiver, receiver.id == Leg.receiver_member_id)
              .outerjoin(Category, Category.id == Leg.category_id).order_by(Leg.id))
     if member_id is not None:
-        query = query.where(or_(Leg.giver_member_id == member_id, Leg.receiver_member_id == member_id))
+        query = query.where(or_(Leg.giver_member_id == member_id, Leg.receiver_member_id == member_id),
+                            Leg.exchange_id.not_in(select(Exchange.id).where(Exchange.status == "held")))
     return [(*row, *_amount(row)) for row in db.session.execute(query)]
 
 

@@ -1,0 +1,90 @@
+"""Proposals held for a coordinator's review ("review first"): they expire like any other proposal when
+nobody sends them on, without a word to the members, who never heard of them; and a member's CSV
+downloads and its whole-data download never hold one."""
+import csv
+import io
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from timebank.db import utcnow
+from timebank.exchanges.models import Exchange
+from timebank.extensions import db
+from timebank.listings.models import Listing
+
+
+@pytest.fixture()
+def hold_ring(app, ring):
+    """Store the ring as a proposal held for review (as a scheduled run with "review first" does)."""
+    from timebank.exchanges.services import LegPlan, create_proposal
+
+    def hold():
+        m, o, n = ring["members"], ring["offers"], ring["needs"]
+        legs = [LegPlan(giver_member_id=m[i], receiver_member_id=m[(i + 1) % 3], kind="skill", hours=Decimal(3),
+                        offer_id=o[i], need_id=n[(i + 1) % 3], score=10, reason="Same category, close by")
+                for i in range(3)]
+        with app.test_request_context():
+            exchange = create_proposal("cycle", legs, story="A helps B, B helps C, C helps A.", score=30, held=True)
+            db.session.commit()
+            return exchange.id
+
+    return hold
+
+
+def _texts(app, email: str) -> list[str]:
+    from timebank.accounts.models import User
+    from timebank.notifications.models import Notification
+
+    with app.app_context():
+        return list(db.session.scalars(select(Notification.text).join(User, User.id == Notification.user_id)
+                                       .where(User.email == email)))
+
+
+def test_a_held_proposal_nobody_reviews_expires_and_its_listings_open_again(app, runner, ring, hold_ring,
+                                                                           mailbox):
+    exchange_id = hold_ring()
+    with time_machine.travel(utcnow() + timedelta(days=6)):
+        assert runner.invoke(args=["exchanges", "remind"]).output.startswith("0 proposals expired")
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        result = runner.invoke(args=["exchanges", "remind"])
+    assert result.exit_code == 0 and result.output.startswith("1 proposals expired"), result.output
+    with app.app_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        assert exchange.status == "expired" and {leg.status for leg in exchange.legs} == {"cancelled"}
+        assert {x.status for x in db.session.scalars(select(Listing))} == {"open"}  # for the next run
+    for email in ring["admins"]:  # they never heard of it, so they are not told it expired
+        assert _texts(app, email) == [] and not mailbox.to(email)
+    assert any("expired before anyone reviewed" in text for text in _texts(app, ring["coordinator"]))
+
+
+def _member_csv(client, member_id: int, name: str) -> list[dict]:
+    answer = client.get(f"/members/{member_id}/exports/{name}.csv")
+    assert answer.status_code == 200
+    return list(csv.DictReader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_a_members_downloads_never_hold_a_held_proposal(app, client, auth, ring, hold_ring):
+    exchange_id = hold_ring()
+    member_id = ring["members"][0]
+    auth.login(ring["admins"][0])
+    assert _member_csv(client, member_id, "exchanges") == []
+    assert _member_csv(client, member_id, "legs") == []
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/members/{member_id}/exports/all-our-data.zip").data))
+    for name in ("exchanges.csv", "exchange_parties.csv", "legs.csv"):
+        rows = list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+        assert rows == [], name
+    history = list(csv.DictReader(io.StringIO(archive.read("audit_events.csv").decode("utf-8-sig"))))
+    assert not [row for row in history if row["subject_type"] == "exchange"]
+    auth.logout()
+
+    # Once a coordinator sends it on, it is the members' to see, and in their downloads.
+    auth.login(ring["coordinator"])
+    client.post(f"/exchanges/{exchange_id}/release")
+    auth.logout()
+    auth.login(ring["admins"][0])
+    assert [row["id"] for row in _member_csv(client, member_id, "exchanges")] == [str(exchange_id)]
+    assert len(_member_csv(client, member_id, "legs")) == 2  # what it gives and what it gets
