@@ -76,3 +76,19 @@ def test_bad_dates_are_problems_and_nothing_is_saved(api, world, tokens, categor
         assert answer.json["type"] == PROBLEMS + kind, name
         assert field in str(answer.json.get("errors", {})), (name, answer.json)
     assert staff_a.get(f"/api/v1/listings?member_id={world.ids['member_a']}").json["total"] == before
+
+
+def test_search_by_day_of_the_week(api, world, tokens, categories):
+    staff_a = api(tokens["staff_a"])
+    window = {"available_from": str(today()), "available_until": str(today() + timedelta(days=60))}
+    tuesdays = staff_a.post("/api/v1/listings", json=_need(world, categories, title="Tuesday tea",
+                                                          weekly_pattern=1 << 3, **window)).json["id"]
+    friday = staff_a.post("/api/v1/listings", json=_need(world, categories, title="Friday fish", availability="dates",
+                                                        dates=[{"day": str(_next(4))}])).json["id"]
+    for path in ("/api/v1/listings?day={}", f"/api/v1/listings?member_id={world.ids['member_a']}&day={{}}"):
+        on_tuesday = {item["id"] for item in staff_a.get(path.format("tuesday")).json["items"]}
+        on_friday = {item["id"] for item in staff_a.get(path.format("friday")).json["items"]}
+        assert tuesdays in on_tuesday and friday not in on_tuesday, path
+        assert friday in on_friday and tuesdays not in on_friday, path
+    bad = staff_a.get("/api/v1/listings?day=someday")
+    assert bad.status_code == 422 and bad.json["type"] == PROBLEMS + "validation"

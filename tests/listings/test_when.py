@@ -158,3 +158,16 @@ def test_the_service_keeps_dates_and_when_consistent(app, make_member, make_list
         db.session.commit()
         assert [(d.day, d.parts) for d in db.session.get(Listing, listing_id).dates] == [
             (_next(1), 3), (_next(1, weeks=2), 1)]
+
+
+def test_the_directory_finds_what_can_happen_on_a_day(client, make_member, make_listing, categories):
+    member_id, user_id = make_member()
+    make_listing(member_id, user_id, title="Tuesday mornings only", availability="weekly", weekly_pattern=1 << 3)
+    make_listing(member_id, user_id, title="Any time at all", availability="any_time")
+    make_listing(member_id, user_id, title="Just one Friday", availability="dates", dates=[(_next(4), 0b100)])
+    tuesdays = client.get("/listings?day=tuesday").get_data(as_text=True)
+    assert "Tuesday mornings only" in tuesdays and "Any time at all" in tuesdays and "Just one Friday" not in tuesdays
+    fridays = client.get("/listings?day=friday").get_data(as_text=True)
+    assert "Tuesday mornings only" not in fridays and "Just one Friday" in fridays and "Any time at all" in fridays
+    assert "Tuesday mornings only" in client.get("/listings").get_data(as_text=True)
+    assert "Not a valid choice" in client.get("/listings?day=someday").get_data(as_text=True)

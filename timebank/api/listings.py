@@ -14,7 +14,7 @@ from timebank.api.members import load_member
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.listings import services
-from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DIRECTIONS, KINDS, LISTING_STATUSES,
+from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, DIRECTIONS, KINDS, LISTING_STATUSES,
                                       LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
 from timebank.members.services import can_act_for
@@ -42,6 +42,7 @@ class CategorySchema(ma.Schema):
     parent_id = ma.fields.Integer(allow_none=True, required=True)
 
 
+WEEKDAYS = [d.lower() for d in DAYS]
 AVAILABILITY_HELP = ("When it can happen: `weekly` (its `weekly_pattern`, every week from `available_from` to "
                      "`available_until`), `dates` (its `dates` only) or `any_time` (any day and time from "
                      "`available_from` to `available_until`)")
@@ -128,6 +129,9 @@ class SearchArgs(PageArgs):
                            metadata={"description": "A parent category includes its children"})
     town = ma.fields.String(validate=validate.OneOf(TOWNS))
     ward = ma.fields.String(validate=validate.OneOf(WARDS))
+    day = ma.fields.String(validate=validate.OneOf(WEEKDAYS), metadata={
+        "description": "Only listings that can happen on this day of the week (their weekly times, or the "
+                       "weekdays of their dates; `any_time` listings can on every day)"})
     postcode = Text(min_length=1, max_length=10,
                     metadata={"description": "Nearest first, within `within_km` of this postcode"})
     within_km = QueryInt(load_default=5, validate=validate.OneOf([1, 2, 5, 10, 25]),
@@ -224,6 +228,8 @@ def _sync_page(args: dict) -> Page:
     for name in ("kind", "direction", "town", "ward"):
         if args.get(name):
             stmt = stmt.where(getattr(Listing, name) == args[name])
+    if args.get("day"):
+        stmt = stmt.where(services.on_weekday(WEEKDAYS.index(args["day"])))
     if args.get("category_id"):
         parent = args["category_id"]  # a parent category includes its children, as in the directory
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
@@ -251,6 +257,8 @@ def _member_page(args: dict) -> Page:
     for name in ("kind", "direction", "town", "ward"):
         if args.get(name):
             stmt = stmt.where(getattr(Listing, name) == args[name])
+    if args.get("day"):
+        stmt = stmt.where(services.on_weekday(WEEKDAYS.index(args["day"])))
     if args.get("category_id"):
         parent = args["category_id"]
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
@@ -282,7 +290,8 @@ def search_listings(args):
     query = services.DirectoryQuery(kind=args.get("kind"), direction=args.get("direction"),
                                     category_id=args.get("category_id"), town=args.get("town"),
                                     ward=args.get("ward"), keyword=args.get("q"), page=args["page"],
-                                    per_page=args["per_page"])
+                                    per_page=args["per_page"],
+                                    weekday=WEEKDAYS.index(args["day"]) if args.get("day") else None)
     if args.get("postcode"):
         try:
             place = geocode(args["postcode"])

@@ -220,6 +220,8 @@ class DirectoryForm(FlaskForm):
                        widget=QUICK_SELECT)
     ward = SelectField("Ward", choices=[("", "Any ward")] + [(w, w) for w in WARDS], validators=[Optional()],
                        widget=QUICK_SELECT)
+    day = SelectField("Can happen on", choices=[("", "Any day")] + [(d.lower(), d) for d in DAYS],
+                      validators=[Optional()], widget=QUICK_SELECT)
     postcode = StringField("Near postcode", validators=[Optional(), Length(max=10)])
     within = SelectField("Within", coerce=int, choices=[(1, "1 km"), (2, "2 km"), (5, "5 km"), (10, "10 km"),
                                                         (25, "25 km")], default=5, validators=[Optional()],

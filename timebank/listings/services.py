@@ -354,6 +354,9 @@ class DirectoryQuery:
     posted_until: datetime | None = None
     # Leave out these members' listings (a person's own organisations, in their digest).
     not_member_ids: tuple[int, ...] = ()
+    # Only listings that can happen on this day of the week (Monday is 0): its weekly times, or the
+    # weekdays of its one-off dates ("any time" listings can on every day).
+    weekday: int | None = None
     page: int = 1
     per_page: int = 20
 
@@ -379,6 +382,12 @@ class DirectoryPage:
 def is_open() -> ColumnElement[bool]:
     """Open and not past its expiry date: true even before `flask expire-listings` has run."""
     return and_(Listing.status == "open", Listing.expires_on >= today())
+
+
+def on_weekday(weekday: int) -> ColumnElement[bool]:
+    """The listing can happen on this day of the week (Monday is 0): some part of it is in its weekly
+    pattern (which, for one-off dates, holds their weekdays)."""
+    return Listing.weekly_pattern.op("&")(ALL_DAY << weekday * len(DAY_PARTS)) != 0
 
 
 def from_active_member() -> ColumnElement[bool]:
@@ -424,7 +433,8 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
     stmt = select(Listing.id).where(is_open(), from_active_member())
     keyword = search.clean_keyword(query.keyword)
     unfiltered = not (query.kind or query.direction or query.category_id or query.town or query.ward
-                      or keyword or query.near or query.posted_after or query.posted_until or query.not_member_ids)
+                      or keyword or query.near or query.posted_after or query.posted_until or query.not_member_ids
+                      or query.weekday is not None)
     if query.kind:
         stmt = stmt.where(Listing.kind == query.kind)
     if query.direction:
@@ -441,6 +451,8 @@ def search_directory(query: DirectoryQuery) -> DirectoryPage:
         stmt = stmt.where(Listing.created_at <= query.posted_until)
     if query.not_member_ids:
         stmt = stmt.where(Listing.member_id.not_in(query.not_member_ids))
+    if query.weekday is not None:
+        stmt = stmt.where(on_weekday(query.weekday))
     rank = None
     widened: dict[str, words.Widened] = {}
     if keyword:

@@ -59,6 +59,7 @@ def render_directory(args, save_form=None):
         query.category_id = form.category.data or None
         query.town = form.town.data or None
         query.ward = form.ward.data or None
+        query.weekday = [d.lower() for d in DAYS].index(form.day.data) if form.day.data else None
         if form.postcode.data:
             try:
                 place = geocode(form.postcode.data)
