@@ -114,6 +114,10 @@ def from_environment() -> dict:
         "ACCOUNT_ANSWER_SECONDS": float(os.environ.get("ACCOUNT_ANSWER_SECONDS", "0.5")),
         # Proposals nobody finished answering expire after this many days.
         "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
+        # Repair on decline (timebank/matcher/repair.py): at most this many members tried in the
+        # place of the one who declined, and seconds for each small run of the matcher.
+        "REPAIR_MAX_REPLACEMENTS": int(os.environ.get("REPAIR_MAX_REPLACEMENTS", "10")),
+        "REPAIR_TIME_LIMIT": float(os.environ.get("REPAIR_TIME_LIMIT", "10")),
         # A direct ask takes its listing off the market until it is answered or expires, so a
         # member may have at most this many asks waiting at once (timebank/exchanges/direct.py).
         "MAX_WAITING_ASKS": int(os.environ.get("MAX_WAITING_ASKS", "5")),

@@ -107,7 +107,8 @@ def accept_proposal(values, exchange_id: int):
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
 def decline_proposal(values, exchange_id: int):
-    """Decline your member's part, with a reason: the exchange is off for everyone"""
+    """Decline your member's part, with a reason: the exchange is off for everyone, and what the others
+    can still do without your member (a shorter ring, a replacement member) is proposed to them at once"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
     return exchange

@@ -32,6 +32,8 @@ class WeightsSchema(StrictSchema):
 class MatcherPolicyChangesSchema(StrictSchema):
     """The matcher's policy, as on the matcher page; what is left out is the last run's."""
 
+    objective = ma.fields.String(validate=validate.OneOf(list(runs.OBJECTIVES)), metadata={
+        "description": "What it aims for: " + "; ".join(f"{k}: {v.lower()}" for k, v in runs.OBJECTIVES.items())})
     max_cycle = Int(validate=validate.Range(min=2, max=8), metadata={"description": "Longest ring (members)"})
     max_chain = Int(validate=validate.Range(min=0, max=8), metadata={"description": "Longest gift chain (legs)"})
     allow_pairs = Bool()
@@ -49,6 +51,7 @@ class MatcherWeightsSchema(ma.Schema):
 class MatcherPolicySchema(ma.Schema):
     """The policy a run used."""
 
+    objective = ma.fields.String(required=True, metadata={"enum": list(runs.OBJECTIVES)})
     max_cycle = ma.fields.Integer(required=True, metadata={"description": "Longest ring (members)"})
     max_chain = ma.fields.Integer(required=True, metadata={"description": "Longest gift chain (legs)"})
     allow_pairs = ma.fields.Boolean(required=True)

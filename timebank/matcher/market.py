@@ -12,6 +12,7 @@ from timebank.db import today as today_
 from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, DeclinedPair, Exchange, Leg
 from timebank.extensions import db
 from timebank.listings.models import Category, Listing, ListingDate
+from timebank.matcher.answers import acceptance_model
 from timebank.members.models import Asset, ComplianceRecord, Member
 
 
@@ -30,13 +31,16 @@ def _balances(member_ids: list[int]) -> dict[int, Decimal]:
 
 
 def build_market(today: date | None = None, *, listing_ids: Collection[int] | None = None,
-                 with_balances: bool = True) -> Market:
+                 with_balances: bool = True, with_acceptance: bool | None = None) -> Market:
     """Open, unexpired listings of active members that are in no live exchange, with what they need.
 
     With `listing_ids`, only those listings and their members: a small market for one question
     (the dashboard's offers that could serve its needs), judged by the matcher's own rules.
     `with_balances=False` leaves every balance at 0 and skips the ledger: for questions answered
     by `build_candidates` alone, which reads no balance (the credit rule is the programme's).
+    `with_acceptance` (by default, for the whole market only): how likely each member is to accept,
+    learned from every answer to the matcher's proposals so far (`timebank.matcher.answers`, two
+    queries); without it the matcher uses its prior.
     """
     today = today or today_()
     only = Listing.id.in_(list(listing_ids)) if listing_ids is not None else true()
@@ -108,5 +112,8 @@ def build_market(today: date | None = None, *, listing_ids: Collection[int] | No
     declined = frozenset((offer_id, need_id) for offer_id, need_id in db.session.execute(
         select(DeclinedPair.offer_listing_id, DeclinedPair.need_listing_id).where(
             DeclinedPair.need_listing_id.in_(list(listing_ids)) if listing_ids is not None else true())))
+    if with_acceptance is None:
+        with_acceptance = listing_ids is None
     return Market(listings=tuple(listings), members=tuple(members), categories=categories, today=today,
-                  declined_pairs=declined, category_names=names)
+                  declined_pairs=declined, category_names=names,
+                  acceptance=acceptance_model() if with_acceptance else None)

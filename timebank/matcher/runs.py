@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import utcnow
-from timebank.errors import Conflict, NotAllowed
+from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.exchanges import services as exchanges
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
@@ -29,8 +30,13 @@ from timebank.matcher.models import IN_PROGRESS, MatcherRun
 if TYPE_CHECKING:
     from matching.marketplace import ProposedExchange
 
-DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60,
+DEFAULT_POLICY = {"max_cycle": 3, "max_chain": 3, "allow_pairs": True, "time_limit": 60, "objective": "points",
                   "weights": {"urgency": 4.0, "category_fit": 3.0, "distance": 2.0, "waiting": 1.0}}
+# What a run aims for (matching.marketplace.Policy.objective), in the coordinators' words. "expected"
+# weighs each exchange by the chance that all its members accept, learned from their own answers
+# (timebank.matcher.answers; docs/matching.md, "Failure-aware matching and repair").
+OBJECTIVES = {"points": "The most exchanges if everyone accepts",
+              "expected": "The most exchanges expected to go ahead, allowing for declines"}
 # What a run's stored policy says besides the matcher's settings: started on the coordinators'
 # schedule (timebank.matcher.schedule), and whether its proposals wait for their review.
 RUN_FLAGS = ("scheduled", "hold_for_review")
@@ -43,6 +49,7 @@ def to_policy(stored: dict):
     weights = {**DEFAULT_POLICY["weights"], **stored.get("weights", {})}
     return Policy(max_cycle=int(stored.get("max_cycle", 3)), max_chain=int(stored.get("max_chain", 3)),
                   allow_pairs=bool(stored.get("allow_pairs", True)), time_limit=stored.get("time_limit"),
+                  objective=stored.get("objective", "points"),
                   weights=ScoreWeights(urgency=weights["urgency"], category_fit=weights["category_fit"],
                                        distance=weights["distance"], waiting=weights["waiting"]))
 
@@ -65,11 +72,18 @@ def start_run(coordinator: User, policy: dict) -> MatcherRun:
     busy = db.session.scalar(select(MatcherRun.id).where(MatcherRun.status.in_(IN_PROGRESS)))
     if busy is not None:
         raise Conflict(f"Run {busy} is still going. Wait for it to finish.")
+    if policy.get("objective", DEFAULT_POLICY["objective"]) not in OBJECTIVES:
+        raise DomainError("Choose what the matcher aims for", field="objective")
+    before = current_policy()["objective"]
     run = MatcherRun(started_by_id=coordinator.id, status="queued", policy={**DEFAULT_POLICY, **policy},
                      message="Waiting to start")
     db.session.add(run)
     db.session.flush()
     record(coordinator, "matcher.started", run, f"Matcher run {run.id} started", policy=run.policy)
+    after = run.policy["objective"]
+    if after != before:  # what the matcher aims for is the coordinators' policy: its changes are audited
+        record(coordinator, "policy.matcher_objective", run, f"The matcher aims for: {OBJECTIVES[after].lower()}",
+               before=before, after=after)
     return run
 
 
@@ -138,7 +152,8 @@ def execute_run(run_id: int) -> None:
             store_proposal(proposed, run_id=run.id, held=held)
         created = len(result.exchanges)
         stats = result.stats if isinstance(result.stats, dict) else asdict(result.stats) if is_dataclass(result.stats) else {}
-        run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3)}
+        run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3),
+                     "expected_exchanges": expected_exchanges(result.exchanges)}
         run.status, run.progress, run.finished_at = "done", 100, utcnow()
         run.message = f"Done: {created} proposed exchanges"
         record(None, "matcher.finished", run, run.message, proposals=created)
@@ -154,6 +169,12 @@ def execute_run(run_id: int) -> None:
         record(None, "matcher.failed", run, run.message)
         db.session.commit()
         current_app.logger.exception("Matcher run %s failed", run_id)
+
+
+def expected_exchanges(proposed: Iterable[ProposedExchange]) -> float:
+    """How many of these proposals are expected to go ahead whole: for each, the chance that every
+    member accepts (a ring's and a pair's every leg carry it; a chain's last leg, the smallest)."""
+    return round(sum(min((leg.chance for leg in ex.legs), default=0.0) for ex in proposed), 3)
 
 
 # What the engine says of a proposed leg that its Leg row does not keep: the chance that it goes

@@ -44,7 +44,7 @@ def index():
 @bp.route("/runs/<int:run_id>")
 @coordinator_required
 def run(run_id: int):
-    return render_template("matcher/run.html", run=_load_run(run_id))
+    return render_template("matcher/run.html", run=_load_run(run_id), objectives=runs.OBJECTIVES)
 
 
 @bp.route("/runs/<int:run_id>/progress")

@@ -1,0 +1,154 @@
+"""Repair on decline, in the product: when a member declines its part of a ring, the others are
+proposed at once what they can still do without it (a shorter ring, a replacement member), through
+the same path as a run's proposals; nothing when nothing valid is left."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from timebank.audit.models import AuditEvent
+from timebank.exchanges.models import Exchange, Leg
+from timebank.extensions import db
+from timebank.listings.models import Listing
+from timebank.members.models import Member
+
+NAMES = ["Kirkby Food Bank", "Halewood Youth Club", "Prescot Seniors", "Huyton Hub", "Whiston Walkers"]
+UNRELATED = ["bookkeeping", "legal-advice", "hr-advice", "it-support", "graphic-design"]
+
+
+@pytest.fixture()
+def circle(app, make_member, make_listing, categories, make_user):
+    """circle(n, same_category=True, extra=0): n members in a proposed ring (member i gives to
+    member i + 1), each offering and needing 3 hours; with `same_category` any offer serves any need,
+    else member i's offer serves member i + 1's need alone. `extra` more members, not in the ring,
+    with listings of their own given by `extra_listings(i) -> (offer category, need category)`."""
+    from timebank.exchanges.services import LegPlan, create_proposal
+
+    make_user("coord@circle.example", coordinator=True)
+
+    def make(n, *, same_category=True, extra_listings=()):
+        out = {"members": [], "admins": [], "offers": [], "needs": []}
+
+        def member(i, offer_slug, need_slug):
+            email = f"admin{i}@circle.example"
+            member_id, user_id = make_member(NAMES[i], admin_email=email)
+            out["members"].append(member_id)
+            out["admins"].append(email)
+            out["offers"].append(make_listing(member_id, user_id, direction="offer", category_id=categories[offer_slug],
+                                              title=f"{NAMES[i]} offers {offer_slug}", quantity=Decimal(3)))
+            out["needs"].append(make_listing(member_id, user_id, direction="need", category_id=categories[need_slug],
+                                             title=f"{NAMES[i]} needs {need_slug}", quantity=Decimal(3)))
+
+        for i in range(n):  # member i offers what member i + 1 needs
+            member(i, *((UNRELATED[0], UNRELATED[0]) if same_category else (UNRELATED[i], UNRELATED[(i - 1) % n])))
+        for j, (gives, wants) in enumerate(extra_listings):
+            member(n + j, gives, wants)
+        m, o, d = out["members"], out["offers"], out["needs"]
+        legs = [LegPlan(giver_member_id=m[i], receiver_member_id=m[(i + 1) % n], kind="skill", hours=Decimal(3),
+                        offer_id=o[i], need_id=d[(i + 1) % n], score=10, reason="Same category, close by")
+                for i in range(n)]
+        with app.test_request_context():
+            out["exchange"] = create_proposal("cycle", legs, story="A ring.", score=10 * n).id
+            db.session.commit()
+        return out
+
+    return make
+
+
+def _decline(client, auth, circle, i, reason="We have no one free this month"):
+    auth.login(circle["admins"][i])
+    response = client.post(f"/exchanges/{circle['exchange']}/respond",
+                           data={"member_id": circle["members"][i], "answer": "decline", "reason": reason})
+    assert response.status_code == 302
+    auth.logout()
+
+
+def _others(app, exchange_id):
+    with app.app_context():
+        return db.session.scalars(select(Exchange).where(Exchange.id != exchange_id).order_by(Exchange.id)).all()
+
+
+def _check_valid(app, exchange_id, declined):
+    """Each leg gives a listing its giver has to a need its receiver has, no listing twice, no decliner."""
+    with app.app_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        used = [i for leg in exchange.legs for i in (leg.offer_listing_id, leg.need_listing_id)]
+        assert len(used) == len(set(used))
+        for leg in exchange.legs:
+            offer, need = db.session.get(Listing, leg.offer_listing_id), db.session.get(Listing, leg.need_listing_id)
+            assert (offer.member_id, offer.direction) == (leg.giver_member_id, "offer")
+            assert (need.member_id, need.direction) == (leg.receiver_member_id, "need")
+            assert offer.category_id == need.category_id  # none of these categories is related to another
+            assert declined not in (leg.giver_member_id, leg.receiver_member_id)
+            assert leg.reason  # why the leg fits, as in every proposal
+        assert {p.status for p in exchange.parties} == {"pending"}
+        return {p.member_id for p in exchange.parties}, exchange
+
+
+@pytest.mark.parametrize("who", [0, 1, 2, 3])
+def test_a_decline_in_a_ring_of_four_proposes_a_ring_of_the_other_three_at_once(app, client, auth, circle, mailbox,
+                                                                                  who):
+    ring = circle(4)
+    _decline(client, auth, ring, who)
+    new = _others(app, ring["exchange"])
+    assert len(new) == 1
+    members, exchange = _check_valid(app, new[0].id, ring["members"][who])
+    assert exchange.shape == "cycle" and exchange.status == "proposed"
+    assert members == set(ring["members"]) - {ring["members"][who]}
+    assert exchange.story.startswith(f"Proposed at once when {NAMES[who]} declined Exchange ring {ring['exchange']}")
+    with app.app_context():
+        assert db.session.get(Exchange, ring["exchange"]).status == "voided"
+        repaired = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "exchange.repaired")).one()
+        assert repaired.subject_id == ring["exchange"] and repaired.details["proposed"] == [exchange.id]
+        # the decliner's listings are open again; the others' are promised to the new ring
+        statuses = {x.id: x.status for x in db.session.scalars(select(Listing))}
+    assert statuses[ring["offers"][who]] == statuses[ring["needs"][who]] == "open"
+    assert {statuses[i] for k in range(4) if k != who for i in (ring["offers"][k], ring["needs"][k])} == {"matched"}
+    for k in range(4):
+        if k != who:
+            told = [mailbox.body(m) for m in mailbox.to(ring["admins"][k])]
+            assert any(f"Exchange ring {exchange.id}" in body and "proposed for you" in body for body in told)
+    assert not any(f"Exchange ring {exchange.id}" in mailbox.body(m) for m in mailbox.to(ring["admins"][who]))
+
+
+def test_when_nothing_valid_is_left_nothing_is_proposed(app, client, auth, circle):
+    ring = circle(4, same_category=False)  # each offer serves only the next member's need
+    with app.app_context():  # and nobody may go below zero credits, so no pair paid in credits either
+        for member_id in ring["members"]:
+            db.session.get(Member, member_id).credit_limit = Decimal(0)
+        db.session.commit()
+    _decline(client, auth, ring, 3)
+    assert _others(app, ring["exchange"]) == []
+    with app.app_context():
+        assert db.session.get(Exchange, ring["exchange"]).status == "voided"
+        assert {x.status for x in db.session.scalars(select(Listing))} == {"open"}
+        assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "exchange.repaired")).all() == []
+
+
+def test_with_credit_to_spend_the_rest_of_the_ring_becomes_pairs(app, client, auth, circle):
+    ring = circle(4, same_category=False)
+    _decline(client, auth, ring, 3)  # left: A gives to B, B gives to C, each paid in credits
+    new = _others(app, ring["exchange"])
+    a, b, c, _ = ring["members"]
+    pairs = set()
+    for exchange in new:
+        members, exchange = _check_valid(app, exchange.id, ring["members"][3])
+        assert exchange.shape == "pair"
+        pairs.add((exchange.legs[0].giver_member_id, exchange.legs[0].receiver_member_id))
+    assert pairs == {(a, b), (b, c)}
+
+
+def test_a_member_who_can_take_the_place_of_the_one_who_declined_closes_the_ring(app, client, auth, circle):
+    # A gives bookkeeping to B, B legal advice to C, C HR advice to A; E gives HR advice and needs legal advice
+    ring = circle(3, same_category=False, extra_listings=[("hr-advice", "legal-advice")])
+    a, b, c, e = ring["members"]
+    _decline(client, auth, ring, 2)
+    new = _others(app, ring["exchange"])
+    assert len(new) == 1
+    members, exchange = _check_valid(app, new[0].id, c)
+    assert exchange.shape == "cycle" and members == {a, b, e}
+    with app.app_context():
+        legs = db.session.scalars(select(Leg).where(Leg.exchange_id == exchange.id)).all()
+        assert {(leg.giver_member_id, leg.receiver_member_id) for leg in legs} == {(a, b), (b, e), (e, a)}

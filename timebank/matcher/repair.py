@@ -1,0 +1,80 @@
+"""Repair on decline: when a member declines its part of a ring, chain or pair the matcher proposed,
+propose at once what the others can still do without it, instead of leaving them with nothing.
+
+`exchanges.services.respond` calls `propose_repairs` (web and API declines alike) once the declined
+exchange is voided and its listings are open again. It builds the market as a run does (with the
+learned acceptance model) and asks the matching library's `repair` for the best of: the remaining
+members' listings alone (a ring of four closing as a ring of three, pairs, a chain cut before the
+member who declined) and the same with one replacement member. Each is an ordinary match on a
+small market, so every requirement holds (categories, windows, places, DBS cover, insurance,
+assets); no listing promised to another live exchange is used; and the credit rule counts what
+each member is already short in its other proposals not yet approved (approved ones are taken out
+of its balance by `build_market`). What it finds is stored by `create_proposal`, as a run's
+proposals are: the members are told and answer, and a coordinator approves it as usual.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from timebank.accounts.models import User
+from timebank.audit.services import record
+from timebank.exchanges import services as exchanges
+from timebank.exchanges.models import Exchange
+from timebank.exchanges.settlement import shortfalls
+from timebank.extensions import db
+from timebank.matcher import runs
+from timebank.matcher.models import MatcherRun
+from timebank.members.models import Member
+
+# The shapes a repair is looked for after (a direct ask is between two members who chose each other).
+REPAIRED_SHAPES = ("cycle", "chain", "pair")
+# Live proposals whose credits are not yet reserved out of a member's balance (docs/ledger.md).
+NOT_YET_RESERVED = ("held", "proposed", "accepted")
+
+
+def propose_repairs(exchange: Exchange, declined: Member, actor: User | None = None) -> list[Exchange]:
+    """The exchanges proposed at once to the members still in `exchange`, which `declined` declined
+    (it is voided already); none when nothing valid is left. Flushes; commits nothing."""
+    if exchange.shape not in REPAIRED_SHAPES or exchange.is_direct or exchange.status != "voided":
+        return []
+    from matching.marketplace import ProposedExchange, ProposedLeg
+    from matching.marketplace.repair import repair
+    from timebank.matcher.market import build_market
+
+    run = db.session.get(MatcherRun, exchange.run_id) if exchange.run_id else None
+    policy = replace(runs.to_policy(run.policy if run is not None and run.policy else runs.current_policy()),
+                     report_cycle_lengths=(), time_limit=current_app.config["REPAIR_TIME_LIMIT"])
+    market = build_market()
+    was = ProposedExchange(exchange.shape, tuple(ProposedLeg(
+        offer_id=leg.offer_listing_id, need_id=leg.need_listing_id, giver_member_id=leg.giver_member_id,
+        receiver_member_id=leg.receiver_member_id, kind=leg.kind, category_id=leg.category_id, hours=leg.hours,
+        people=leg.people, is_gift=leg.is_gift, score=int(leg.score), reason=leg.reason, credits=leg.credits,
+        description=leg.description) for leg in exchange.legs if leg.offer_listing_id and leg.need_listing_id),
+        int(exchange.score), exchange.story)
+    found = repair(market, was, declined.id, policy, reserved=_short_elsewhere(),
+                   max_replacements=current_app.config["REPAIR_MAX_REPLACEMENTS"])
+    made = []
+    for proposed in found:
+        why = f"Proposed at once when {declined.name} declined {exchanges.title(exchange)}. "
+        made.append(runs.store_proposal(replace(proposed, story=why + proposed.story), run_id=exchange.run_id))
+    if made:
+        record(actor, "exchange.repaired", exchange,
+               f"{len(made)} smaller exchange{'' if len(made) == 1 else 's'} proposed at once without {declined.name}",
+               member_id=declined.id, proposed=[e.id for e in made])
+    return made
+
+
+def _short_elsewhere() -> dict[int, Decimal]:
+    """{member id: credits it is short, by the credit rule, in its live proposals not yet approved}."""
+    short: dict[int, Decimal] = defaultdict(Decimal)
+    query = (select(Exchange).where(Exchange.status.in_(NOT_YET_RESERVED)).options(selectinload(Exchange.legs)))
+    for other in db.session.scalars(query):
+        for member_id, amount in shortfalls(other.shape, other.legs).items():
+            short[member_id] += amount
+    return short
