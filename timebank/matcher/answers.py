@@ -2,7 +2,8 @@
 
 Every party that accepted or declined its part of a ring, gift chain or pair the matcher proposed
 is one answer (`matching.marketplace.acceptance.Answer`), and so is every party that left a
-proposal to expire (it declined by saying nothing). Parties of a proposal voided by somebody
+proposal it was shown to expire (it declined by saying nothing; a proposal held for review that
+expired unreviewed was never shown). Parties of a proposal voided by somebody
 else's refusal before they answered said nothing either way and are left out, as are direct asks
 between members (a member who asks has already said yes). What each party saw of its part is
 worked out from the legs as the matcher sees a candidate leg (`matching.marketplace.candidates`):
@@ -18,11 +19,12 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from matching.marketplace.acceptance import AcceptanceModel, Answer, Part, learn_acceptance
 from matching.marketplace.candidates import EARTH_RADIUS_KM
+from timebank.audit.models import AuditEvent
 from timebank.exchanges.models import Exchange, Leg, Party
 from timebank.extensions import db
 from timebank.listings.models import Listing
@@ -38,8 +40,12 @@ def acceptance_model(until: datetime | None = None) -> AcceptanceModel:
 
 def answers(until: datetime | None = None) -> list[Answer]:
     """Every answer to a matcher proposal (made before `until`, if given), oldest proposal first."""
+    # Silence counts only where the members saw the proposal: one held for review that expired
+    # before a coordinator sent it on was never proposed to them (no exchange.proposed event).
+    shown = exists().where(AuditEvent.subject_type == Exchange.__tablename__, AuditEvent.subject_id == Exchange.id,
+                           AuditEvent.action == "exchange.proposed")
     answered = or_(Party.status.in_(("accepted", "declined")),
-                   and_(Party.status == "pending", Exchange.status == "expired"))
+                   and_(Party.status == "pending", Exchange.status == "expired", shown))
     of_matcher = and_(Exchange.shape.in_(MATCHER_SHAPES), Exchange.asked_by_member_id.is_(None),
                       Exchange.created_at < until if until is not None else true())
     parties = db.session.execute(
