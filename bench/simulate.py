@@ -19,7 +19,8 @@ The policies:
 * ``aware``: failure-aware matching (``Policy(objective="expected")``, acceptance learned every
   week from every answer so far, with the prior when there are none) and repair on decline
   (:func:`matching.marketplace.repair.repair`: what the others can still do, or a replacement,
-  proposed at once and answered once more).
+  proposed at once, after every decline, a repair's included, with at most REPLACEMENTS members
+  tried: what the product does, timebank/matcher/repair.py).
 
 The decline model (the truth the matcher does not see): a party accepts with probability
 ``sigmoid(BASE + PER_PARTY * (members - 2) + DISTANCE * km_share + RELATED * related + WAITED *
@@ -68,6 +69,8 @@ BUSINESS_GIFT = 0.5   # a business's offer is a gift (pro bono) this often
 SMALL = 0.6           # share of organisations that are small (no paid staff)
 PARAMETERS = ("BASE", "PER_PARTY", "DISTANCE", "RELATED", "WAITED", "MEMBER_SD", "COMPLETES", "NEEDS_PER_YEAR",
               "OFFERS_PER_YEAR", "BUSINESS_GIFT", "SMALL")
+# Members tried in the place of one who declined (the product's REPAIR_MAX_REPLACEMENTS default).
+REPLACEMENTS = 10
 START = date(2026, 1, 5)
 POLICIES = ("greedy", "today", "aware")
 T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
@@ -233,15 +236,15 @@ def run_policy(world: World, name: str, seed: int, days: int) -> Outcome:
                 for leg in ex.legs:
                     _deliver(world, out, leg, rng, open_, posted_on, balance, day)
                 continue
-            if name == "aware" and round_ == 0:
+            if name == "aware":   # as the product does after every decline, a repair's included
                 t0 = perf_counter()
                 live = {x.id for x in open_.values()}
                 others = Market([x for x in listings if x.id in live], members, world.categories, today,
                                 declined_pairs=frozenset(declined), acceptance=market.acceptance)
                 busy = {i for other, _ in queue for leg in other.legs for i in (leg.offer_id, leg.need_id)}
-                fixed = repair(others, ex, refusals[0], policy, busy=busy, max_replacements=5)
+                fixed = repair(others, ex, refusals[0], policy, busy=busy, max_replacements=REPLACEMENTS)
                 out.seconds += perf_counter() - t0
-                queue.extend((f, 1) for f in fixed if not set(refusals[1:]) & set(f.member_ids))
+                queue.extend((f, round_ + 1) for f in fixed if not set(refusals[1:]) & set(f.member_ids))
     return out
 
 
