@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_unit_of_work(app)  # last: the first after_request step to run, it commits or rolls back
     return app
 
 
@@ -109,6 +110,12 @@ def register_blueprints(app: Flask) -> None:
                bookings_bp, api_tokens_bp, api_origins_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp):
         app.register_blueprint(bp)
     api.register(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    from timebank.unit_of_work import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,11 +12,13 @@ from timebank.ledger.commands import ledger
 
 def register(app: Flask) -> None:
     from timebank.backup import backup_cli
+    from timebank.bookings.commands import bookings_cli
     from timebank.exchanges.reminders import exchanges_cli
     from timebank.operations.jobs import jobs_cli
     from timebank.privacy.commands import privacy_cli
 
     app.cli.add_command(backup_cli)
+    app.cli.add_command(bookings_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed)
     app.cli.add_command(create_coordinator)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from flask import Flask, Request, current_app, g, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -48,17 +46,18 @@ MAX_CONTENT_LENGTH = 256 * 1024
 SERVER_NAME_HEADER = "exchange"
 
 
-@contextmanager
-def taking_at_least(seconds: float) -> Iterator[None]:
-    """Make the block take at least `seconds`, so its time does not say which path it took.
+def answer_no_sooner_than(moment: float) -> None:
+    """Hold this request's answer until time.monotonic() reaches `moment`, so its time does not say
+    which path it took.
 
     The account pages do the same password-hash work and send the same email on every path, but a
     registered address writes rows an unknown one does not (a link, a failure count): 10 to 25 ms
-    here (bench/account_timing.py), enough to tell them apart over many tries.
+    here (bench/account_timing.py), enough to tell them apart over many tries. The wait comes after
+    the request's commit and its mail (timebank/unit_of_work.py), so it covers their time too.
     """
-    started = time.monotonic()
-    yield
-    wait_until(started + seconds)
+    from timebank.unit_of_work import after_commit
+
+    after_commit(wait_until, moment)
 
 
 def wait_until(moment: float) -> None:

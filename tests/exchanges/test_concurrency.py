@@ -6,6 +6,7 @@ the first holds its row locks; on SQLite (one writer at a time) it runs right af
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.ledger.test_concurrency import run_overlapping
@@ -87,3 +88,50 @@ def test_two_confirmations_of_a_rings_last_leg_settle_it_once(app, ring, propose
             entries = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.leg_id == each))
             assert entries == 1
         assert db.session.get(Exchange, exchange_id).status == "completed"
+
+
+def test_two_answers_at_once_one_wins_and_the_other_is_told_to_look_again(app, ring, propose_ring):
+    """B declines from what it read before A's decline committed: B's answer is a clear Conflict
+    (409 from the API, a message beside the form on the web), not a lost race escaping from an
+    autoflush as a 500, and A's answer stands."""
+    exchange_id = propose_ring()
+    with app.test_request_context():  # B reads the exchange ...
+        exchange = db.session.get(Exchange, exchange_id)
+        member_b, admin_b = db.session.get(Member, ring["members"][1]), find_user(ring["admins"][1])
+        assert [p.status for p in exchange.parties] == ["pending"] * 3
+        with app.app_context(), app.test_request_context():  # ... A answers and commits in its own session ...
+            services.respond(db.session.get(Exchange, exchange_id), db.session.get(Member, ring["members"][0]),
+                             find_user(ring["admins"][0]), accept=False, reason="We have found a bookkeeper")
+            db.session.commit()
+        with pytest.raises(Conflict, match="Someone else changed this exchange at the same moment"):
+            services.respond(exchange, member_b, admin_b, accept=False, reason="Our needs have changed")
+        db.session.rollback()
+    with app.app_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        assert exchange.status == "voided" and "We have found a bookkeeper" in exchange.decision_reason
+        assert [p.status for p in exchange.parties] == ["declined", "pending", "pending"]
+
+
+def test_the_last_two_answers_at_once_cannot_leave_an_accepted_exchange_waiting(app, ring, propose_ring):
+    """Each of the last two members reads the other as still pending: without a claim on the
+    exchange both would save, and nobody would mark it accepted."""
+    exchange_id = propose_ring()
+    with app.test_request_context():
+        services.respond(db.session.get(Exchange, exchange_id), db.session.get(Member, ring["members"][0]),
+                         find_user(ring["admins"][0]), accept=True)
+        db.session.commit()
+    with app.test_request_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        member_c, admin_c = db.session.get(Member, ring["members"][2]), find_user(ring["admins"][2])
+        assert [p.status for p in exchange.parties] == ["accepted", "pending", "pending"]
+        with app.app_context(), app.test_request_context():  # its own session
+            services.respond(db.session.get(Exchange, exchange_id), db.session.get(Member, ring["members"][1]),
+                             find_user(ring["admins"][1]), accept=True)
+            db.session.commit()
+        with pytest.raises(Conflict):
+            services.respond(exchange, member_c, admin_c, accept=True)
+        db.session.rollback()
+        services.respond(db.session.get(Exchange, exchange_id), member_c, admin_c, accept=True)  # again: it works
+        db.session.commit()
+    with app.app_context():
+        assert db.session.get(Exchange, exchange_id).status == "accepted"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests.exchanges.conftest import propose_ring, ring  # noqa: F401 - fixtures of the real view below
 from timebank.accounts.models import User
 from timebank.extensions import db
 from timebank.notifications.models import EmailPreference
@@ -74,3 +75,47 @@ def test_with_no_transaction_open_mail_goes_at_once(app, person, mailbox):
         assert not db.session().in_transaction()
         send_email(email, "Hello", "notification", user=None, text=f"Hello {name}", url=None)
     assert len(mailbox.to("ada@example.org")) == 1
+
+
+@pytest.fixture()
+def commits_fail():
+    """Within it, every commit fails as a database refusing it would (a real session event, no mock)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    def refuse(_session):
+        raise RuntimeError("the database refused the commit")
+
+    @contextmanager
+    def failing():
+        event.listen(Session, "before_commit", refuse)
+        try:
+            yield
+        finally:
+            event.remove(Session, "before_commit", refuse)
+
+    return failing
+
+
+def test_a_real_answer_whose_commit_fails_emails_nobody_and_saves_nothing(app, client, auth, ring, propose_ring,
+                                                                          mailbox, commits_fail):
+    """Declining an exchange emails the other members (notify, in the service, before the request
+    commits: timebank/unit_of_work.py). When that commit fails, nobody is told and nothing is saved."""
+    from timebank.exchanges.models import Exchange
+
+    exchange_id = propose_ring()
+    auth.login(ring["admins"][1])
+    answer = {"member_id": ring["members"][1], "answer": "decline", "reason": "We have found a bookkeeper"}
+    sent = len(mailbox.messages)
+    with commits_fail(), pytest.raises(RuntimeError, match="refused the commit"):
+        client.post(f"/exchanges/{exchange_id}/respond", data=answer)
+    assert len(mailbox.messages) == sent, "mail left although the request's commit failed"
+    with app.app_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        assert exchange.status == "proposed" and {p.status for p in exchange.parties} == {"pending"}
+    client.post(f"/exchanges/{exchange_id}/respond", data=answer)  # the same answer, the database working
+    with app.app_context():
+        assert db.session.get(Exchange, exchange_id).status == "voided"
+    assert "We have found a bookkeeper" in mailbox.body(mailbox.to(ring["admins"][0])[-1])

@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from timebank.accounts import services, sessions
 from timebank.accounts.forms import ConfirmEmailForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from timebank.errors import DomainError, NotFound
-from timebank.extensions import db, limiter
-from timebank.main.forms import show_domain_error
-from timebank.security import LOGIN_LIMIT, PASSWORD_RESET_LIMIT, SIGN_UP_LIMIT, taking_at_least, wait_until
+from timebank.extensions import limiter
+from timebank.main.forms import domain_errors, show_domain_error
+from timebank.security import LOGIN_LIMIT, PASSWORD_RESET_LIMIT, SIGN_UP_LIMIT, answer_no_sooner_than
 
 bp = Blueprint("auth", __name__)
 
@@ -43,12 +43,11 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            db.session.commit()  # keep the failure count, which is the throttle
-            wait_until(started + _answer_seconds())
+            # Not undone: the failure count is the throttle (a 200 answer commits it).
+            answer_no_sooner_than(started + _answer_seconds())
             show_domain_error(form, error)
             return render_template("auth/login.html", form=form)
         sessions.sign_in(user, remember=form.remember.data)
-        db.session.commit()
         flash(f"Signed in as {user.display_name}.", "success")
         return redirect(_safe_next(request.args.get("next")) or url_for("members.dashboard"))
     return render_template("auth/login.html", form=form)
@@ -57,7 +56,6 @@ def login():
 @bp.route("/sign-out", methods=["POST"])
 def logout():
     sessions.sign_out()
-    db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))
 
@@ -66,7 +64,6 @@ def logout():
 @login_required
 def logout_everywhere():
     count = sessions.sign_out_everywhere(current_user._get_current_object())
-    db.session.commit()
     flash(f"You have signed out on every device ({count} in all).", "info")
     return redirect(url_for("main.index"))
 
@@ -78,9 +75,8 @@ def signup():
         return redirect(url_for("members.dashboard"))
     form = SignupForm()
     if form.validate_on_submit():
-        with taking_at_least(_answer_seconds()):
-            services.sign_up(form.email.data, form.password.data, form.display_name.data)
-            db.session.commit()
+        answer_no_sooner_than(time.monotonic() + _answer_seconds())
+        services.sign_up(form.email.data, form.password.data, form.display_name.data)
         return render_template("auth/check_email.html", email=services.normalise_email(form.email.data))
     return render_template("auth/signup.html", form=form)
 
@@ -95,14 +91,9 @@ def confirm_email(token: str):
         return render_template("auth/link_problem.html", message=error.message), 404
     form = ConfirmEmailForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             user = services.confirm_email(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
             sessions.sign_in(user)
-            db.session.commit()
             flash("Your email address is confirmed. Now tell us about your organisation or business.", "success")
             return redirect(url_for("members.dashboard"))
     return render_template("auth/confirm_email.html", form=form)
@@ -113,9 +104,8 @@ def confirm_email(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        with taking_at_least(_answer_seconds()):
-            services.request_password_reset(form.email.data)
-            db.session.commit()
+        answer_no_sooner_than(time.monotonic() + _answer_seconds())
+        services.request_password_reset(form.email.data)
         return render_template("auth/reset_sent.html", email=services.normalise_email(form.email.data))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -130,7 +120,6 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user = services.reset_password(token, form.password.data)
         sessions.sign_in(user)
-        db.session.commit()
         flash("Your password has been changed, and every other device signed in to your account is signed out.",
               "success")
         return redirect(url_for("members.dashboard"))

@@ -11,13 +11,13 @@ A request to the API, whatever its resource:
    is checked, a POST's Idempotency-Key is claimed or answered (idempotency.py), and an If-Match
    is compared with the current ETag of the thing the operation changes (conditional.py).
 2. The view: load and authorise, one service call. Services flush; views never commit.
-3. `_after_request`: a successful answer gets its ETag (304 on a read the client has already);
-   a successful change is committed once, with its Idempotency-Key's answer, and then the work
-   queued with `after_commit` runs (a matcher run starting). Anything else is rolled back.
+3. `_after_request`: a successful answer gets its ETag (304 on a read the client has already) and
+   is kept with its Idempotency-Key. Then the app's unit of work (timebank/unit_of_work.py)
+   commits an answer below 400 once, and runs the work held for after the commit (a matcher run
+   starting, mail); anything else is rolled back.
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
@@ -33,7 +33,6 @@ from flask import Flask, Response, current_app, g, request, url_for
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
@@ -46,6 +45,7 @@ from timebank.errors import DomainError
 from timebank.extensions import csrf, db, limiter
 from timebank.main.query_args import IdConverter
 from timebank.security import API_AUTH_FAILURE_LIMIT, API_LIMIT
+from timebank.unit_of_work import commit, discard
 
 __all__ = ["API_PREFIX", "PROBLEM", "problem"]
 
@@ -53,7 +53,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-log = logging.getLogger("timebank.api")
 
 
 class StrictParser(FlaskParser):
@@ -191,7 +190,7 @@ def _authenticate(*, coordinator: bool):
                                           "Make a new one on your account page.",
                        headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
     if tokens.touch(token):
-        db.session.commit()
+        commit()  # on its own, before the request's work: a refused request still used the token
     g.api_token = token
     g.api_actor = ApiActor(token.user, token.scope)
     if coordinator and not g.api_actor.is_coordinator:
@@ -202,11 +201,6 @@ def _authenticate(*, coordinator: bool):
 
 
 # -- the request's life ------------------------------------------------------------------------
-
-def after_commit(work: Callable[[], None]) -> None:
-    """Run `work` once this request's changes are committed (never if they are not)."""
-    g.setdefault("api_after_commit", []).append(work)
-
 
 def _before_request(*, coordinator: bool):
     if request.method == "OPTIONS":
@@ -224,20 +218,9 @@ def _before_request(*, coordinator: bool):
 
 
 def _finish(response: Response) -> Response:
-    """Commit a successful change (with its Idempotency-Key's answer) once; roll anything else back."""
-    if request.method in READ_METHODS or response.status_code >= 400 or g.get("api_replayed"):
-        db.session.rollback()
-        g.pop("api_after_commit", None)
-        return response
-    idempotency.keep(response)
-    try:
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.exception("Could not commit %s %s", request.method, request.path)
-        return problem("server-error", "Something went wrong on our side. It has been logged; nothing was saved.")
-    for work in g.pop("api_after_commit", []):
-        work()
+    """A successful answer is kept with its Idempotency-Key, in the request's one commit (timebank/unit_of_work.py)."""
+    if response.status_code < 400:
+        idempotency.keep(response)
     return response
 
 
@@ -270,7 +253,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _domain_problem(error: DomainError, extra: dict | None = None):
-    db.session.rollback()
+    discard()
     # A rule of the exchange that a well-formed request broke is 422 (unprocessable content).
     status = 422 if error.status_code == 400 else error.status_code
     return problem(error.kind, error.message, status=status,
@@ -280,7 +263,7 @@ def _domain_problem(error: DomainError, extra: dict | None = None):
 def _http_problem(error: HTTPException):
     status = error.code or 500
     if status >= 500:
-        db.session.rollback()
+        discard()
         return problem("server-error", "Something went wrong on our side. It has been logged; try again later.")
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")

@@ -21,6 +21,7 @@ from timebank.api.models import IdempotentRequest
 from timebank.api.problems import problem
 from timebank.db import utcnow
 from timebank.extensions import db
+from timebank.unit_of_work import discard
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -83,7 +84,7 @@ def begin(token) -> Response | None:
         db.session.flush()
     except IntegrityError:
         # A request with this key committed while we waited at the unique key: answer as it did.
-        db.session.rollback()
+        discard()
         kept = _find(token.id, key)
         if kept is None:
             return problem("request-in-progress", f"The first request with this {HEADER} is still being answered.")

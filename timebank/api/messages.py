@@ -12,7 +12,6 @@ from timebank.api.exchanges import load_exchange
 from timebank.errors import NotFound
 from timebank.conversations import services
 from timebank.conversations.models import MAX_LENGTH
-from timebank.extensions import db
 
 bp = blueprint("messages", "Each exchange's conversation between its members' people and the coordinators",
                tag="Messages")
@@ -46,7 +45,6 @@ def list_messages(args, exchange_id: int):
     """The exchange's conversation, oldest first (reading it marks your notices about it read)"""
     exchange = load_exchange(exchange_id)
     services.seen(exchange, actor())
-    db.session.commit()  # the one thing a read keeps: the reader's notices about it are read (a GET is rolled back)
     return paged(page_of(services.thread(exchange), args))
 
 

@@ -8,9 +8,8 @@ from timebank.api import cors
 from timebank.api.forms import OriginForm, RemoveOriginForm
 from timebank.api.models import AllowedOrigin
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 
 bp = Blueprint("api_origins", __name__)
 
@@ -28,13 +27,8 @@ def index():
     form = OriginForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             row = cors.allow_origin(current_user, form.origin.data, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Pages on {row.origin} may now call the API from a browser, each with its own token.", "success")
             return redirect(url_for("api_origins.index"))
     if form.errors:
@@ -50,6 +44,5 @@ def remove(origin_id: int):
     if RemoveOriginForm().validate_on_submit():
         origin = row.origin
         cors.remove_origin(current_user, row)
-        db.session.commit()
         flash(f"Pages on {origin} can no longer call the API from a browser.", "success")
     return redirect(url_for("api_origins.index"))

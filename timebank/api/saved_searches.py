@@ -11,7 +11,6 @@ from timebank.api.core import (LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictS
 from timebank.api.document import problems
 from timebank.api.listings import ListingPageSchema, _found, _with_dates
 from timebank.db import utcnow
-from timebank.extensions import db
 from timebank.listings.models import DIRECTIONS, KINDS
 from timebank.listings.services import search_directory
 from timebank.members.services import members_of

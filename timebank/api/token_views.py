@@ -6,9 +6,8 @@ from flask_login import current_user, login_required
 
 from timebank.api import tokens
 from timebank.api.forms import RevokeForm, TokenForm
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -26,13 +25,8 @@ def load_token(token_id: int) -> tokens.ApiToken:
 def index():
     form = TokenForm().for_user(current_user)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             token, secret = tokens.create_token(current_user, name=form.name.data, scope=form.scope.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             # Shown on this response only: the secret is never stored, so it cannot go through a redirect.
             return render_template("api/token_created.html", token=token, secret=secret)
     return render_template("api/tokens.html", form=form, tokens=tokens.tokens_of(current_user),
@@ -44,12 +38,7 @@ def index():
 def revoke(token_id: int):
     token = load_token(token_id)
     if RevokeForm().validate_on_submit():
-        try:
+        with domain_errors():
             tokens.revoke_token(token, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(f"\u201c{token.name}\u201d is revoked. Anything using it can no longer reach the exchange.", "success")
     return redirect(url_for("api_tokens.index"))

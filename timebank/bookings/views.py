@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import click
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -12,12 +11,13 @@ from timebank.bookings.forms import (CancelForm, CheckOutForm, LoanRequestForm, 
                                      RoomBookingForm)
 from timebank.bookings.models import Booking, BookingSeries, Loan, uk_today
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.errors import DomainError
+from timebank.main.forms import domain_errors, show_domain_error
 from timebank.members.access import load_member
 from timebank.members.models import Asset
 from timebank.members.services import can_act_for, members_of
+from timebank.unit_of_work import discard
 
 bp = Blueprint("bookings", __name__)
 
@@ -83,11 +83,10 @@ def request_asset(asset_id: int):
         try:
             done = _book_or_borrow(asset, member, form)
         except DomainError as error:
-            db.session.rollback()
+            discard()
             show_domain_error(form, error)
             times_taken = error if isinstance(error, weekly.TimesTaken) else None
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(url_for("bookings.member_bookings", member_id=member.id))
     # The calendar shows the week asked for; after a refused request, the week of the (first) time in the way.
@@ -147,7 +146,6 @@ def reset_calendar(member_id: int):
     member = load_member(member_id, need="act")
     if ResetFeedForm().validate_on_submit():
         services.reset_feed(member, current_user)
-        db.session.commit()
         flash("There is a new calendar link. The old one no longer works: "
               "subscribe again with the new link.", "success")
     return redirect(url_for("bookings.member_bookings", member_id=member.id, _anchor="calendar"))
@@ -186,13 +184,8 @@ def cancel_booking(booking_id: int):
         flash(f"This booking is already {booking.status}.", "info")
         return _back_to(back)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.cancel_booking(booking, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"The booking of {booking.asset.name} is cancelled. Both organisations have been told.", "success")
             return _back_to(back)
     return render_template("bookings/cancel.html", form=form, booking=booking, loan=None, back=back,
@@ -210,13 +203,8 @@ def cancel_series(series_id: int):
         return _back_to(back)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             weekly.cancel_series(series, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"The weekly booking of {series.asset.name} is cancelled for the {len(coming)} "
                   f"{'time' if len(coming) == 1 else 'times'} still to come. Both organisations have been told.",
                   "success")
@@ -235,13 +223,8 @@ def cancel_loan(loan_id: int):
         flash(f"This loan is {'out: record its return instead' if loan.status == 'out' else loan.status}.", "info")
         return _back_to(back)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.cancel_loan(loan, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"The loan of {loan.asset.name} is cancelled. Both organisations have been told.", "success")
             return _back_to(back)
     return render_template("bookings/cancel.html", form=form, booking=None, loan=loan, back=back,
@@ -256,14 +239,9 @@ def check_out(loan_id: int):
     if request.method == "GET" and loan.asset.condition:
         form.condition.data = f"Condition: {loan.asset.condition}."
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.check_out(loan, current_user, condition=form.condition.data,
                                pat_checked=form.pat_checked.data if loan.asset.electrical else None)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{loan.asset.name} is out on loan to {loan.member.name}, due back "
                   f"{services.day_words(loan.due_on)}.", "success")
             return _back_to(loan.asset.member_id)
@@ -277,13 +255,8 @@ def check_in(loan_id: int):
     loan = load_loan(loan_id, need="lender")
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.check_in(loan, current_user, condition=form.condition.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{loan.asset.name} is back from {loan.member.name}.", "success")
             return _back_to(loan.asset.member_id)
     return render_template("bookings/check_in.html", form=form, loan=loan)
@@ -297,16 +270,3 @@ def coordinator_loans():
     today = uk_today()
     return render_template("bookings/coordinator_loans.html", loans=services.overdue_loans(today), today=today)
 
-
-# -- command line -----------------------------------------------------------------------------
-
-@bp.cli.command("remind")
-@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Treat this day as today (YYYY-MM-DD).")
-def remind(on) -> None:
-    """Email borrowers of overdue loans (once a day each) and mark past bookings completed; run daily."""
-    day = on.date() if on else None
-    completed = services.complete_past_bookings()
-    sent = services.send_overdue_reminders(day)
-    db.session.commit()
-    click.echo(f"{sent} overdue reminders sent; {completed} past bookings marked completed.")

@@ -6,10 +6,8 @@ from flask_login import current_user, login_required
 
 from timebank.conversations import services
 from timebank.conversations.forms import MessageForm
-from timebank.errors import DomainError
 from timebank.exchanges.views import load_exchange, render_detail
-from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 
 bp = Blueprint("conversations", __name__)
 
@@ -20,13 +18,8 @@ def post(exchange_id: int):
     exchange = load_exchange(exchange_id)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.post(exchange, current_user, form.body.data, member_id=form.member_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Message sent. The others have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id, _anchor="messages"))
     return render_detail(exchange, message_form=form)

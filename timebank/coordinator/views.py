@@ -10,9 +10,8 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members import services as member_services
 from timebank.members.access import load_member
 from timebank.members.models import Member
@@ -64,13 +63,8 @@ def approve_member(member_id: int):
     member = load_member(member_id, need="manage")
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors():
             member_services.approve_member(member, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(f"{member.name} is approved. Its admins have been emailed.", "success")
     return redirect(url_for("coordinator.home"))
 
@@ -81,13 +75,8 @@ def reject_member(member_id: int):
     member = load_member(member_id, need="manage")
     form = RejectForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             member_services.reject_member(member, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} is not approved. Its admins have been emailed the reason.", "success")
             return redirect(url_for("coordinator.home"))
     return render_template("coordinator/review_member.html", member=member,

@@ -2,8 +2,6 @@
 in answer (the rules are in timebank/exchanges/direct.py)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -13,9 +11,8 @@ from timebank.coordinator.views import coordinator_required
 from timebank.exchanges import direct, policy, scheduling
 from timebank.exchanges.forms import AskForm, CounterForm, DirectPolicyForm
 from timebank.exchanges.views import _my_party, load_exchange
-from timebank.extensions import db
 from timebank.listings.views import load_listing
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.models import Member
 from timebank.members.services import members_of
 
@@ -35,16 +32,11 @@ def ask(listing_id: int):
     form.member_id.choices = [(m.id, m.name) for m in mine]
     if mine and form.validate_on_submit():
         member = next((m for m in mine if m.id == form.member_id.data), None)
-        try:
+        with domain_errors(form):
             if member is None:
                 raise DomainError("Choose which of your organisations it is for", field="member_id")
             exchange = direct.ask(listing, member, current_user, hours=form.hours.data, people=form.people.data,
                                   start=form.start.data, end=form.end.data, message=form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Sent. {listing.member.name} has been told and can accept, decline or suggest other hours "
                   "or dates.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
@@ -65,14 +57,9 @@ def counter(exchange_id: int):
     form = CounterForm()
     leg = exchange.legs[0]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             direct.counter(exchange, member, current_user, hours=form.hours.data, people=form.people.data,
                            start=form.start.data, end=form.end.data, message=form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Sent. The other side has been told and can accept, decline or suggest other hours or dates.",
                   "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
@@ -90,15 +77,10 @@ def policy_page():
     now = policy.current()
     form = DirectPolicyForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             saved = policy.set_policy(current_user, approval=form.approval.data, over_hours=form.over_hours.data,
                                       rooms_and_equipment=form.rooms_and_equipment.data,
                                       requirements=form.requirements.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Saved. {saved.describe()}.", "success")
             return redirect(url_for("direct.policy_page"))
     elif request.method == "GET":

@@ -16,8 +16,8 @@ from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.exchanges import queue, reminders, scheduling
 from timebank.exchanges.queue import QUEUE_LISTS, describe_planned, exchange_title
-from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors, show_domain_error
+from timebank.unit_of_work import discard
 
 bp = Blueprint("queue", __name__)
 
@@ -80,7 +80,7 @@ def approve():
     form = ApproveForm()
     if not form.validate_on_submit():
         return _page(approve_form=form, status=400)
-    try:
+    with domain_errors(form):
         if request.form.get("confirm") != "yes":
             if not form.exchange_ids.data:
                 raise DomainError("Choose at least one exchange to approve", field="exchange_ids")
@@ -90,17 +90,14 @@ def approve():
             if missing or any(item.default.schedule is None for item in chosen):
                 # Gone from the list, or no longer schedulable: the service says which and why.
                 scheduling.approve_with_defaults(current_user, form.exchange_ids.data)
+            discard()  # the check-answers page changes nothing
             return render_template("exchanges/queue_approve_check.html", form=form, chosen=chosen,
                                    exchange_title=exchange_title, describe_slot=describe_slot)
         approved = scheduling.approve_with_defaults(current_user, form.exchange_ids.data)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _page(approve_form=form, status=422)
-    db.session.commit()
-    flash(f"{len(approved)} {'exchange is' if len(approved) == 1 else 'exchanges are'} approved and scheduled: "
-          f"{', '.join(exchange_title(e) for e in approved)}. Every member has been told.", "success")
-    return redirect(url_for("queue.index"))
+        flash(f"{len(approved)} {'exchange is' if len(approved) == 1 else 'exchanges are'} approved and scheduled: "
+              f"{', '.join(exchange_title(e) for e in approved)}. Every member has been told.", "success")
+        return redirect(url_for("queue.index"))
+    return _page(approve_form=form, status=422)
 
 
 @bp.route("/coordinator/queue/remind", methods=["POST"])
@@ -118,12 +115,11 @@ def remind():
         else:
             done = reminders.remind(current_user, exchange_ids=form.exchange_ids.data)
     except DomainError as error:
-        db.session.rollback()
+        discard()  # before the page is drawn again from the database
         if not error.field or not hasattr(form, error.field):
             error.field = "leg_ids" if which == "overdue" else "exchange_ids"
         show_domain_error(form, error)
         return _page(status=422, **{key: form})
-    db.session.commit()
     message = f"{done.sent} {'reminder' if done.sent == 1 else 'reminders'} sent."
     if done.already_today:
         message += " Already reminded today, so not sent again: " + "; ".join(done.already_today) + "."

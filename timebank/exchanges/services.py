@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from timebank.accounts.models import User
@@ -206,6 +207,9 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
         raise Conflict(f"This exchange is {exchange.status}; it can no longer be accepted or declined")
     if party.status != "pending":
         raise Conflict(f"{member.name} has already {party.status} its part")
+    if not accept and (not reason or not reason.strip()):
+        raise DomainError("Tell the others why you are declining", field="reason")
+    _claim(exchange)  # two answers at once: one wins, the other is told to look again
     party.responded_by_id = actor.id
     party.responded_at = utcnow()
     if accept:
@@ -223,8 +227,6 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
             notify(_coordinators(), "exchanges", f"{title(exchange)} is accepted by everyone and "
                    "waits for your approval.", url=exchange_path(exchange))
     else:
-        if not reason or not reason.strip():
-            raise DomainError("Tell the others why you are declining", field="reason")
         party.status = "declined"
         party.reason = reason.strip()
         _void(exchange, actor, member, party.reason)
@@ -255,6 +257,18 @@ def _void(exchange: Exchange, actor: User, member: Member, reason: str) -> None:
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "proposals", f"{member.name} declined {title(exchange)}, so it will not go ahead. "
                   f"Your listings are open again. Their reason: {reason}", url=exchange_path(exchange))
+
+
+def _claim(*rows: Exchange | Leg) -> None:
+    """Take these versioned rows for this transaction before anything else is read or written.
+
+    Each one's version goes up now: of two changes at once the second stops here with a Conflict,
+    not later at an autoflush (a 500) nor by writing from what it read before the first committed;
+    on PostgreSQL the row stays locked until this transaction ends.
+    """
+    for row in rows:
+        flag_modified(row, "status")
+    _flush_versioned()
 
 
 def _flush_versioned() -> None:
@@ -370,6 +384,7 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     if exchange.status not in ("held", "proposed", "accepted"):
         raise Conflict(f"This exchange is {exchange.status}; it can no longer be rejected")
     was_held = exchange.status == "held"
+    _claim(exchange)
     exchange.status = "rejected"
     exchange.decided_by_id = coordinator.id
     exchange.decided_at = utcnow()
@@ -655,9 +670,9 @@ def _maybe_complete(exchange: Exchange, actor: User) -> None:
     done = any(leg.status == "confirmed" for leg in exchange.legs)
     exchange.status = "completed" if done else "cancelled"
     exchange.completed_at = utcnow()
+    _flush_versioned()
     for leg in exchange.legs:
         _set_listings_of_leg(leg, "fulfilled" if leg.status == "confirmed" else "open")
-    _flush_versioned()
     if settlement.settles_net(exchange):
         from timebank.ledger import services as ledger
 
@@ -708,6 +723,7 @@ def reschedule(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[
         scheduling.check_slot(leg, start, end, now, override=override is not None)
     from timebank.bookings import services as bookings
 
+    _claim(exchange, *(legs[leg_id] for leg_id in sorted(schedule)))
     moved = []
     for leg_id, (start, end) in sorted(schedule.items()):
         leg = legs[leg_id]
@@ -746,6 +762,7 @@ def cancel_leg(leg: Leg, coordinator: User, reason: str) -> Leg:
     from timebank.ledger import services as ledger
 
     before = settlement.outstanding(exchange)
+    _claim(leg)
     posted = ledger.entry_for_leg(leg.id)
     if posted is not None:
         ledger.reverse(posted, f"Part {leg.position + 1} of exchange {exchange.id} cancelled: {reason}",
@@ -777,6 +794,7 @@ def _call_off(exchange: Exchange, actor: User, summary: str, reason: str) -> Non
     happened stays, and a ring settles what was confirmed."""
     from timebank.bookings import services as bookings
 
+    _claim(exchange, *(leg for leg in exchange.legs if leg.status in ("scheduled", "delivered", "disputed")))
     for leg in exchange.legs:
         if leg.status in ("scheduled", "delivered", "disputed"):
             leg.status, leg.cancel_reason = "cancelled", reason

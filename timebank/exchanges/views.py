@@ -18,7 +18,7 @@ from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm
                                       RespondForm, SettleForm, SideForm, schedule_form)
 from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.main.query_args import id_arg, page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
@@ -67,7 +67,6 @@ def index():
 def detail(exchange_id: int):
     exchange = load_exchange(exchange_id)
     conversations.seen(exchange, current_user)
-    db.session.commit()
     return render_detail(exchange)
 
 
@@ -100,18 +99,13 @@ def respond(exchange_id: int):
         abort(403)
     form = RespondForm(data={"member_id": member.id})
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             if exchange.shape == "direct":
                 services.confirm_direct(exchange, member, current_user, agree=form.answer.data == "accept",
                                         reason=form.reason.data)
             else:
                 services.respond(exchange, member, current_user, accept=form.answer.data == "accept",
                                  reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Thank you. Your answer is saved and the others have been told." if form.answer.data == "accept"
                   else "You declined. The exchange is off and the others have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
@@ -147,14 +141,9 @@ def approve(exchange_id: int):
     form = schedule_form(exchange.legs)()
     availability = _availability(exchange)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.approve(exchange, current_user, _schedule_of(form, exchange.legs),
                              override_reason=form.override_reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Exchange {exchange.id} is approved and scheduled. The members have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
@@ -174,14 +163,9 @@ def reschedule(exchange_id: int):
     legs = [leg for leg in exchange.legs if leg.status == "scheduled"]
     form = schedule_form(legs, with_reason=True)()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.reschedule(exchange, current_user, _schedule_of(form, legs), reason=form.reason.data,
                                 override_reason=form.override_reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Exchange {exchange.id} is rescheduled. Everyone in it has been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
@@ -201,7 +185,7 @@ def cancel(exchange_id: int):
         (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
         for leg in exchange.legs if leg.status != "cancelled"]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             leg = next((l for l in exchange.legs if l.id == form.leg_id.data), None) if form.leg_id.data else None
             if form.leg_id.data and leg is None:
                 raise DomainError("Choose a part of this exchange", field="leg_id")
@@ -209,11 +193,6 @@ def cancel(exchange_id: int):
                 services.cancel_exchange(exchange, current_user, form.reason.data)
             else:
                 services.cancel_leg(leg, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Cancelled. Everyone in the exchange has been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
@@ -240,13 +219,8 @@ def withdraw(exchange_id: int):
     form = ReasonForm()
     form.leg_id.choices = []
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.withdraw(exchange, member, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} has withdrawn. Everyone in the exchange has been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     return render_template("exchanges/change.html", exchange=exchange, form=form, action="withdraw", member=member,
@@ -263,14 +237,9 @@ def request_change(exchange_id: int):
         (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
         for leg in exchange.legs if leg.status == "scheduled"]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             leg = next((l for l in exchange.legs if l.id == form.leg_id.data), None) if form.leg_id.data else None
             services.request_change(exchange, member, current_user, form.reason.data, leg=leg)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Your request is sent. A coordinator will change the exchange or be in touch.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     return render_template("exchanges/change.html", exchange=exchange, form=form, action="change", member=member,
@@ -283,13 +252,8 @@ def reject(exchange_id: int):
     exchange = load_exchange(exchange_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors():
             services.reject(exchange, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(f"Exchange {exchange.id} is rejected. The members have been told why.", "success")
     else:
         flash("Enter the reason, which the members will see.", "error")
@@ -306,14 +270,9 @@ def confirm_leg(leg_id: int):
                                 "happened_on": leg.scheduled_start.date() if leg.scheduled_start else None}
                           if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.confirm_leg(leg, current_user, actual_hours=form.actual_hours.data,
                                  actual_people=form.actual_people.data, happened_on=form.happened_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Confirmed. {leg.giver.name} has been thanked and any time credits posted.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
     return render_template("exchanges/confirm_leg.html", leg=leg, form=form, started=not leg.scheduled_start
@@ -328,13 +287,8 @@ def dispute_leg(leg_id: int):
         abort(403)
     form = DisputeLegForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors():
             services.dispute_leg(leg, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash("A coordinator has been told and will be in touch.", "success")
     else:
         flash("Say what went wrong, so a coordinator can sort it out.", "error")
@@ -347,15 +301,10 @@ def settle(leg_id: int):
     leg = load_leg(leg_id)
     form = SettleForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.settle_dispute(leg, current_user, outcome=form.outcome.data, note=form.note.data,
                                     actual_hours=form.actual_hours.data, actual_people=form.actual_people.data,
                                     happened_on=form.happened_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("The dispute is settled and both members have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
     return render_template("exchanges/settle.html", leg=leg, form=form)
@@ -369,13 +318,8 @@ def give_side(leg_id: int):
         abort(403)
     form = SideForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.give_side(leg, current_user, form.side.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Thank you. The coordinator settling the dispute will read your side.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=leg.exchange_id))
     elif request.method == "GET" and leg.giver_side:
@@ -392,7 +336,7 @@ def record_help(member_id: int):
         (m.id, m.name) for m in db.session.scalars(
             select(Member).where(Member.status == "active", Member.id != member.id).order_by(Member.name))]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             other = db.session.get(Member, form.other_member_id.data)
             if other is None:
                 raise DomainError("Choose the organisation", field="other_member_id")
@@ -400,11 +344,6 @@ def record_help(member_id: int):
                 member, other, current_user, we_gave=form.direction.data == "gave", kind=form.kind.data,
                 hours=form.hours.data, people=form.people.data, description=form.description.data,
                 happened_on=datetime.combine(form.happened_on.data, day_time(12)))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Recorded. It counts once {other.name} confirms it.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     return render_template("exchanges/record_help.html", form=form, member=member)

@@ -1,16 +1,15 @@
 """A member's "Time credits" page, and the coordinators' ledger page."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.ledger import services
 from timebank.ledger.forms import AdjustForm, DonateForm, GrantForm, ReverseForm
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
@@ -56,13 +55,8 @@ def give_to_pot(member_id: int):
     member = load_member(member_id, need="manage")
     form = DonateForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.donate_to_pot(member, form.amount.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} gave {services.credits_phrase(form.amount.data)} to the community pot. "
                   "Thank you.", "success")
             return redirect(url_for("ledger.member_credits", member_id=member.id))
@@ -108,13 +102,8 @@ def adjust():
     form.member_id.choices = _member_choices("Choose a member")
     if form.validate_on_submit():
         member = _chosen_member(form)
-        try:
+        with domain_errors(form):
             entry = services.adjust(member, form.amount.data, form.reason.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Entry {entry.id}: {member.name}'s credits adjusted by "
                   f"{services.format_credits(form.amount.data, signed=True)}.", "success")
             return redirect(url_for("ledger.coordinator_ledger"))
@@ -126,13 +115,8 @@ def adjust():
 def reverse():
     form = ReverseForm(prefix="reverse")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             entry = services.reverse(services.load_entry(form.entry_id.data), form.reason.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Entry {form.entry_id.data} is reversed by entry {entry.id}.", "success")
             return redirect(url_for("ledger.coordinator_ledger"))
     return _ledger_page(reverse=form)
@@ -145,13 +129,8 @@ def grant():
     form.member_id.choices = _member_choices("Choose a member")
     if form.validate_on_submit():
         member = _chosen_member(form)
-        try:
+        with domain_errors(form):
             entry = services.grant_from_pot(member, form.amount.data, form.reason.data, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Entry {entry.id}: {member.name} was granted {services.credits_phrase(form.amount.data)} "
                   "from the community pot.", "success")
             return redirect(url_for("ledger.coordinator_ledger"))

@@ -10,12 +10,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from timebank.db import today
-from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings import services
 from timebank.listings.forms import DirectoryForm, ListingForm
 from timebank.listings.models import DAYS, Category, Listing
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Asset
@@ -111,13 +110,8 @@ def new(member_id: int):
         form.direction.data = request.args.get("direction") if request.args.get("direction") in ("offer", "need") else None
         form.prefill_defaults()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, renamed=FORM_NAMES):
             listing = services.create_listing(member, current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error, renamed=FORM_NAMES)
-        else:
-            db.session.commit()
             flash(f"Your {listing.direction} \u201c{listing.title}\u201d is in the directory.", "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, member=member, listing=None, days=DAYS)
@@ -134,13 +128,8 @@ def edit(listing_id: int):
         form.show_listing(listing)
         form.asset_id.data = listing.asset_id or 0
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, renamed=FORM_NAMES):
             services.update_listing(listing, current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error, renamed=FORM_NAMES)
-        else:
-            db.session.commit()
             flash("Listing saved.", "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, member=listing.member, listing=listing, days=DAYS)
@@ -150,13 +139,8 @@ def edit(listing_id: int):
 @login_required
 def withdraw(listing_id: int):
     listing = load_listing(listing_id, need="act")
-    try:
+    with domain_errors():
         services.withdraw_listing(listing, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
         flash(f"\u201c{listing.title}\u201d has been withdrawn.", "success")
     return redirect(url_for("listings.detail", listing_id=listing.id))
 
@@ -165,13 +149,8 @@ def withdraw(listing_id: int):
 @login_required
 def renew(listing_id: int):
     listing = load_listing(listing_id, need="act")
-    try:
+    with domain_errors():
         services.renew_listing(listing, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
         flash(f"\u201c{listing.title}\u201d is in the directory until {listing.expires_on:%-d %B %Y}.", "success")
     return redirect(url_for("listings.detail", listing_id=listing.id))
 

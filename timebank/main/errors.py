@@ -6,7 +6,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from timebank.api.problems import kind_for_status, problem
-from timebank.extensions import db, login_manager
+from timebank.extensions import login_manager
+from timebank.unit_of_work import discard
 
 
 def _wants_json() -> bool:
@@ -42,11 +43,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
-        db.session.rollback()
+        discard()
         # Templates load current_user; if the database is what failed, show the page as a visitor.
         try:
             current_user._get_current_object()
         except Exception:  # noqa: BLE001 - any failure to load the user
-            db.session.rollback()
+            discard()
             g._login_user = login_manager.anonymous_user()
         return page("errors/500.html", 500, "Internal server error")

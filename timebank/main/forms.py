@@ -2,6 +2,10 @@
 fraction read safely; a quicker <select>."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import flash
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DecimalField
@@ -9,6 +13,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import Select
 
 from timebank.errors import DomainError
+from timebank.unit_of_work import discard
 
 
 def show_domain_error(form: FlaskForm, error: DomainError, renamed: dict[str, str] | None = None) -> None:
@@ -56,6 +61,22 @@ class AmountField(DecimalField):
     def pre_validate(self, form):
         if self.process_errors:  # say only that it could not be read, not also "Enter between ..."
             raise StopValidation()
+
+
+@contextmanager
+def domain_errors(form: FlaskForm | None = None, renamed: dict[str, str] | None = None) -> Iterator[None]:
+    """Run the block (a service call, then flash and redirect); a DomainError it raises undoes what
+    the request did so far (timebank/unit_of_work.py) and is shown beside its field of `form`
+    (`renamed` as for show_domain_error), or flashed when there is no form; the view goes on after
+    the block as it would without it."""
+    try:
+        yield
+    except DomainError as error:
+        discard()
+        if form is None:
+            flash(error.message, "error")
+        else:
+            show_domain_error(form, error, renamed)
 
 
 class RememberedOptionsSelect(Select):

@@ -38,7 +38,6 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any database failure means unhealthy
-        db.session.rollback()
         return jsonify(status="error", database=type(error).__name__), 503
     return jsonify(status="ok", database=db.engine.dialect.name)
 

@@ -9,13 +9,14 @@ from flask import url_for
 from marshmallow import validate
 from sqlalchemy import select
 
-from timebank.api.core import (LINK_HEADER, Bool, Int, Number, PageArgs, StrictSchema, Utc, actor, after_commit,
-                               blueprint, page_schema, paged, paginate)
+from timebank.api.core import (LINK_HEADER, Bool, Int, Number, PageArgs, StrictSchema, Utc, actor, blueprint,
+                               page_schema, paged, paginate)
 from timebank.api.document import problems
 from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.matcher import runs
 from timebank.matcher.models import RUN_STATUSES, MatcherRun
+from timebank.unit_of_work import after_commit
 
 bp = blueprint("matcher", "Coordinators only (a coordinator token): matcher runs", coordinator=True,
                tag="Matcher runs", import_name=__name__)
@@ -93,8 +94,7 @@ def start_matcher_run(policy):
     current = runs.current_policy()
     weights = {**current.get("weights", {}), **policy.pop("weights", {})}
     run = runs.start_run(actor(), {**current, **policy, "weights": {k: float(v) for k, v in weights.items()}})
-    run_id = run.id
-    after_commit(lambda: runs.dispatch(run_id))  # a worker reads the run's row, so it must be committed first
+    after_commit(runs.dispatch, run.id)  # a worker reads the run's row, so it must be committed first
     return run, 202, {"Location": url_for("api_matcher.get_matcher_run", run_id=run.id)}
 
 

@@ -8,12 +8,10 @@ from wtforms import BooleanField, RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.exchanges import services
 from timebank.exchanges.views import load_exchange
-from timebank.extensions import db
 from timebank.listings.models import DAYS
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.matcher import schedule
 
 bp = Blueprint("matcher_schedule", __name__)
@@ -33,14 +31,9 @@ def schedule_page():
     now = schedule.current()
     form = ScheduleForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             saved = schedule.set_schedule(current_user, cadence=form.cadence.data, weekday=form.weekday.data,
                                           review=form.review.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Saved. {saved.describe()}.", "success")
             return redirect(url_for("matcher_schedule.schedule_page"))
     elif request.method == "GET":
@@ -53,12 +46,7 @@ def schedule_page():
 def release(exchange_id: int):
     """Send a proposal held for review on to its members."""
     exchange = load_exchange(exchange_id)
-    try:
+    with domain_errors():
         services.release([exchange], current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
         flash(f"Exchange {exchange.id} is sent to its members, who have been told.", "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange.id))

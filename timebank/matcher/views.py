@@ -6,12 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.matcher import runs
 from timebank.matcher.forms import RunForm
 from timebank.matcher.models import MatcherRun
+from timebank.unit_of_work import after_commit
 
 bp = Blueprint("matcher", __name__, url_prefix="/coordinator/matcher")
 
@@ -28,14 +28,9 @@ def _load_run(run_id: int) -> MatcherRun:
 def index():
     form = RunForm() if request.method == "POST" else RunForm.from_policy(runs.current_policy())
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             run = runs.start_run(current_user, form.policy())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            runs.dispatch(run.id)
+            after_commit(runs.dispatch, run.id)  # a worker can only take a run that is in the database
             return redirect(url_for("matcher.run", run_id=run.id))
     recent = db.session.scalars(select(MatcherRun).order_by(MatcherRun.id.desc()).limit(10)).all()
     return render_template("matcher/index.html", form=form, runs=recent)

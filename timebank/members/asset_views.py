@@ -5,9 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from timebank.db import today
-from timebank.errors import DomainError
-from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members import services
 from timebank.members.access import load_asset, load_member
 from timebank.members.forms import ASSET_FORMS, ActionForm
@@ -36,13 +34,8 @@ def new(member_id: int, kind: str):
         abort(404)
     form = ASSET_FORMS[kind]()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             asset = services.add_asset(member, current_user, kind=kind, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"\u201c{asset.name}\u201d added.", "success")
             return redirect(url_for("assets.index", member_id=member.id))
     return render_template("members/asset_form.html", form=form, member=member, kind=kind, asset=None)
@@ -56,13 +49,8 @@ def edit(member_id: int, asset_id: int):
     if request.method == "GET":
         form.fill(asset)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_asset(asset, current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"\u201c{asset.name}\u201d saved.", "success")
             return redirect(url_for("assets.index", member_id=member_id))
     return render_template("members/asset_form.html", form=form, member=asset.member, kind=asset.kind, asset=asset)
@@ -75,13 +63,8 @@ def remove(member_id: int, asset_id: int):
     name = asset.name
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.remove_asset(asset, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"\u201c{name}\u201d removed.", "success")
             return redirect(url_for("assets.index", member_id=member_id))
     return render_template("members/confirm_delete.html", form=form, member=asset.member, what=name,

@@ -5,9 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from timebank.db import today
-from timebank.errors import DomainError
-from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members import services
 from timebank.members.access import load_member, load_record
 from timebank.members.forms import COMPLIANCE_FORMS, ActionForm
@@ -37,13 +35,8 @@ def new(member_id: int, kind: str):
         abort(404)
     form = COMPLIANCE_FORMS[kind]()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.add_compliance_record(member, current_user, kind=kind, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{services.COMPLIANCE_LABELS[kind]} record added.", "success")
             return redirect(url_for("compliance.index", member_id=member.id))
     return render_template("members/compliance_form.html", form=form, member=member, kind=kind, record=None,
@@ -59,13 +52,8 @@ def edit(member_id: int, record_id: int):
     if request.method == "GET":
         form.fill(record)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_compliance_record(record, current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{services.COMPLIANCE_LABELS[record.kind]} record saved.", "success")
             return redirect(url_for("compliance.index", member_id=member_id))
     return render_template("members/compliance_form.html", form=form, member=record.member, kind=record.kind,
@@ -81,13 +69,8 @@ def delete(member_id: int, record_id: int):
     what = services.describe_record(record)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.delete_compliance_record(record, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{what} record deleted.", "success")
             return redirect(url_for("compliance.index", member_id=member_id))
     return render_template("members/confirm_delete.html", form=form, member=record.member, what=what,

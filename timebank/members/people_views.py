@@ -8,7 +8,8 @@ from sqlalchemy import select
 from timebank.accounts import sessions
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
+from timebank.unit_of_work import discard
 from timebank.members import services
 from timebank.members.access import load_invitation, load_member, load_membership
 from timebank.members.forms import ActionForm, FindMemberForm, InviteForm, NewAccountForm, RoleForm
@@ -34,10 +35,9 @@ def request_join(member_id: int):
         try:
             services.request_to_join(member, current_user)
         except DomainError as error:
-            db.session.rollback()
+            discard()
             flash(error.message, "error")
             return redirect(url_for("people.find"))
-        db.session.commit()
         flash(f"You have asked to join {member.name}. Its admins have been emailed; "
               "we will email you when they decide.", "success")
     return redirect(url_for("members.dashboard"))
@@ -58,13 +58,8 @@ def invite(member_id: int):
     member = load_member(member_id, need="manage")
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             invitation = services.invite_person(member, current_user, form.email.data, form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"We have emailed an invitation to {invitation.email}. The link works for "
                   f"{services.INVITATION_MAX_AGE // 86400} days.", "success")
             return redirect(url_for("people.index", member_id=member.id))
@@ -76,13 +71,8 @@ def _act_on_membership(member_id: int, membership_id: int, action, done: str):
     membership = load_membership(member_id, membership_id)
     name = membership.user.display_name
     if ActionForm().validate_on_submit():
-        try:
+        with domain_errors():
             action(membership, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(done.format(name=name), "success")
     return redirect(url_for("people.index", member_id=member_id))
 
@@ -109,13 +99,8 @@ def change_role(member_id: int, membership_id: int):
         abort(404)
     form = RoleForm(data={"role": membership.role} if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.change_role(membership, current_user, form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{membership.user.display_name} is now {membership.role} of {membership.member.name}.", "success")
             return redirect(url_for("people.index", member_id=member_id))
     return render_template("members/change_role.html", form=form, membership=membership, member=membership.member)
@@ -128,13 +113,8 @@ def remove(member_id: int, membership_id: int):
     member, name = membership.member, membership.user.display_name
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.remove_person(membership, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{name} has been removed from {member.name}.", "success")
             return redirect(url_for("people.index", member_id=member_id))
     return render_template("members/remove_person.html", form=form, membership=membership, member=member)
@@ -145,13 +125,8 @@ def remove(member_id: int, membership_id: int):
 def cancel_invitation(member_id: int, invitation_id: int):
     invitation = load_invitation(member_id, invitation_id)
     if ActionForm().validate_on_submit():
-        try:
+        with domain_errors():
             services.cancel_invitation(invitation, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(f"The invitation to {invitation.email} is cancelled: its link no longer works.", "success")
     return redirect(url_for("people.index", member_id=member_id))
 
@@ -166,13 +141,8 @@ def leave(member_id: int):
         abort(404)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.leave_member(membership, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"You have left {member.name}." if membership.status == "active"
                   else f"Your request to join {member.name} is withdrawn.", "success")
             return redirect(url_for("members.dashboard"))
@@ -194,19 +164,13 @@ def invitation(token: str):
     signed_in_as_invitee = current_user.is_authenticated and current_user.email == invitation.email
     form = NewAccountForm() if not has_account and not current_user.is_authenticated else ActionForm()
     if (signed_in_as_invitee or isinstance(form, NewAccountForm)) and form.validate_on_submit():
-        try:
+        with domain_errors(form):
             if signed_in_as_invitee:
                 membership = services.accept_invitation(invitation, current_user)
             else:
                 membership = services.accept_invitation_with_new_account(
                     invitation, form.display_name.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            if not signed_in_as_invitee:
                 sessions.sign_in(membership.user)
-            db.session.commit()
             flash(f"Welcome to {invitation.member.name}. You are one of its "
                   f"{'admins' if membership.role == 'admin' else 'staff'}.", "success")
             return redirect(url_for("members.dashboard"))

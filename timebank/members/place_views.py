@@ -4,9 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from timebank.errors import DomainError
-from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members import services
 from timebank.members.access import load_member
 from timebank.members.place_forms import PointForm, PostcodePlaceForm
@@ -43,13 +41,8 @@ def set_point(member_id: int):
     member = load_member(member_id, need="manage")
     form = PointForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.set_place(member, current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Saved: distances to you are now measured from the point you set.", "success")
             return redirect(url_for("place.edit", member_id=member.id))
     return _page(member, point_form=form, status=400)
@@ -62,15 +55,10 @@ def use_postcode(member_id: int):
     member = load_member(member_id, need="manage")
     form = PostcodePlaceForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             if not _is_postcode_of(member, form.postcode.data):
                 services.update_member(member, postcode=form.postcode.data)
             services.clear_place(member, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Saved: distances to you are now measured from {member.postcode}.", "success")
             return redirect(url_for("place.edit", member_id=member.id))
     return _page(member, postcode_form=form, status=400)

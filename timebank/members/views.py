@@ -6,12 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from timebank.errors import DomainError
 from timebank.exchanges.queue import tasks_for
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.listings.services import nearby_offers
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members import services
 from timebank.members.access import load_member
 from timebank.members.forms import MemberForm
@@ -52,13 +51,8 @@ def dashboard():
 def register():
     form = MemberForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             member = services.register_member(current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} is registered. A coordinator will check it and email you, "
                   "usually within two working days.", "success")
             return redirect(url_for("members.profile", member_id=member.id))
@@ -83,13 +77,8 @@ def edit(member_id: int):
     member = load_member(member_id, need="manage")
     form = MemberForm(obj=member)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.update_member(member, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("members.profile", member_id=member.id))
     return render_template("members/edit.html", form=form, member=member)

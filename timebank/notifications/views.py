@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from timebank.extensions import db
 from timebank.notifications import services
 from timebank.notifications.models import TOPICS
 
@@ -38,7 +37,6 @@ def index():
 def mark_read():
     if MarkReadForm().validate_on_submit():
         services.mark_all_read(current_user)
-        db.session.commit()
         flash("All notifications marked as read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -49,7 +47,6 @@ def preferences():
     form = PreferencesForm()
     if form.validate_on_submit():
         services.set_email_preferences(current_user, {t: getattr(form, t).data for t in TOPICS})
-        db.session.commit()
         flash("Your email choices are saved.", "success")
     return redirect(url_for("notifications.index"))
 

@@ -9,9 +9,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from timebank.errors import DomainError
-from timebank.extensions import db
 from timebank.listings.models import KINDS
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.opendata import oruk, services, volunteering
 from timebank.opendata.forms import ConsentForm
@@ -115,13 +114,8 @@ def consent(member_id: int):
     if request.method == "GET":
         form.publish.data = "yes" if member.open_data_consent else "no"
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.set_consent(member, current_user, form.publish.data == "yes")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} is {'now published' if member.open_data_consent else 'not published'} as open data.",
                   "success")
             return redirect(url_for("opendata.consent", member_id=member.id))

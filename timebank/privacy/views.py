@@ -7,9 +7,8 @@ from sqlalchemy import or_, select
 
 from timebank.accounts.models import User
 from timebank.coordinator.views import coordinator_required
-from timebank.errors import DomainError
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.privacy import downloads, erasure
 from timebank.privacy.forms import EraseForm
@@ -78,13 +77,8 @@ def erase_person(user_id: int):
             identity = erasure.identity_of(user, other_names=other_names, phones=phones)
             plan = erasure.plan_erasure(user, identity)
             return render_template("privacy/erase_check.html", user=user, form=form, plan=plan)
-        try:
+        with domain_errors(form):
             done = erasure.erase_person(user, current_user, form.reason.data, other_names=other_names, phones=phones)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Person {user.id} is erased. " + " ".join(done.sentences()), "success")
             return redirect(url_for("privacy.people"))
     return render_template("privacy/erase.html", user=user, form=form)

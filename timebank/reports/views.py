@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from timebank.coordinator.views import coordinator_required
 from timebank.db import today
-from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings.models import Category
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.main.formats import offers, requested_format
 from timebank.reports import comparison, exports, figures, network, rates as rate_services
@@ -143,13 +142,8 @@ def rates():
 def new_rate():
     form = _rate_form(RateForm())
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             rate = rate_services.add_rate(current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Rate \"{rate.name}\" added.", "success")
             return redirect(url_for("reports.rates"))
     return render_template("reports/rate_form.html", form=form, rate=None)
@@ -172,13 +166,8 @@ def new_rate_version(rate_id: int):
     else:
         form = RateVersionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             version = rate_services.new_version(rate, current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             starts = version.valid_from
             flash(f"Rate \"{version.name}\" {version.version_label}. Reports on days before "
                   f"{starts.day} {starts:%B %Y} keep the value they had." if version.id != rate.id else
@@ -194,13 +183,8 @@ def end_rate(rate_id: int):
     rate = load_rate(rate_id)
     form = EndRateForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             rate_services.end_rate(rate, current_user, form.valid_to.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Rate \"{rate.name}\" ends on {form.valid_to.data.day} {form.valid_to.data:%B %Y}.", "success")
             return redirect(url_for("reports.rates"))
     return render_template("reports/end_rate.html", form=form, rate=rate)

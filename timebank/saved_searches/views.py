@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from timebank.errors import DomainError, NotFound
-from timebank.extensions import db
+from timebank.errors import NotFound
 from timebank.listings.views import render_directory
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.saved_searches import services
 from timebank.saved_searches.forms import DeleteSearchForm, SaveSearchForm
 
@@ -35,13 +34,8 @@ def index():
 def save():
     form = SaveSearchForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             saved = services.save_search(current_user, **form.service_fields())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Search saved: \u201c{saved.name}\u201d. Each Monday we email you the new listings that match.",
                   "success")
             return redirect(url_for("saved_searches.index"))
@@ -54,6 +48,5 @@ def delete(saved_search_id: int):
     saved = load_saved_search(saved_search_id)
     if DeleteSearchForm().validate_on_submit():
         services.delete_saved_search(saved)
-        db.session.commit()
         flash(f"Deleted the saved search \u201c{saved.name}\u201d.", "success")
     return redirect(url_for("saved_searches.index"))
