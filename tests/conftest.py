@@ -203,6 +203,7 @@ def app(database_server, smtp_server, backend):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; the default (scrypt) is checked in test_auth
         "RATELIMIT_ENABLED": False,  # per-address limits have their own tests (tests/security)
         "ACCOUNT_ANSWER_SECONDS": 0,  # the floor that hides timing is measured by bench/account_timing.py
+        "REPAIR_QUEUE": "inline",  # a decline's repair at once; the queue's own path: tests/matcher/test_repair.py
     })
     app.backend = backend
     app.jinja_env.bytecode_cache = _templates

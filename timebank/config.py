@@ -114,6 +114,9 @@ def from_environment() -> dict:
         "ACCOUNT_ANSWER_SECONDS": float(os.environ.get("ACCOUNT_ANSWER_SECONDS", "0.5")),
         # Proposals nobody finished answering expire after this many days.
         "PROPOSAL_EXPIRY_DAYS": int(os.environ.get("PROPOSAL_EXPIRY_DAYS", "7")),
+        # Where a repair on decline is worked out once the decline is committed: "thread", "rq" or
+        # "inline" (in the decline's own request); unset, wherever MATCHER_QUEUE says.
+        "REPAIR_QUEUE": os.environ.get("REPAIR_QUEUE") or None,
         # Repair on decline (timebank/matcher/repair.py): at most this many members tried in the
         # place of the one who declined, and seconds for each small run of the matcher.
         "REPAIR_MAX_REPLACEMENTS": int(os.environ.get("REPAIR_MAX_REPLACEMENTS", "10")),

@@ -249,3 +249,45 @@ def test_no_repair_ever_breaks_a_requirement_the_credit_rule_or_a_promise(app, m
                 assert amount <= db.session.get(Member, member_id).credit_limit
 
     check()
+
+
+def _drain_matcher_thread():
+    """Wait for everything handed to the web process's matcher thread so far (one thread, in order)."""
+    from timebank.matcher import runs
+
+    runs.background().submit(lambda: None).result(timeout=120)
+
+
+def test_outside_tests_the_repair_is_worked_out_on_the_matchers_queue_after_the_decline_commits(
+        app, client, auth, circle, mailbox, caplog):
+    """Building a borough's market takes seconds: the decline answers at once and the matcher's
+    thread proposes the repair once the decline is committed."""
+    app.config["REPAIR_QUEUE"] = "thread"
+    ring = circle(4)
+    with caplog.at_level("INFO", logger="timebank.jobs"):
+        _decline(client, auth, ring, 1)
+        _drain_matcher_thread()
+    jobs = [r for r in caplog.records if getattr(r, "job", None) == "repair"]
+    assert [(r.exchange_id, r.outcome) for r in jobs] == [(ring["exchange"], "1 proposed")]
+    new = _others(app, ring["exchange"])
+    assert len(new) == 1 and new[0].shape == "cycle"
+    members, _ = _check_valid(app, new[0].id, ring["members"][1])
+    assert members == set(ring["members"]) - {ring["members"][1]}
+
+
+def test_a_decline_rolled_back_hands_nothing_to_the_queue(app, circle, make_user):
+    from timebank.accounts.models import User
+    from timebank.exchanges import services
+
+    app.config["REPAIR_QUEUE"] = "thread"
+    ring = circle(4)
+    with app.test_request_context():
+        exchange = db.session.get(Exchange, ring["exchange"])
+        admin = db.session.scalar(select(User).where(User.email == ring["admins"][2]))
+        services.respond(exchange, db.session.get(Member, ring["members"][2]), admin, accept=False,
+                         reason="We have no one free")
+        db.session.rollback()
+    _drain_matcher_thread()
+    assert _others(app, ring["exchange"]) == []
+    with app.app_context():
+        assert db.session.get(Exchange, ring["exchange"]).status == "proposed"

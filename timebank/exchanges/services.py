@@ -194,7 +194,8 @@ def asker_answering(exchange: Exchange, member: Member, actor: User) -> str | No
 
 def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, reason: str | None = None) -> Exchange:
     """A member accepts or declines its part. A decline voids the exchange for everyone, and what the
-    others can still do without the member who declined is proposed to them at once (matcher.repair)."""
+    others can still do without the member who declined is proposed to them (matcher.repair: on the
+    matcher's queue once the decline is committed)."""
     if not can_act_for(actor, member):
         raise NotAllowed("You can only answer for your own organisation")
     party = party_of(exchange, member)
@@ -232,9 +233,9 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
         _void(exchange, actor, member, party.reason)
         _flush_versioned()
         # The matcher depends on exchanges, not the other way round: imported where it is needed.
-        from timebank.matcher.repair import propose_repairs
+        from timebank.matcher.repair import after_decline
 
-        propose_repairs(exchange, member, actor)
+        after_decline(exchange, member, actor)
     _flush_versioned()
     return exchange
 

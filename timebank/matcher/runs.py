@@ -99,10 +99,15 @@ def dispatch(run_id: int) -> None:
     elif app.config.get("MATCHER_QUEUE") == "inline":
         execute_run(run_id)  # tests and the CLI's --wait: same code, no thread
     else:
-        global _executor
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
-        _executor.submit(_in_app_context, app, run_id)
+        background().submit(_in_app_context, app, run_id)
+
+
+def background() -> ThreadPoolExecutor:
+    """The web process's one matcher thread (MATCHER_QUEUE=thread): runs and repairs, one at a time."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
+    return _executor
 
 
 def _in_app_context(app: Flask, run_id: int) -> None:
