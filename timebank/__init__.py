@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.exchanges.direct_views import bp as direct_bp
     from timebank.exchanges.queue_views import bp as queue_bp
     from timebank.exchanges.views import bp as exchanges_bp
+    from timebank.funding.views import bp as funding_bp
     from timebank.ledger.views import bp as ledger_bp
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
@@ -107,7 +108,8 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
                reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, matcher_bp, queue_bp, ledger_bp,
-               bookings_bp, api_tokens_bp, api_origins_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp):
+               bookings_bp, api_tokens_bp, api_origins_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp,
+               funding_bp):
         app.register_blueprint(bp)
     api.register(app)
 

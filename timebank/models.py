@@ -8,6 +8,7 @@ from timebank.conversations.models import Message
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, Party
 from timebank.exchanges.policy import DirectPolicy
 from timebank.exchanges.reminders import Reminder
+from timebank.funding.models import ExchangeTag, FundingTag, FundingTagMember, ListingTag
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.matcher.schedule import MatcherSchedule
 from timebank.listings.models import Category, Listing, ListingDate
@@ -24,5 +25,5 @@ __all__ = [
     "LedgerEntry", "Listing", "LoginSession", "MatcherRun", "Member", "Membership", "Notification", "Posting", "SearchWord", "SearchWordTrigram", "User",
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule", "SavedSearch",
-    "SearchVocabulary", "IdempotentRequest",
+    "SearchVocabulary", "IdempotentRequest", "ExchangeTag", "FundingTag", "FundingTagMember", "ListingTag",
 ]

@@ -132,6 +132,11 @@ EXPECTED: dict[str, Rule] = {
     "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.new_rate_version": COORDINATOR,
     "reports.end_rate": COORDINATOR,
     "reports.public_network": PUBLIC, "reports.coordinator_network": COORDINATOR,
+    # Programmes, funds and grants: coordinators keep the list; a member's people tag its listings
+    # and the exchanges it is in (outsiders are not told an exchange exists).
+    "funding.index": COORDINATOR, "funding.new": COORDINATOR, "funding.detail": COORDINATOR,
+    "funding.edit": COORDINATOR, "funding.add_member": COORDINATOR, "funding.remove_member": COORDINATOR,
+    "funding.listing_tags": ACT_A, "funding.exchange_tags": PARTY_OF_EXCHANGE,
     # Open data: public feeds; an id nobody published is 404 to everyone; a member's admins choose.
     "opendata.index": PUBLIC, "opendata.volunteering_feed": PUBLIC, "opendata.oruk_root": PUBLIC,
     "opendata.oruk_services": PUBLIC, "opendata.oruk_organizations": PUBLIC,
@@ -189,7 +194,7 @@ PARAMS = {
     "exchange_id": rows.exchange_between_a_and_c, "leg_id": rows.leg_received_by_a, "run_id": rows.matcher_run,
     "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": rows.series_by_a_of_cs_room,
     "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
-    "saved_search_id": _saved_search_of_staff_a,
+    "saved_search_id": _saved_search_of_staff_a, "tag_id": rows.funding_tag,
 }
 
 

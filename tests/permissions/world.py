@@ -209,3 +209,16 @@ def allowed_origin(world: World) -> int:
     db.session.add(row)
     db.session.flush()
     return row.id
+
+
+def funding_tag(world: World) -> int:
+    """A grant that member A is part of (tags are sector-wide: made directly, with the world's suffix)."""
+    from timebank.funding.models import FundingTag, FundingTagMember
+
+    tag = FundingTag(code=f"T-{world.suffix}".upper()[:20], name=f"Test grant {world.suffix}", kind="grant",
+                     funder="Test funder", starts_on=today())
+    db.session.add(tag)
+    db.session.flush()
+    db.session.add(FundingTagMember(tag_id=tag.id, member_id=world.ids["member_a"]))
+    db.session.flush()
+    return tag.id

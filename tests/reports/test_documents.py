@@ -76,7 +76,7 @@ def test_a_format_the_page_does_not_offer_is_a_406_that_says_what_it_offers(clie
     business = history.members[3]
     auth.login(history.admins[business])
     for url, offered in ((f"/members/{business}/social-value?format=xlsx", ("PDF document", "CSV spreadsheet")),
-                         (f"/members/{business}/impact?format=csv", ("PDF document",)),
+                         (f"/members/{business}/impact?format=json", ("PDF document", "CSV spreadsheet")),
                          ("/impact/?format=csv&from=2025-01-01", ("PDF document",)),
                          ("/?format=pdf", ("Web page",)),
                          (f"/members/{business}/exports?format=<b>pdf</b>", ("Web page",))):

@@ -4,7 +4,7 @@ earlier, with the change shown as a number and a percentage."""
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -38,13 +38,15 @@ def previous_period(period: Period, how: str) -> Period:
     start, end = period.start, period.end
     if start is None or end is None:
         raise ValueError("both dates are needed to compare")
+    # `replace` keeps the rest of the report's scope (the programme, fund or grant it is cut by).
     if how == "year":
-        return Period(_shift_months(start, -12), _shift_months(end, -12, last=_months_between(start, end) is not None))
+        return replace(period, start=_shift_months(start, -12),
+                       end=_shift_months(end, -12, last=_months_between(start, end) is not None))
     months = _months_between(start, end)
     if months is not None:
-        return Period(_shift_months(start, -months), _shift_months(end, -months, last=True))
+        return replace(period, start=_shift_months(start, -months), end=_shift_months(end, -months, last=True))
     length = (end - start).days + 1
-    return Period(start - timedelta(days=length), start - timedelta(days=1))
+    return replace(period, start=start - timedelta(days=length), end=start - timedelta(days=1))
 
 
 @dataclass

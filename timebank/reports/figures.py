@@ -38,6 +38,7 @@ from timebank.bookings.models import Booking, Loan
 from timebank.db import utcnow
 from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
+from timebank.funding.services import legs_tagged
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.members.models import Asset, Member
 from timebank.places import DISTRICTS, TOWNS
@@ -60,10 +61,13 @@ USED_LOAN_STATUSES = ("out", "returned")
 
 @dataclass(frozen=True)
 class Period:
-    """Days from `start` to `end`, both included; None means no bound."""
+    """Days from `start` to `end`, both included (None means no bound), and the programme, fund or
+    grant a report is cut by (`tag_id`; None: all help). Every report builds its rows from its
+    Period (`activity_rows`), so a cut applies to every figure, chart, CSV row and comparison."""
 
     start: date | None = None
     end: date | None = None
+    tag_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -127,6 +131,12 @@ def _leg_day():
     return func.coalesce(Leg.happened_on, _day(Leg.confirmed_at))
 
 
+def _tagged(period: Period) -> list:
+    """With a tag: only help of a leg whose exchange, or the offer or need it answers, carries it.
+    (Bookings and loans made straight from a room's or item's page have no leg, so no tag.)"""
+    return [legs_tagged(period.tag_id)] if period.tag_id is not None else []
+
+
 def activity_rows(period: Period, now: datetime | None = None):
     """Every piece of help recorded in `period`, one row each (a UNION ALL of legs, bookings and loans)."""
     now = now or utcnow()
@@ -147,20 +157,20 @@ def activity_rows(period: Period, now: datetime | None = None):
         .where(Leg.status == "confirmed", Leg.confirmed_at.is_not(None),
                or_(Leg.kind.in_(TIME_KINDS), and_(Leg.kind == "room", ~has_booking),
                    and_(Leg.kind == "equipment", ~has_loan)),
-               *_window(_leg_day(), period, is_date=True)))
+               *_window(_leg_day(), period, is_date=True), *_tagged(period)))
     bookings = (
         select(literal("booking"), Booking.id, Booking.leg_id, Leg.exchange_id, Asset.member_id,
                Booking.member_id, literal("room"), Leg.category_id, _day(Booking.starts_at),
                _hours_between(Booking.starts_at, Booking.ends_at), literal(1),
                func.coalesce(Leg.is_gift, False), Leg.need_listing_id)
         .join(Asset, Asset.id == Booking.asset_id).outerjoin(Leg, Leg.id == Booking.leg_id)
-        .where(used_booking, *_window(Booking.starts_at, period)))
+        .where(used_booking, *_window(Booking.starts_at, period), *_tagged(period)))
     loans = (
         select(literal("loan"), Loan.id, Loan.leg_id, Leg.exchange_id, Asset.member_id, Loan.member_id,
                literal("equipment"), Leg.category_id, Loan.starts_on, _days_inclusive(Loan.starts_on, Loan.due_on),
                literal(1), func.coalesce(Leg.is_gift, False), Leg.need_listing_id)
         .join(Asset, Asset.id == Loan.asset_id).outerjoin(Leg, Leg.id == Loan.leg_id)
-        .where(used_loan, *_window(Loan.starts_on, period, is_date=True)))
+        .where(used_loan, *_window(Loan.starts_on, period, is_date=True), *_tagged(period)))
     return union_all(legs, bookings, loans)
 
 
@@ -432,7 +442,8 @@ def leg_credits(period: Period, member_id: int | None = None) -> Decimal:
     query = (select(func.sum(Posting.amount)).join(LedgerEntry, LedgerEntry.id == Posting.entry_id)
              .join(Leg, Leg.id == LedgerEntry.leg_id).join(Account, Account.id == Posting.account_id)
              .where(LedgerEntry.kind == "leg", Posting.amount > 0, Account.member_id == Leg.giver_member_id,
-                    Leg.status == "confirmed", *_window(LedgerEntry.happened_on, period, is_date=True)))
+                    Leg.status == "confirmed", *_window(LedgerEntry.happened_on, period, is_date=True),
+                    *_tagged(period)))
     if member_id is not None:
         query = query.where(Leg.giver_member_id == member_id)
     return _dec(db.session.scalar(query))

@@ -81,6 +81,17 @@ class PeriodForm(FlaskForm):
         ("", "No comparison"),
         ("previous", "The period before: the quarter before a quarter, the month before a month"),
         ("year", "The same dates a year earlier")], validators=[Optional()])
+    # Choices are set by the view (the tags this reader may cut by); the public pages remove it.
+    tag = SelectField("Programme, fund or grant", choices=[("", "All help, tagged or not")], validate_choice=False,
+                      validators=[Optional()])
+
+    def validate_tag(self, field):
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose a programme, fund or grant from the list")
+
+    @property
+    def tag_id(self) -> int | None:
+        return int(self.tag.data) if self.tag.data else None
 
     def validate_compare(self, field):
         if field.data and not (self.start.data and self.end.data):

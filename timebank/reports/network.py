@@ -208,7 +208,16 @@ def sector_network(period) -> tuple[NetworkFigures, dict[int, tuple[str, str]]]:
     records = [Help(giver, receiver, Decimal(str(total or 0)).quantize(Decimal("0.01")),
                     date.fromisoformat(f"{str(month)[:7]}-01"), count)
                for giver, receiver, month, total, count in rows]
-    members = db.session.execute(select(Member.id, Member.name, Member.type).where(Member.status == "active")).all()
+    who = select(Member.id, Member.name, Member.type).where(Member.status == "active")
+    if period.tag_id is not None:
+        # Cut by a programme, fund or grant: its members are the nodes (all members, if it is open to all).
+        from timebank.funding.models import FundingTag, FundingTagMember
+
+        tag = db.session.get(FundingTag, period.tag_id)
+        if tag is not None and not tag.open_to_all:
+            who = who.where(Member.id.in_(select(FundingTagMember.member_id).where(
+                FundingTagMember.tag_id == period.tag_id)))
+    members = db.session.execute(who).all()
     names = {m.id: (m.name, MEMBER_TYPES.get(m.type, m.type)) for m in members}
     others = ({r.giver for r in records} | {r.receiver for r in records}) - set(names)
     if others:  # members no longer active whose help is in the period

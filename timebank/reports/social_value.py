@@ -244,6 +244,7 @@ def member_lines(member: Member, period: Period) -> list[Line]:
     return _lines(act, member, book, giver=True) + _lines(act, member, book, giver=False)
 
 
-def sector_lines(period: Period, limit: int) -> list[Line]:
-    """The newest `limit` records of the whole exchange in `period` (a sector report's appendix)."""
+def sector_lines(period: Period, limit: int | None) -> list[Line]:
+    """The newest `limit` records of the whole exchange in `period` (a sector report's appendix;
+    every record, for its CSV, when `limit` is None)."""
     return _lines(activity(period), None, RateBook.load(), giver=True, limit=limit)

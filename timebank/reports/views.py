@@ -12,6 +12,8 @@ from sqlalchemy import select
 from timebank.coordinator.views import coordinator_required
 from timebank.db import today
 from timebank.extensions import db
+from timebank.funding import services as funding
+from timebank.funding.models import FundingTag
 from timebank.listings.models import Category
 from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
@@ -33,13 +35,24 @@ bp = Blueprint("reports", __name__)
 APPENDIX_LIMIT = 500
 
 
-def _period() -> tuple[PeriodForm, Period, str | None]:
-    """The report's dates from ?from=&to= (both optional) and ?compare= (previous or year);
-    bad values are shown beside their field and ignored."""
+def _period(tags: list[FundingTag] | None = None) -> tuple[PeriodForm, Period, str | None]:
+    """The report's dates from ?from=&to= (both optional), ?compare= (previous or year) and ?tag=
+    (a programme, fund or grant, one of `tags`; None: the page cannot be cut, like the public
+    ones); bad values are shown beside their field and ignored."""
     form = PeriodForm(request.args)
+    if tags is None:
+        del form.tag
+    else:
+        form.tag.choices = [("", "All help, tagged or not")] + [(str(t.id), t.label) for t in tags]
     if request.args and not form.validate():
         return form, Period(), None
-    return form, Period(form.start.data, form.end.data), form.compare.data or None
+    tag_id = form.tag_id if tags is not None else None
+    return form, Period(form.start.data, form.end.data, tag_id), form.compare.data or None
+
+
+def _cut_by(period: Period) -> FundingTag | None:
+    """The programme, fund or grant the report is cut by, for its words."""
+    return db.session.get(FundingTag, period.tag_id) if period.tag_id is not None else None
 
 
 def _page(template: str, filename: tuple, **context):
@@ -66,12 +79,17 @@ def _charts(board: figures.Dashboard) -> dict:
 # -- the sector dashboard ---------------------------------------------------------------------------
 
 def _dashboard(public: bool):
-    form, period, how = _period()
+    # The public page is not cut by programme: a grant with one member would name it.
+    form, period, how = _period(None if public else funding.tags_for_reports())
+    if requested_format() == "csv":
+        return _records_csv(sector_lines(period, None), "sector-records", period)
     board = figures.dashboard(period, with_names=not public)
     changes = comparison.compare(period, how, board, lambda p: figures.dashboard(p, with_names=not public),
                                  comparison.dashboard_headlines)
-    return _page("reports/dashboard.html", ("impact" if public else "sector-dashboard", *period_parts(period)),
-                 board=board, charts=_charts(board), form=form, public=public, changes=changes,
+    cut_by = _cut_by(period)
+    return _page("reports/dashboard.html", ("impact" if public else "sector-dashboard", *period_parts(period),
+                                            cut_by.code if cut_by else None),
+                 board=board, charts=_charts(board), form=form, public=public, changes=changes, cut_by=cut_by,
                  net=network.sector_network(period)[0],
                  lines=sector_lines(period, APPENDIX_LIMIT) if requested_format() == "pdf" else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
@@ -85,7 +103,7 @@ def public_dashboard():
 
 
 @bp.route("/coordinator/impact")
-@offers("pdf")
+@offers("pdf", "csv")
 @coordinator_required
 def coordinator_dashboard():
     return _dashboard(public=False)
@@ -94,12 +112,14 @@ def coordinator_dashboard():
 # -- the collaboration network ---------------------------------------------------------------------
 
 def _network(public: bool):
-    form, period, _ = _period()
+    form, period, _ = _period(None if public else funding.tags_for_reports())
     net, names = network.sector_network(period)
     numbers = network.numbering(net)
-    return _page("reports/network.html", ("network" if public else "collaboration-network", *period_parts(period)),
+    cut_by = _cut_by(period)
+    return _page("reports/network.html", ("network" if public else "collaboration-network", *period_parts(period),
+                                          cut_by.code if cut_by else None),
                  net=net, names={} if public else names, numbers=numbers, net_picture=network.picture(net, numbers),
-                 picture_max=network.PICTURE_MAX, period=period, form=form, public=public)
+                 picture_max=network.PICTURE_MAX, period=period, form=form, public=public, cut_by=cut_by)
 
 
 @bp.route("/impact/network")
@@ -198,15 +218,17 @@ def end_rate(rate_id: int):
 def member_social_value(member_id: int):
     """A business's Social Value report, for its own people and coordinators."""
     member = load_member(member_id, need="act")
-    form, period, how = _period()
+    form, period, how = _period(funding.tags_for_reports(member))
     report = social_value(member, period)
     if requested_format() == "csv":
-        return _social_value_csv(report)
+        return _records_csv(report.lines, f"social-value-{member.id}", period)
     changes = comparison.compare(period, how, report, lambda p: social_value(member, p),
                                  comparison.social_value_headlines)
     by_month = _hours_by_month(report.lines)
-    return _page("reports/social_value.html", ("social-value", member.name, *period_parts(period)),
-                 member=member, report=report, form=form, changes=changes, by_month=by_month,
+    cut_by = _cut_by(period)
+    return _page("reports/social_value.html", ("social-value", member.name, *period_parts(period),
+                                               cut_by.code if cut_by else None),
+                 member=member, report=report, form=form, changes=changes, by_month=by_month, cut_by=cut_by,
                  month_chart=bar_chart("Hours of time and skills given, by month", [m for m, _ in by_month],
                                        [h for _, h in by_month]) if by_month else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
@@ -222,13 +244,16 @@ def _hours_by_month(lines) -> list[tuple[str, object]]:
     return sorted(months.items())
 
 
-def _social_value_csv(report) -> Response:
+def _records_csv(lines, name: str, period: Period) -> Response:
+    """The records behind a report, one row each, valued at the rates of their days (every report's CSV)."""
     headers = ["record", "record_id", "exchange_id", "leg_id", "date", "kind", "description", "giver", "receiver",
                "receiver_town", "receiver_in_knowsley", "quantity", "unit", "gift", "sign_off",
-               "value_low_gbp", "rate_low", "value_central_gbp", "rate_central", "value_high_gbp", "rate_high"]
+               "value_low_gbp", "rate_low", "value_central_gbp", "rate_central", "value_high_gbp", "rate_high",
+               "programmes_funds_grants"]
+    codes = funding.codes_by_record()
 
     def rows():
-        for line in report.lines:
+        for line in lines:
             cells = [line.source, line.record_id, line.exchange_id, line.leg_id, line.day, line.kind,
                      line.description, line.giver, line.receiver, line.receiver_town, line.local, line.quantity,
                      KIND_UNITS[line.kind], line.is_gift, line.sign_off]
@@ -239,18 +264,22 @@ def _social_value_csv(report) -> Response:
                           (f"{rate.name}, {rate.version_label}" if rate.value is not None
                            else f"{rate.name} (no rate set)") if rate
                           else "no rate valid on this date"]
+            cells.append("; ".join(codes.get(line.leg_id, ())) if line.leg_id else "")
             yield cells
 
-    name = f"social-value-{report.member.id}-{report.period.start or 'start'}-to-{report.period.end or 'now'}.csv"
-    return csv_response(name, headers, list(rows()))
+    cut_by = _cut_by(period)
+    filename = f"{name}-{period.start or 'start'}-to-{period.end or 'now'}{'-' + cut_by.code if cut_by else ''}.csv"
+    return csv_response(filename, headers, list(rows()))
 
 
 @bp.route("/members/<int:member_id>/impact")
-@offers("pdf")
+@offers("pdf", "csv")
 @login_required
 def member_impact(member_id: int):
     member = load_member(member_id, need="act")
-    form, period, how = _period()
+    form, period, how = _period(funding.tags_for_reports(member))
+    if requested_format() == "csv":
+        return _records_csv(member_lines(member, period), f"impact-statement-{member.id}", period)
     statement = impact_statement(member, period)
     changes = comparison.compare(period, how, statement, lambda p: impact_statement(member, p),
                                  comparison.impact_headlines)
@@ -258,8 +287,10 @@ def member_impact(member_id: int):
     chart = grouped_bar_chart("Given and received, by kind", [KIND_LABELS[k] for k in kinds],
                               {"Given": [statement.given.quantity[k] for k in kinds],
                                "Received": [statement.received.quantity[k] for k in kinds]})
-    return _page("reports/impact_statement.html", ("impact-statement", member.name, *period_parts(period)),
-                 member=member, statement=statement, form=form, changes=changes, kind_chart=chart,
+    cut_by = _cut_by(period)
+    return _page("reports/impact_statement.html", ("impact-statement", member.name, *period_parts(period),
+                                                   cut_by.code if cut_by else None),
+                 member=member, statement=statement, form=form, changes=changes, kind_chart=chart, cut_by=cut_by,
                  lines=member_lines(member, period) if requested_format() == "pdf" else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
 
