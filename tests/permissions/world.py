@@ -211,6 +211,7 @@ def allowed_origin(world: World) -> int:
     return row.id
 
 
+@_once
 def funding_tag(world: World) -> int:
     """A grant that member A is part of (tags are sector-wide: made directly, with the world's suffix)."""
     from timebank.funding.models import FundingTag, FundingTagMember

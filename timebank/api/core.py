@@ -371,7 +371,7 @@ def register_api(app: Flask) -> None:
     """The API's blueprints: those of timebank/api/, and of any module the factory imported before
     (each defines its blueprint with `blueprint`, which lists it in BLUEPRINTS)."""
     app.url_map.converters["id"] = IdConverter
-    from timebank.api import (bookings, coordinator, docs, exchanges, ledger, listings, members,  # noqa: F401
+    from timebank.api import (bookings, coordinator, docs, exchanges, funding, ledger, listings, members,  # noqa: F401
                               messages, policy, proposals, queue, reports, saved_searches, token_api)
 
     app.config.setdefault("API_TITLE", "The social-sector exchange")

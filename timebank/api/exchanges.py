@@ -16,6 +16,7 @@ from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.exchanges import queue, services
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
 from timebank.extensions import db
+from timebank.funding import services as funding
 from timebank.members.models import Member
 from timebank.members.services import can_act_for, members_of
 
@@ -101,6 +102,26 @@ class ExchangeSchema(ma.Schema):
         "description": "The member that asked for it directly from a listing; null for the matcher's and recorded help"})
     parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
     legs = ma.fields.List(ma.fields.Nested(LegSchema), required=True)
+    tags = ma.fields.Function(lambda exchange: _tags(exchange), required=True, metadata={
+            "type": "array", "items": {"$ref": "#/components/schemas/TagRef"},
+            "description": "The programmes, funds and grants it is tagged with (all of its help counts under them; "
+                           "its help also counts under the tags of the listings it answers). Set them with "
+                           "PUT /exchanges/{id}/tags"})
+
+
+def _with_tags(page: Page) -> Page:
+    """Read the tags of a page of exchanges in one query."""
+    tags = funding.exchange_tags([exchange.id for exchange in page.items])
+    for exchange in page.items:
+        exchange.funding_tags_read = tags.get(exchange.id, [])
+    return page
+
+
+def _tags(exchange: Exchange) -> list[dict]:
+    tags = getattr(exchange, "funding_tags_read", None)
+    if tags is None:
+        tags = funding.exchange_tags([exchange.id]).get(exchange.id, [])
+    return [{"id": t.id, "code": t.code, "name": t.name} for t in tags]
 
 
 class ExchangeArgs(PageArgs):
@@ -163,11 +184,11 @@ def list_exchanges(args):
     if args.get("member_id"):
         member_ids = [load_member(args["member_id"], need="act").id]
     elif actor().is_coordinator:
-        return paged(page_of(queue.all_exchanges(statuses), args))
+        return paged(_with_tags(page_of(queue.all_exchanges(statuses), args)))
     else:
         member_ids = [m.id for m in members_of(actor())]
     found = services.exchanges_for(member_ids, statuses) if member_ids else []
-    return paged(page_of(found, args))
+    return paged(_with_tags(page_of(found, args)))
 
 
 @bp.route(f"/exchanges/<{ID}:exchange_id>")

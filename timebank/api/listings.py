@@ -13,6 +13,7 @@ from timebank.api.document import problems
 from timebank.api.members import load_member
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
+from timebank.funding import services as funding
 from timebank.listings import services
 from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, DIRECTIONS, KINDS, LISTING_STATUSES,
                                       LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
@@ -109,6 +110,28 @@ class ListingSchema(ma.Schema):
     asset_id = ma.fields.Integer(allow_none=True, required=True)
     created_at = Utc(required=True)
     updated_at = Utc(required=True)
+    tags = ma.fields.Function(lambda listing: _tags(listing), required=True, allow_none=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/TagRef"},
+        "description": "The programmes, funds and grants it is tagged with (the help that answers it counts under "
+                       "them); null unless it is your member's. Set them with PUT /listings/{id}/tags"})
+
+
+def _tags(listing: Listing) -> list[dict] | None:
+    """The listing's tags, for its own people and coordinators (read in bulk by `with_tags` for a page)."""
+    if not can_act_for(actor(), listing.member):
+        return None
+    tags = getattr(listing, "funding_tags_read", None)
+    if tags is None:
+        tags = funding.listing_tags([listing.id]).get(listing.id, [])
+    return [{"id": t.id, "code": t.code, "name": t.name} for t in tags]
+
+
+def with_tags(listings: list[Listing]) -> list[Listing]:
+    """Read the tags of a page of listings in one query."""
+    found = funding.listing_tags([listing.id for listing in listings])
+    for listing in listings:
+        listing.funding_tags_read = found.get(listing.id, [])
+    return listings
 
 
 class FoundListingSchema(ListingSchema):
@@ -235,7 +258,7 @@ def _sync_page(args: dict) -> Page:
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
             or_(Category.id == parent, Category.parent_id == parent))))
     page = paginate(stmt.order_by(Listing.updated_at, Listing.id), args["page"], args["per_page"])
-    page.items = [_found(listing, None) for listing in _with_dates(page.items)]
+    page.items = with_tags([_found(listing, None) for listing in _with_dates(page.items)])
     return page
 
 
@@ -302,7 +325,7 @@ def search_listings(args):
     found = services.search_directory(query)
     # The directory page shows the last page for a page past it; the API answers an empty page.
     _with_dates([listing for listing, _ in found.items])
-    items = [_found(listing, km, query.near_precision) for listing, km in found.items] if found.page == args["page"] else []
+    items = with_tags([_found(listing, km, query.near_precision) for listing, km in found.items]) if found.page == args["page"] else []
     return paged(Page(items, found.total, args["page"], found.per_page))
 
 
