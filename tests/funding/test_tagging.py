@@ -92,3 +92,26 @@ def test_a_coordinator_may_use_any_tag(app, funding):
         with pytest.raises(NotAllowed, match="Kirkby Food Bank is not part of C-ONLY"):
             services.set_exchange_tags(exchange, admin_a, [funding.c_only])
     assert _tag_ids(app, ExchangeTag, "exchange_id", funding.exchange) == {funding.grant, funding.c_only, funding.open}
+
+
+def test_a_members_reports_offer_the_tags_it_is_part_of_or_that_are_on_its_help(app, client, auth, funding):
+    from timebank.accounts.models import User
+    from timebank.exchanges.models import Exchange
+    from timebank.extensions import db
+    from timebank.funding import services
+    from timebank.members.models import Member
+
+    with app.test_request_context():
+        coordinator = db.session.scalar(select(User).where(User.email == funding.coordinator))
+        offered = lambda m: {t.code for t in services.tags_for_reports(db.session.get(Member, m))}  # noqa: E731
+        assert offered(funding.a) == {"NLCF-FOOD-26", "KVW-26"}  # part of the grant; KVW-26 is open to all
+        assert offered(funding.b) == {"KVW-26"}
+        # C's fund is put on the exchange A is in: A's reports can now be cut by it too.
+        services.set_exchange_tags(db.session.get(Exchange, funding.exchange), coordinator, [funding.c_only])
+        db.session.commit()
+        assert offered(funding.a) == {"NLCF-FOOD-26", "KVW-26", "C-ONLY"}
+        assert offered(funding.b) == {"KVW-26"}
+        assert {t.code for t in services.tags_for_reports()} == {"NLCF-FOOD-26", "KVW-26", "C-ONLY"}
+    auth.login(funding.admin_b)
+    page = client.get(f"/members/{funding.b}/impact").get_data(as_text=True)
+    assert "KVW-26" in page and "C-ONLY" not in page and "NLCF-FOOD-26" not in page

@@ -132,11 +132,18 @@ EXPECTED: dict[str, Rule] = {
     "reports.rates": COORDINATOR, "reports.new_rate": COORDINATOR, "reports.new_rate_version": COORDINATOR,
     "reports.end_rate": COORDINATOR,
     "reports.public_network": PUBLIC, "reports.coordinator_network": COORDINATOR,
+    "reports.work_out_network": COORDINATOR,
     # Programmes, funds and grants: coordinators keep the list; a member's people tag its listings
     # and the exchanges it is in (outsiders are not told an exchange exists).
     "funding.index": COORDINATOR, "funding.new": COORDINATOR, "funding.detail": COORDINATOR,
     "funding.edit": COORDINATOR, "funding.add_member": COORDINATOR, "funding.remove_member": COORDINATOR,
     "funding.listing_tags": ACT_A, "funding.exchange_tags": PARTY_OF_EXCHANGE,
+    # Case studies (A wrote one about help it gave C in a completed exchange; B is not in it). Only
+    # a member's own people write or change its case studies; coordinators see and may delete them.
+    "case_studies.new": Rule(A_PEOPLE, denied={"staff_b": "404", "coordinator": "404"},
+                             params={"exchange_id": rows.completed_exchange_a_c}),
+    "case_studies.edit": Rule(A_PEOPLE, denied={"staff_b": "404", "coordinator": "403"}),
+    "case_studies.remove": PARTY_OF_EXCHANGE, "case_studies.consent": PARTY_OF_EXCHANGE,
     # Open data: public feeds; an id nobody published is 404 to everyone; a member's admins choose.
     "opendata.index": PUBLIC, "opendata.volunteering_feed": PUBLIC, "opendata.oruk_root": PUBLIC,
     "opendata.oruk_services": PUBLIC, "opendata.oruk_organizations": PUBLIC,
@@ -195,6 +202,7 @@ PARAMS = {
     "booking_id": rows.booking_by_a_of_cs_room, "loan_id": rows.loan_to_a_of_cs_gazebo, "series_id": rows.series_by_a_of_cs_room,
     "rate_id": rows.valuation_rate, "user_id": "asker", "token_id": _token_of_staff_a,
     "saved_search_id": _saved_search_of_staff_a, "tag_id": rows.funding_tag,
+    "case_id": rows.case_study_by_a,
 }
 
 

@@ -223,3 +223,33 @@ def funding_tag(world: World) -> int:
     db.session.add(FundingTagMember(tag_id=tag.id, member_id=world.ids["member_a"]))
     db.session.flush()
     return tag.id
+
+
+@_once
+def completed_exchange_a_c(world: World) -> int:
+    """A completed pair: A gave C two hours, confirmed (case studies are written about these)."""
+    from timebank.exchanges.models import Exchange, Leg, Party
+
+    exchange = Exchange(shape="direct", status="completed", story="Member A helped Member C.", completed_at=utcnow())
+    exchange.parties = [Party(member_id=world.ids["member_a"], status="accepted"),
+                        Party(member_id=world.ids["member_c"], status="accepted")]
+    exchange.legs = [Leg(position=0, giver_member_id=world.ids["member_a"], receiver_member_id=world.ids["member_c"],
+                         kind="time", hours=Decimal(2), description="Help at the lunch club", status="confirmed",
+                         confirmed_at=utcnow())]
+    db.session.add(exchange)
+    db.session.flush()
+    return exchange.id
+
+
+@_once
+def case_study_by_a(world: World) -> int:
+    """A's quote about the help it gave C, waiting for C's answer."""
+    from timebank.case_studies.models import CaseStudy
+    from timebank.exchanges.models import Exchange
+
+    exchange = db.session.get(Exchange, completed_exchange_a_c(world))
+    case = CaseStudy(leg_id=exchange.legs[0].id, author_member_id=world.ids["member_a"], kind="quote",
+                     text="A great lunch club", written_by_id=world.users["admin_a"].id)
+    db.session.add(case)
+    db.session.flush()
+    return case.id

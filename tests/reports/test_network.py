@@ -123,3 +123,41 @@ def test_a_big_network_is_drawn_with_its_busiest_members_only():
     assert svg.count("<circle") == 30
     assert ">30</text>" in svg and ">31</text>" not in svg
     assert svg.count("<path") - 1 <= 29  # only links between members drawn
+
+
+def test_the_table_holds_the_links_among_the_pictures_members_and_the_csv_every_link():
+    from timebank.reports.network import links_among_numbered
+
+    records = [h(n, n + 1, n) for n in range(1, 120)] + [h(1, 119)]
+    f = measure(list(range(1, 121)), records)
+    numbers = numbering(f)
+    shown = links_among_numbered(f, numbers, limit=30)
+    busiest = {node for node, number in numbers.items() if number <= 30}
+    assert shown and all(a in busiest and b in busiest for a, b, *_ in shown)
+    assert len(shown) == sum(1 for a, b, *_ in f.edges if a in busiest and b in busiest) < len(f.edges)
+    assert [numbers[a] for a, *_ in shown] == sorted(numbers[a] for a, *_ in shown)
+
+
+def test_the_network_csv_has_every_link_named_for_coordinators_only(client, auth, history):
+    import csv
+    import io
+    import re
+
+    page = client.get("/impact/network").get_data(as_text=True)
+    links = int(re.search(r"Links \(giver to receiver\)</th>\s*<td[^>]*>([\d,]+)</td>", page).group(1))
+    pairs = {(leg["giver"], leg["receiver"]) for leg in history.legs}
+    pairs |= {(history.members[3], b["receiver"]) for b in history.bookings + history.loans}
+    assert links == len(pairs - {(a, a) for a in history.members})
+    public = client.get("/impact/network?format=csv")
+    assert public.status_code == 200 and public.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(public.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["from_number", "to_number", "person_hours", "records"]
+    assert len(rows) - 1 == links
+    assert "Reports Member" not in public.get_data(as_text=True)
+    assert "Download these links (CSV)" in page
+    assert client.get("/coordinator/network?format=csv").status_code in (302, 401, 403)
+    auth.login(history.coordinator)
+    mine = list(csv.reader(io.StringIO(client.get("/coordinator/network?format=csv").get_data().decode("utf-8-sig"))))
+    assert mine[0] == ["from_number", "from_member", "to_number", "to_member", "person_hours", "records"]
+    assert len(mine) - 1 == links and any("Reports Member" in cell for cell in mine[1])
+    assert sum(Decimal(r[4]) for r in mine[1:]) == sum(Decimal(r[2]) for r in rows[1:])

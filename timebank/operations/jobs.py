@@ -114,6 +114,14 @@ def matcher() -> str:
     return run_if_due()
 
 
+@job("network-figures", at="06:00")
+def network_figures() -> str:
+    """The collaboration network's figures worked out for all time and the last five quarters (kept a day)."""
+    from timebank.reports.network import work_out_usual
+
+    return work_out_usual()
+
+
 @job("bookings-remind", at="08:00")
 def bookings_remind() -> str:
     """Borrowers of overdue loans are emailed (once a day per loan)."""

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
@@ -109,3 +109,25 @@ class ValuationRate(db.Model):
 
     def __repr__(self) -> str:
         return f"<ValuationRate {self.id} {self.name!r} {self.value} {self.unit} {self.valid_from}..{self.valid_to}>"
+
+
+class NetworkFigureSet(db.Model):
+    """The collaboration network's figures for one period (and cut), as worked out at `computed_at`.
+
+    Working them out takes seconds in a big sector, so the sector dashboard and the network pages
+    read them from here: the daily job `network-figures` works out the usual periods, any other is
+    worked out on its first request, and a set older than NETWORK_FIGURES_HOURS is worked out
+    again (timebank/reports/network.py: `figures_for`). Member ids and counts only: names are read
+    when a page is shown.
+    """
+
+    __tablename__ = "network_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The period and the cut, as one comparable value: "2025-04-01..2025-06-30 tag 3", "..", ...
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("funding_tags.id", ondelete="CASCADE"), index=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)

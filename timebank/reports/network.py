@@ -24,7 +24,7 @@ import base64
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
@@ -196,7 +196,7 @@ def sector_network(period) -> tuple[NetworkFigures, dict[int, tuple[str, str]]]:
     from sqlalchemy import case, func, select
 
     from timebank.extensions import db
-    from timebank.members.models import MEMBER_TYPES, Member
+    from timebank.members.models import Member
     from timebank.reports.figures import TIME_KINDS, _month, activity
 
     act = activity(period)
@@ -208,7 +208,7 @@ def sector_network(period) -> tuple[NetworkFigures, dict[int, tuple[str, str]]]:
     records = [Help(giver, receiver, Decimal(str(total or 0)).quantize(Decimal("0.01")),
                     date.fromisoformat(f"{str(month)[:7]}-01"), count)
                for giver, receiver, month, total, count in rows]
-    who = select(Member.id, Member.name, Member.type).where(Member.status == "active")
+    who = select(Member.id).where(Member.status == "active")
     if period.tag_id is not None:
         # Cut by a programme, fund or grant: its members are the nodes (all members, if it is open to all).
         from timebank.funding.models import FundingTag, FundingTagMember
@@ -217,13 +217,179 @@ def sector_network(period) -> tuple[NetworkFigures, dict[int, tuple[str, str]]]:
         if tag is not None and not tag.open_to_all:
             who = who.where(Member.id.in_(select(FundingTagMember.member_id).where(
                 FundingTagMember.tag_id == period.tag_id)))
-    members = db.session.execute(who).all()
-    names = {m.id: (m.name, MEMBER_TYPES.get(m.type, m.type)) for m in members}
-    others = ({r.giver for r in records} | {r.receiver for r in records}) - set(names)
+    members = db.session.scalars(who).all()
+    figures = measure(list(members), records)
+    return figures, names_of(figures)
+
+
+def names_of(figures: NetworkFigures) -> dict[int, tuple[str, str]]:
+    """Each member's (name, type label) in `figures`, as the member is called today."""
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.members.models import MEMBER_TYPES, Member
+
+    ids = {a for a, *_ in figures.edges} | {b for _, b, *_ in figures.edges} | set(figures.never)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Member.id, Member.name, Member.type).where(Member.status == "active")).all()
+    names = {i: (name, MEMBER_TYPES.get(kind, kind)) for i, name, kind in rows if i in ids}
+    others = ids - set(names)
     if others:  # members no longer active whose help is in the period
-        names |= {m.id: (m.name, MEMBER_TYPES.get(m.type, m.type)) for m in db.session.execute(
+        names |= {i: (name, MEMBER_TYPES.get(kind, kind)) for i, name, kind in db.session.execute(
             select(Member.id, Member.name, Member.type).where(Member.id.in_(others))).all()}
-    return measure([m.id for m in members], records), names
+    return names
+
+
+# -- figures kept, not worked out on every request ---------------------------------------------------
+
+DEFAULT_HOURS = 25  # the daily job's sets, and one more hour for it to have run
+
+
+def to_json(figures: NetworkFigures) -> dict:
+    """The figures as JSON (hours as strings, exact)."""
+    return {
+        "members": figures.members, "exchanged": figures.exchanged, "largest_group": figures.largest_group,
+        "groups": figures.groups, "links": figures.links, "reciprocated_pairs": figures.reciprocated_pairs,
+        "pairs": figures.pairs, "brokers": [[b.member, b.cut_off, b.betweenness] for b in figures.brokers],
+        "bridges": [list(pair) for pair in figures.bridges], "givers_only": figures.givers_only,
+        "receivers_only": figures.receivers_only, "never": figures.never,
+        "edges": [[a, b, str(hours), records] for a, b, hours, records in figures.edges],
+        "quarters": [[q.label, q.took_part, q.links, q.largest_group, q.reciprocity, q.first_time]
+                     for q in figures.quarters],
+    }
+
+
+def from_json(data: dict) -> NetworkFigures:
+    return NetworkFigures(
+        members=data["members"], exchanged=data["exchanged"], largest_group=data["largest_group"],
+        groups=data["groups"], links=data["links"], reciprocated_pairs=data["reciprocated_pairs"],
+        pairs=data["pairs"], brokers=[Broker(*b) for b in data["brokers"]],
+        bridges=[tuple(pair) for pair in data["bridges"]], givers_only=list(data["givers_only"]),
+        receivers_only=list(data["receivers_only"]), never=list(data["never"]),
+        edges=[(a, b, Decimal(hours), records) for a, b, hours, records in data["edges"]],
+        quarters=[Quarter(*q) for q in data["quarters"]])
+
+
+def _key(period) -> str:
+    """The period and its cut as one string: "2025-04-01..2025-06-30", "..", "..2025-06-30 tag 3"."""
+    key = f"{period.start or ''}..{period.end or ''}"
+    return key if period.tag_id is None else f"{key} tag {period.tag_id}"
+
+
+@dataclass
+class KeptFigures:
+    figures: NetworkFigures
+    names: dict[int, tuple[str, str]]
+    computed_at: object  # datetime, naive UTC
+
+    @property
+    def computed_at_uk(self):
+        """When they were worked out, on the UK clock (as the pages say it)."""
+        from datetime import timezone
+
+        from timebank.bookings.models import UK
+
+        return self.computed_at.replace(tzinfo=timezone.utc).astimezone(UK).replace(tzinfo=None)
+
+
+def worth_keeping(period) -> bool:
+    """All time, a whole calendar month or quarter, or twelve whole months (a calendar or financial
+    year): the periods reports are asked for. The public pages keep only these, so no visitor can
+    fill the table with sets for odd dates."""
+    from timebank.reports.comparison import _months_between
+
+    if period.start is None and period.end is None:
+        return True
+    if period.start is None or period.end is None:
+        return False
+    months = _months_between(period.start, period.end)
+    return months in (1, 12) or (months == 3 and period.start.month in (1, 4, 7, 10))
+
+
+def figures_for(period, *, keep: bool = True) -> KeptFigures:
+    """The network figures of `period`, kept: read when worked out less than NETWORK_FIGURES_HOURS
+    ago, otherwise worked out now and, if `keep`, kept (the caller commits)."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from timebank.db import utcnow
+    from timebank.extensions import db
+    from timebank.reports.models import NetworkFigureSet
+
+    hours = float(current_app.config.get("NETWORK_FIGURES_HOURS", DEFAULT_HOURS))
+    kept = db.session.scalar(select(NetworkFigureSet).where(NetworkFigureSet.key == _key(period)))
+    if kept is not None and kept.computed_at >= utcnow() - timedelta(hours=hours):
+        figures = from_json(kept.figures)
+        return KeptFigures(figures, names_of(figures), kept.computed_at)
+    if not keep:
+        figures, names = sector_network(period)
+        return KeptFigures(figures, names, utcnow())
+    return work_out(period)
+
+
+def work_out(period) -> KeptFigures:
+    """Work the figures of `period` out now and keep them (replacing any kept before)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from timebank.db import utcnow
+    from timebank.extensions import db
+    from timebank.reports.models import NetworkFigureSet
+
+    figures, names = sector_network(period)
+    now = utcnow()
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    statement = insert(NetworkFigureSet).values(
+        key=_key(period), period_start=period.start, period_end=period.end, tag_id=period.tag_id,
+        computed_at=now, figures=to_json(figures))
+    # Two requests working out the same period at once: the later one's set is kept, neither fails.
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["key"], set_={"computed_at": statement.excluded.computed_at,
+                                      "figures": statement.excluded.figures}))
+    return KeptFigures(figures, names, now)
+
+
+def usual_periods(today) -> list:
+    """What the daily job works out: all time, and the current quarter and the four before it."""
+    from timebank.reports.comparison import previous_period
+    from timebank.reports.figures import Period
+
+    first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    quarter = Period(first, _quarter_end(first))
+    periods = [Period(), quarter]
+    for _ in range(4):
+        quarter = previous_period(quarter, "previous")
+        periods.append(quarter)
+    return periods
+
+
+def _quarter_end(first: date) -> date:
+    month = first.month + 2
+    following = date(first.year + (month // 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def work_out_usual() -> str:
+    """The daily job: the usual periods' figures worked out and kept; sets past their hours deleted."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import delete
+
+    from timebank.db import today, utcnow
+    from timebank.extensions import db
+    from timebank.reports.models import NetworkFigureSet
+
+    hours = float(current_app.config.get("NETWORK_FIGURES_HOURS", DEFAULT_HOURS))
+    gone = db.session.execute(delete(NetworkFigureSet).where(
+        NetworkFigureSet.computed_at < utcnow() - timedelta(hours=hours))).rowcount or 0
+    periods = usual_periods(today())
+    for period in periods:
+        work_out(period)
+    return (f"network figures worked out for {len(periods)} periods (all time and five quarters); "
+            f"{gone} older sets deleted")
 
 
 # -- the picture -------------------------------------------------------------------------------------
@@ -240,6 +406,13 @@ def numbering(figures: NetworkFigures) -> dict[int, int]:
 
 
 PICTURE_MAX = 80
+
+
+def links_among_numbered(figures: NetworkFigures, numbers: dict[int, int], limit: int = PICTURE_MAX) -> list:
+    """The links between the members numbered 1 to `limit` (those the picture draws), busiest giver first:
+    the page's table of who helped whom. Every link, thousands in a big sector, is in the CSV."""
+    return sorted((e for e in figures.edges if numbers.get(e[0], limit + 1) <= limit
+                   and numbers.get(e[1], limit + 1) <= limit), key=lambda e: (numbers[e[0]], numbers[e[1]]))
 
 
 def picture(figures: NetworkFigures, numbers: dict[int, int], *, size: int = 560, limit: int = PICTURE_MAX) -> str:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from timebank.case_studies import services as case_studies
 from timebank.coordinator.views import coordinator_required
 from timebank.db import today
 from timebank.extensions import db
@@ -87,10 +88,13 @@ def _dashboard(public: bool):
     changes = comparison.compare(period, how, board, lambda p: figures.dashboard(p, with_names=not public),
                                  comparison.dashboard_headlines)
     cut_by = _cut_by(period)
+    kept = network.figures_for(period, keep=not public or network.worth_keeping(period))
+    db.session.commit()  # the network figures, if they were worked out for this request
     return _page("reports/dashboard.html", ("impact" if public else "sector-dashboard", *period_parts(period),
                                             cut_by.code if cut_by else None),
                  board=board, charts=_charts(board), form=form, public=public, changes=changes, cut_by=cut_by,
-                 net=network.sector_network(period)[0],
+                 net=kept.figures, net_computed_at=kept.computed_at_uk,
+                 cases=[] if public else case_studies.shown_in(period),
                  lines=sector_lines(period, APPENDIX_LIMIT) if requested_format() == "pdf" else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
 
@@ -113,27 +117,68 @@ def coordinator_dashboard():
 
 def _network(public: bool):
     form, period, _ = _period(None if public else funding.tags_for_reports())
-    net, names = network.sector_network(period)
+    kept = network.figures_for(period, keep=not public or network.worth_keeping(period))
+    db.session.commit()  # the figures, if they were worked out for this request
+    net = kept.figures
     numbers = network.numbering(net)
     cut_by = _cut_by(period)
+    names = {} if public else kept.names
+    if requested_format() == "csv":
+        return _links_csv(net, numbers, names, public, period, cut_by)
     return _page("reports/network.html", ("network" if public else "collaboration-network", *period_parts(period),
                                           cut_by.code if cut_by else None),
-                 net=net, names={} if public else names, numbers=numbers, net_picture=network.picture(net, numbers),
+                 net=net, names=names, numbers=numbers,
+                 links_shown=network.links_among_numbered(net, numbers),
+                 net_picture=network.picture(net, numbers), net_computed_at=kept.computed_at_uk,
                  picture_max=network.PICTURE_MAX, period=period, form=form, public=public, cut_by=cut_by)
 
 
+def _links_csv(net, numbers: dict[int, int], names: dict, public: bool, period: Period, cut_by) -> Response:
+    """Every link of the network, one row each (the page's table shows those among the busiest members)."""
+    headers = ["from_number", "to_number", "person_hours", "records"]
+    if not public:
+        headers[1:1] = ["from_member"]
+        headers[3:3] = ["to_member"]
+
+    def rows():
+        for a, b, hours, records in sorted(net.edges, key=lambda e: (numbers[e[0]], numbers[e[1]])):
+            if public:
+                yield [numbers[a], numbers[b], hours, records]
+            else:
+                yield [numbers[a], names.get(a, (f"Member {a}",))[0], numbers[b], names.get(b, (f"Member {b}",))[0],
+                       hours, records]
+
+    name = "network-links" if public else "collaboration-network-links"
+    filename = f"{name}-{period.start or 'start'}-to-{period.end or 'now'}{'-' + cut_by.code if cut_by else ''}.csv"
+    return csv_response(filename, headers, list(rows()))
+
+
 @bp.route("/impact/network")
-@offers("pdf")
+@offers("pdf", "csv")
 def public_network():
     """The network with members numbered, not named."""
     return _network(public=True)
 
 
 @bp.route("/coordinator/network")
-@offers("pdf")
+@offers("pdf", "csv")
 @coordinator_required
 def coordinator_network():
     return _network(public=False)
+
+
+@bp.route("/coordinator/network/work-out", methods=["POST"])
+@coordinator_required
+def work_out_network():
+    """Work the network figures of the page's dates out again now (they are kept for a day)."""
+    form, period, _ = _period(funding.tags_for_reports())
+    if form.errors:
+        flash("Choose the dates again: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        network.work_out(period)
+        db.session.commit()
+        flash("The network figures for these dates were worked out again just now.", "success")
+    return redirect(url_for("reports.coordinator_network", **request.args))
 
 
 # -- valuation rates --------------------------------------------------------------------------------
@@ -229,6 +274,7 @@ def member_social_value(member_id: int):
     return _page("reports/social_value.html", ("social-value", member.name, *period_parts(period),
                                                cut_by.code if cut_by else None),
                  member=member, report=report, form=form, changes=changes, by_month=by_month, cut_by=cut_by,
+                 cases=case_studies.shown_in(period, member, giver=True),
                  month_chart=bar_chart("Hours of time and skills given, by month", [m for m, _ in by_month],
                                        [h for _, h in by_month]) if by_month else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
@@ -291,6 +337,7 @@ def member_impact(member_id: int):
     return _page("reports/impact_statement.html", ("impact-statement", member.name, *period_parts(period),
                                                    cut_by.code if cut_by else None),
                  member=member, statement=statement, form=form, changes=changes, kind_chart=chart, cut_by=cut_by,
+                 cases=case_studies.shown_in(period, member),
                  lines=member_lines(member, period) if requested_format() == "pdf" else None,
                  kind_labels=KIND_LABELS, kind_units=KIND_UNITS)
 

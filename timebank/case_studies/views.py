@@ -1,0 +1,130 @@
+"""Case study pages: write one about a completed exchange, change or delete it, and answer whether
+reports may show one written about help your organisation gave or received."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from timebank.case_studies import services
+from timebank.case_studies.forms import CaseStudyForm, ChangeCaseStudyForm, ConsentForm, RemoveForm
+from timebank.case_studies.models import CaseStudy
+from timebank.errors import DomainError
+from timebank.exchanges.models import Leg
+from timebank.exchanges.views import load_exchange
+from timebank.extensions import db
+from timebank.main.forms import show_domain_error
+from timebank.members.models import Member
+from timebank.members.services import members_of
+
+bp = Blueprint("case_studies", __name__)
+
+
+def load_case_study(case_id: int) -> CaseStudy:
+    """The case study, for the people of the two sides of its help and coordinators; 404 for anyone else."""
+    case = db.session.get(CaseStudy, case_id)
+    if case is None or not services.may_see(current_user, case):
+        abort(404)
+    return case
+
+
+def _part_label(leg: Leg, member: Member) -> str:
+    if member.id == leg.giver_member_id:
+        return f"What {member.name} gave {leg.receiver.name}: {leg.description}"
+    return f"What {leg.giver.name} gave {member.name}: {leg.description}"
+
+
+@bp.route("/exchanges/<int:exchange_id>/case-studies/new", methods=["GET", "POST"])
+@login_required
+def new(exchange_id: int):
+    exchange = load_exchange(exchange_id)
+    parts = services.writable(current_user, exchange)
+    if not parts:
+        abort(404)  # not completed, or nothing this person's organisation gave or received
+    form = CaseStudyForm()
+    form.part.choices = [(f"{leg.id}-{member.id}", _part_label(leg, member)) for leg, member in parts]
+    if request.method == "GET" and len(parts) == 1:
+        form.part.data = form.part.choices[0][0]
+    if form.validate_on_submit():
+        try:
+            leg_id, author_id = form.chosen() or (0, 0)
+            leg, author = db.session.get(Leg, leg_id), db.session.get(Member, author_id)
+            if leg is None or author is None or leg.exchange_id != exchange.id:
+                raise DomainError("Choose the help it is about from the list", field="part")
+            case = services.write(current_user, leg, author, form.kind.data, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "leg_id":
+                error.field = "part"
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Case study saved. {case.other.name} is asked whether reports may show it; until it says yes, "
+                  "they do not.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("case_studies/form.html", form=form, exchange=exchange, case=None)
+
+
+@bp.route("/case-studies/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(case_id: int):
+    case = load_case_study(case_id)
+    if not services.may_change(current_user, case):
+        abort(403)
+    form = ChangeCaseStudyForm(obj=case) if request.method == "GET" else ChangeCaseStudyForm()
+    if form.validate_on_submit():
+        try:
+            services.change(case, current_user, form.kind.data, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Case study saved. {case.other.name} is asked again whether reports may show it.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=case.leg.exchange_id))
+    return render_template("case_studies/form.html", form=form, exchange=case.leg.exchange, case=case)
+
+
+@bp.route("/case-studies/<int:case_id>/remove", methods=["POST"])
+@login_required
+def remove(case_id: int):
+    case = load_case_study(case_id)
+    exchange_id = case.leg.exchange_id
+    if RemoveForm().validate_on_submit():
+        try:
+            services.remove(case, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Case study deleted: no report shows it.", "success")
+    return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+
+
+@bp.route("/case-studies/<int:case_id>/consent", methods=["GET", "POST"])
+@login_required
+def consent(case_id: int):
+    """The other side reads the case study and says whether reports may show it (or withdraws a yes)."""
+    case = load_case_study(case_id)
+    form = ConsentForm()
+    if request.method == "GET" and case.consent in ("given", "refused", "withdrawn"):
+        form.agree.data = "yes" if case.consent == "given" else "no"
+    if form.validate_on_submit():
+        try:
+            services.answer(case, current_user, form.agree.data == "yes")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Thank you: reports may show it." if case.shown else "Thank you: reports do not show it.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=case.leg.exchange_id))
+    return render_template("case_studies/consent.html", form=form, case=case,
+                           my_member_ids={m.id for m in members_of(current_user)})
+
+
+@bp.app_context_processor
+def case_study_helpers():
+    return {"case_studies_of": lambda exchange: services.of_exchange(exchange, current_user),
+            "case_studies_writable": lambda exchange: services.writable(current_user, exchange),
+            "case_study_remove_form": RemoveForm}
