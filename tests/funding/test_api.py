@@ -89,3 +89,32 @@ def test_a_tag_the_member_is_not_part_of_is_refused_and_nothing_changes(app, cli
     assert read_only.status_code == 403
     outsider = client.get(f"/api/v1/exchanges/{funding.exchange}/tags", headers=token(funding.admin_b))
     assert outsider.status_code == 404
+
+
+def test_setting_tags_honours_if_match_and_the_document_names_the_operations(client, funding, token):
+    """PUT .../tags changes what GET .../tags reads: If-Match with that ETag, 412 once it changed."""
+    a = token(funding.admin_a)
+    read = client.get(f"/api/v1/listings/{funding.listing_a}/tags", headers=a)
+    etag = read.headers["ETag"]
+    first = client.put(f"/api/v1/listings/{funding.listing_a}/tags", json={"tag_ids": [funding.grant]},
+                       headers={**a, "If-Match": etag})
+    assert first.status_code == 200 and first.headers["ETag"] != etag
+    assert client.get(f"/api/v1/listings/{funding.listing_a}/tags", headers=a).headers["ETag"] == first.headers["ETag"]
+    stale = client.put(f"/api/v1/listings/{funding.listing_a}/tags", json={"tag_ids": []},
+                       headers={**a, "If-Match": etag})
+    assert stale.status_code == 412 and stale.json["type"].endswith("/precondition-failed")
+    assert stale.headers["ETag"] == first.headers["ETag"]
+    assert client.get(f"/api/v1/listings/{funding.listing_a}/tags", headers=a).json[0]["id"] == funding.grant
+    read = client.get(f"/api/v1/exchanges/{funding.exchange}/tags", headers=a)
+    assert client.put(f"/api/v1/exchanges/{funding.exchange}/tags", json={"tag_ids": [funding.grant]},
+                      headers={**a, "If-Match": '"not-its-etag"'}).status_code == 412
+    assert client.put(f"/api/v1/exchanges/{funding.exchange}/tags", json={"tag_ids": [funding.grant]},
+                      headers={**a, "If-Match": read.headers["ETag"]}).status_code == 200
+
+    document = client.get("/api/v1/openapi.json").json
+    for path, operation_id in (("/api/v1/listings/{listing_id}/tags", "setListingTags"),
+                               ("/api/v1/exchanges/{exchange_id}/tags", "setExchangeTags")):
+        put = document["paths"][path]["put"]
+        assert put["operationId"] == operation_id and put["tags"] == ["Funding tags"]
+        assert {"$ref": "#/components/parameters/IfMatch"} in put["parameters"] and "412" in put["responses"]
+    assert document["paths"]["/api/v1/funding-tags"]["get"]["operationId"] == "listFundingTags"

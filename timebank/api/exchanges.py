@@ -109,7 +109,7 @@ class ExchangeSchema(ma.Schema):
                            "PUT /exchanges/{id}/tags"})
 
 
-def _with_tags(page: Page) -> Page:
+def with_tags(page: Page) -> Page:
     """Read the tags of a page of exchanges in one query."""
     tags = funding.exchange_tags([exchange.id for exchange in page.items])
     for exchange in page.items:
@@ -184,11 +184,11 @@ def list_exchanges(args):
     if args.get("member_id"):
         member_ids = [load_member(args["member_id"], need="act").id]
     elif actor().is_coordinator:
-        return paged(_with_tags(page_of(queue.all_exchanges(statuses), args)))
+        return paged(with_tags(page_of(queue.all_exchanges(statuses), args)))
     else:
         member_ids = [m.id for m in members_of(actor())]
     found = services.exchanges_for(member_ids, statuses) if member_ids else []
-    return paged(_with_tags(page_of(found, args)))
+    return paged(with_tags(page_of(found, args)))
 
 
 @bp.route(f"/exchanges/<{ID}:exchange_id>")

@@ -4,16 +4,19 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from timebank.api.core import LINK_HEADER, Int, PageArgs, StrictSchema, actor, blueprint, page_schema, paged, problems
-from timebank.api.exchanges import load_exchange, page_of
+from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, actor, blueprint, define_tag, page_of,
+                               page_schema, paged)
+from timebank.api.document import problems
+from timebank.api.exchanges import load_exchange
 from timebank.api.listings import load_listing
 from timebank.errors import DomainError
-from timebank.extensions import db
 from timebank.funding import services
 from timebank.funding.models import FUNDING_KINDS, FundingTag
 from timebank.members.services import members_of
 
-bp = blueprint("funding", "Programmes, funds and grants: the list, and the tags on listings and exchanges")
+bp = blueprint("funding", "Programmes, funds and grants: the list, and the tags on listings and exchanges",
+               tag=define_tag("Funding tags", "Programmes, funds and grants: the list, and the tags on listings and "
+                                              "exchanges that reports are cut by"))
 ID = "id"
 
 
@@ -55,7 +58,7 @@ def _tag(tag: FundingTag, usable: set[int]) -> dict:
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_schema(FundingTagSchema, "FundingTag"), headers=LINK_HEADER)
 @problems(422)
-def tags(args):
+def list_funding_tags(args):
     """Every programme, fund and grant that listings and exchanges can be tagged with, newest first"""
     usable = _usable_ids()
     return paged(page_of([_tag(tag, usable) for tag in services.all_tags()], args))
@@ -64,7 +67,7 @@ def tags(args):
 @bp.route(f"/funding-tags/<{ID}:tag_id>")
 @bp.response(200, FundingTagSchema)
 @problems(404)
-def tag(tag_id: int):
+def get_funding_tag(tag_id: int):
     """One programme, fund or grant"""
     return _tag(services.load_tag(tag_id), _usable_ids())
 
@@ -77,7 +80,7 @@ def _as_tag_ids(error: DomainError) -> DomainError:
 @bp.route(f"/listings/<{ID}:listing_id>/tags")
 @bp.response(200, TagRefSchema(many=True))
 @problems(404)
-def listing_tags(listing_id: int):
+def get_listing_tags(listing_id: int):
     """The programmes, funds and grants a listing is tagged with (the help that answers it counts under them)"""
     listing = load_listing(listing_id, need="act")
     return services.listing_tags([listing.id]).get(listing.id, [])
@@ -88,20 +91,20 @@ def listing_tags(listing_id: int):
 @bp.response(200, TagRefSchema(many=True))
 @problems(400, 404, 422)
 def set_listing_tags(body, listing_id: int):
-    """Tag one of your listings with the programmes, funds and grants your member is part of"""
+    """Tag one of your listings with the programmes, funds and grants your member is part of (If-Match: the ETag
+    of GET /listings/{listing_id}/tags)"""
     listing = load_listing(listing_id, need="act")
     try:
         services.set_listing_tags(listing, actor(), body["tag_ids"])
     except DomainError as error:
         raise _as_tag_ids(error) from error
-    db.session.commit()
     return services.listing_tags([listing.id]).get(listing.id, [])
 
 
 @bp.route(f"/exchanges/<{ID}:exchange_id>/tags")
 @bp.response(200, TagRefSchema(many=True))
 @problems(404)
-def exchange_tags(exchange_id: int):
+def get_exchange_tags(exchange_id: int):
     """The programmes, funds and grants an exchange is tagged with (all of its help counts under them)"""
     exchange = load_exchange(exchange_id)
     return services.exchange_tags([exchange.id]).get(exchange.id, [])
@@ -112,12 +115,12 @@ def exchange_tags(exchange_id: int):
 @bp.response(200, TagRefSchema(many=True))
 @problems(400, 404, 422)
 def set_exchange_tags(body, exchange_id: int):
-    """Tag an exchange you are in with the programmes, funds and grants your member is part of"""
+    """Tag an exchange you are in with the programmes, funds and grants your member is part of (If-Match: the ETag
+    of GET /exchanges/{exchange_id}/tags)"""
     exchange = load_exchange(exchange_id)
     try:
         services.set_exchange_tags(exchange, actor(), body["tag_ids"])
     except DomainError as error:
         raise _as_tag_ids(error) from error
-    db.session.commit()
     return services.exchange_tags([exchange.id]).get(exchange.id, [])
 

@@ -287,7 +287,7 @@ def _member_page(args: dict) -> Page:
         stmt = stmt.where(Listing.category_id.in_(select(Category.id).where(
             or_(Category.id == parent, Category.parent_id == parent))))
     page = paginate(stmt.order_by(Listing.created_at.desc(), Listing.id.desc()), args["page"], args["per_page"])
-    page.items = [_found(listing, None) for listing in _with_dates(page.items)]
+    page.items = with_tags([_found(listing, None) for listing in _with_dates(page.items)])
     return page
 
 
@@ -325,7 +325,8 @@ def search_listings(args):
     found = services.search_directory(query)
     # The directory page shows the last page for a page past it; the API answers an empty page.
     _with_dates([listing for listing, _ in found.items])
-    items = with_tags([_found(listing, km, query.near_precision) for listing, km in found.items]) if found.page == args["page"] else []
+    items = [_found(listing, km, query.near_precision) for listing, km in found.items] if found.page == args["page"] else []
+    items = with_tags(items)
     return paged(Page(items, found.total, args["page"], found.per_page))
 
 

@@ -8,7 +8,7 @@ from marshmallow import validate
 from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint, page_of,
                                page_schema, paged)
 from timebank.api.document import problems
-from timebank.api.exchanges import ExchangeSchema, load_exchange
+from timebank.api.exchanges import ExchangeSchema, load_exchange, with_tags
 from timebank.api.listings import load_listing
 from timebank.errors import DomainError, NotAllowed
 from timebank.exchanges import direct, queue, services
@@ -83,12 +83,12 @@ def list_proposals(args):
     """Proposed (and recorded) exchanges where one of your members has still to answer (with a
     coordinator token: every one where some member has still to answer)"""
     if actor().is_coordinator:
-        return paged(page_of([e for e in queue.all_exchanges(["proposed"])
-                              if any(p.status == "pending" for p in e.parties)], args))
+        return paged(with_tags(page_of([e for e in queue.all_exchanges(["proposed"])
+                                        if any(p.status == "pending" for p in e.parties)], args)))
     mine = {m.id for m in members_of(actor())}
     waiting = [e for e in services.exchanges_for(list(mine), ["proposed"])
                if any(p.member_id in mine and p.status == "pending" for p in e.parties)] if mine else []
-    return paged(page_of(waiting, args))
+    return paged(with_tags(page_of(waiting, args)))
 
 
 @bp.route(f"/proposals/<{ID}:exchange_id>/accept", methods=["POST"])

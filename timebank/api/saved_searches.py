@@ -9,7 +9,7 @@ from flask import url_for
 from timebank.api.core import (LINK_HEADER, MAX_ID, Int, Page, PageArgs, StrictSchema, Text, Utc, actor, blueprint,
                                paged)
 from timebank.api.document import problems
-from timebank.api.listings import ListingPageSchema, _found, _with_dates
+from timebank.api.listings import ListingPageSchema, _found, _with_dates, with_tags
 from timebank.db import utcnow
 from timebank.listings.models import DIRECTIONS, KINDS
 from timebank.listings.services import search_directory
@@ -101,5 +101,5 @@ def list_saved_search_new_listings(args, saved_search_id: int):
                                      page=args["page"], per_page=args["per_page"])
     found = search_directory(query)
     _with_dates([listing for listing, _ in found.items])
-    items = [_found(listing, km, query.near_precision) for listing, km in found.items]
+    items = with_tags([_found(listing, km, query.near_precision) for listing, km in found.items])
     return paged(Page(items, found.total, found.page, found.per_page))
