@@ -191,3 +191,39 @@ def test_only_completed_exchanges_take_case_studies(app, client, auth, story):
     auth.login(story.admin_giver)
     assert client.get(f"/exchanges/{story.exchange}/case-studies/new").status_code == 404
     assert "Write a case study" not in client.get(f"/exchanges/{story.exchange}").get_data(as_text=True)
+
+
+def test_erasing_a_person_deletes_the_case_studies_they_wrote_and_takes_their_name_out_of_others(app, story):
+    """A case study is someone's words, perhaps their story: erasure (timebank/privacy/erasure.py)
+    deletes those the person wrote and replaces their name in those others wrote about them."""
+    from timebank.accounts.models import User
+    from timebank.case_studies import services
+    from timebank.case_studies.models import CaseStudy
+    from timebank.exchanges.models import Leg
+    from timebank.extensions import db
+    from timebank.members.models import Member
+    from timebank.privacy.erasure import erase_person, pseudonym
+
+    with app.test_request_context():
+        writer = db.session.scalar(select(User).where(User.email == story.admin_giver))
+        other = db.session.scalar(select(User).where(User.email == story.admin_receiver))
+        writer.display_name, other.display_name = "Rosalind Featherstonehaugh", "Dev Okonjo"
+        leg = db.session.get(Leg, story.leg)
+        theirs = services.write(writer, leg, db.session.get(Member, story.giver), "outcome",
+                                "Our accountant sat with the food bank's treasurer for a morning")
+        about_them = services.write(other, leg, db.session.get(Member, story.receiver), "quote",
+                                    "Rosalind Featherstonehaugh made our year-end painless")
+        services.answer(about_them, writer, True)
+        db.session.commit()
+        theirs_id, about_them_id, writer_id = theirs.id, about_them.id, writer.id
+        coordinator = db.session.scalar(select(User).where(User.email == story.coordinator))
+
+        done = erase_person(db.session.get(User, writer_id), coordinator, "Her request of 1 December")
+        db.session.commit()
+
+        assert done.removed["case_studies"] == 1
+        assert db.session.get(CaseStudy, theirs_id) is None
+        kept = db.session.get(CaseStudy, about_them_id)
+        assert kept.text == f"{pseudonym(writer_id)} made our year-end painless"
+        assert "Featherstonehaugh" not in kept.text and done.rewritten["case_studies"] == 1
+        assert kept.consent == "given"  # the other member's agreement stands; the text no longer names her

@@ -109,6 +109,16 @@ def _member_rows() -> dict[str, Where | str]:
         "ledger_postings": lambda m: Posting.entry_id.in_(select(Posting.entry_id).where(
             Posting.account_id.in_(accounts(m)))),
         "audit_events": about,
+        "case_studies": lambda m: or_(_table("case_studies").c.author_member_id == m,
+                                      _table("case_studies").c.leg_id.in_(select(Leg.id).where(
+                                          or_(Leg.giver_member_id == m, Leg.receiver_member_id == m)))),
+        "funding_tags": lambda m: _table("funding_tags").c.id.in_(
+            select(_table("funding_tag_members").c.tag_id).where(_table("funding_tag_members").c.member_id == m)),
+        "funding_tag_members": lambda m: _table("funding_tag_members").c.member_id == m,
+        "listing_funding_tags": lambda m: _table("listing_funding_tags").c.listing_id.in_(ids(Listing, m)),
+        "exchange_funding_tags": lambda m: _table("exchange_funding_tags").c.exchange_id.in_(exchanges(m)),
+        "network_figures": "The network's figures are the whole sector's, worked out again every day (yours are "
+                           "in your reports).",
         "valuation_rates": "Rates are the exchange's, the same for everyone.",
         "job_runs": "Daily jobs' outcomes hold nothing about a member.",
         "direct_exchange_policy": "The coordinators' rule for direct asks is the same for every member.",

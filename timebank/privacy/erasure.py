@@ -38,6 +38,7 @@ from timebank.accounts.models import AccountLink, Coordinator, LoginSession, Use
 from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.audit.services import record
+from timebank.case_studies.models import CaseStudy
 from timebank.db import Base, utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
@@ -143,6 +144,8 @@ OWN_ROWS = {
     "api_tokens": lambda user: delete(ApiToken).where(ApiToken.user_id == user.id),
     "saved_searches": lambda user: delete(SavedSearch).where(SavedSearch.user_id == user.id),  # their words, places
     "coordinators": lambda user: delete(Coordinator).where(Coordinator.user_id == user.id),
+    # The outcomes and quotes they wrote: their words, perhaps their own story.
+    "case_studies": lambda user: delete(CaseStudy).where(CaseStudy.written_by_id == user.id),
     "invitations": lambda user: delete(Invitation).where(func.lower(Invitation.email) == user.email.lower()),
 }
 TABLE_WORDS = {
@@ -154,6 +157,7 @@ TABLE_WORDS = {
     "api_tokens": ("API token", "API tokens"),
     "saved_searches": ("saved search", "saved searches"),
     "coordinators": ("coordinator appointment", "coordinator appointments"),
+    "case_studies": ("case study they wrote", "case studies they wrote"),
     "invitations": ("invitation", "invitations"),
 }
 

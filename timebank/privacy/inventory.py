@@ -198,6 +198,33 @@ TABLES: tuple[Table, ...] = (
           "id asset_id member_id leg_id starts_on due_on status note created_by_id created_at checked_out_at "
           "checked_out_by_id condition_out pat_checked returned_at returned_by_id condition_in cancelled_by_id "
           "cancelled_at cancel_reason reminded_on"),
+    Table("case_studies", "A short outcome or quote a member wrote about help in a completed exchange, who wrote "
+          "it, and the other side's answer (asked, agreed, refused, withdrawn) and who gave it.",
+          "With its exchange; its author's people (or a coordinator) delete it at any time. Deleted when the "
+          "person who wrote it is erased; a name of an erased person in another's text is replaced.",
+          "Reports show it only while the other side agrees; the record of the answer shows it did.",
+          "id leg_id author_member_id kind text written_by_id written_at consent consent_by_id consent_at"),
+    # -- funder reporting ------------------------------------------------------------------------
+    Table("funding_tags", "A programme, fund or grant that help is reported against: code, name, funder, dates, "
+          "who made and last changed it.", "For the life of the exchange.",
+          "Reports for past periods are cut by them; tagged listings and exchanges name them.",
+          "id code name kind funder starts_on ends_on open_to_all created_at created_by_id updated_at "
+          "updated_by_id"),
+    Table("funding_tag_members", "A member that is part of a programme, fund or grant, and who added it.",
+          "While the member is part of it (a coordinator removes it); deleted with the member.",
+          "It decides who may tag with it, and which members a report cut by it covers.",
+          "id tag_id member_id added_at added_by_id"),
+    Table("listing_funding_tags", "A listing tagged with a programme, fund or grant, and who tagged it.",
+          "Until untagged; deleted with its listing.", "The help that answers the listing counts under the tag.",
+          "id listing_id tag_id tagged_at tagged_by_id"),
+    Table("exchange_funding_tags", "An exchange tagged with a programme, fund or grant, and who tagged it.",
+          "Until untagged; deleted with its exchange.", "All of the exchange's help counts under the tag.",
+          "id exchange_id tag_id tagged_at tagged_by_id"),
+    Table("network_figures", "The collaboration network's figures for one period (member ids and counts, no "
+          "names), as worked out at a time.", "25 hours (NETWORK_FIGURES_HOURS): the daily network-figures job "
+          "deletes older sets and works out the usual periods again.",
+          "Working them out takes seconds in a big sector; pages read them from here.",
+          "id key period_start period_end tag_id computed_at figures", personal=False),
     # -- the ledger ------------------------------------------------------------------------------
     Table("ledger_accounts", "A member's time-credit account, or the community pot.",
           "For the life of the exchange.", "A balance is the sum of every posting ever made to the account.",
