@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import screenshot, serious_violations
-from tests.e2e.world import COORDINATOR, add_listing, add_member, answer_for, as_person, confirm_part, email_for
+from tests.e2e.world import (COORDINATOR, add_listing, add_member, answer_for, as_person, confirm_part, email_for,
+                             sign_in)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,8 +28,6 @@ GRANT = "NLCF-FOOD-26"
 def _phone(browser, live, email):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    from tests.e2e.world import sign_in
-
     sign_in(page, live.url, email)
     return page
 
@@ -102,57 +103,66 @@ def test_a_grant_is_added_used_and_reported(live, browser, tmp_path):
     coordinator.get_by_role("link", name="Approve and schedule").click()
     coordinator.get_by_role("button", name="Approve exchange").click()
     expect(coordinator.get_by_text(f"Exchange {exchange_id} is approved and scheduled")).to_be_visible()
-    confirm_part(food_bank_desktop, base, exchange_id, BUSINESS)
-    food_bank_desktop.goto(f"{base}/exchanges/{exchange_id}")
-    expect(food_bank_desktop.get_by_role("heading", level=1)).to_contain_text("completed", ignore_case=True)
-    expect(food_bank_desktop.get_by_text(f"Its help also counts under {GRANT}")).to_be_visible()
 
-    # The business writes a case study; the food bank agrees (on its phone).
-    business_page.goto(f"{base}/exchanges/{exchange_id}")
-    business_page.get_by_role("link", name="Write a case study").click()
-    business_page.get_by_label("A quote: what someone said about it").check()
-    business_page.get_by_label("The outcome or the quote").fill("Our team said it was the best morning of the year")
-    business_page.get_by_role("button", name=re.compile("^Save and ask")).click()
-    expect(business_page.get_by_text(f"{FOOD_BANK} is asked whether reports may show it")).to_be_visible()
-    phone.goto(live.link_in_last_email_to(email_for(FOOD_BANK), "/case-studies/"))
-    expect(phone.get_by_role("heading", level=1)).to_have_text("May reports show this case study?")
-    phone.get_by_label(re.compile("^Yes: reports may show it")).check()
-    _fits(phone)
-    _axe(phone)
-    screenshot(phone, "mobile-case-study-consent", max_height=1600)
-    phone.get_by_role("button", name="Save my answer").click()
-    expect(phone.get_by_text("Thank you: reports may show it")).to_be_visible()
+    # The help happens (the clock moves past the dates filled in, and stays there for the reports,
+    # which count help on the day it happened); the food bank confirms it.
+    with time_machine.travel(datetime.now() + timedelta(days=21), tick=True):
+        for person, address in ((coordinator, COORDINATOR), (food_bank_desktop, email_for(FOOD_BANK)),
+                                (business_page, email_for(BUSINESS)), (phone, email_for(FOOD_BANK))):
+            sign_in(person, base, address)  # three weeks on, their sessions have ended
+        confirm_part(food_bank_desktop, base, exchange_id, BUSINESS)
+        food_bank_desktop.goto(f"{base}/exchanges/{exchange_id}")
+        expect(food_bank_desktop.get_by_role("heading", level=1)).to_contain_text("completed", ignore_case=True)
+        expect(food_bank_desktop.get_by_text(f"Its help also counts under {GRANT}")).to_be_visible()
 
-    # The sector dashboard cut by the grant shows the 3 hours; so does its PDF.
-    coordinator.goto(f"{base}/coordinator/impact")
-    coordinator.get_by_label("Programme, fund or grant").select_option(label=f"{GRANT}: Food resilience in Kirkby (grant)")
-    coordinator.get_by_role("button", name="Show these dates").click()
-    expect(coordinator.locator(".report-cut")).to_contain_text(GRANT)
-    hours = coordinator.locator(".stat").filter(has_text="of time and skills given").locator(".stat__value")
-    expect(hours).to_have_text("3")
-    expect(coordinator.locator("#case-studies")).to_be_visible()
-    _axe(coordinator)
-    screenshot(coordinator, "sector-dashboard-grant", max_height=2400)
-    figures = [t.strip() for t in coordinator.locator(".stat__value").all_inner_texts()]
-    with coordinator.expect_download() as download:
-        coordinator.get_by_role("link", name="Download this report as a PDF document").click()
-    pdf = tmp_path / "grant.pdf"
-    download.value.save_as(pdf)
-    assert GRANT.lower() in download.value.suggested_filename
-    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages))
-    assert f"{GRANT}: Food resilience in Kirkby (grant), funded by The National Lottery Community Fund" in text
-    for figure in figures:
-        assert figure in text, f"{figure!r} is on the page but not in the PDF"
-    assert "best morning of the year" in text
+        # The business writes a case study; the food bank agrees (on its phone).
+        business_page.goto(f"{base}/exchanges/{exchange_id}")
+        business_page.get_by_role("link", name="Write a case study").click()
+        business_page.get_by_label("A quote: what someone said about it").check()
+        business_page.get_by_label("The outcome or the quote").fill(
+            "Our team said it was the best morning of the year")
+        business_page.get_by_role("button", name=re.compile("^Save and ask")).click()
+        expect(business_page.get_by_text(f"{FOOD_BANK} is asked whether reports may show it")).to_be_visible()
+        phone.goto(live.link_in_last_email_to(email_for(FOOD_BANK), "/case-studies/"))
+        expect(phone.get_by_role("heading", level=1)).to_have_text("May reports show this case study?")
+        phone.get_by_label(re.compile("^Yes: reports may show it")).check()
+        _fits(phone)
+        _axe(phone)
+        screenshot(phone, "mobile-case-study-consent", max_height=1600)
+        phone.get_by_role("button", name="Save my answer").click()
+        expect(phone.get_by_text("Thank you: reports may show it")).to_be_visible()
 
-    # The food bank's impact statement cut by the grant, on a phone.
-    phone.goto(f"{base}/members/{food_bank}/impact")
-    phone.get_by_label("Programme, fund or grant").select_option(label=f"{GRANT}: Food resilience in Kirkby (grant)")
-    phone.get_by_role("button", name="Show these dates").click()
-    received = phone.locator(".stat").filter(has_text="of time and skills received").locator(".stat__value")
-    expect(received).to_have_text("3")
-    _fits(phone)
-    _axe(phone)
-    screenshot(phone, "mobile-impact-grant", max_height=2400)
+        # The sector dashboard cut by the grant shows the 3 hours; so does its PDF.
+        coordinator.goto(f"{base}/coordinator/impact")
+        coordinator.get_by_label("Programme, fund or grant").select_option(
+            label=f"{GRANT}: Food resilience in Kirkby (grant)")
+        coordinator.get_by_role("button", name="Show these dates").click()
+        expect(coordinator.locator(".report-cut")).to_contain_text(GRANT)
+        hours = coordinator.locator(".stat").filter(has_text="of time and skills given").locator(".stat__value")
+        expect(hours).to_have_text("3")
+        expect(coordinator.locator("#case-studies")).to_be_visible()
+        _axe(coordinator)
+        screenshot(coordinator, "sector-dashboard-grant", max_height=2400)
+        figures = [t.strip() for t in coordinator.locator(".stat__value").all_inner_texts()]
+        with coordinator.expect_download() as download:
+            coordinator.get_by_role("link", name="Download this report as a PDF document").click()
+        pdf = tmp_path / "grant.pdf"
+        download.value.save_as(pdf)
+        assert GRANT.lower() in download.value.suggested_filename
+        text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages))
+        assert f"{GRANT}: Food resilience in Kirkby (grant), funded by The National Lottery Community Fund" in text
+        for figure in figures:
+            assert figure in text, f"{figure!r} is on the page but not in the PDF"
+        assert "best morning of the year" in text
+
+        # The food bank's impact statement cut by the grant, on a phone.
+        phone.goto(f"{base}/members/{food_bank}/impact")
+        phone.get_by_label("Programme, fund or grant").select_option(label=f"{GRANT}: Food resilience in Kirkby (grant)")
+        phone.get_by_role("button", name="Show these dates").click()
+        received = phone.locator(".stat").filter(has_text="of time and skills received").locator(".stat__value")
+        expect(received).to_have_text("3")
+        _fits(phone)
+        _axe(phone)
+        screenshot(phone, "mobile-impact-grant", max_height=2400)
     for page in (coordinator, phone, business_page, food_bank_desktop):
         page.context.close()
