@@ -12,7 +12,7 @@ from timebank.errors import DomainError
 from timebank.exchanges.models import Leg
 from timebank.exchanges.views import load_exchange
 from timebank.extensions import db
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.models import Member
 from timebank.members.services import members_of
 
@@ -45,19 +45,17 @@ def new(exchange_id: int):
     if request.method == "GET" and len(parts) == 1:
         form.part.data = form.part.choices[0][0]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             leg_id, author_id = form.chosen() or (0, 0)
             leg, author = db.session.get(Leg, leg_id), db.session.get(Member, author_id)
             if leg is None or author is None or leg.exchange_id != exchange.id:
                 raise DomainError("Choose the help it is about from the list", field="part")
-            case = services.write(current_user, leg, author, form.kind.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "leg_id":
-                error.field = "part"
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+            try:
+                case = services.write(current_user, leg, author, form.kind.data, form.text.data)
+            except DomainError as error:
+                if error.field == "leg_id":  # the service names the part by its leg; the form's field is "part"
+                    error.field = "part"
+                raise
             flash(f"Case study saved. {case.other.name} is asked whether reports may show it; until it says yes, "
                   "they do not.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
@@ -72,13 +70,8 @@ def edit(case_id: int):
         abort(403)
     form = ChangeCaseStudyForm(obj=case) if request.method == "GET" else ChangeCaseStudyForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.change(case, current_user, form.kind.data, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"Case study saved. {case.other.name} is asked again whether reports may show it.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=case.leg.exchange_id))
     return render_template("case_studies/form.html", form=form, exchange=case.leg.exchange, case=case)
@@ -90,13 +83,8 @@ def remove(case_id: int):
     case = load_case_study(case_id)
     exchange_id = case.leg.exchange_id
     if RemoveForm().validate_on_submit():
-        try:
+        with domain_errors():
             services.remove(case, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash("Case study deleted: no report shows it.", "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
 
@@ -110,13 +98,8 @@ def consent(case_id: int):
     if request.method == "GET" and case.consent in ("given", "refused", "withdrawn"):
         form.agree.data = "yes" if case.consent == "given" else "no"
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.answer(case, current_user, form.agree.data == "yes")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Thank you: reports may show it." if case.shown else "Thank you: reports do not show it.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=case.leg.exchange_id))
     return render_template("case_studies/consent.html", form=form, case=case,

@@ -14,7 +14,7 @@ from timebank.funding import services
 from timebank.funding.forms import AddMemberForm, FundingTagForm, RemoveMemberForm, TagsForm
 from timebank.funding.models import FundingTag
 from timebank.listings.views import load_listing
-from timebank.main.forms import show_domain_error
+from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.members.models import Member
 from timebank.members.services import can_act_for
@@ -43,13 +43,8 @@ def index():
 def new():
     form = FundingTagForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             tag = services.create_tag(current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{tag.code} added. List the members who may tag with it below."
                   if not tag.open_to_all else f"{tag.code} added. Every member may tag with it.", "success")
             return redirect(url_for("funding.detail", tag_id=tag.id))
@@ -87,13 +82,8 @@ def edit(tag_id: int):
     if request.method == "GET":
         form.open_to_all.data = "all" if tag.open_to_all else "listed"
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.change_tag(tag, current_user, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{tag.code} saved.", "success")
             return redirect(url_for("funding.detail", tag_id=tag.id))
     return render_template("funding/form.html", form=form, tag=tag)
@@ -107,15 +97,10 @@ def add_member(tag_id: int):
     form.member_id.choices = _member_choices(tag)
     if form.validate_on_submit():
         member = db.session.get(Member, form.member_id.data)
-        try:
+        with domain_errors(form):
             if member is None:
                 raise DomainError("Choose a member from the list", field="member_id")
             services.add_member(tag, current_user, member)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(f"{member.name} may now tag its listings and exchanges with {tag.code}.", "success")
             return redirect(url_for("funding.detail", tag_id=tag.id))
     return _detail(tag, form)
@@ -127,13 +112,8 @@ def remove_member(tag_id: int, member_id: int):
     tag = load_tag(tag_id)
     member = load_member(member_id, need="manage")
     if RemoveMemberForm().validate_on_submit():
-        try:
+        with domain_errors():
             services.remove_member(tag, current_user, member)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
             flash(f"{member.name} can no longer tag with {tag.code}. What it tagged already stays tagged.", "success")
     return redirect(url_for("funding.detail", tag_id=tag.id))
 
@@ -158,13 +138,8 @@ def listing_tags(listing_id: int):
     current = services.listing_tags([listing.id]).get(listing.id, [])
     form, fixed = _tags_form(usable, current)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.set_listing_tags(listing, current_user, form.tags.data or [])
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Programmes, funds and grants saved.", "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("funding/tag.html", form=form, fixed=fixed, usable=usable, thing=listing.title,
@@ -180,13 +155,8 @@ def exchange_tags(exchange_id: int):
     current = services.exchange_tags([exchange.id]).get(exchange.id, [])
     form, fixed = _tags_form(usable, current)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form):
             services.set_exchange_tags(exchange, current_user, form.tags.data or [])
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash("Programmes, funds and grants saved.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     whose = [p.member for p in exchange.parties if can_act_for(current_user, p.member)]

@@ -309,7 +309,7 @@ def worth_keeping(period) -> bool:
 
 def figures_for(period, *, keep: bool = True) -> KeptFigures:
     """The network figures of `period`, kept: read when worked out less than NETWORK_FIGURES_HOURS
-    ago, otherwise worked out now and, if `keep`, kept (the caller commits)."""
+    ago, otherwise worked out now and, if `keep`, kept (the request's unit of work commits)."""
     from datetime import timedelta
 
     from flask import current_app

@@ -88,8 +88,8 @@ def _dashboard(public: bool):
     changes = comparison.compare(period, how, board, lambda p: figures.dashboard(p, with_names=not public),
                                  comparison.dashboard_headlines)
     cut_by = _cut_by(period)
+    # Figures worked out for this request are kept when it commits (timebank/unit_of_work.py).
     kept = network.figures_for(period, keep=not public or network.worth_keeping(period))
-    db.session.commit()  # the network figures, if they were worked out for this request
     return _page("reports/dashboard.html", ("impact" if public else "sector-dashboard", *period_parts(period),
                                             cut_by.code if cut_by else None),
                  board=board, charts=_charts(board), form=form, public=public, changes=changes, cut_by=cut_by,
@@ -118,7 +118,6 @@ def coordinator_dashboard():
 def _network(public: bool):
     form, period, _ = _period(None if public else funding.tags_for_reports())
     kept = network.figures_for(period, keep=not public or network.worth_keeping(period))
-    db.session.commit()  # the figures, if they were worked out for this request
     net = kept.figures
     numbers = network.numbering(net)
     cut_by = _cut_by(period)
@@ -176,7 +175,6 @@ def work_out_network():
         flash("Choose the dates again: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
     else:
         network.work_out(period)
-        db.session.commit()
         flash("The network figures for these dates were worked out again just now.", "success")
     return redirect(url_for("reports.coordinator_network", **request.args))
 
