@@ -1,7 +1,7 @@
 """What the web could do and the API could not (issue 20): the same services, the same rules."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -122,6 +122,105 @@ def test_members_give_to_the_pot_and_coordinators_grant_from_it_and_reverse(api,
                         json={"member_id": a, "amount": 1, "reason": "Me"}).status_code == 403
     assert coordinator.post("/api/v1/coordinator/ledger/entries/2147483647/reverse",
                             json={"reason": "x"}).status_code == 404
+
+
+def test_a_coordinator_changes_a_credit_limit_saying_why_never_below_what_is_owed(app, api, world, tokens):
+    from timebank.audit.models import AuditEvent
+
+    a, url = world.ids["member_a"], f"/api/v1/coordinator/members/{world.ids['member_a']}/credit-limit"
+    coordinator, admin_a = api(tokens["coordinator_scope"]), api(tokens["admin_a"])
+    read = coordinator.get(f"/api/v1/members/{a}/balance")
+    assert read.json == {"member_id": a, "balance": 0, "credit_limit": 10}
+    # If-Match: the balance as read; once it has changed, a change sent with the old ETag is refused.
+    raised = coordinator.post(url, json={"credit_limit": 12.5, "reason": "Winter appeal"},
+                              headers={"If-Match": read.headers["ETag"], "Idempotency-Key": "limit-1"})
+    assert raised.status_code == 200, raised.json
+    assert raised.json == {"member_id": a, "balance": 0, "credit_limit": 12.5}
+    assert raised.headers["ETag"] == coordinator.get(f"/api/v1/members/{a}/balance").headers["ETag"]
+    stale = coordinator.post(url, json={"credit_limit": 20, "reason": "More"}, headers={"If-Match": read.headers["ETag"]})
+    assert stale.status_code == 412 and stale.json["type"] == PROBLEMS + "precondition-failed"
+    # Retried with its Idempotency-Key: the first answer again, and no second change.
+    again = coordinator.post(url, json={"credit_limit": 12.5, "reason": "Winter appeal"},
+                             headers={"Idempotency-Key": "limit-1"})
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "ledger.credit_limit_changed")).all()
+        assert [(e.member_id, e.details["before"], e.details["after"], e.details["reason"]) for e in events] == [
+            (a, "10.00", "12.50", "Winter appeal")]
+    # Below what A owes: refused with its own type, beside the field, and nothing changes.
+    assert coordinator.post("/api/v1/coordinator/ledger/adjustments",
+                            json={"member_id": a, "amount": -6, "reason": "Missed session"}).status_code == 201
+    low = coordinator.post(url, json={"credit_limit": 5.99, "reason": "Tighter"})
+    assert low.status_code == 409 and low.json["type"] == PROBLEMS + "credit-limit-below-balance"
+    assert low.json["errors"] == {"credit_limit": [low.json["detail"]]}
+    assert "its credit limit cannot be less than 6." in low.json["detail"]
+    assert coordinator.post(url, json={"credit_limit": 6, "reason": "Tighter"}).json["credit_limit"] == 6
+    # What the document says it takes, and who may.
+    for body in ({"credit_limit": -1, "reason": "x"}, {"credit_limit": 5}, {"credit_limit": "5", "reason": "x"},
+                 {"credit_limit": 5, "reason": ""}):
+        refused = coordinator.post(url, json=body)
+        assert refused.status_code == 422 and refused.json["type"] == PROBLEMS + "validation", body
+    cents = coordinator.post(url, json={"credit_limit": 6.001, "reason": "x"})
+    assert cents.status_code == 422 and list(cents.json["errors"]) == ["credit_limit"]
+    assert admin_a.post(url, json={"credit_limit": 50, "reason": "Please"}).status_code == 403
+    assert coordinator.post("/api/v1/coordinator/members/999999/credit-limit",
+                            json={"credit_limit": 5, "reason": "x"}).status_code == 404
+    assert admin_a.get(f"/api/v1/members/{a}/balance").json == {"member_id": a, "balance": -6, "credit_limit": 6}
+
+
+# -- a person's own data ----------------------------------------------------------------------------
+
+def _unzipped(content: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _downloaded_both_ways(app, api, world, tokens, role: str, web_url: str, api_url: str):
+    """The role's download from its web page and through the API, on one stopped clock (each zip's
+    README says when it was made), once the token has noted it was used; both answers, and the API's files."""
+    import time_machine
+
+    token = api(tokens[role])
+    with time_machine.travel(datetime.now(timezone.utc), tick=False):
+        token.get("/api/v1/me")
+        web = app.test_client()
+        with web.session_transaction() as session:
+            session["_user_id"] = world.user_id(role)
+            session["_fresh"] = True
+        from_web, from_api = web.get(web_url), token.get(api_url)
+    assert from_web.status_code == 200 and from_api.status_code == 200, from_api.get_data()[:300]
+    assert from_api.mimetype == "application/zip" and from_api.headers["Cache-Control"] == "no-store"
+    assert from_api.headers["Content-Disposition"] == from_web.headers["Content-Disposition"]
+    files = _unzipped(from_api.get_data())
+    assert files == _unzipped(from_web.get_data())
+    return from_api, files
+
+
+def test_a_token_downloads_its_own_persons_data_the_same_zip_as_the_web_gives(app, api, world, tokens):
+    answer, files = _downloaded_both_ways(app, api, world, tokens, "staff_a", "/account/my-data.zip", "/api/v1/me/data")
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="my-data-{world.user_ids["staff_a"]}.zip"'
+    # It is the token's person's, and names nobody else's email.
+    assert b"staff.a.api@example.org" in files["users.csv"]
+    assert b"staff.b.api@example.org" not in b"".join(files.values())
+    assert {"README.txt", "users.csv", "api_tokens.csv", "mentions.csv"} <= set(files)
+    # Another person's token gets that person's own, never staff A's.
+    other = _unzipped(api(tokens["staff_b"]).get("/api/v1/me/data").get_data())
+    assert b"staff.a.api@example.org" not in b"".join(other.values())
+    assert api().get("/api/v1/me/data").status_code == 401
+
+
+def test_a_members_admin_downloads_everything_about_it_the_same_zip_as_its_exports_page(app, api, world, tokens):
+    a = world.ids["member_a"]
+    _, files = _downloaded_both_ways(app, api, world, tokens, "admin_a", f"/members/{a}/exports/all-our-data.zip",
+                                     f"/api/v1/members/{a}/data")
+    assert b"Help with our accounts" in files["listings.csv"]
+    # Its admins and coordinators only: its staff are refused, and another member's admins too.
+    assert api(tokens["staff_a"]).get(f"/api/v1/members/{a}/data").status_code == 403
+    assert api(tokens["admin_b"]).get(f"/api/v1/members/{a}/data").status_code == 403
+    assert api(tokens["coordinator_scope"]).get(f"/api/v1/members/{a}/data").status_code == 200
 
 
 # -- loans: check out and in -------------------------------------------------------------------------

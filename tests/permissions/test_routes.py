@@ -115,7 +115,7 @@ EXPECTED: dict[str, Rule] = {
     # Time credits.
     "ledger.member_credits": ACT_A, "ledger.give_to_pot": MANAGE_A,
     "ledger.coordinator_ledger": COORDINATOR, "ledger.adjust": COORDINATOR, "ledger.reverse": COORDINATOR,
-    "ledger.grant": COORDINATOR,
+    "ledger.grant": COORDINATOR, "ledger.change_credit_limit": COORDINATOR,
     # Bookings and loans (A books C's room and borrows C's gazebo).
     "bookings.request_asset": SIGNED_IN.but(params={"asset_id": rows.room_of_c}),
     "bookings.member_bookings": ACT_A, "bookings.reset_calendar": ACT_A,

@@ -15,7 +15,7 @@ from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, 
                                actor, blueprint, page_schema, paged, paginate)
 from timebank.api.document import problems
 from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
-from timebank.api.ledger import LedgerEntrySchema, entry_answer
+from timebank.api.ledger import BalanceSchema, LedgerEntrySchema, balance_of, entry_answer
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
 from timebank.errors import NotFound
@@ -37,6 +37,14 @@ class MemberArgs(PageArgs):
 class ApproveMemberSchema(StrictSchema):
     credit_limit = Number(allow_none=True, validate=validate.Range(min=0, max=10000),
                           metadata={"description": "How far below zero its balance may go (default: unchanged)"})
+
+
+class CreditLimitSchema(StrictSchema):
+    credit_limit = Number(required=True, validate=validate.Range(min=0, max=10000), metadata={
+        "description": "How far below zero its balance may go, at most 2 decimal places; never less than it owes "
+                       "already plus what its approved exchanges have set aside"})
+    reason = Text(required=True, min_length=1, max_length=2000,
+                  metadata={"description": "Kept in the audit log and shown to the member's people"})
 
 
 class DecisionSchema(StrictSchema):
@@ -114,6 +122,20 @@ def approve_member(values, member_id: int):
     member = _load_any_member(member_id)
     members.approve_member(member, actor(), credit_limit=values.get("credit_limit"))
     return member
+
+
+@bp.route(f"/coordinator/members/<{ID}:member_id>/credit-limit", methods=["POST"], tags=["Ledger"])
+@bp.arguments(CreditLimitSchema)
+@bp.response(200, BalanceSchema)
+@problems(400, 404, 409, 422)
+def change_credit_limit(values, member_id: int):
+    """Change a member's credit limit, saying why
+
+    Never below what it owes already plus what its approved exchanges have set aside (409,
+    credit-limit-below-balance). Its people are told, and the change is in the audit log."""
+    member = _load_any_member(member_id)
+    ledger.change_credit_limit(member, values["credit_limit"], values["reason"], actor())
+    return balance_of(member)
 
 
 @bp.route(f"/coordinator/members/<{ID}:member_id>/reject", methods=["POST"])

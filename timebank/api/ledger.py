@@ -92,7 +92,11 @@ class StatementArgs(PageArgs):
 @problems(404)
 def get_balance(member_id: int):
     """Your member's time-credit balance and credit limit"""
-    member = load_member(member_id, need="act")
+    return balance_of(load_member(member_id, need="act"))
+
+
+def balance_of(member) -> dict:
+    """A member's balance and credit limit as GET /members/{id}/balance answers them."""
     return {"member_id": member.id, "balance": services.balance(member), "credit_limit": member.credit_limit}
 
 

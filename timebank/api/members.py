@@ -5,6 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
+from flask import Response
+
 from timebank.api.core import (EMAIL_ADDRESS, LINK_HEADER, WEB_ADDRESS, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_schema, paged,
                                paginate)
 from timebank.api.document import problems
@@ -13,6 +15,7 @@ from timebank.extensions import db
 from timebank.members import services
 from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import TOWNS, WARDS
+from timebank.privacy import downloads
 
 bp = blueprint("members", "Organisations and businesses: read them, change your own", tag="Members")
 ID = "id"
@@ -87,6 +90,16 @@ class MemberUpdateSchema(StrictSchema):
     contact_phone = Text(max_length=40, allow_none=True)
 
 
+# The privacy downloads (timebank/privacy/downloads.py), as their pages give them.
+ZIP = {"type": "string", "format": "binary"}
+ZIP_DESCRIPTION = "A zip of CSV files, one per table, with a README.txt that explains each file and column"
+
+
+def _zip(content: bytes, filename: str) -> Response:
+    return Response(content, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.route("/me", tags=["Me"])
 @bp.response(200, MeSchema)
 @problems()
@@ -97,6 +110,16 @@ def get_me():
         Membership.user_id == user.id, Membership.status == "active").order_by(Member.name)).all()
     return {"id": user.id, "display_name": user.display_name, "email": user.email,
             "is_coordinator": user.is_coordinator, "token_scope": user._scope, "memberships": memberships}
+
+
+@bp.route("/me/data", tags=["Me"])
+@bp.response(200, ZIP, content_type="application/zip", description=ZIP_DESCRIPTION)
+@problems()
+def download_my_data():
+    """Everything the exchange holds about you (UK GDPR Articles 15 and 20): the same zip as your account page's
+    download, for the token's own person only"""
+    user = actor().user
+    return _zip(downloads.person_zip(user), f"my-data-{user.id}.zip")
 
 
 @bp.route("/members")
@@ -115,6 +138,16 @@ def list_members(args):
 def get_member(member_id: int):
     """A member's profile (contact details only for its own people, partners and coordinators)"""
     return load_member(member_id)
+
+
+@bp.route(f"/members/<{ID}:member_id>/data")
+@bp.response(200, ZIP, content_type="application/zip", description=ZIP_DESCRIPTION)
+@problems(404)
+def download_member_data(member_id: int):
+    """Everything the exchange holds about your member and its people (its admins, and coordinators): the same
+    zip as its Exports page's download"""
+    member = load_member(member_id, need="manage")
+    return _zip(downloads.member_zip(member), f"all-data-member-{member.id}.zip")
 
 
 @bp.route(f"/members/<{ID}:member_id>", methods=["PATCH"])

@@ -58,6 +58,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {t.slug: t for t in (
                 "Posting this would take a member's time-credit balance below its credit limit; nothing was posted.",
                 "Read the member's balance and `credit_limit` (GET /members/{id}/balance). A coordinator may change "
                 "the limit; otherwise the member earns credits first."),
+    ProblemType("credit-limit-below-balance", 409, "Lower than the member's balance allows",
+                "A new credit limit would be less than what the member owes already, plus what its approved "
+                "exchanges have set aside: its balance would be below its limit at once. Nothing changed.",
+                "Read the member's balance (GET /members/{id}/balance); `detail` says the lowest limit allowed now. "
+                "Lower the limit once the member has earned credits."),
     ProblemType("double-booking", 409, "Already booked",
                 "The room or item is already booked or lent for some of that time. The first booking stands.",
                 "Choose another time; the member's bookings and loans list what is taken."),

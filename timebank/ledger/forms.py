@@ -1,4 +1,4 @@
-"""Forms for giving credits to the pot, and the coordinators' adjustments, reversals and grants."""
+"""Forms for giving credits to the pot, and the coordinators' adjustments, reversals, grants and credit limits."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -51,3 +51,12 @@ class GrantForm(FlaskForm):
     amount = CreditsField("How many credits?", places=None, validators=[
         InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0")])
     reason = TextAreaField("Why?", validators=REASON_VALIDATORS)
+
+
+class CreditLimitForm(FlaskForm):
+    credit_limit = CreditsField("How far below zero may its balance go?", places=None, validators=[
+        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0, message="Enter 0 or more: the limit is how far below zero "
+                                                                  "its balance may go")])
+    reason = TextAreaField("Why?", validators=[
+        DataRequired("Enter the reason: it is kept with the change and shown to the member"),
+        Length(max=2000, message="Reason must be 2,000 characters or fewer")])

@@ -56,6 +56,23 @@ class CreditLimitExceeded(DomainError):
                          f"its limit is {format_credits(self.limit)}{held}.", field=field)
 
 
+class CreditLimitBelowBalance(DomainError):
+    """A new credit limit would leave a member below it already: lower than what it owes, plus what its
+    approved exchanges have set aside; nothing changed."""
+
+    status_code = 409
+    kind = "credit-limit-below-balance"
+
+    def __init__(self, member: Member, lowest: Decimal, balance: Decimal, reserved: Decimal,
+                 field: str | None = "credit_limit"):
+        self.member, self.lowest, self.balance, self.reserved = member, lowest, balance, reserved
+        held = (f" and {credits_phrase(reserved)} {'is' if reserved == 1 else 'are'} set aside for its approved "
+                "exchanges") if reserved > 0 else ""
+        super().__init__(f"{member.name}'s balance is {credits_phrase(balance)}{held}, so its credit limit "
+                         f"cannot be less than {format_credits(lowest)}. Enter {format_credits(lowest)} or more, or "
+                         "lower it once it has earned credits.", field=field)
+
+
 class NotEnoughCredits(DomainError):
     """A member cannot take on what an exchange asks of it: its room is smaller than its shortfall."""
 
@@ -196,10 +213,10 @@ def _amount(value, *, field: str = "amount", positive: bool = True) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _reason(value: str | None) -> str:
+def _reason(value: str | None, *, kept_with: str = "the entry") -> str:
     reason = (value or "").strip()
     if not reason:
-        raise InvalidInput("Enter the reason: it is kept with the entry and shown to the member", field="reason")
+        raise InvalidInput(f"Enter the reason: it is kept with {kept_with} and shown to the member", field="reason")
     if len(reason) > 2000:
         raise InvalidInput("Reason must be 2,000 characters or fewer", field="reason")
     return reason
@@ -447,6 +464,56 @@ def grant_from_pot(member: Member, amount, reason: str, actor: User) -> LedgerEn
     _tell("ledger.granted", entry, actor, lambda m, a: (
         f"{m.name} was granted {credits_phrase(a)} from the community pot: {reason}"))
     return entry
+
+
+def _limit(value) -> Decimal:
+    """A credit limit from a form or caller: 0 or more credits, at most 2 decimal places."""
+    try:
+        limit = Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError, TypeError):
+        raise InvalidInput("Enter a number of credits, like 10 or 12.5", field="credit_limit") from None
+    if not limit.is_finite():
+        raise InvalidInput("Enter a number of credits, like 10 or 12.5", field="credit_limit")
+    if limit != limit.quantize(CENT):
+        raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 12.5", field="credit_limit")
+    if limit < 0:
+        raise InvalidInput("Enter 0 or more: the limit is how far below zero its balance may go",
+                           field="credit_limit")
+    if limit > MAX_AMOUNT:
+        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field="credit_limit")
+    return limit.quantize(CENT)
+
+
+def change_credit_limit(member: Member, limit, reason: str, actor: User) -> Member:
+    """A coordinator changes how far below zero the member's balance may go, saying why.
+
+    Never below where the member already is: its balance less what its approved exchanges have
+    set aside must stay at or above minus the new limit, as every posting keeps it (`_post`), so
+    raising a limit is always allowed and lowering it stops at what the member owes. The account
+    is locked first, so no posting can slip past between the check and the change.
+    """
+    if actor is None or not actor.is_coordinator:
+        raise NotAllowed("Only a coordinator can change a credit limit")
+    limit = _limit(limit)
+    reason = _reason(reason, kept_with="the change")
+    account = account_for(member)
+    _lock([account])
+    have = _account_balance(account.id)
+    held = settlement.reserved([member.id])[member.id]
+    lowest = max(ZERO, held - have)
+    if limit < lowest:
+        raise CreditLimitBelowBalance(member, lowest, have, held)
+    before = Decimal(member.credit_limit).quantize(CENT)
+    if limit == before:
+        return member  # nothing changes, so there is nothing to record or tell
+    member.credit_limit = limit
+    db.session.flush()
+    text = (f"A coordinator changed {member.name}'s credit limit from {format_credits(before)} to "
+            f"{format_credits(limit)} (its balance may go down to {format_credits(-limit)}): {reason}")
+    record(actor, "ledger.credit_limit_changed", member, text, member_id=member.id, before=before, after=limit,
+           reason=reason)
+    notify_member([member], "ledger", text, url=credits_path(member.id))
+    return member
 
 
 # -- statements and checks ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from timebank.coordinator.views import coordinator_required
 from timebank.extensions import db
 from timebank.ledger import services
-from timebank.ledger.forms import AdjustForm, DonateForm, GrantForm, ReverseForm
+from timebank.ledger.forms import AdjustForm, CreditLimitForm, DonateForm, GrantForm, ReverseForm
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
@@ -36,17 +36,19 @@ def _page() -> int:
 
 # -- a member's time credits ----------------------------------------------------------------
 
-def _credits_page(member: Member, donate_form: DonateForm, status: int = 200):
-    return render_template("ledger/member_credits.html", member=member, form=donate_form,
-                           statement=services.statement(member, page=_page()),
-                           can_give=can_manage(current_user, member)), status
+def _credits_page(member: Member, donate_form: DonateForm | None = None, limit_form: CreditLimitForm | None = None):
+    if limit_form is None and current_user.is_coordinator:
+        limit_form = CreditLimitForm(formdata=None, credit_limit=services.format_credits(member.credit_limit))
+    return render_template("ledger/member_credits.html", member=member, form=donate_form or DonateForm(),
+                           limit_form=limit_form, statement=services.statement(member, page=_page()),
+                           can_give=can_manage(current_user, member))
 
 
 @bp.route("/members/<int:member_id>/credits")
 @login_required
 def member_credits(member_id: int):
     member = load_member(member_id, need="act")
-    return _credits_page(member, DonateForm())
+    return _credits_page(member)
 
 
 @bp.route("/members/<int:member_id>/credits/give", methods=["POST"])
@@ -61,6 +63,20 @@ def give_to_pot(member_id: int):
                   "Thank you.", "success")
             return redirect(url_for("ledger.member_credits", member_id=member.id))
     return _credits_page(member, form)
+
+
+@bp.route("/members/<int:member_id>/credits/limit", methods=["POST"])
+@coordinator_required
+def change_credit_limit(member_id: int):
+    member = load_member(member_id, need="act")
+    form = CreditLimitForm()
+    if form.validate_on_submit():
+        with domain_errors(form):
+            services.change_credit_limit(member, form.credit_limit.data, form.reason.data, current_user)
+            flash(f"{member.name}'s credit limit is {services.format_credits(member.credit_limit)}: its balance may "
+                  f"go down to {services.format_credits(-member.credit_limit)}.", "success")
+            return redirect(url_for("ledger.member_credits", member_id=member.id))
+    return _credits_page(member, limit_form=form)
 
 
 # -- the coordinators' ledger -----------------------------------------------------------------
