@@ -227,3 +227,45 @@ def test_erasing_a_person_deletes_the_case_studies_they_wrote_and_takes_their_na
         assert kept.text == f"{pseudonym(writer_id)} made our year-end painless"
         assert "Featherstonehaugh" not in kept.text and done.rewritten["case_studies"] == 1
         assert kept.consent == "given"  # the other member's agreement stands; the text no longer names her
+
+
+def _zip_csv(response, name: str) -> list[dict]:
+    import csv
+    import io
+    import zipfile
+
+    assert response.status_code == 200, response.status_code
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    if f"{name}.csv" not in archive.namelist():
+        return []
+    return list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode("utf-8-sig"))))
+
+
+def test_both_members_downloads_and_the_writers_own_hold_the_case_study_and_an_outsiders_do_not(
+        app, client, auth, story):
+    """Right of access (timebank/privacy/downloads.py): the case study is the author's and the other side's."""
+    from timebank.accounts.models import User
+    from timebank.case_studies import services
+    from timebank.exchanges.models import Leg
+    from timebank.extensions import db
+    from timebank.members.models import Member
+
+    with app.test_request_context():
+        writer = db.session.scalar(select(User).where(User.email == story.admin_giver))
+        case = services.write(writer, db.session.get(Leg, story.leg), db.session.get(Member, story.giver), "outcome",
+                              "The food bank's books were ready for its funder a month early")
+        db.session.commit()
+        case_id = case.id
+    for email, member_id, expected in ((story.admin_giver, story.giver, [str(case_id)]),
+                                       (story.admin_receiver, story.receiver, [str(case_id)]),
+                                       (story.admin_outsider, story.outsider, [])):
+        auth.login(email)
+        rows = _zip_csv(client.get(f"/members/{member_id}/exports/all-our-data.zip"), "case_studies")
+        assert [row["id"] for row in rows] == expected, email
+        if expected:
+            assert rows[0]["text"] == "The food bank's books were ready for its funder a month early"
+            assert rows[0]["consent"] == "asked"
+        auth.logout()
+    auth.login(story.admin_giver)
+    mine = _zip_csv(client.get("/account/my-data.zip"), "case_studies")
+    assert [(row["id"], row["kind"]) for row in mine] == [(str(case_id), "outcome")]
