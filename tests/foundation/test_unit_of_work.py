@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2] / "timebank"
 # The one place that decides for requests, and the runners that own their transactions: the daily
 # jobs (the matcher on its schedule among them), the matcher's background run, backups, and any function
 # made a CLI command (`.command(...)`).
-OWN_THEIR_TRANSACTIONS = {"unit_of_work.py", "operations/jobs.py", "matcher/runs.py", "matcher/schedule.py", "backup.py"}
+# Background work owns its transactions: jobs, matcher runs and the repairs queued after a decline.
+OWN_THEIR_TRANSACTIONS = {"unit_of_work.py", "operations/jobs.py", "matcher/runs.py", "matcher/repair.py",
+                          "matcher/schedule.py", "backup.py"}
 
 
 def by_hand(source: str, name: str) -> list[str]:
