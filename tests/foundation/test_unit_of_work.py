@@ -18,9 +18,8 @@ from timebank.main.forms import domain_errors
 
 ROOT = Path(__file__).resolve().parents[2] / "timebank"
 # The one place that decides for requests, and the runners that own their transactions: the daily
-# jobs (the matcher on its schedule among them), the matcher's background run, backups, and any function
-# made a CLI command (`.command(...)`).
-# Background work owns its transactions: jobs, matcher runs and the repairs queued after a decline.
+# jobs (the matcher on its schedule among them), the matcher's background run, the repairs queued after
+# a decline, backups, and any function made a CLI command (`.command(...)`).
 OWN_THEIR_TRANSACTIONS = {"unit_of_work.py", "operations/jobs.py", "matcher/runs.py", "matcher/repair.py",
                           "matcher/schedule.py", "backup.py"}
 
