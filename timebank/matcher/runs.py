@@ -8,6 +8,7 @@ row, which the run's page shows. Set `MATCHER_QUEUE=rq` and `REDIS_URL` to use R
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Iterable
@@ -54,6 +55,7 @@ def to_policy(stored: dict):
                                        distance=weights["distance"], waiting=weights["waiting"]))
 
 _executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
 
 
 def current_policy() -> dict:
@@ -105,9 +107,10 @@ def dispatch(run_id: int) -> None:
 def background() -> ThreadPoolExecutor:
     """The web process's one matcher thread (MATCHER_QUEUE=thread): runs and repairs, one at a time."""
     global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
-    return _executor
+    with _executor_lock:  # two requests at once must not make two matcher threads
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
+        return _executor
 
 
 def _in_app_context(app: Flask, run_id: int) -> None:
