@@ -88,3 +88,66 @@ def test_a_members_downloads_never_hold_a_held_proposal(app, client, auth, ring,
     auth.login(ring["admins"][0])
     assert [row["id"] for row in _member_csv(client, member_id, "exchanges")] == [str(exchange_id)]
     assert len(_member_csv(client, member_id, "legs")) == 2  # what it gives and what it gets
+
+
+def _token(app, email: str) -> dict:
+    from timebank.accounts.models import User
+    from timebank.api.tokens import create_token
+
+    with app.test_request_context():
+        _, secret = create_token(db.session.scalar(select(User).where(User.email == email)), name="CRM",
+                                 scope="read-write")
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _never_seen(app, client, auth, ring, exchange_id, *secrets: str) -> None:
+    """None of the members' people meets the proposal anywhere: pages, API, CSVs, the zip."""
+    member_id = ring["members"][0]
+    api = _token(app, ring["admins"][0])
+    assert client.get("/api/v1/exchanges", headers=api).json["total"] == 0
+    assert client.get(f"/api/v1/exchanges/{exchange_id}", headers=api).status_code == 404
+    auth.login(ring["admins"][0])
+    page = client.get("/exchanges").get_data(as_text=True)
+    assert not [s for s in secrets if s in page]
+    assert client.get(f"/exchanges/{exchange_id}").status_code == 404
+    assert _member_csv(client, member_id, "exchanges") == []
+    assert _member_csv(client, member_id, "legs") == []
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/members/{member_id}/exports/all-our-data.zip").data))
+    for name in ("exchanges.csv", "exchange_parties.csv", "legs.csv"):
+        assert list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig")))) == [], name
+    history = archive.read("audit_events.csv").decode("utf-8-sig")
+    assert not [s for s in secrets if s in history]
+    auth.logout()
+
+
+def test_a_held_proposal_that_expired_unreviewed_stays_out_of_its_members_sight(app, client, auth, runner, ring,
+                                                                                hold_ring):
+    exchange_id = hold_ring()
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        assert runner.invoke(args=["exchanges", "remind"]).output.startswith("1 proposals expired")
+    _never_seen(app, client, auth, ring, exchange_id, "A helps B, B helps C")
+
+
+def test_a_held_proposal_a_coordinator_rejected_stays_out_of_its_members_sight(app, client, auth, ring,
+                                                                               hold_ring):
+    exchange_id = hold_ring()
+    auth.login(ring["coordinator"])
+    client.post(f"/exchanges/{exchange_id}/reject", data={"reason": "Halewood is closed for refurbishment"})
+    auth.logout()
+    with app.app_context():
+        assert db.session.get(Exchange, exchange_id).status == "rejected"
+    _never_seen(app, client, auth, ring, exchange_id, "closed for refurbishment", "A helps B, B helps C")
+
+
+def test_a_proposal_sent_on_then_expired_stays_in_its_members_sight(app, client, auth, runner, ring, hold_ring):
+    exchange_id = hold_ring()
+    auth.login(ring["coordinator"])
+    client.post(f"/exchanges/{exchange_id}/release")
+    auth.logout()
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        assert runner.invoke(args=["exchanges", "remind"]).output.startswith("1 proposals expired")
+    auth.login(ring["admins"][0])
+    assert client.get(f"/exchanges/{exchange_id}").status_code == 200
+    assert "A helps B, B helps C" in client.get("/exchanges").get_data(as_text=True)
+    assert [row["id"] for row in _member_csv(client, ring["members"][0], "exchanges")] == [str(exchange_id)]

@@ -15,6 +15,7 @@ from timebank.api.members import load_member
 from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.exchanges import queue, services
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
+from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.funding import services as funding
 from timebank.members.models import Member
@@ -28,8 +29,8 @@ ID = "id"
 def load_exchange(exchange_id: int) -> Exchange:
     """Like the web's load_exchange: for its members' people and coordinators; 404 for anyone else."""
     exchange = db.session.get(Exchange, exchange_id)
-    if exchange is None or not (actor().is_coordinator or (exchange.status != "held" and any(
-            can_act_for(actor(), p.member) for p in exchange.parties))):
+    if exchange is None or not (actor().is_coordinator or (any(
+            can_act_for(actor(), p.member) for p in exchange.parties) and was_shown(exchange))):
         raise NotFound(f"There is no exchange {exchange_id} of yours")
     return exchange
 

@@ -23,6 +23,7 @@ from timebank.db import utcnow
 from timebank.errors import ConcurrentChange, Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
 from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, Party
+from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
@@ -963,8 +964,8 @@ def confirm_direct(exchange: Exchange, member: Member, actor: User, *, agree: bo
 # -- what a member can see -------------------------------------------------------------------
 
 def exchanges_for(member_ids: list[int], statuses: Iterable[str] | None = None) -> list[Exchange]:
-    """The members' exchanges, newest first (never one held for a coordinator's review)."""
-    query = (select(Exchange).join(Party).where(Party.member_id.in_(member_ids), Exchange.status != "held")
+    """The members' exchanges, newest first (never one held for review that never reached them)."""
+    query = (select(Exchange).join(Party).where(Party.member_id.in_(member_ids), shown_to_members())
              .order_by(Exchange.created_at.desc(), Exchange.id.desc()).distinct())
     if statuses:
         query = query.where(Exchange.status.in_(list(statuses)))

@@ -17,6 +17,7 @@ from timebank.exchanges import scheduling
 from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordHelpForm, RejectForm,
                                       RespondForm, SettleForm, SideForm, schedule_form)
 from timebank.exchanges.models import Exchange, Leg
+from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import id_arg, page_arg
@@ -32,8 +33,8 @@ def load_exchange(exchange_id: int) -> Exchange:
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None:
         abort(404)
-    if not current_user.is_coordinator and (exchange.status == "held" or  # members never see one held for review
-                                            not any(can_act_for(current_user, p.member) for p in exchange.parties)):
+    if not current_user.is_coordinator and (not any(can_act_for(current_user, p.member) for p in exchange.parties)
+                                            or not was_shown(exchange)):  # never one held for review
         abort(404)
     return exchange
 

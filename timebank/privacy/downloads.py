@@ -20,6 +20,7 @@ from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, Loan
 from timebank.db import Base, utcnow
 from timebank.exchanges.models import Exchange, Leg, Party
+from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Listing
@@ -41,10 +42,10 @@ def _member_rows() -> dict[str, Where | str]:
         return select(Membership.user_id).where(Membership.member_id == m)
 
     def exchanges(m):
-        # Not a proposal held for a coordinator's review: the member has not seen it (it is sent on
-        # or expires within days), and its download shows what the member's pages show.
+        # Not a proposal held for a coordinator's review that never reached the member (waiting, or
+        # expired or rejected unreviewed): its download shows what the member's pages show.
         return select(Party.exchange_id).join(Exchange, Exchange.id == Party.exchange_id).where(
-            Party.member_id == m, Exchange.status != "held")
+            Party.member_id == m, shown_to_members())
 
     def accounts(m):
         return select(Account.id).where(Account.member_id == m)

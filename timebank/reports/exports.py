@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from timebank import amounts
 from timebank.bookings.models import Booking, Loan
 from timebank.exchanges.models import Exchange, Leg, Party
+from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.listings.models import Category, Listing
@@ -48,9 +49,9 @@ def _listings(member_id):
 def _exchanges(member_id):
     query = select(Exchange.id, Exchange.shape, Exchange.status, Exchange.story, Exchange.created_at,
                    Exchange.decided_at, Exchange.completed_at).order_by(Exchange.id)
-    if member_id is not None:  # never a proposal held for a coordinator's review: its members have not seen it
+    if member_id is not None:  # never a proposal held for review that never reached its members
         query = query.where(exists().where(Party.exchange_id == Exchange.id, Party.member_id == member_id),
-                            Exchange.status != "held")
+                            shown_to_members())
     return db.session.execute(query)
 
 
@@ -63,7 +64,7 @@ def _legs(member_id):
              .outerjoin(Category, Category.id == Leg.category_id).order_by(Leg.id))
     if member_id is not None:
         query = query.where(or_(Leg.giver_member_id == member_id, Leg.receiver_member_id == member_id),
-                            Leg.exchange_id.not_in(select(Exchange.id).where(Exchange.status == "held")))
+                            Leg.exchange_id.in_(select(Exchange.id).where(shown_to_members())))
     return [(*row, *_amount(row)) for row in db.session.execute(query)]
 
 
