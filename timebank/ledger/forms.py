@@ -5,9 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from timebank.ledger.services import MAX_AMOUNT, format_credits
 from timebank.main.forms import AmountField
 
 AMOUNT_MESSAGE = "Enter a number of credits, like 3 or 1.5"
+MAX_CREDITS = MAX_AMOUNT  # said by the form, so the service's own check is never the first to meet 1e30
+TOO_MANY = f"Enter at most {format_credits(MAX_AMOUNT)} credits"
 REASON_VALIDATORS = [DataRequired("Enter the reason: it is kept with the entry and shown to the member"),
                      Length(max=2000, message="Reason must be 2,000 characters or fewer")]
 
@@ -29,13 +32,15 @@ class EntryNumberField(IntegerField):
 
 class DonateForm(FlaskForm):
     amount = CreditsField("How many credits to give?", places=None, validators=[
-        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0")])
+        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0"),
+        NumberRange(max=MAX_CREDITS, message=TOO_MANY)])
 
 
 class AdjustForm(FlaskForm):
     member_id = SelectField("Member", coerce=int, validators=[DataRequired("Choose the member to adjust")])
     amount = CreditsField("Credits to add (a minus sign takes them away, like -2)", places=None,
-                          validators=[InputRequired(AMOUNT_MESSAGE)])
+                          validators=[InputRequired(AMOUNT_MESSAGE),
+                                      NumberRange(min=-MAX_CREDITS, max=MAX_CREDITS, message=TOO_MANY)])
     reason = TextAreaField("Why?", validators=REASON_VALIDATORS)
 
 
@@ -49,14 +54,16 @@ class ReverseForm(FlaskForm):
 class GrantForm(FlaskForm):
     member_id = SelectField("Member", coerce=int, validators=[DataRequired("Choose the member to grant credits to")])
     amount = CreditsField("How many credits?", places=None, validators=[
-        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0")])
+        InputRequired(AMOUNT_MESSAGE), NumberRange(min=0.01, message="Enter a number of credits more than 0"),
+        NumberRange(max=MAX_CREDITS, message=TOO_MANY)])
     reason = TextAreaField("Why?", validators=REASON_VALIDATORS)
 
 
 class CreditLimitForm(FlaskForm):
     credit_limit = CreditsField("How far below zero may its balance go?", places=None, validators=[
         InputRequired(AMOUNT_MESSAGE), NumberRange(min=0, message="Enter 0 or more: the limit is how far below zero "
-                                                                  "its balance may go")])
+                                                                  "its balance may go"),
+        NumberRange(max=MAX_CREDITS, message=TOO_MANY)])
     reason = TextAreaField("Why?", validators=[
         DataRequired("Enter the reason: it is kept with the change and shown to the member"),
         Length(max=2000, message="Reason must be 2,000 characters or fewer")])

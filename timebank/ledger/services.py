@@ -203,13 +203,16 @@ def _amount(value, *, field: str = "amount", positive: bool = True) -> Decimal:
         amount = Decimal(str(value)).normalize()
     except (InvalidOperation, ValueError, TypeError):
         raise InvalidInput("Enter a number of credits, like 3 or 1.5", field=field) from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
+    if not amount.is_finite():
+        raise InvalidInput("Enter a number of credits, like 3 or 1.5", field=field)
+    # The bound comes before any quantize: Decimal("1e30").quantize(CENT) raises InvalidOperation.
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field=field)
+    if amount != amount.quantize(CENT):
         raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 1.25", field=field)
     if amount == 0 or (positive and amount < 0):
         raise InvalidInput("Enter a number of credits more than 0" if positive
                            else "Enter a number of credits other than 0", field=field)
-    if abs(amount) > MAX_AMOUNT:
-        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field=field)
     return amount.quantize(CENT)
 
 
@@ -474,13 +477,14 @@ def _limit(value) -> Decimal:
         raise InvalidInput("Enter a number of credits, like 10 or 12.5", field="credit_limit") from None
     if not limit.is_finite():
         raise InvalidInput("Enter a number of credits, like 10 or 12.5", field="credit_limit")
-    if limit != limit.quantize(CENT):
-        raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 12.5", field="credit_limit")
     if limit < 0:
         raise InvalidInput("Enter 0 or more: the limit is how far below zero its balance may go",
                            field="credit_limit")
+    # The bound comes before any quantize: Decimal("1e30").quantize(CENT) raises InvalidOperation.
     if limit > MAX_AMOUNT:
         raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field="credit_limit")
+    if limit != limit.quantize(CENT):
+        raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 12.5", field="credit_limit")
     return limit.quantize(CENT)
 
 
