@@ -171,3 +171,19 @@ def test_the_directory_finds_what_can_happen_on_a_day(client, make_member, make_
     assert "Tuesday mornings only" not in fridays and "Just one Friday" in fridays and "Any time at all" in fridays
     assert "Tuesday mornings only" in client.get("/listings").get_data(as_text=True)
     assert "Not a valid choice" in client.get("/listings?day=someday").get_data(as_text=True)
+
+
+def test_a_listing_with_the_most_dates_opens_for_editing(client, auth, make_member, make_listing, categories):
+    """Twenty dates (the most a listing may have, as the API takes them) fill the form's twenty rows:
+    the edit page once asked for one blank row more than the form may hold, and gave a 500."""
+    from timebank.listings.models import MAX_DATES
+
+    member_id, user_id = make_member(admin_email="una@example.org")
+    days = [today() + timedelta(days=n + 1) for n in range(MAX_DATES)]
+    listing_id = make_listing(member_id, user_id, availability="dates", dates=[(day, 1) for day in days])
+    auth.login("una@example.org")
+    response = client.get(f"/listings/{listing_id}/edit")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert all(f'value="{day.day} {day.month} {day.year}"' in page for day in days)
+    assert f'name="dates-{MAX_DATES - 1}-day"' in page and f'name="dates-{MAX_DATES}-day"' not in page

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
-from timebank.listings.models import ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, KINDS, LOCATIONS, URGENCIES
+from timebank.listings.models import (ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, KINDS, LOCATIONS, MAX_DATES,
+                                      URGENCIES)
 from timebank.main.forms import AmountField, RememberedOptionsSelect
 from timebank.members.forms import DayField
 from timebank.members.models import DBS_LEVELS
@@ -93,7 +94,7 @@ class ListingForm(FlaskForm):
                               validators=[DataRequired("Choose when: particular days of the week, particular "
                                                        "dates, or any time")])
     week = MultiCheckboxField("Which days and times of day?", choices=WEEK_CHOICES)
-    dates = FieldList(FormField(DateRowForm), min_entries=DATE_ROWS, max_entries=20)
+    dates = FieldList(FormField(DateRowForm), min_entries=DATE_ROWS, max_entries=MAX_DATES)
     available_from = DayField("From", validators=[Optional()])
     available_until = DayField("Until", validators=[Optional()])
     location = RadioField("Where does it happen?", choices=list(LOCATIONS.items()), default="at_giver",
@@ -194,7 +195,8 @@ class ListingForm(FlaskForm):
         """Start from what the listing says (the times of the week a form field of its own)."""
         if listing.availability == "weekly":
             self.week.data = pattern_times(listing.weekly_pattern)
-        while len(self.dates) < max(DATE_ROWS, len(listing.dates) + 1):
+        # A blank row to add one more date, unless the listing already has the most it may have.
+        while len(self.dates) < min(max(DATE_ROWS, len(listing.dates) + 1), self.dates.max_entries):
             self.dates.append_entry()
 
     def prefill_defaults(self) -> None:
