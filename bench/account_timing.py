@@ -44,9 +44,8 @@ def run(rounds: int) -> dict[str, tuple[list[float], list[float]]]:
                       "SERVER_NAME": "bench.test"})
     with app.app_context():
         db.create_all()
-        with app.test_request_context():
-            services.create_user("known@example.org", "the right password", "Known", confirmed=True)
-            db.session.commit()
+        services.create_user("known@example.org", "the right password", "Known", confirmed=True)
+        db.session.commit()
     client = app.test_client()
     wrong = {"password": "a wrong password"}
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):  # lock the known account, as an attacker would

@@ -51,11 +51,12 @@ def build_world(url: str) -> dict:
     from timebank.exchanges import services as exchanges
     from timebank.extensions import db
     from timebank.members import services as members
+    from timebank.members.assets import add_asset
     from timebank.members.models import Member
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    with app.test_request_context():
+    with app.app_context():
         Base.metadata.create_all(db.engine)
         coordinator = accounts.create_user("coord@faults.example", PASSWORD, "Coordinator", confirmed=True)
         accounts.make_coordinator(coordinator)
@@ -66,7 +67,7 @@ def build_world(url: str) -> dict:
             members.approve_member(member, coordinator, credit_limit=Decimal(1000))
             people.append(user)
             member_ids.append(member.id)
-        room = members.add_asset(db.session.get(Member, member_ids[5]), people[5], kind="room", name="Test hall",
+        room = add_asset(db.session.get(Member, member_ids[5]), people[5], kind="room", name="Test hall",
                                  capacity=50, step_free=True)
         start = datetime.combine(today() + timedelta(days=1), datetime.min.time()).replace(hour=9)
         legs = []

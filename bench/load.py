@@ -65,7 +65,7 @@ def prepare(url: str, members: int, listings: int) -> list[int]:
     from timebank.listings.models import Category, Listing
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MAIL_BACKEND": "locmem"})
-    with app.test_request_context():
+    with app.app_context():
         Base.metadata.create_all(db.engine)
         started = time.perf_counter()
         load_synthetic(n_members=members, n_listings=listings, seed=1)

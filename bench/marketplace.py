@@ -52,7 +52,7 @@ def build(kind: str, members: int, listings: int, path: Path) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         app = _app(folder)
-        with app.app_context(), app.test_request_context():
+        with app.app_context():
             db.create_all()
             if kind == "demo":
                 from seed.demo import load_demo

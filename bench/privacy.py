@@ -47,7 +47,7 @@ def run(backend: str, members: int, listings: int, exchanges: int) -> dict:
                       "SERVER_NAME": "bench.test", "RATELIMIT_ENABLED": False})
     timings: dict[str, float] = {}
     try:
-        with app.test_request_context():
+        with app.app_context():
             load_synthetic(n_members=members, n_listings=listings, seed=1)
             load_history(exchanges, exchanges * 2, seed=1)
             coordinator = accounts.create_user("bench@oneknowsley.example", "bench-password-1", "Bench", confirmed=True)

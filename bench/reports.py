@@ -53,7 +53,7 @@ def run(backend: str, n_exchanges: int, n_postings: int, repeats: int, only: str
                       "SERVER_NAME": "bench.test"})
     try:
         started = time.perf_counter()
-        with app.test_request_context():
+        with app.app_context():
             load_rates(log=lambda *_: None)
             load_synthetic(n_members=1000, n_listings=0, seed=1)
             counts = load_history(n_exchanges, n_postings, seed=1)

@@ -20,6 +20,8 @@ from timebank.extensions import db
 from timebank.listings import services as listings
 from timebank.listings.models import Category, Listing
 from timebank.members import services as members
+from timebank.members.assets import add_asset
+from timebank.members.compliance import add_compliance_record
 from timebank.members.models import Member, Membership
 from timebank.opendata.services import set_consent
 
@@ -128,16 +130,16 @@ def load_demo(log=print) -> dict:
 
 def _compliance(member: Member, admin: User, rng: random.Random) -> None:
     start = today()
-    members.add_compliance_record(member, admin, kind="safeguarding", policy_held=True,
+    add_compliance_record(member, admin, kind="safeguarding", policy_held=True,
                                   expires_on=start + timedelta(days=rng.randint(-20, 330)))
     if rng.random() < 0.8:
-        members.add_compliance_record(member, admin, kind="insurance", insurer="Community Mutual Insurance",
+        add_compliance_record(member, admin, kind="insurance", insurer="Community Mutual Insurance",
                                       cover_amount=Decimal(5_000_000),
                                       expires_on=start + timedelta(days=rng.randint(10, 360)))
     if member.type != "business" and rng.random() < 0.6:
         # DBS records are kept 6 months after the decision, so the demo's decisions are recent
         issued = start - timedelta(days=rng.randint(30, 150))
-        members.add_compliance_record(member, admin, kind="dbs", dbs_level=rng.choice(["standard", "enhanced"]),
+        add_compliance_record(member, admin, kind="dbs", dbs_level=rng.choice(["standard", "enhanced"]),
                                       holder="Volunteers", people=rng.choice([2, 4, 6, 8]),
                                       decision="No information disclosed", issued_on=issued,
                                       decided_on=issued + timedelta(days=7))
@@ -146,7 +148,7 @@ def _compliance(member: Member, admin: User, rng: random.Random) -> None:
 def _ring_listings(member: Member, admin: User, categories: dict, start) -> None:
     """This member's part of the demo's ring: enhanced DBS checks for its volunteers, its offer and need."""
     issued = start - timedelta(days=60)
-    members.add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteers", people=4,
+    add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteers", people=4,
                                   decision="No information disclosed", issued_on=issued,
                                   decided_on=issued + timedelta(days=7))
     for giver, receiver, slug, kind, offer_title, need_title, description, hours, people in RING:
@@ -174,7 +176,7 @@ def _listings(member: Member, admin: User, categories: dict, rng: random.Random,
     rooms = [t for t in ROOM_OFFERS if t[0] in kind.rooms]
     if rooms and rng.random() < (0.7 if business else 0.5):
         slug, title, desc, capacity, step_free, facilities, hours = rng.choice(rooms)
-        room = members.add_asset(member, admin, kind="room", name=title, description=desc, capacity=capacity,
+        room = add_asset(member, admin, kind="room", name=title, description=desc, capacity=capacity,
                                  step_free=step_free, facilities=facilities, opening_hours=hours)
         _post(member, admin, categories, rng, start, "offer", (slug, "room", title, desc, 3, 1), asset=room,
               gift=business)
@@ -182,7 +184,7 @@ def _listings(member: Member, admin: User, categories: dict, rng: random.Random,
     if equipment and rng.random() < (0.6 if business else 0.4):
         slug, title, desc, electrical, condition = rng.choice(equipment)
         tested = start - timedelta(days=rng.randint(10, 300)) if electrical else None
-        item = members.add_asset(member, admin, kind="equipment", name=title, description=desc, condition=condition,
+        item = add_asset(member, admin, kind="equipment", name=title, description=desc, condition=condition,
                                  electrical=electrical, pat_tested_on=tested, pat_result="pass" if electrical else None,
                                  pat_due_on=tested + timedelta(days=365) if tested else None,
                                  deposit=Decimal(rng.choice([0, 0, 25, 50])), insurance_required=rng.random() < 0.3)

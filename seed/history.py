@@ -25,23 +25,21 @@ and postings are append-only, so their `created_at` keeps the day the seed ran.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from seed.demo import slugify
 from timebank.accounts import services as accounts
 from timebank.accounts.models import User
 from timebank.bookings import services as bookings
-from timebank.bookings.models import Booking, Loan
 from timebank.db import today
 from timebank.exchanges import services as exchanges
 from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
 from timebank.listings.models import Category
-from timebank.members import services as members
+from timebank.members.assets import add_asset
 from timebank.members.models import Asset, Member
 
 BUSINESS = "Merseyside Accountancy Partners Ltd"
@@ -170,10 +168,6 @@ ASSETS = {
 
 def load_history(coordinator: User, log=print) -> int:
     """Add the history that is not there yet; returns how many pieces of help were added."""
-    if not has_request_context():
-        # `flask seed demo` runs outside a request; the booking services link to pages (url_for).
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return load_history(coordinator, log)
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
     _joined_before_the_history()
     added = 0
@@ -303,6 +297,6 @@ def _lent(owner_name, asset_name, borrower_name, category, description, days_ago
         if fields.get("electrical"):
             tested = today() - timedelta(days=200)
             extra = dict(pat_tested_on=tested, pat_due_on=tested + timedelta(days=365))
-        asset = members.add_asset(owner, _admin(owner), name=asset_name, **fields, **extra)
+        asset = add_asset(owner, _admin(owner), name=asset_name, **fields, **extra)
     help = Help(owner_name, borrower_name, fields["kind"], category, description, str(amount), 1, days_ago)
     return _arranged(help, coordinator, categories, asset=asset)

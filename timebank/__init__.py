@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.accounts.views import bp as auth_bp
     from timebank.api.origin_views import bp as api_origins_bp
     from timebank.api.token_views import bp as api_tokens_bp
+    from timebank.audit.views import bp as audit_bp
     from timebank.bookings.views import bp as bookings_bp
     from timebank.case_studies.views import bp as case_studies_bp
     from timebank.coordinator.views import bp as coordinator_bp
@@ -110,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, members_bp, people_bp, place_bp, compliance_bp, assets_bp, listings_bp, coordinator_bp,
                reports_bp, notifications_bp, exchanges_bp, direct_bp, conversations_bp, matcher_bp, queue_bp, ledger_bp,
                bookings_bp, api_tokens_bp, api_origins_bp, opendata_bp, saved_searches_bp, matcher_schedule_bp, privacy_bp,
-               funding_bp, case_studies_bp):
+               funding_bp, case_studies_bp, audit_bp):
         app.register_blueprint(bp)
     api.register(app)
 

@@ -61,12 +61,12 @@ def add_listing(live, member_id: int, *, direction: str, category: str, title: s
 
 def add_asset(live, member_id: int, **fields) -> int:
     from timebank.accounts.models import User
-    from timebank.members import services as members
+    from timebank.members import assets
     from timebank.members.models import Member, Membership
 
     with live.context() as session:
         admin = session.scalar(select(User).join(Membership).where(Membership.member_id == member_id))
-        asset = members.add_asset(session.get(Member, member_id), admin, **fields)
+        asset = assets.add_asset(session.get(Member, member_id), admin, **fields)
         session.commit()
         return asset.id
 

@@ -210,14 +210,14 @@ def test_cancelling_a_room_part_frees_its_booking(app, client, auth, make_member
     from timebank.accounts.models import User
     from timebank.exchanges import services
     from timebank.exchanges.services import LegPlan, create_proposal
-    from timebank.members import services as members
+    from timebank.members.assets import add_asset
     from timebank.members.models import Member
 
     owner_id, owner_user = make_member("Hall Owners", admin_email="owner@hall.example")
     user_id_member, borrower_user = make_member("Borrowing Group", admin_email="borrower@hall.example")
     make_user("coord@hall.example", coordinator=True)
     with app.test_request_context():
-        room = members.add_asset(db.session.get(Member, owner_id), db.session.get(User, owner_user), kind="room",
+        room = add_asset(db.session.get(Member, owner_id), db.session.get(User, owner_user), kind="room",
                                  name="Main hall", description="A hall", capacity=40, step_free=True)
         db.session.commit()
         room_id = room.id

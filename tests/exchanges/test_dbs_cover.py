@@ -11,7 +11,7 @@ from timebank.exchanges import services
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.services import add_compliance_record
+from timebank.members.compliance import add_compliance_record
 
 
 def test_approval_checks_that_the_givers_dbs_records_cover_every_person_on_the_leg(

@@ -94,7 +94,7 @@ def test_a_remote_need_takes_remote_offers_from_anywhere(app, make_member, make_
 def test_a_step_free_room_for_15_never_brings_a_cupboard_a_small_or_stepped_room_or_a_pa_system(
         app, make_member, make_listing, categories):
     from timebank.accounts.models import User
-    from timebank.members.services import add_asset
+    from timebank.members.assets import add_asset
 
     club, c_admin = make_member("Prescot Seniors", postcode="L34 5QW")
     need = make_listing(club, c_admin, title="A step-free room for our group of 15", kind="room",

@@ -13,7 +13,8 @@ from timebank.exchanges.models import DeclinedPair, Exchange, Leg
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.matcher.market import build_market
-from timebank.members import services as members
+from timebank.members.assets import add_asset
+from timebank.members.compliance import add_compliance_record
 from timebank.members.models import Member
 
 
@@ -63,11 +64,11 @@ def test_the_market_carries_compliance_assets_and_balances(app, make_member, mak
     with app.test_request_context():
         admin = db.session.get(User, giver_admin)
         member = db.session.get(Member, giver)
-        members.add_compliance_record(member, admin, kind="insurance", insurer="Community Mutual",
+        add_compliance_record(member, admin, kind="insurance", insurer="Community Mutual",
                                       cover_amount=Decimal(5_000_000), expires_on=today() + timedelta(days=90))
-        members.add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteer leads",
+        add_compliance_record(member, admin, kind="dbs", dbs_level="enhanced", holder="Volunteer leads",
                                       people=3, issued_on=today() - timedelta(days=10))
-        room = members.add_asset(member, admin, kind="room", name="Main hall", capacity=80, step_free=True)
+        room = add_asset(member, admin, kind="room", name="Main hall", capacity=80, step_free=True)
         db.session.commit()
         room_id = room.id
     hall = make_listing(giver, giver_admin, direction="offer", kind="room", category_id=categories["hall"],

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from timebank.db import today
 from timebank.extensions import db
 from timebank.members.models import ComplianceRecord
-from timebank.members.services import add_months, dbs_delete_on
+from timebank.members.compliance import add_months, dbs_delete_on
 
 
 def _records(app, member_id: int) -> list[ComplianceRecord]:
@@ -101,7 +101,7 @@ def test_no_certificate_number_is_kept_without_a_documented_need(app, make_membe
     from timebank.accounts.models import User
     from timebank.errors import DomainError
     from timebank.members.models import Member
-    from timebank.members.services import add_compliance_record
+    from timebank.members.compliance import add_compliance_record
 
     member_id, admin_id = make_member()
     with app.test_request_context():

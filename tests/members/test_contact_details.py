@@ -1,9 +1,9 @@
 """Contact details: coordinators, the member's own people, and members it is exchanging with; nobody else."""
 import pytest
 
+from timebank.exchanges.models import Exchange, Party
 from timebank.extensions import db
-from timebank.members import partners
-from timebank.members.models import Member, Membership
+from timebank.members.models import Membership
 
 CONTACT = "bookings@kirkbyfoodbank.example"
 
@@ -53,16 +53,14 @@ def test_someone_who_only_asked_to_join_does_not_see_contact_details(client, aut
     assert not _sees_contact(client, food_bank)
 
 
-def test_members_exchanging_with_it_see_contact_details(client, auth, app, make_member, food_bank, monkeypatch):
+def test_members_exchanging_with_it_see_contact_details(client, auth, app, make_member, food_bank):
     youth_club, _ = make_member("Halewood Youth Club", admin_email="admin@youthclub.example")
     other, _ = make_member("Prescot Seniors", admin_email="admin@seniors.example")
-
-    def live_partners(member: Member) -> list[Member]:
-        # The youth club and the food bank are in a live exchange; the seniors are in none.
-        pairs = {youth_club: [food_bank], food_bank: [youth_club]}
-        return [db.session.get(Member, i) for i in pairs.get(member.id, [])]
-
-    monkeypatch.setattr(partners, "live_partners", live_partners)
+    with app.app_context():  # the youth club and the food bank have both accepted a pair; the seniors are in none
+        exchange = Exchange(shape="pair", status="accepted")
+        exchange.parties = [Party(member_id=youth_club, status="accepted"), Party(member_id=food_bank, status="accepted")]
+        db.session.add(exchange)
+        db.session.commit()
     auth.login("admin@youthclub.example")
     assert _sees_contact(client, food_bank)
     auth.logout()

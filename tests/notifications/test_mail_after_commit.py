@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.exchanges.conftest import propose_ring, ring  # noqa: F401 - fixtures of the real view below
 from timebank.accounts.models import User
 from timebank.extensions import db
+from timebank.notifications.links import Page
 from timebank.notifications.models import EmailPreference
 from timebank.notifications.services import notify
 
@@ -17,7 +18,8 @@ def person(make_user):
 
 
 def _tell(person_id: int) -> None:
-    notify([db.session.get(User, person_id)], "exchanges", "Exchange 7 is approved.", url="/exchanges/7")
+    notify([db.session.get(User, person_id)], "exchanges", "Exchange 7 is approved.",
+           page=Page("exchanges.detail", exchange_id=7))
 
 
 def test_mail_waits_for_the_commit(app, person, mailbox):
@@ -73,7 +75,7 @@ def test_with_no_transaction_open_mail_goes_at_once(app, person, mailbox):
         email, name = user.email, user.display_name
         db.session.commit()
         assert not db.session().in_transaction()
-        send_email(email, "Hello", "notification", user=None, text=f"Hello {name}", url=None)
+        send_email(email, "Hello", "notification", user=None, text=f"Hello {name}", page=None)
     assert len(mailbox.to("ada@example.org")) == 1
 
 

@@ -111,7 +111,7 @@ EXPECTED: dict[str, Rule] = {
     "matcher_schedule.schedule_page": COORDINATOR, "matcher_schedule.release": COORDINATOR,
     "exchanges.coordinator_list": COORDINATOR,
     "matcher.index": COORDINATOR, "matcher.run": COORDINATOR, "matcher.progress": COORDINATOR,
-    "exchanges.audit": COORDINATOR,
+    "audit.log": COORDINATOR,
     # Time credits.
     "ledger.member_credits": ACT_A, "ledger.give_to_pot": MANAGE_A,
     "ledger.coordinator_ledger": COORDINATOR, "ledger.adjust": COORDINATOR, "ledger.reverse": COORDINATOR,

@@ -18,6 +18,8 @@ from timebank.accounts.sessions import start_session
 from timebank.db import today, utcnow
 from timebank.extensions import db
 from timebank.members import services as members
+from timebank.members.assets import add_asset
+from timebank.members.compliance import add_compliance_record
 from timebank.members.models import Invitation, Member, Membership
 
 ROLES = ("visitor", "staff_a", "admin_a", "staff_b", "coordinator")
@@ -81,9 +83,9 @@ def build_world(suffix: str, category_id: int) -> World:
     invitation = Invitation(member_id=a.id, email=f"invitee.{suffix}@example.org", role="staff",
                             invited_by_id=u["admin_a"].id)
     db.session.add(invitation)
-    record = members.add_compliance_record(a, u["admin_a"], kind="insurance", insurer="Community Mutual",
+    record = add_compliance_record(a, u["admin_a"], kind="insurance", insurer="Community Mutual",
                                            expires_on=today() + timedelta(days=200))
-    room = members.add_asset(a, u["admin_a"], kind="room", name="Hall", capacity=40, step_free=True)
+    room = add_asset(a, u["admin_a"], kind="room", name="Hall", capacity=40, step_free=True)
     listing = create_listing(a, u["staff_a"], direction="need", kind="skill", category_id=category_id,
                              title="Help with our accounts", description="Our treasurer is leaving.",
                              quantity=Decimal(4), available_from=today(), available_until=today() + timedelta(days=60))
@@ -101,8 +103,8 @@ def _c_assets(world: World):
     c = db.session.get(Member, world.ids["member_c"])
     admin_c = world.users["admin_c"]
     if "room_c" not in world.ids:
-        world.ids["room_c"] = members.add_asset(c, admin_c, kind="room", name="Kitchen", capacity=12).id
-        world.ids["kit_c"] = members.add_asset(c, admin_c, kind="equipment", name="Gazebo", condition="good").id
+        world.ids["room_c"] = add_asset(c, admin_c, kind="room", name="Kitchen", capacity=12).id
+        world.ids["kit_c"] = add_asset(c, admin_c, kind="equipment", name="Gazebo", condition="good").id
     return c
 
 

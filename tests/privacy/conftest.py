@@ -52,6 +52,9 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
     from timebank.extensions import db
     from timebank.ledger import services as ledger
     from timebank.members import services as members
+    from timebank.members.assets import add_asset
+    from timebank.members.compliance import add_compliance_record
+    from timebank.members.people import accept_invitation, invite_person, request_to_join
     from timebank.members.models import Invitation, Member
     from timebank.notifications.services import set_email_preferences
 
@@ -71,15 +74,15 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         other = db.session.get(Member, other_id)
         other_admin = db.session.get(User, other_admin_id)
         coordinator = db.session.get(User, coordinator_id)
-        invitation = members.invite_person(other, other_admin, EMAIL)
-        members.accept_invitation(invitation, user)
-        members.invite_person(member, user, "new.volunteer@example.org")
-        members.request_to_join(db.session.get(Member, seniors_id), user)
-        members.add_compliance_record(member, user, kind="dbs", holder=NAME, people=2, dbs_level="enhanced",
+        invitation = invite_person(other, other_admin, EMAIL)
+        accept_invitation(invitation, user)
+        invite_person(member, user, "new.volunteer@example.org")
+        request_to_join(db.session.get(Member, seniors_id), user)
+        add_compliance_record(member, user, kind="dbs", holder=NAME, people=2, dbs_level="enhanced",
                                       issued_on=today(), decision="Suitable to lead the gardening club",
                                       decided_on=today())
-        room = members.add_asset(member, user, kind="room", name="Garden room", capacity=12)
-        gazebo = members.add_asset(member, user, kind="equipment", name="Gazebo", condition="good")
+        room = add_asset(member, user, kind="room", name="Garden room", capacity=12)
+        gazebo = add_asset(member, user, kind="equipment", name="Gazebo", condition="good")
         token, _secret = create_token(user, name=f"{NAME}'s spreadsheet", scope="read")
         set_email_preferences(user, {"bookings": False})
         from timebank.saved_searches.services import save_search

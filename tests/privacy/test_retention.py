@@ -27,7 +27,7 @@ def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_
     from timebank.exchanges.reminders import Reminder
     from timebank.ledger import services as ledger
     from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
-    from timebank.members.services import add_months
+    from timebank.members.compliance import add_months
     from timebank.notifications.models import Notification
     from timebank.operations.models import JobRun
 

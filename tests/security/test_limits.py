@@ -111,14 +111,14 @@ def hall_and_kit(app, make_member):
     """(owner admin email, borrower member id, borrower token, room id, item id): another member's room and item."""
     from timebank.accounts.models import User
     from timebank.api import tokens
-    from timebank.members import services
+    from timebank.members.assets import add_asset
 
     owner_id, owner_user = make_member("Hall Owners", admin_email="owner@example.org")
     borrower_id, borrower_user = make_member("Borrowers", admin_email="borrower@example.org")
     with app.test_request_context():
         owner = db.session.get(User, owner_user)
-        room = services.add_asset(db.session.get(Member, owner_id), owner, kind="room", name="Main hall", capacity=60)
-        kit = services.add_asset(db.session.get(Member, owner_id), owner, kind="equipment", name="Gazebo",
+        room = add_asset(db.session.get(Member, owner_id), owner, kind="room", name="Main hall", capacity=60)
+        kit = add_asset(db.session.get(Member, owner_id), owner, kind="equipment", name="Gazebo",
                                  condition="good")
         _, token = tokens.create_token(db.session.get(User, borrower_user), name="CRM", scope="read-write")
         db.session.commit()

@@ -18,7 +18,7 @@ from timebank.bookings.models import (BOOKING_STATUSES, LOAN_STATUSES, SERIES_EV
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.members.models import Asset
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 
 bp = blueprint("bookings", "Room bookings and equipment loans", tag="Bookings")
 ID = "id"

@@ -19,7 +19,7 @@ from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.funding import services as funding
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, members_of
+from timebank.members.access import can_act_for, members_of
 
 bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly",
                tag="Exchanges")

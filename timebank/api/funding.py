@@ -12,7 +12,7 @@ from timebank.api.listings import load_listing
 from timebank.errors import DomainError
 from timebank.funding import services
 from timebank.funding.models import FUNDING_KINDS, FundingTag
-from timebank.members.services import members_of
+from timebank.members.access import members_of
 
 bp = blueprint("funding", "Programmes, funds and grants: the list, and the tags on listings and exchanges",
                tag=define_tag("Funding tags", "Programmes, funds and grants: the list, and the tags on listings and "

@@ -16,7 +16,7 @@ from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger import services
 from timebank.ledger.models import ACCOUNT_KINDS, ENTRY_KINDS, LedgerEntry
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 
 bp = blueprint("ledger", "Time credits: balances and statements", tag="Ledger")
 ID = "id"

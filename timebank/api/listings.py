@@ -18,7 +18,7 @@ from timebank.listings import services
 from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, DIRECTIONS, KINDS, LISTING_STATUSES,
                                       LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
 
 bp = blueprint("listings", "Offers and needs: the directory search, and your own listings", tag="Listings")

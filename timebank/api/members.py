@@ -13,6 +13,7 @@ from timebank.api.document import problems
 from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.members import services
+from timebank.members.access import can_act_for, can_manage, can_see_contact
 from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import TOWNS, WARDS
 from timebank.privacy import downloads
@@ -24,11 +25,11 @@ ID = "id"
 def load_member(member_id: int, *, need: str = "view") -> Member:
     """Like the web's members.access.load_member, for the token's person: 404, or 403 for "act"/"manage"."""
     member = db.session.get(Member, member_id)
-    if member is None or (member.status != "active" and not services.can_act_for(actor(), member)):
+    if member is None or (member.status != "active" and not can_act_for(actor(), member)):
         raise NotFound(f"There is no member {member_id}")
-    if need == "act" and not services.can_act_for(actor(), member):
+    if need == "act" and not can_act_for(actor(), member):
         raise NotAllowed(f"You do not act for {member.name}")
-    if need == "manage" and not services.can_manage(actor(), member):
+    if need == "manage" and not can_manage(actor(), member):
         raise NotAllowed(f"Only admins of {member.name} and coordinators can change its profile")
     return member
 
@@ -52,10 +53,10 @@ class MemberSchema(ma.Schema):
     created_at = Utc(required=True)
 
     def _email(self, member):
-        return member.contact_email if services.can_see_contact(actor(), member) else None
+        return member.contact_email if can_see_contact(actor(), member) else None
 
     def _phone(self, member):
-        return member.contact_phone if services.can_see_contact(actor(), member) else None
+        return member.contact_phone if can_see_contact(actor(), member) else None
 
 
 class MembershipSchema(ma.Schema):

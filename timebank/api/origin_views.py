@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from timebank.accounts.access import coordinator_required
 from timebank.api import cors
 from timebank.api.forms import OriginForm, RemoveOriginForm
 from timebank.api.models import AllowedOrigin
-from timebank.coordinator.views import coordinator_required
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 

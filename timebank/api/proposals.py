@@ -15,7 +15,7 @@ from timebank.exchanges import direct, queue, services
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, members_of
+from timebank.members.access import can_act_for, members_of
 
 bp = blueprint("proposals", "Proposed exchanges waiting for your answer", tag="Proposals")
 ID = "id"

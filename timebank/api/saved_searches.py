@@ -13,7 +13,7 @@ from timebank.api.listings import ListingPageSchema, _found, _with_dates, with_t
 from timebank.db import utcnow
 from timebank.listings.models import DIRECTIONS, KINDS
 from timebank.listings.services import search_directory
-from timebank.members.services import members_of
+from timebank.members.access import members_of
 from timebank.places import TOWNS, WARDS
 from timebank.saved_searches import services
 from timebank.saved_searches.models import DISTANCES

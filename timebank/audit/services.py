@@ -33,3 +33,10 @@ def _plain(value):
 def events_for(subject_type: str, subject_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(
         AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id).order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def newest_first(page: int, per_page: int = 50) -> tuple[list[AuditEvent], bool]:
+    """One page of the whole log, newest first, and whether there is a page after it."""
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
+                                .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return list(events[:per_page]), len(events) > per_page

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -15,6 +15,7 @@ from timebank.bookings.models import UK, Booking, Loan
 from timebank.bookings.services import calendar_rows, feed_version
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.notifications.links import link
 
 _SALT = "calendar-feed"
 
@@ -40,7 +41,7 @@ def member_for_token(token: str) -> Member | None:
 
 
 def feed_url(member: Member) -> str:
-    return url_for("bookings.calendar_feed", token=feed_token(member), _external=True)
+    return link("bookings.calendar_feed", external=True, token=feed_token(member))
 
 
 def _uid(kind: str, row_id: int) -> str:
@@ -118,7 +119,7 @@ def member_calendar(member: Member) -> bytes:
     calendar.add("x-wr-calname", f"{member.name}: bookings and loans")
     calendar.add("x-wr-timezone", "Europe/London")
     stamp = datetime.now(UTC).replace(microsecond=0)
-    page = url_for("bookings.member_bookings", member_id=member.id, _external=True)
+    page = link("bookings.member_bookings", external=True, member_id=member.id)
     bookings, loans = calendar_rows(member)
     for booking in bookings:
         calendar.add_component(_booking_event(booking, member, stamp, page))

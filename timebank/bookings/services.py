@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +18,8 @@ from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Asset, Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
 # How long a PAT test done at check-out counts for (a common interval for portable equipment lent out).
@@ -53,10 +53,6 @@ def describe_days(starts_on: date, due_on: date) -> str:
     if starts_on == due_on:
         return f"on {day_words(starts_on)}"
     return f"from {day_words(starts_on)} to {day_words(due_on)}"
-
-
-def _booking_url(member_id: int) -> str:
-    return url_for("bookings.member_bookings", member_id=member_id)
 
 
 # -- locking --------------------------------------------------------------------------------
@@ -170,9 +166,9 @@ def book_room(asset: Asset, member: Member, starts_at: datetime, ends_at: dateti
     record(actor, "booking.created", booking, f"{member.name} booked {asset.name} {slot}",
            member_id=asset.member_id, borrower_id=member.id, leg_id=booking.leg_id)
     notify_member([asset.member], "bookings", f"{member.name} booked {asset.name} {slot}.",
-                  url=_booking_url(asset.member_id))
+                  page=Page("bookings.member_bookings", member_id=asset.member_id))
     notify_member([member], "bookings", f"Your booking of {asset.name} ({asset.member.name}) {slot} is confirmed.",
-                  url=_booking_url(member.id))
+                  page=Page("bookings.member_bookings", member_id=member.id))
     return booking
 
 
@@ -195,7 +191,7 @@ def cancel_booking(booking: Booking, actor, reason: str) -> Booking:
     record(actor, "booking.cancelled", booking, f"Booking of {asset.name} {slot} cancelled: {reason}",
            member_id=asset.member_id, borrower_id=booking.member_id, reason=reason)
     text = f"The booking of {asset.name} by {booking.member.name} {slot} is cancelled. Reason: {reason}"
-    notify_member([asset.member, booking.member], "bookings", text, url=_booking_url(booking.member_id))
+    notify_member([asset.member, booking.member], "bookings", text, page=Page("bookings.member_bookings", member_id=booking.member_id))
     return booking
 
 
@@ -257,9 +253,9 @@ def request_loan(asset: Asset, member: Member, starts_on: date, due_on: date, ac
     record(actor, "loan.reserved", loan, f"{member.name} reserved {asset.name} {days}",
            member_id=asset.member_id, borrower_id=member.id, leg_id=loan.leg_id)
     notify_member([asset.member], "bookings", f"{member.name} reserved {asset.name} {days}.",
-                  url=_booking_url(asset.member_id))
+                  page=Page("bookings.member_bookings", member_id=asset.member_id))
     notify_member([member], "bookings", f"Your loan of {asset.name} ({asset.member.name}) {days} is reserved.",
-                  url=_booking_url(member.id))
+                  page=Page("bookings.member_bookings", member_id=member.id))
     return loan
 
 
@@ -284,7 +280,7 @@ def cancel_loan(loan: Loan, actor, reason: str) -> Loan:
     record(actor, "loan.cancelled", loan, f"Loan of {asset.name} {days} cancelled: {reason}",
            member_id=asset.member_id, borrower_id=loan.member_id, reason=reason)
     text = f"The loan of {asset.name} to {loan.member.name} {days} is cancelled. Reason: {reason}"
-    notify_member([asset.member, loan.member], "bookings", text, url=_booking_url(loan.member_id))
+    notify_member([asset.member, loan.member], "bookings", text, page=Page("bookings.member_bookings", member_id=loan.member_id))
     return loan
 
 
@@ -341,7 +337,7 @@ def check_out(loan: Loan, actor, *, condition: str, pat_checked: bool | None) ->
            member_id=asset.member_id, borrower_id=loan.member_id, condition=condition, pat_checked=loan.pat_checked)
     notify_member([loan.member], "bookings",
                   f"{asset.name} is out on loan to you until {day_words(loan.due_on)}. Condition: {condition}",
-                  url=_booking_url(loan.member_id))
+                  page=Page("bookings.member_bookings", member_id=loan.member_id))
     return loan
 
 
@@ -364,7 +360,7 @@ def check_in(loan: Loan, actor, *, condition: str) -> Loan:
     record(actor, "loan.returned", loan, f"{asset.name} came back from {loan.member.name}" + (" late" if late else ""),
            member_id=asset.member_id, borrower_id=loan.member_id, condition=condition, late=late)
     notify_member([loan.member], "bookings", f"{asset.member.name} recorded the return of {asset.name}. "
-                  f"Condition: {condition}", url=_booking_url(loan.member_id))
+                  f"Condition: {condition}", page=Page("bookings.member_bookings", member_id=loan.member_id))
     return loan
 
 
@@ -386,7 +382,7 @@ def send_overdue_reminders(on: date | None = None) -> int:
         late = (on - loan.due_on).days
         text = (f"{asset.name} from {asset.member.name} was due back on {day_words(loan.due_on)} "
                 f"({late} day{'s' if late != 1 else ''} ago). Please return it or contact them.")
-        notify_member([loan.member], "bookings", text, url=_booking_url(loan.member_id),
+        notify_member([loan.member], "bookings", text, page=Page("bookings.member_bookings", member_id=loan.member_id),
                       subject=f"Please return {asset.name}")
         loan.reminded_on = on
         record(None, "loan.reminded", loan, f"Reminder sent: {asset.name} overdue by {late} days",

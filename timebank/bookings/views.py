@@ -6,17 +6,17 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from timebank.accounts.access import coordinator_required
 from timebank.bookings import availability, ical, services, weekly
 from timebank.bookings.forms import (CancelForm, CheckOutForm, LoanRequestForm, ResetFeedForm, ReturnForm,
                                      RoomBookingForm)
 from timebank.bookings.models import Booking, BookingSeries, Loan, uk_today
-from timebank.coordinator.views import coordinator_required
 from timebank.extensions import db
 from timebank.errors import DomainError
 from timebank.main.forms import domain_errors, show_domain_error
 from timebank.members.access import load_member
 from timebank.members.models import Asset
-from timebank.members.services import can_act_for, members_of
+from timebank.members.access import can_act_for, members_of
 from timebank.unit_of_work import discard
 
 bp = Blueprint("bookings", __name__)

@@ -15,13 +15,14 @@ from datetime import date, datetime, time, timedelta
 
 from timebank.audit.services import record
 from timebank.bookings.models import SERIES_EVERY_WEEKS, SERIES_TIMES, Booking, BookingSeries, uk_now
-from timebank.bookings.services import (DoubleBooking, _booking_url, _check_parties, _clock, _insert_all, _lock_asset,
+from timebank.bookings.services import (DoubleBooking, _check_parties, _clock, _insert_all, _lock_asset,
                                         booking_clash, bookable_until, check_room_slot, day_words, describe_slot)
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Asset, Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
 
@@ -161,9 +162,9 @@ def book_weekly(asset: Asset, member: Member, first_day: date, starts: time, end
            member_id=asset.member_id, borrower_id=member.id, booking_ids=[b.id for b in bookings],
            left_out=sorted(leave_out))
     notify_member([asset.member], "bookings", f"{member.name} booked {asset.name} {words}.",
-                  url=_booking_url(asset.member_id))
+                  page=Page("bookings.member_bookings", member_id=asset.member_id))
     notify_member([member], "bookings", f"Your booking of {asset.name} ({asset.member.name}) {words} is confirmed.",
-                  url=_booking_url(member.id))
+                  page=Page("bookings.member_bookings", member_id=member.id))
     return series
 
 
@@ -195,5 +196,5 @@ def cancel_series(series: BookingSeries, actor, reason: str) -> list[Booking]:
            booking_ids=[b.id for b in coming])
     text = (f"The weekly booking of {asset.name} by {series.member.name} ({describe_series(series)}) is cancelled "
             f"for the {len(coming)} times still to come. Reason: {reason}")
-    notify_member([asset.member, series.member], "bookings", text, url=_booking_url(series.member_id))
+    notify_member([asset.member, series.member], "bookings", text, page=Page("bookings.member_bookings", member_id=series.member_id))
     return coming

@@ -19,10 +19,11 @@ from timebank.audit.services import record
 from timebank.case_studies.models import CASE_STUDY_KINDS, MAX_TEXT, CaseStudy
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
-from timebank.exchanges.models import Exchange, Leg
+from timebank.exchanges.models import Exchange, Leg, exchange_page
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.services import membership_of
+from timebank.members.access import membership_of
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -97,7 +98,7 @@ def write(actor: User, leg: Leg, author: Member, kind: str, text: str) -> CaseSt
 def _ask(case: CaseStudy, actor: User, text: str) -> None:
     case.consent, case.consent_by_id, case.consent_at = "asked", None, None
     db.session.flush()
-    notify_member([case.other], "exchanges", f"{text}. Read it and answer.", url=f"/case-studies/{case.id}/consent",
+    notify_member([case.other], "exchanges", f"{text}. Read it and answer.", page=Page("case_studies.consent", case_id=case.id),
                   subject=f"{case.author.name} asks whether reports may show its case study")
 
 
@@ -144,7 +145,7 @@ def answer(case: CaseStudy, actor: User, agree: bool) -> CaseStudy:
     record(actor, f"case_study.consent_{status}", case, f"{other.name} {words} the case study by {case.author.name}",
            member_id=other.id)
     notify_member([case.author], "exchanges", f"{other.name} {words} your case study about {_describe(case.leg)}.",
-                  url=f"/exchanges/{case.leg.exchange_id}")
+                  page=exchange_page(case.leg.exchange_id))
     return case
 
 

@@ -14,7 +14,7 @@ from timebank.exchanges.views import load_exchange
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.members.models import Member
-from timebank.members.services import members_of
+from timebank.members.access import members_of
 
 bp = Blueprint("case_studies", __name__)
 

@@ -27,8 +27,9 @@ from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.conversations.models import MAX_LENGTH, Message
 from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.exchanges.models import exchange_page, title
 from timebank.extensions import db
-from timebank.members.services import membership_of
+from timebank.members.access import membership_of
 from timebank.notifications.services import mark_read_about, notify, unread_about
 
 # Members never see a proposal held for a coordinator's review, so nobody writes in it yet.
@@ -98,8 +99,6 @@ def post(exchange, author: User, body: str | None, *, member_id: int | None = No
 
 
 def _tell(exchange, author: User, member) -> None:
-    from timebank.exchanges.services import exchange_path, title
-
     who = f"{author.display_name} ({member.name})" if member else f"{author.display_name} (a coordinator)"
     text = f"New message from {who} in {title(exchange)}. Sign in to read it and reply."
     others = [p.member for p in exchange.parties if member is None or p.member_id != member.id]
@@ -109,22 +108,14 @@ def _tell(exchange, author: User, member) -> None:
     writers = db.session.scalars(select(User).join(Message, Message.author_id == User.id).where(
         Message.exchange_id == exchange.id, User.id != author.id).distinct()).all()
     coordinators = [u for u in writers if u.is_coordinator]
-    url = thread_path(exchange)
+    page = exchange_page(exchange, anchor="messages")
     readers = [*users, *coordinators]
-    told = unread_about([u.id for u in readers], url)  # told already, and not yet read it
-    notify([u for u in readers if u.id not in told], "messages", text, url=url,
+    told = unread_about([u.id for u in readers], page.path())  # told already, and not yet read it
+    notify([u for u in readers if u.id not in told], "messages", text, page=page,
            subject=f"New message in {title(exchange)}")
-
-
-def thread_path(exchange) -> str:
-    from timebank.exchanges.services import exchange_path
-
-    return exchange_path(exchange) + "#messages"
 
 
 def seen(exchange, user: User) -> None:
     """`user` has opened the exchange (its page, or its conversation through the API): its
     notices about the exchange are read, so the next message is notified again."""
-    from timebank.exchanges.services import exchange_path
-
-    mark_read_about(user, [exchange_path(exchange), thread_path(exchange)])
+    mark_read_about(user, [exchange_page(exchange).path(), exchange_page(exchange, anchor="messages").path()])

@@ -1,15 +1,14 @@
 """The coordinators' desk: members waiting for vetting, approve or reject with a reason."""
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from timebank.accounts.access import coordinator_required
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.members import services as member_services
@@ -17,17 +16,6 @@ from timebank.members.access import load_member
 from timebank.members.models import Member
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-
-def coordinator_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_coordinator:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 class ApproveForm(FlaskForm):

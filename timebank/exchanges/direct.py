@@ -39,7 +39,7 @@ from timebank.exchanges.models import Exchange, Leg, Party
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 from timebank.notifications.services import notify, notify_member
 
 ASKABLE_KINDS = ("time", "skill")
@@ -142,7 +142,7 @@ def ask(listing: Listing, member: Member, actor: User, *, hours, start: datetime
     notify_member([listing.member], "proposals", f"{member.name} {what} \u201c{listing.title}\u201d: "
                   f"{services.amount_phrase(leg.kind, hours, people)}, {_slot(start, end)}. Sign in to read their "
                   "message, then accept, decline or suggest other hours or dates.",
-                  url=services.exchange_path(exchange))
+                  page=services.exchange_page(exchange))
     return exchange
 
 
@@ -214,7 +214,7 @@ def counter(exchange: Exchange, member: Member, actor: User, *, hours, start: da
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "proposals", f"{services.title(exchange)}: {member.name} suggests "
                   f"{services.amount_phrase(leg.kind, hours, people)}, {_slot(start, end)}. Sign in to accept, "
-                  "decline or suggest other hours or dates.", url=services.exchange_path(exchange))
+                  "decline or suggest other hours or dates.", page=services.exchange_page(exchange))
     return exchange
 
 
@@ -230,9 +230,9 @@ def agreed(exchange: Exchange, actor: User) -> None:
         record(actor, "exchange.accepted", exchange, "Both sides agreed: waiting for a coordinator",
                because=reasons)
         notify(services._coordinators(), "exchanges", f"{services.title(exchange)} is agreed between its members "
-               f"and waits for your approval ({'; '.join(reasons)}).", url=services.exchange_path(exchange))
+               f"and waits for your approval ({'; '.join(reasons)}).", page=services.exchange_page(exchange))
         notify_member([p.member for p in exchange.parties], "exchanges", f"{services.title(exchange)} is agreed. "
-                      "A coordinator approves it next, and you will be told.", url=services.exchange_path(exchange))
+                      "A coordinator approves it next, and you will be told.", page=services.exchange_page(exchange))
         return
     record(actor, "exchange.accepted", exchange, "Both sides agreed")
     services.schedule_exchange(exchange, actor, {leg.id: (leg.proposed_start, leg.proposed_end)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from timebank.accounts.access import coordinator_required
 from timebank.bookings.models import uk_now
 from timebank.errors import DomainError
-from timebank.coordinator.views import coordinator_required
 from timebank.exchanges import direct, policy, scheduling
 from timebank.exchanges.forms import AskForm, CounterForm, DirectPolicyForm
 from timebank.exchanges.views import _my_party, load_exchange
 from timebank.listings.views import load_listing
 from timebank.main.forms import domain_errors
 from timebank.members.models import Member
-from timebank.members.services import members_of
+from timebank.members.access import members_of
 
 bp = Blueprint("direct", __name__)
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.db import in_list, utcnow
 from timebank.extensions import db
+from timebank.notifications.links import Page
 
 if TYPE_CHECKING:
     from timebank.listings.models import Listing
@@ -39,6 +40,9 @@ SHAPES = {"cycle": "Exchange ring", "chain": "Gift chain", "pair": "Direct pair"
 EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled", "completed", "voided", "rejected",
                      "expired", "cancelled")
 LIVE_EXCHANGE_STATUSES = ("held", "proposed", "accepted", "approved", "scheduled")
+# Once every member has accepted an exchange, they see each other's contact details; a proposal
+# (from the matcher, or anyone's direct ask) shows none.
+CONTACT_STATUSES = ("accepted", "approved", "scheduled")
 PARTY_STATUSES = ("pending", "accepted", "declined")
 LEG_STATUSES = ("proposed", "scheduled", "delivered", "confirmed", "disputed", "cancelled")
 
@@ -237,3 +241,15 @@ class DeclinedPair(db.Model):
     exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def title(exchange: Exchange) -> str:
+    """How notifications name an exchange: "Exchange ring 12 (A, B and C)"."""
+    names = [p.member.name for p in exchange.parties]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{exchange.shape_label} {exchange.id} ({listed})"
+
+
+def exchange_page(exchange: Exchange | int, anchor: str | None = None) -> Page:
+    """The exchange's page (notifications link to it, and opening it marks them read)."""
+    return Page("exchanges.detail", exchange_id=exchange if isinstance(exchange, int) else exchange.id, anchor=anchor)

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from timebank.accounts.access import coordinator_required
 from timebank.bookings.services import describe_slot
-from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.exchanges import queue, reminders, scheduling
 from timebank.exchanges.queue import QUEUE_LISTS, describe_planned, exchange_title

@@ -30,10 +30,11 @@ from timebank.audit.services import record
 from timebank.bookings.models import uk_now, uk_today
 from timebank.db import in_list, utcnow
 from timebank.errors import DomainError, NotAllowed
-from timebank.exchanges.models import Exchange, Leg
+from timebank.exchanges.models import Exchange, Leg, exchange_page
 from timebank.exchanges.queue import OPEN_LEG_STATUSES, confirmation_due, describe_planned, exchange_title
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
 REMINDER_KINDS = {"answer": "Answer a proposal", "confirm": "Confirm a part"}
@@ -110,7 +111,7 @@ def _answer(exchange: Exchange, member: Member, on: date, actor: User | None) ->
            else "accept or decline its part")
     when = f" It expires on {_day(exchange.expires_at)} if not everyone has answered." if exchange.expires_at else ""
     text = f"Reminder: {exchange_title(exchange)} waits for {member.name} to {ask}.{when} {exchange.story}"
-    notify_member([member], "proposals", text, url=f"/exchanges/{exchange.id}",
+    notify_member([member], "proposals", text, page=exchange_page(exchange),
                   subject=f"Reminder: {exchange_title(exchange)} waits for your answer")
     record(actor, "exchange.reminded", exchange, f"Reminded {member.name} to answer", member_id=member.id,
            by="daily job" if actor is None else "coordinator")
@@ -126,7 +127,7 @@ def _confirm(leg: Leg, on: date, actor: User | None) -> bool:
             f"{exchange_title(exchange)}: {leg.description}, {describe_planned(leg)}. It was due to be confirmed "
             f"by {_day(due)}. Confirm it (so it counts and any time credits post), or dispute it if it did not "
             "happen as planned.")
-    notify_member([receiver], "exchanges", text, url=f"/legs/{leg.id}/confirm",
+    notify_member([receiver], "exchanges", text, page=Page("exchanges.confirm_leg", leg_id=leg.id),
                   subject=f"Reminder: please confirm the help in {exchange_title(exchange)}")
     record(actor, "leg.reminded", exchange, f"Reminded {receiver.name} to confirm part {leg.position + 1}",
            member_id=receiver.id, leg_id=leg.id, by="daily job" if actor is None else "coordinator")

@@ -22,12 +22,15 @@ from timebank.bookings.models import uk_now
 from timebank.db import utcnow
 from timebank.errors import ConcurrentChange, Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
-from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange, Leg, Party
+from timebank.exchanges.models import (CONTACT_STATUSES, LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange,
+                                       Leg, Party, exchange_page, title)
 from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, check_dbs_cover, insured_on, membership_of
+from timebank.members.access import can_act_for, membership_of
+from timebank.members.compliance import check_dbs_cover, insured_on
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify, notify_member
 
 CENT = Decimal("0.01")
@@ -127,13 +130,13 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
 
 def _tell_proposed(exchange: Exchange) -> None:
     notify_member([p.member for p in exchange.parties], "proposals", f"{title(exchange)} is proposed for you. "
-                  "Look at it and accept or decline your part.", url=exchange_path(exchange))
+                  "Look at it and accept or decline your part.", page=exchange_page(exchange))
 
 
 def tell_coordinators_of_held(run_id: int, count: int) -> None:
     notify(_coordinators(), "proposals", f"Matcher run {run_id} proposed {count} exchange"
            f"{'' if count == 1 else 's'}: {'it waits' if count == 1 else 'they wait'} for your review before "
-           "the members see them.", url=f"/coordinator/matcher/runs/{run_id}")
+           "the members see them.", page=Page("matcher.run", run_id=run_id))
 
 
 def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
@@ -227,7 +230,7 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
                 return exchange
             record(actor, "exchange.accepted", exchange, "Every member accepted: waiting for a coordinator")
             notify(_coordinators(), "exchanges", f"{title(exchange)} is accepted by everyone and "
-                   "waits for your approval.", url=exchange_path(exchange))
+                   "waits for your approval.", page=exchange_page(exchange))
     else:
         party.status = "declined"
         party.reason = reason.strip()
@@ -258,7 +261,7 @@ def _void(exchange: Exchange, actor: User, member: Member, reason: str) -> None:
            reason=reason)
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "proposals", f"{member.name} declined {title(exchange)}, so it will not go ahead. "
-                  f"Your listings are open again. Their reason: {reason}", url=exchange_path(exchange))
+                  f"Your listings are open again. Their reason: {reason}", page=exchange_page(exchange))
 
 
 def _claim(*rows: Exchange | Leg) -> None:
@@ -368,7 +371,7 @@ def schedule_exchange(exchange: Exchange, actor: User, schedule: dict[int, tuple
     done = "is approved" if approving else "is agreed and scheduled"
     for party in exchange.parties:
         notify_member([party.member], "exchanges", f"{title(exchange)} {done}. {_parts_of(exchange, party.member_id)}",
-                      url=exchange_path(exchange))
+                      page=exchange_page(exchange))
     return exchange
 
 
@@ -399,7 +402,7 @@ def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     if not was_held:  # members never heard of a proposal held for review
         notify_member([p.member for p in exchange.parties], "exchanges",
                       f"A coordinator did not approve {title(exchange)}: {exchange.decision_reason}",
-                      url=exchange_path(exchange))
+                      page=exchange_page(exchange))
     return exchange
 
 
@@ -428,27 +431,16 @@ def expire_proposals(now: datetime | None = None) -> int:
         record(None, "exchange.expired", exchange, "Expired: not every member answered in time")
         notify_member([p.member for p in exchange.parties], "proposals",
                       f"{title(exchange)} expired because not everyone answered in time. "
-                      "Your listings are open again.", url=exchange_path(exchange))
+                      "Your listings are open again.", page=exchange_page(exchange))
     if unreviewed:
         notify(_coordinators(), "proposals", f"{unreviewed} proposal{'' if unreviewed == 1 else 's'} held for "
                f"your review expired before anyone reviewed {'it' if unreviewed == 1 else 'them'}; the members never "
-               "saw them, and their listings are open again for the next run.", url="/coordinator/")
+               "saw them, and their listings are open again for the next run.", page=Page("coordinator.home"))
     db.session.flush()
     return len(stale)
 
 
 # -- naming an exchange in what people are told ------------------------------------------------
-
-def title(exchange: Exchange) -> str:
-    """How notifications name an exchange: "Exchange ring 12 (A, B and C)"."""
-    names = [p.member.name for p in exchange.parties]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"{exchange.shape_label} {exchange.id} ({listed})"
-
-
-def exchange_path(exchange: Exchange | int) -> str:
-    return f"/exchanges/{exchange if isinstance(exchange, int) else exchange.id}"
-
 
 def amount_phrase(kind: str, hours, people: int = 1) -> str:
     """The amount of one part in the words reports use ("18 person-hours (6 people x 3 hours)")."""
@@ -568,7 +560,7 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
     paid = ("" if credits == 0 else f" It earns {credits_words(credits)}" +
             (" when the whole ring is confirmed." if settlement.settles_net(exchange) else "."))
     notify_member([leg.giver], "exchanges", f"{title(exchange)}: {leg.receiver.name} confirmed your help, "
-                  f"{leg.description} ({amount_phrase(leg.kind, hours, people)}).{paid}", url=exchange_path(exchange))
+                  f"{leg.description} ({amount_phrase(leg.kind, hours, people)}).{paid}", page=exchange_page(exchange))
     _maybe_complete(exchange, actor)
     return leg
 
@@ -598,10 +590,10 @@ def dispute_leg(leg: Leg, actor: User, reason: str, *, now: datetime | None = No
     record(actor, "leg.disputed", exchange, f"{leg.receiver.name} disputed {leg.description}",
            member_id=leg.receiver_member_id, leg_id=leg.id, reason=leg.dispute_reason)
     notify(_coordinators(), "exchanges", f"{title(exchange)}: {leg.receiver.name} disputed part {leg.position + 1} "
-           f"({leg.description}): {leg.dispute_reason}", url=exchange_path(exchange))
+           f"({leg.description}): {leg.dispute_reason}", page=exchange_page(exchange))
     notify_member([leg.giver], "exchanges", f"{title(exchange)}: {leg.receiver.name} disputed {leg.description}: "
                   f"{leg.dispute_reason}. Give your side on the exchange's page; a coordinator will hear both.",
-                  url=f"/legs/{leg.id}/side")
+                  page=Page("exchanges.give_side", leg_id=leg.id))
     return leg
 
 
@@ -622,7 +614,7 @@ def give_side(leg: Leg, actor: User, text: str) -> Leg:
     record(actor, "leg.giver_side", exchange, f"{leg.giver.name} gave its side of the dispute",
            member_id=leg.giver_member_id, leg_id=leg.id, side=text)
     notify(_coordinators(), "exchanges", f"{title(exchange)}: {leg.giver.name} gave its side of the dispute about "
-           f"{leg.description}: {text}", url=exchange_path(exchange))
+           f"{leg.description}: {text}", page=exchange_page(exchange))
     return leg
 
 
@@ -658,7 +650,7 @@ def settle_dispute(leg: Leg, coordinator: User, *, outcome: str, note: str,
            note=leg.settlement_note)
     notify_member([leg.giver, leg.receiver], "exchanges", f"{title(exchange)}: a coordinator settled the dispute "
                   f"about {leg.description} ({'confirmed' if outcome == 'confirm' else 'cancelled'}): "
-                  f"{leg.settlement_note}", url=exchange_path(exchange))
+                  f"{leg.settlement_note}", page=exchange_page(exchange))
     _maybe_complete(exchange, coordinator)
     return leg
 
@@ -683,7 +675,7 @@ def _maybe_complete(exchange: Exchange, actor: User) -> None:
         record(actor, "exchange.completed", exchange, "Every part is confirmed: the exchange is complete")
         notify_member([p.member for p in exchange.parties], "exchanges",
                       f"{title(exchange)} is complete: every part is confirmed. Thank you.",
-                      url=exchange_path(exchange))
+                      page=exchange_page(exchange))
 
 
 # -- changes after approval --------------------------------------------------------------------
@@ -747,7 +739,7 @@ def reschedule(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[
            override_reason=override)
     for party in exchange.parties:
         notify_member([party.member], "exchanges", f"{title(exchange)} is rescheduled: {'; '.join(moved)}. "
-                      f"Why: {reason}. {_parts_of(exchange, party.member_id)}", url=exchange_path(exchange))
+                      f"Why: {reason}. {_parts_of(exchange, party.member_id)}", page=exchange_page(exchange))
     return exchange
 
 
@@ -779,7 +771,7 @@ def cancel_leg(leg: Leg, coordinator: User, reason: str) -> Leg:
     notify_member([p.member for p in exchange.parties], "exchanges", f"{title(exchange)}: a coordinator cancelled "
                   f"part {leg.position + 1} ({leg.giver.name} gives {leg.receiver.name} {leg.description}). "
                   f"Why: {reason}" + (" The credits it moved are returned." if posted is not None else ""),
-                  url=exchange_path(exchange))
+                  page=exchange_page(exchange))
     _maybe_complete(exchange, coordinator)
     return leg
 
@@ -822,7 +814,7 @@ def cancel_exchange(exchange: Exchange, coordinator: User, reason: str) -> Excha
     record(coordinator, "exchange.cancelled", exchange, "Cancelled by a coordinator", reason=reason)
     notify_member([p.member for p in exchange.parties], "exchanges", f"{title(exchange)} is cancelled by a "
                   f"coordinator. Why: {reason}. Any parts still to happen are off; bookings and loans are freed.",
-                  url=exchange_path(exchange))
+                  page=exchange_page(exchange))
     return exchange
 
 
@@ -837,10 +829,10 @@ def withdraw(exchange: Exchange, member: Member, actor: User, reason: str) -> Ex
     _call_off(exchange, actor, f"{member.name} withdrew: {reason}", reason)
     record(actor, "exchange.withdrawn", exchange, f"{member.name} withdrew", member_id=member.id, reason=reason)
     notify(_coordinators(), "exchanges", f"{title(exchange)}: {member.name} withdrew. Why: {reason}",
-           url=exchange_path(exchange))
+           page=exchange_page(exchange))
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "exchanges", f"{title(exchange)} is off: {member.name} withdrew. Why: {reason}. "
-                  "Any parts still to happen are cancelled; bookings and loans are freed.", url=exchange_path(exchange))
+                  "Any parts still to happen are cancelled; bookings and loans are freed.", page=exchange_page(exchange))
     return exchange
 
 
@@ -863,10 +855,10 @@ def request_change(exchange: Exchange, member: Member, actor: User, reason: str,
     record(actor, "exchange.change_requested", exchange, f"{member.name} asked to change {what}the exchange",
            member_id=member.id, leg_id=getattr(leg, "id", None), reason=reason)
     notify(_coordinators(), "exchanges", f"{title(exchange)}: {member.name} asks to change {what}it: {reason}",
-           url=exchange_path(exchange))
+           page=exchange_page(exchange))
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "exchanges", f"{title(exchange)}: {member.name} asked a coordinator to change {what}it: "
-                  f"{reason}", url=exchange_path(exchange))
+                  f"{reason}", page=exchange_page(exchange))
     return request
 
 
@@ -916,7 +908,7 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
            member_id=recorder.id)
     notify_member([other], "exchanges", f"{title(exchange)}: {recorder.name} recorded that {giver.name} helped "
                   f"{receiver.name} ({amount_phrase(kind, hours, int(people))}): {description.strip()}. "
-                  "Confirm it so it counts.", url=exchange_path(exchange))
+                  "Confirm it so it counts.", page=exchange_page(exchange))
     return exchange
 
 
@@ -957,7 +949,7 @@ def confirm_direct(exchange: Exchange, member: Member, actor: User, *, agree: bo
         record(actor, "exchange.voided", exchange, f"{member.name} said the recorded help is wrong", member_id=member.id)
     others = [p.member for p in exchange.parties if p.member_id != member.id]
     notify_member(others, "exchanges", f"{title(exchange)}: {member.name} "
-                  f"{'confirmed' if agree else 'did not confirm'} the help you recorded.", url=exchange_path(exchange))
+                  f"{'confirmed' if agree else 'did not confirm'} the help you recorded.", page=exchange_page(exchange))
     return exchange
 
 
@@ -970,11 +962,6 @@ def exchanges_for(member_ids: list[int], statuses: Iterable[str] | None = None) 
     if statuses:
         query = query.where(Exchange.status.in_(list(statuses)))
     return list(db.session.scalars(query))
-
-
-# Once every member has accepted an exchange, they see each other's contact details; a proposal
-# (from the matcher, or anyone's direct ask) shows none.
-CONTACT_STATUSES = ("accepted", "approved", "scheduled")
 
 
 @dataclass(frozen=True)
@@ -992,7 +979,6 @@ def contacts(exchange: Exchange, viewer: User) -> list[Contact]:
     (coordinators always); nothing while it is only proposed. The named contact is the person
     who answered for the member in this exchange, else the member's first admin."""
     from timebank.members.models import Membership
-    from timebank.members.services import membership_of
 
     mine = {p.member_id for p in exchange.parties if membership_of(viewer, p.member) is not None}
     if not viewer.is_coordinator and (exchange.status not in (*CONTACT_STATUSES, "completed") or not mine):
@@ -1010,11 +996,3 @@ def contacts(exchange: Exchange, viewer: User) -> list[Contact]:
         found.append(Contact(member, person.display_name if person else None, member.contact_phone,
                              member.contact_email or (person.email if person else None)))
     return found
-
-
-def live_partner_ids(member_id: int) -> set[int]:
-    """Members in an accepted, unfinished exchange with this one: they may see each other's contact details."""
-    mine = select(Party.exchange_id).join(Exchange).where(Party.member_id == member_id,
-                                                         Exchange.status.in_(CONTACT_STATUSES))
-    return set(db.session.scalars(select(Party.member_id).where(Party.exchange_id.in_(mine),
-                                                                 Party.member_id != member_id)))

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from timebank.accounts.access import coordinator_required
 from timebank.audit.services import events_for
 from timebank.conversations import services as conversations
-from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError
 from timebank.exchanges import services
 from timebank.bookings.models import uk_now
@@ -20,10 +20,10 @@ from timebank.exchanges.models import Exchange, Leg
 from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
-from timebank.main.query_args import id_arg, page_arg
+from timebank.main.query_args import id_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
-from timebank.members.services import can_act_for, members_of
+from timebank.members.access import can_act_for, members_of
 
 bp = Blueprint("exchanges", __name__)
 
@@ -361,14 +361,3 @@ def coordinator_list():
     scheduled = db.session.scalars(select(Exchange).where(Exchange.status == "scheduled").order_by(Exchange.id)).all()
     return render_template("exchanges/coordinator.html", waiting=waiting, proposed=proposed, disputed=disputed,
                            scheduled=scheduled)
-
-
-@bp.route("/coordinator/audit")
-@coordinator_required
-def audit():
-    from timebank.audit.models import AuditEvent
-
-    page = page_arg()
-    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
-                                .offset((page - 1) * 50).limit(51)).all()
-    return render_template("exchanges/audit.html", events=events[:50], page=page, more=len(events) > 50)

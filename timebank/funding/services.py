@@ -25,7 +25,7 @@ from timebank.extensions import db
 from timebank.funding.models import CODE_PATTERN, FUNDING_KINDS, ExchangeTag, FundingTag, FundingTagMember, ListingTag
 from timebank.listings.models import Listing
 from timebank.members.models import Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 
 TAG_FIELDS = ("code", "name", "kind", "funder", "starts_on", "ends_on", "open_to_all")
 

@@ -5,8 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from timebank.accounts.access import coordinator_required
 from timebank.audit.services import events_for
-from timebank.coordinator.views import coordinator_required
 from timebank.errors import DomainError, NotFound
 from timebank.exchanges.views import load_exchange
 from timebank.extensions import db
@@ -17,7 +17,7 @@ from timebank.listings.views import load_listing
 from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.members.models import Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 
 bp = Blueprint("funding", __name__)
 

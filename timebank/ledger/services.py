@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,7 +23,8 @@ from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.members.models import Member
-from timebank.members.services import can_manage
+from timebank.members.access import can_manage
+from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
 CENT = Decimal("0.01")
@@ -259,20 +259,12 @@ def _members_moved(entry: LedgerEntry) -> list[tuple[Member, Decimal]]:
     return [(p.account.member, p.amount) for p in entry.postings if p.account.kind == "member"]
 
 
-def credits_path(member_id: int) -> str:
-    """The member's "Time credits" page (for notifications; works outside a request too)."""
-    if has_request_context():
-        return url_for("ledger.member_credits", member_id=member_id)
-    with current_app.test_request_context():
-        return url_for("ledger.member_credits", member_id=member_id)
-
-
 def _tell(action: str, entry: LedgerEntry, actor: User | None, text_for) -> None:
     """Audit the entry once per member it moved credits for, and notify each of them."""
     for member, amount in _members_moved(entry):
         text = text_for(member, amount)
         record(actor, action, entry, text, member_id=member.id, amount=amount, kind=entry.kind)
-        notify_member([member], "ledger", text, url=credits_path(member.id))
+        notify_member([member], "ledger", text, page=Page("ledger.member_credits", member_id=member.id))
 
 
 def entry_for_leg(leg_id: int) -> LedgerEntry | None:
@@ -387,7 +379,7 @@ def settle_ring(exchange: Exchange, actor: User | None) -> list[LedgerEntry]:
                 f"{credits_phrase(got)}, {format_credits(amount, signed=True)} in all.")
         record(actor, "posting.created", entries[0], text, member_id=member_id, amount=amount, kind="leg",
                exchange_id=exchange.id)
-        notify_member([member], "ledger", text, url=credits_path(member_id))
+        notify_member([member], "ledger", text, page=Page("ledger.member_credits", member_id=member_id))
     return entries
 
 
@@ -516,7 +508,7 @@ def change_credit_limit(member: Member, limit, reason: str, actor: User) -> Memb
             f"{format_credits(limit)} (its balance may go down to {format_credits(-limit)}): {reason}")
     record(actor, "ledger.credit_limit_changed", member, text, member_id=member.id, before=before, after=limit,
            reason=reason)
-    notify_member([member], "ledger", text, url=credits_path(member.id))
+    notify_member([member], "ledger", text, page=Page("ledger.member_credits", member_id=member.id))
     return member
 
 

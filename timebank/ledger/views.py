@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from timebank.coordinator.views import coordinator_required
+from timebank.accounts.access import coordinator_required
 from timebank.extensions import db
 from timebank.ledger import services
 from timebank.ledger.forms import AdjustForm, CreditLimitForm, DonateForm, GrantForm, ReverseForm
@@ -13,7 +13,7 @@ from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
-from timebank.members.services import can_manage
+from timebank.members.access import can_manage
 
 bp = Blueprint("ledger", __name__)
 

@@ -19,7 +19,7 @@ from timebank.listings import search, words
 from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DIRECTIONS, KINDS, LOCATIONS,
                                       MAX_DATES, Category, Listing, ListingDate)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Asset, Member
-from timebank.members.services import can_act_for
+from timebank.members.access import can_act_for
 from timebank.places import UnknownPostcode, geocode
 
 MAX_LISTING_DAYS = 366
@@ -306,6 +306,7 @@ def renew_listing(listing: Listing, actor: User) -> Listing:
 def warn_expiring_listings(on: date | None = None) -> int:
     """Tell each member's people, in the app and by email, of its open listings that come down within
     WARN_DAYS_BEFORE_EXPIRY days (once for each expiry date); returns how many listings."""
+    from timebank.notifications.links import Page
     from timebank.notifications.services import notify_member
 
     day = on or today()
@@ -321,7 +322,7 @@ def warn_expiring_listings(on: date | None = None) -> int:
         notify_member([listing.member], "listings",
                       f"Your {listing.direction} \u201c{listing.title}\u201d comes down from the directory {when}. "
                       f"Renew it in one click to keep it up until {renewed_until(day):%-d %B %Y}.",
-                      url=f"/listings/{listing.id}", subject=f"Your {listing.direction} comes down {when}: renew it?")
+                      page=Page("listings.detail", listing_id=listing.id), subject=f"Your {listing.direction} comes down {when}: renew it?")
         # Not a change to the listing itself: its updated_at (what API clients sync by) stays.
         db.session.execute(update(Listing).where(Listing.id == listing.id).values(
             expiry_warned_for=listing.expires_on, updated_at=Listing.updated_at))

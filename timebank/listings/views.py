@@ -18,7 +18,7 @@ from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
 from timebank.members.models import Asset
-from timebank.members.services import can_act_for, members_of
+from timebank.members.access import can_act_for, members_of
 from timebank.places import UnknownPostcode, distance_precision, geocode
 
 bp = Blueprint("listings", __name__)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from timebank.coordinator.views import coordinator_required
+from timebank.accounts.access import coordinator_required
 from timebank.exchanges import services
 from timebank.exchanges.views import load_exchange
 from timebank.listings.models import DAYS

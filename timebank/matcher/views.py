@@ -5,7 +5,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from timebank.coordinator.views import coordinator_required
+from timebank.accounts.access import coordinator_required
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.matcher import runs

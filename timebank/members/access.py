@@ -1,13 +1,67 @@
-"""Load a member (and its people, invitations, records and assets) for a request, or answer 404 / 403."""
+"""Who may see or change a member (its people, coordinators, members exchanging with it), and the
+loaders that answer a request with the member (and its people, invitations, records and assets) or
+404 / 403."""
 from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
+from timebank.accounts.models import User
+from timebank.exchanges.models import CONTACT_STATUSES, Exchange, Party
 from timebank.extensions import db
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
-from timebank.members.services import can_act_for, can_manage
 
+
+# -- who may act for whom ------------------------------------------------------------------
+
+def membership_of(user: User, member: Member) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.member_id == member.id, Membership.status == "active"))
+
+
+def can_act_for(user: User, member: Member) -> bool:
+    """Staff and admins of the member, and coordinators, may change its data and listings."""
+    return user.is_authenticated and (user.is_coordinator or membership_of(user, member) is not None)
+
+
+def can_manage(user: User, member: Member) -> bool:
+    """Admins of the member, and coordinators, may change its profile and people."""
+    if not user.is_authenticated:
+        return False
+    if user.is_coordinator:
+        return True
+    membership = membership_of(user, member)
+    return membership is not None and membership.role == "admin"
+
+
+def members_of(user: User) -> list[Member]:
+    """The members this user acts for, by name."""
+    return list(db.session.scalars(
+        select(Member).join(Membership).where(Membership.user_id == user.id, Membership.status == "active")
+        .order_by(Member.name)))
+
+
+def can_see_contact(user: User, member: Member) -> bool:
+    """Contact details: coordinators, the member's own people, and members it is exchanging with."""
+    if not user.is_authenticated:
+        return False
+    if user.is_coordinator or membership_of(user, member) is not None:
+        return True
+    return any(partner.id == member.id for own in members_of(user) for partner in exchange_partners(own))
+
+
+def exchange_partners(member: Member) -> list[Member]:
+    """Members in an accepted, not yet finished exchange with `member` (accepted, approved or scheduled)."""
+    mine = select(Party.exchange_id).join(Exchange).where(Party.member_id == member.id,
+                                                         Exchange.status.in_(CONTACT_STATUSES))
+    return list(db.session.scalars(select(Member).where(Member.id.in_(
+        select(Party.member_id).where(Party.exchange_id.in_(mine), Party.member_id != member.id))).order_by(Member.name)))
+
+
+# -- loaders for requests ------------------------------------------------------------------
 
 def load_member(member_id: int, *, need: str = "view") -> Member:
     """`need` is "view" (anyone may see an active member), "act" (its staff) or "manage" (its admins)."""

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from timebank.db import today
 from timebank.main.forms import domain_errors
-from timebank.members import services
+from timebank.members import assets
 from timebank.members.access import load_asset, load_member
 from timebank.members.forms import ASSET_FORMS, ActionForm
 
@@ -18,12 +18,12 @@ KIND_WORDS = {"room": "room", "equipment": "item of equipment"}
 @login_required
 def index(member_id: int):
     member = load_member(member_id, need="act")
-    assets = services.assets_of(member)
+    owned = assets.assets_of(member)
     on = today()
     return render_template("members/assets.html", member=member,
-                           rooms=[a for a in assets if a.kind == "room"],
-                           equipment=[a for a in assets if a.kind == "equipment"],
-                           warnings={a.id: services.asset_warning(a, on) for a in assets})
+                           rooms=[a for a in owned if a.kind == "room"],
+                           equipment=[a for a in owned if a.kind == "equipment"],
+                           warnings={a.id: assets.asset_warning(a, on) for a in owned})
 
 
 @bp.route("/members/<int:member_id>/assets/new/<kind>", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def new(member_id: int, kind: str):
     form = ASSET_FORMS[kind]()
     if form.validate_on_submit():
         with domain_errors(form):
-            asset = services.add_asset(member, current_user, kind=kind, **form.service_fields())
+            asset = assets.add_asset(member, current_user, kind=kind, **form.service_fields())
             flash(f"\u201c{asset.name}\u201d added.", "success")
             return redirect(url_for("assets.index", member_id=member.id))
     return render_template("members/asset_form.html", form=form, member=member, kind=kind, asset=None)
@@ -50,7 +50,7 @@ def edit(member_id: int, asset_id: int):
         form.fill(asset)
     if form.validate_on_submit():
         with domain_errors(form):
-            services.update_asset(asset, current_user, **form.service_fields())
+            assets.update_asset(asset, current_user, **form.service_fields())
             flash(f"\u201c{asset.name}\u201d saved.", "success")
             return redirect(url_for("assets.index", member_id=member_id))
     return render_template("members/asset_form.html", form=form, member=asset.member, kind=asset.kind, asset=asset)
@@ -64,7 +64,7 @@ def remove(member_id: int, asset_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.remove_asset(asset, current_user)
+            assets.remove_asset(asset, current_user)
             flash(f"\u201c{name}\u201d removed.", "success")
             return redirect(url_for("assets.index", member_id=member_id))
     return render_template("members/confirm_delete.html", form=form, member=asset.member, what=name,

@@ -228,7 +228,7 @@ class DbsForm(RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from timebank.members.services import certificate_need
+        from timebank.members.compliance import certificate_need
 
         if not certificate_need():
             # No documented need (docs/privacy.md): the question is not asked at all.
@@ -236,7 +236,7 @@ class DbsForm(RecordForm):
 
     def validate_certificate_number(self, field) -> None:
         # Checked here as well as in the service so the message comes with the form's others.
-        from timebank.members.services import CERTIFICATE_NUMBER
+        from timebank.members.compliance import CERTIFICATE_NUMBER
 
         if field.data and not CERTIFICATE_NUMBER.match("".join(field.data.split())):
             raise ValidationError("Enter the 12-digit certificate number, like 001234567890")

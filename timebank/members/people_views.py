@@ -10,8 +10,8 @@ from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.unit_of_work import discard
-from timebank.members import services
-from timebank.members.access import load_invitation, load_member, load_membership
+from timebank.members import people
+from timebank.members.access import can_manage, load_invitation, load_member, load_membership
 from timebank.members.forms import ActionForm, FindMemberForm, InviteForm, NewAccountForm, RoleForm
 from timebank.members.models import Membership
 
@@ -22,9 +22,9 @@ bp = Blueprint("people", __name__)
 @login_required
 def find():
     form = FindMemberForm(request.args)
-    results = services.members_to_join(current_user, form.q.data or "") if form.validate() else []
+    results = people.members_to_join(current_user, form.q.data or "") if form.validate() else []
     return render_template("members/join.html", form=form, results=results, searched=bool(form.q.data),
-                           action_form=ActionForm(), requests=services.requests_of(current_user))
+                           action_form=ActionForm(), requests=people.requests_of(current_user))
 
 
 @bp.route("/members/<int:member_id>/join", methods=["POST"])
@@ -33,7 +33,7 @@ def request_join(member_id: int):
     member = load_member(member_id)
     if ActionForm().validate_on_submit():
         try:
-            services.request_to_join(member, current_user)
+            people.request_to_join(member, current_user)
         except DomainError as error:
             discard()
             flash(error.message, "error")
@@ -47,9 +47,9 @@ def request_join(member_id: int):
 @login_required
 def index(member_id: int):
     member = load_member(member_id, need="act")
-    return render_template("members/people.html", member=member, people=services.people_of(member),
-                           requests=services.join_requests(member), invitations=services.pending_invitations(member),
-                           can_manage=services.can_manage(current_user, member), action_form=ActionForm())
+    return render_template("members/people.html", member=member, people=people.people_of(member),
+                           requests=people.join_requests(member), invitations=people.pending_invitations(member),
+                           can_manage=can_manage(current_user, member), action_form=ActionForm())
 
 
 @bp.route("/members/<int:member_id>/people/invite", methods=["GET", "POST"])
@@ -59,9 +59,9 @@ def invite(member_id: int):
     form = InviteForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            invitation = services.invite_person(member, current_user, form.email.data, form.role.data)
+            invitation = people.invite_person(member, current_user, form.email.data, form.role.data)
             flash(f"We have emailed an invitation to {invitation.email}. The link works for "
-                  f"{services.INVITATION_MAX_AGE // 86400} days.", "success")
+                  f"{people.INVITATION_MAX_AGE // 86400} days.", "success")
             return redirect(url_for("people.index", member_id=member.id))
     return render_template("members/invite.html", form=form, member=member)
 
@@ -80,14 +80,14 @@ def _act_on_membership(member_id: int, membership_id: int, action, done: str):
 @bp.route("/members/<int:member_id>/people/<int:membership_id>/approve", methods=["POST"])
 @login_required
 def approve(member_id: int, membership_id: int):
-    return _act_on_membership(member_id, membership_id, services.approve_join_request,
+    return _act_on_membership(member_id, membership_id, people.approve_join_request,
                               "{name} has joined. We have emailed them.")
 
 
 @bp.route("/members/<int:member_id>/people/<int:membership_id>/decline", methods=["POST"])
 @login_required
 def decline(member_id: int, membership_id: int):
-    return _act_on_membership(member_id, membership_id, services.decline_join_request,
+    return _act_on_membership(member_id, membership_id, people.decline_join_request,
                               "You declined {name}'s request. We have emailed them.")
 
 
@@ -100,7 +100,7 @@ def change_role(member_id: int, membership_id: int):
     form = RoleForm(data={"role": membership.role} if request.method == "GET" else None)
     if form.validate_on_submit():
         with domain_errors(form):
-            services.change_role(membership, current_user, form.role.data)
+            people.change_role(membership, current_user, form.role.data)
             flash(f"{membership.user.display_name} is now {membership.role} of {membership.member.name}.", "success")
             return redirect(url_for("people.index", member_id=member_id))
     return render_template("members/change_role.html", form=form, membership=membership, member=membership.member)
@@ -114,7 +114,7 @@ def remove(member_id: int, membership_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.remove_person(membership, current_user)
+            people.remove_person(membership, current_user)
             flash(f"{name} has been removed from {member.name}.", "success")
             return redirect(url_for("people.index", member_id=member_id))
     return render_template("members/remove_person.html", form=form, membership=membership, member=member)
@@ -126,7 +126,7 @@ def cancel_invitation(member_id: int, invitation_id: int):
     invitation = load_invitation(member_id, invitation_id)
     if ActionForm().validate_on_submit():
         with domain_errors():
-            services.cancel_invitation(invitation, current_user)
+            people.cancel_invitation(invitation, current_user)
             flash(f"The invitation to {invitation.email} is cancelled: its link no longer works.", "success")
     return redirect(url_for("people.index", member_id=member_id))
 
@@ -142,7 +142,7 @@ def leave(member_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         with domain_errors(form):
-            services.leave_member(membership, current_user)
+            people.leave_member(membership, current_user)
             flash(f"You have left {member.name}." if membership.status == "active"
                   else f"Your request to join {member.name} is withdrawn.", "success")
             return redirect(url_for("members.dashboard"))
@@ -155,7 +155,7 @@ def invitation(token: str):
     from timebank.accounts.services import find_user
 
     try:
-        invitation = services.read_invitation(token)
+        invitation = people.read_invitation(token)
     except NotFound as error:
         return render_template("members/invitation_problem.html", message=error.message), 404
     account = find_user(invitation.email)
@@ -166,9 +166,9 @@ def invitation(token: str):
     if (signed_in_as_invitee or isinstance(form, NewAccountForm)) and form.validate_on_submit():
         with domain_errors(form):
             if signed_in_as_invitee:
-                membership = services.accept_invitation(invitation, current_user)
+                membership = people.accept_invitation(invitation, current_user)
             else:
-                membership = services.accept_invitation_with_new_account(
+                membership = people.accept_invitation_with_new_account(
                     invitation, form.display_name.data, form.password.data)
                 sessions.sign_in(membership.user)
             flash(f"Welcome to {invitation.member.name}. You are one of its "

@@ -11,8 +11,8 @@ from timebank.extensions import db
 from timebank.listings.models import Listing
 from timebank.listings.services import nearby_offers
 from timebank.main.forms import domain_errors
-from timebank.members import services
-from timebank.members.access import load_member
+from timebank.members import compliance, people, services
+from timebank.members.access import can_act_for, can_manage, can_see_contact, load_member, members_of
 from timebank.members.forms import MemberForm
 
 bp = Blueprint("members", __name__)
@@ -21,7 +21,7 @@ bp = Blueprint("members", __name__)
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    members = services.members_of(current_user)
+    members = members_of(current_user)
     listings = {}
     if members:
         rows = db.session.scalars(
@@ -31,8 +31,8 @@ def dashboard():
         for listing in rows:
             listings.setdefault(listing.member_id, []).append(listing)
     warnings = {member.id: services.warnings_for(member) for member in members}
-    counts = {member.id: {"compliance": sum(len(group) for group in services.compliance_records(member).values()),
-                          "requests": len(services.join_requests(member)) if services.can_manage(current_user, member)
+    counts = {member.id: {"compliance": sum(len(group) for group in compliance.compliance_records(member).values()),
+                          "requests": len(people.join_requests(member)) if can_manage(current_user, member)
                           else 0}
               for member in members}
     waiting: dict[int, list] = {}
@@ -42,7 +42,7 @@ def dashboard():
     nearby = nearby_offers([listing for own in listings.values() for listing in own
                             if listing.direction == "need" and listing.is_open])
     return render_template("members/dashboard.html", members=members, listings=listings, warnings=warnings,
-                           counts=counts, requests=services.requests_of(current_user), waiting=waiting,
+                           counts=counts, requests=people.requests_of(current_user), waiting=waiting,
                            nearby=nearby)
 
 
@@ -62,13 +62,13 @@ def register():
 @bp.route("/members/<int:member_id>")
 def profile(member_id: int):
     member = load_member(member_id)
-    show_contact = services.can_see_contact(current_user, member)
+    show_contact = can_see_contact(current_user, member)
     open_listings = db.session.scalars(
         select(Listing).where(Listing.member_id == member.id, Listing.status == "open")
         .order_by(Listing.direction, Listing.title)).all()
     return render_template("members/profile.html", member=member, show_contact=show_contact,
-                           can_manage=services.can_manage(current_user, member),
-                           can_act=services.can_act_for(current_user, member), listings=open_listings)
+                           can_manage=can_manage(current_user, member),
+                           can_act=can_act_for(current_user, member), listings=open_listings)
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])

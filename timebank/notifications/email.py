@@ -9,22 +9,20 @@ inside a savepoint.
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, render_template
 from flask_mailman import EmailMessage
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from timebank.extensions import db
+from timebank.notifications.links import link
 
 _HELD = "timebank.mail_after_commit"
 
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for an email, also from the CLI or a background job (uses BASE_URL)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    return link(endpoint, external=True, **values)
 
 
 def send_email(to: str | list[str], subject: str, template: str, **context) -> None:

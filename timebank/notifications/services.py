@@ -11,6 +11,7 @@ from timebank.db import utcnow
 from timebank.extensions import db
 from timebank.members.models import Member, Membership
 from timebank.notifications.email import send_email
+from timebank.notifications.links import Page
 from timebank.notifications.models import TOPICS, EmailPreference, Notification
 
 
@@ -20,23 +21,25 @@ def wants_email(user: User, topic: str) -> bool:
     return preference is None or preference.by_email
 
 
-def notify(users: Iterable[User], topic: str, text: str, *, url: str | None = None,
+def notify(users: Iterable[User], topic: str, text: str, *, page: Page | None = None,
            subject: str | None = None) -> None:
     """Add an in-app notification for each user and email those who want this topic by email.
 
-    `url` is a path on this site ("/exchanges/4"); the email carries it as an absolute link.
+    `page` is the page it is about, by endpoint and arguments (links.Page): the notification keeps
+    its path, and the email its absolute address, built when the email is rendered.
     """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
     forget_unread()
+    path = page.path() if page else None
     seen = set()
     for user in users:
         if user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
-        db.session.add(Notification(user_id=user.id, topic=topic, text=text[:500], url=url))
+        db.session.add(Notification(user_id=user.id, topic=topic, text=text[:500], url=path))
         if wants_email(user, topic):
-            send_email(user.email, subject or text[:120], "notification", user=user, text=text, url=url)
+            send_email(user.email, subject or text[:120], "notification", user=user, text=text, page=page)
     db.session.flush()
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from timebank.extensions import db
 from timebank.listings.models import KINDS, Listing
 from timebank.members.models import Member
+from timebank.notifications.links import link
 from timebank.opendata.services import public_id, published_listings, published_members, website
 
 VERSION = "HSDS-UK-3.0"
@@ -33,7 +33,7 @@ def organization(member: Member, *, full: bool = False, services: list[Listing] 
         "id": str(public_id("member", member.id)),
         "name": member.name,
         "description": member.description or f"{member.type_label} in {member.town}, Knowsley",
-        "uri": url_for("members.profile", member_id=member.id, _external=True),
+        "uri": link("members.profile", external=True, member_id=member.id),
     }
     if website(member):
         data["website"] = website(member)
@@ -48,7 +48,7 @@ def service(listing: Listing, *, embed: bool = True) -> dict:
         "organization_id": str(public_id("member", listing.member_id)),
         "name": listing.title,
         "description": listing.description or f"{listing.category.name}, offered by {listing.member.name}",
-        "url": url_for("listings.detail", listing_id=listing.id, _external=True),
+        "url": link("listings.detail", external=True, listing_id=listing.id),
         "status": "active",
         "last_modified": _time(listing.updated_at),
     }

@@ -22,7 +22,7 @@ from timebank.errors import NotAllowed
 from timebank.extensions import db
 from timebank.listings.models import Category, Listing
 from timebank.listings.services import is_open
-from timebank.members.services import can_manage
+from timebank.members.access import can_manage
 from timebank.members.models import Member
 from timebank.places import DISTRICTS
 

@@ -11,10 +11,9 @@ property that links them (activity, role, session, location).
 """
 from __future__ import annotations
 
-from flask import url_for
-
 from timebank.extensions import db
 from timebank.listings.models import DAY_PARTS, DAYS
+from timebank.notifications.links import link
 from timebank.opendata.services import (
     ATTRIBUTION, LICENCE, district_point, public_id, published_listings, website,
 )
@@ -46,7 +45,7 @@ def _role(listing) -> dict:
         "title": listing.title,
         "description": listing.description or listing.title,
         "commitment": _commitment(listing),
-        "applyLink": url_for("listings.detail", listing_id=listing.id, _external=True),
+        "applyLink": link("listings.detail", external=True, listing_id=listing.id),
         "allowsRemoteParticipation": listing.location == "remote",
         # The exchange does not record an age for a need; volunteers through member
         # organisations are adults unless a need says otherwise (docs/open-data.md).

@@ -27,7 +27,7 @@ from timebank.extensions import db
 from timebank.ledger.models import LedgerEntry
 from timebank.matcher.models import MatcherRun
 from timebank.members.models import ComplianceRecord, Invitation, Member, Membership
-from timebank.members.services import add_months, purge_dbs_records
+from timebank.members.compliance import add_months, purge_dbs_records
 from timebank.notifications.models import Notification
 from timebank.privacy.erasure import erase_person, remove_after_commit
 
@@ -54,7 +54,7 @@ def _delete_where(model, condition) -> Callable[[datetime, bool], int]:
 def _dbs(now: datetime, really: bool) -> int:
     if really:
         return purge_dbs_records(now.date())
-    from timebank.members.services import dbs_delete_on
+    from timebank.members.compliance import dbs_delete_on
 
     return sum(1 for record in db.session.scalars(select(ComplianceRecord).where(ComplianceRecord.kind == "dbs"))
                if dbs_delete_on(record) <= now.date())

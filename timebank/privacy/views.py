@@ -5,8 +5,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from timebank.accounts.access import coordinator_required
 from timebank.accounts.models import User
-from timebank.coordinator.views import coordinator_required
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.members.access import load_member

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from timebank.accounts.access import coordinator_required
 from timebank.case_studies import services as case_studies
-from timebank.coordinator.views import coordinator_required
 from timebank.db import today
 from timebank.extensions import db
 from timebank.funding import services as funding

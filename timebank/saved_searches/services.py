@@ -20,7 +20,7 @@ from timebank.extensions import db
 from timebank.listings.models import DIRECTIONS, KINDS, Category, Listing
 from timebank.listings.search import clean_keyword
 from timebank.listings.services import DirectoryQuery, search_directory
-from timebank.members.services import members_of
+from timebank.members.access import members_of
 from timebank.notifications.email import external_url, send_email
 from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
 from timebank.saved_searches.models import DISTANCES, SavedSearch
