@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from timebank.accounts import services
+from timebank.accounts import passwords, services
 from timebank.accounts.models import AccountLink, User
 from timebank.db import utcnow
 from timebank.extensions import db
@@ -196,8 +196,8 @@ class _Counting:
 
 def test_sign_in_does_one_password_check_whoever_is_asked_about(app, make_user, monkeypatch):
     make_user("known@example.org")
-    check = _Counting(services.check_password_hash)
-    monkeypatch.setattr(services, "check_password_hash", check)
+    check = _Counting(passwords.check)
+    monkeypatch.setattr(passwords, "check", check)
     client = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):  # the last one is locked
         for email in ("known@example.org", "nobody@example.org"):
@@ -208,8 +208,8 @@ def test_sign_in_does_one_password_check_whoever_is_asked_about(app, make_user, 
 
 def test_sign_up_for_a_registered_address_looks_and_works_like_a_new_one(app, make_user, mailbox, monkeypatch):
     make_user("registered@example.org")
-    hashing = _Counting(services.generate_password_hash)
-    monkeypatch.setattr(services, "generate_password_hash", hashing)
+    hashing = _Counting(passwords.make_hash)
+    monkeypatch.setattr(passwords, "make_hash", hashing)
     answers = []
     for email in ("registered@example.org", "brand.new@example.org"):
         before, sent = hashing.calls, len(mailbox.messages)
