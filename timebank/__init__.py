@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from timebank.listings.views import bp as listings_bp
     from timebank.main.views import bp as main_bp
     from timebank.matcher import api as matcher_api  # noqa: F401 - defines the matcher's API blueprint
+    from timebank.matcher import repair  # noqa: F401 - listens for declines, to propose repairs
     from timebank.matcher.views import bp as matcher_bp
     from timebank.matcher.schedule_views import bp as matcher_schedule_bp
     from timebank.members.asset_views import bp as assets_bp

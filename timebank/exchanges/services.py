@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from blinker import signal
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import flag_modified
@@ -32,6 +33,11 @@ from timebank.members.access import can_act_for, membership_of
 from timebank.members.compliance import check_dbs_cover, insured_on
 from timebank.notifications.links import Page
 from timebank.notifications.services import notify, notify_member
+
+# Sent once a member's decline has voided an exchange (sender: the exchange; member=, actor=). The
+# matcher listens, to propose what the others can still do (timebank/matcher/repair.py): exchanges
+# does not import the matcher, which builds on it.
+declined = signal("timebank.exchange-declined")
 
 CENT = Decimal("0.01")
 
@@ -236,10 +242,7 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
         party.reason = reason.strip()
         _void(exchange, actor, member, party.reason)
         _flush_versioned()
-        # The matcher depends on exchanges, not the other way round: imported where it is needed.
-        from timebank.matcher.repair import after_decline
-
-        after_decline(exchange, member, actor)
+        declined.send(exchange, member=member, actor=actor)
     _flush_versioned()
     return exchange
 

@@ -1,7 +1,7 @@
 """Repair on decline: when a member declines its part of a ring, chain or pair the matcher proposed,
 propose at once what the others can still do without it, instead of leaving them with nothing.
 
-`exchanges.services.respond` calls `after_decline` (web and API declines alike) once the declined
+`exchanges.services.respond` sends `declined`, which calls `after_decline` (web and API declines alike), once the declined
 exchange is voided and its listings are open again. Building a borough's market takes seconds
 (3.5 s at 100,000 listings) and the search up to REPAIR_TIME_LIMIT more, so the repair is not done
 inside the member's request: once the decline is committed it is handed to the matcher's queue
@@ -47,6 +47,11 @@ REPAIRED_SHAPES = ("cycle", "chain", "pair")
 NOT_YET_RESERVED = ("held", "proposed", "accepted")
 _HELD = "timebank.repairs_after_commit"
 log = logging.getLogger("timebank.jobs")
+
+
+@exchanges.declined.connect
+def _on_decline(exchange: Exchange, *, member: Member, actor: User | None) -> None:
+    after_decline(exchange, member, actor)
 
 
 def after_decline(exchange: Exchange, declined: Member, actor: User | None) -> None:
