@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.ledger.helpers import make_leg
 from timebank.accounts.models import User
@@ -120,6 +120,25 @@ def test_a_raised_limit_lets_a_posting_through_that_the_old_one_refused(app, set
         services.adjust(db.session.get(Member, setup["receiver"]), -4, "Missed session", coordinator)
         db.session.commit()
         assert services.balance(db.session.get(Member, setup["receiver"])) == -8
+
+
+@pytest.mark.parametrize("check", ["posting", "room"])
+def test_a_limit_lowered_by_another_request_holds_for_a_member_already_loaded(app, setup, check):
+    """The limit is read after the account is locked, not from the Member this request loaded
+    earlier: a coordinator's change committed in between (another connection) holds."""
+    with app.test_request_context():
+        member, coordinator = db.session.get(Member, setup["receiver"]), db.session.get(User, setup["coordinator"])
+        assert member.credit_limit == 10  # loaded now, before the change below
+        with db.engine.connect() as other:
+            other.execute(update(Member).where(Member.id == setup["receiver"]).values(credit_limit=7))
+            other.commit()
+        if check == "posting":
+            with pytest.raises(services.CreditLimitExceeded, match="its limit is -7"):
+                services.adjust(member, -1, "Missed session", coordinator)  # -5, with 3 set aside: below -7
+        else:
+            assert services.room([member]) == {member.id: 0}  # -4 + 7 - 3 set aside
+        db.session.rollback()
+        assert services.balance(db.session.get(Member, setup["receiver"])) == -4
 
 
 # -- the page -------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
@@ -150,7 +152,13 @@ def adjustments_account() -> Account:
 
 
 def _lock(accounts: Iterable[Account]) -> None:
-    """Hold the accounts until commit, so two postings cannot both pass a limit check."""
+    """Hold the accounts until commit, so two postings cannot both pass a limit check.
+
+    Then re-reads the credit limits of their members: a Member this request loaded before the lock
+    may hold a limit a coordinator has changed since (change_credit_limit locks the account too),
+    and every limit check (_post, room, settle_ring) reads member.credit_limit after locking.
+    """
+    accounts = list(accounts)
     ids = sorted({a.id for a in accounts})
     if _is_postgresql():
         # In id order, so two transactions locking overlapping accounts never deadlock.
@@ -160,6 +168,18 @@ def _lock(accounts: Iterable[Account]) -> None:
         # (a plain read would not, and two readers could both pass the limit check).
         db.session.execute(update(Account).where(Account.id.in_(ids)).values(kind=Account.kind)
                            .execution_options(synchronize_session=False))
+    _reread_limits({a.member_id for a in accounts if a.member_id is not None})
+
+
+def _reread_limits(member_ids: set[int]) -> None:
+    """Refresh credit_limit on those members already loaded in the session, from the database."""
+    if not member_ids:
+        return
+    rows = db.session.execute(select(Member.id, Member.credit_limit).where(Member.id.in_(member_ids))).all()
+    for member_id, limit in rows:
+        member = db.session.identity_map.get(identity_key(Member, member_id))
+        if member is not None:
+            set_committed_value(member, "credit_limit", limit)
 
 
 # -- reading balances ---------------------------------------------------------------------------
