@@ -269,3 +269,26 @@ def test_both_members_downloads_and_the_writers_own_hold_the_case_study_and_an_o
     auth.login(story.admin_giver)
     mine = _zip_csv(client.get("/account/my-data.zip"), "case_studies")
     assert [(row["id"], row["kind"]) for row in mine] == [(str(case_id), "outcome")]
+
+
+def test_the_same_case_study_submitted_twice_at_once_is_a_conflict_beside_the_help(app, story):
+    """A double click: both requests pass the "already written?" check before either writes."""
+    from tests.races import committed_first
+    from timebank.accounts.models import User
+    from timebank.case_studies import services
+    from timebank.case_studies.models import CaseStudy
+    from timebank.errors import Conflict
+    from timebank.exchanges.models import Leg
+    from timebank.extensions import db
+    from timebank.members.models import Member
+
+    with app.test_request_context():
+        writer = db.session.scalar(select(User).where(User.email == story.admin_giver))
+        leg, giver = db.session.get(Leg, story.leg), db.session.get(Member, story.giver)
+        first = dict(leg_id=leg.id, author_member_id=giver.id, kind="quote", text="A fine job", consent="asked")
+        with committed_first(CaseStudy, first), \
+                pytest.raises(Conflict, match="has already written about this help") as twice:
+            services.write(writer, leg, giver, "quote", "A fine job")
+        assert twice.value.field == "leg_id" and twice.value.status_code == 409
+        db.session.rollback()
+    assert _count(app) == 1

@@ -89,3 +89,52 @@ def test_only_coordinators_keep_the_list(app, client, auth, funding):
     auth.login(funding.admin_a)
     assert client.get("/coordinator/funding").status_code == 403
     assert client.post("/coordinator/funding/new", data={"code": "X1"}).status_code == 403
+
+
+def test_the_same_new_tag_submitted_twice_at_once_is_a_conflict_beside_the_code(app, funding):
+    """A double click: both requests pass the "code taken?" check before either writes."""
+    from datetime import date
+
+    import pytest
+
+    from tests.races import committed_first
+    from timebank.accounts.models import User
+    from timebank.errors import Conflict
+    from timebank.extensions import db
+    from timebank.funding import services
+    from timebank.funding.models import FundingTag
+
+    values = dict(code="HAF-26", name="Holiday activities and food", kind="programme", funder="Knowsley Council",
+                  starts_on=date(2026, 7, 1), ends_on=None, open_to_all=True)
+    before = _count(app, FundingTag)
+    with app.test_request_context():
+        coordinator = db.session.scalar(select(User).where(User.email == funding.coordinator))
+        with committed_first(FundingTag, values), pytest.raises(Conflict, match="HAF-26 is already the code") as twice:
+            services.create_tag(coordinator, **values)
+        assert twice.value.field == "code" and twice.value.status_code == 409
+        db.session.rollback()
+    assert _count(app, FundingTag) == before + 1
+
+
+def test_the_same_member_added_twice_at_once_is_a_conflict(app, funding):
+    import pytest
+
+    from tests.races import committed_first
+    from timebank.accounts.models import User
+    from timebank.errors import Conflict
+    from timebank.extensions import db
+    from timebank.funding import services
+    from timebank.funding.models import FundingTag, FundingTagMember
+    from timebank.members.models import Member
+
+    before = _count(app, FundingTagMember)
+    with app.test_request_context():
+        coordinator = db.session.scalar(select(User).where(User.email == funding.coordinator))
+        tag, member = db.session.get(FundingTag, funding.grant), db.session.get(Member, funding.b)
+        tag.members  # noqa: B018 (loaded before the other request adds B)
+        with committed_first(FundingTagMember, dict(tag_id=tag.id, member_id=member.id)), \
+                pytest.raises(Conflict, match="Halewood Youth Club is already part of NLCF-FOOD-26") as twice:
+            services.add_member(tag, coordinator, member)
+        assert twice.value.field == "member_id"
+        db.session.rollback()
+    assert _count(app, FundingTagMember) == before + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
@@ -83,12 +84,21 @@ def write(actor: User, leg: Leg, author: Member, kind: str, text: str) -> CaseSt
     if not _belongs(actor, author):
         raise NotAllowed(f"Only {author.name}'s own people can write its case studies", field="leg_id")
     kind, text = clean(kind, text)
-    if db.session.scalar(select(CaseStudy.id).where(CaseStudy.leg_id == leg.id,
-                                                    CaseStudy.author_member_id == author.id)):
-        raise Conflict(f"{author.name} has already written about this help: change that one instead", field="leg_id")
+    def already_written() -> None:
+        if db.session.scalar(select(CaseStudy.id).where(CaseStudy.leg_id == leg.id,
+                                                        CaseStudy.author_member_id == author.id)):
+            raise Conflict(f"{author.name} has already written about this help: change that one instead",
+                           field="leg_id")
+
+    already_written()
     case = CaseStudy(leg_id=leg.id, author_member_id=author.id, kind=kind, text=text, written_by_id=actor.id)
-    db.session.add(case)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError:
+        already_written()  # another request (a double click) wrote it since the check
+        raise
     _ask(case, actor, f"{author.name} wrote a case study about {_describe(leg)} and asks whether reports may show it")
     record(actor, "case_study.written", case, f"{author.name} wrote a case study about {leg.description}",
            member_id=author.id, other_member_id=case.other_member_id)

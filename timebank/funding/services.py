@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from timebank.accounts.models import User
 from timebank.audit.services import record
@@ -154,8 +155,13 @@ def create_tag(actor: User, **values) -> FundingTag:
     _require_coordinator(actor)
     data = _clean(values)
     tag = FundingTag(**data, created_by_id=actor.id, updated_by_id=actor.id)
-    db.session.add(tag)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(tag)
+            db.session.flush()
+    except IntegrityError:
+        _clean(values)  # another request (a double click) took the code since the check: say so beside it
+        raise
     record(actor, "funding.created", tag, f"Added {tag.kind_label.lower()} {tag.code}: {tag.name}",
            **{key: getattr(tag, key) for key in TAG_FIELDS})
     return tag
@@ -167,10 +173,15 @@ def change_tag(tag: FundingTag, actor: User, **values) -> FundingTag:
     changed = {key: [getattr(tag, key), value] for key, value in data.items() if getattr(tag, key) != value}
     if not changed:
         return tag
-    for key, value in data.items():
-        setattr(tag, key, value)
-    tag.updated_by_id = actor.id
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            for key, value in data.items():
+                setattr(tag, key, value)
+            tag.updated_by_id = actor.id
+            db.session.flush()
+    except IntegrityError:
+        _clean(values, ignore_id=tag.id)  # another request took the code since the check
+        raise
     record(actor, "funding.changed", tag, f"Changed {tag.code}: {', '.join(k.replace('_', ' ') for k in changed)}",
            changes=changed)
     return tag
@@ -182,9 +193,16 @@ def add_member(tag: FundingTag, actor: User, member: Member) -> FundingTagMember
         raise Conflict(f"{member.name} is already part of {tag.code}", field="member_id")
     if member.status != "active":
         raise DomainError(f"{member.name} is not an active member", field="member_id")
-    link = FundingTagMember(tag=tag, member_id=member.id, added_by_id=actor.id)
-    db.session.add(link)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            link = FundingTagMember(tag=tag, member_id=member.id, added_by_id=actor.id)
+            db.session.add(link)
+            db.session.flush()
+    except IntegrityError:
+        db.session.expire(tag, ["members"])
+        if member.id in member_ids_of(tag):  # another request (a double click) added it since the check
+            raise Conflict(f"{member.name} is already part of {tag.code}", field="member_id") from None
+        raise
     record(actor, "funding.member_added", tag, f"{member.name} is part of {tag.code}", member_id=member.id)
     return link
 
