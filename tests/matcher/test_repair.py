@@ -113,6 +113,39 @@ def test_a_decline_in_a_ring_of_four_proposes_a_ring_of_the_other_three_at_once(
     assert not any(f"Exchange ring {exchange.id}" in mailbox.body(m) for m in mailbox.to(ring["admins"][who]))
 
 
+def test_a_repair_of_a_run_that_holds_for_review_waits_for_a_coordinator(app, client, auth, circle, mailbox):
+    """A run whose policy says "review first" holds its repairs too: the members hear of nothing until
+    a coordinator sends the repair on, and the coordinators are told it waits."""
+    from timebank.matcher.models import MatcherRun
+
+    ring = circle(4)
+    with app.app_context():
+        run = MatcherRun(status="done", message="Done", policy={"scheduled": True, "hold_for_review": True})
+        db.session.add(run)
+        db.session.flush()
+        db.session.get(Exchange, ring["exchange"]).run_id = run.id
+        db.session.commit()
+        run_id = run.id
+    _decline(client, auth, ring, 1)
+    new = _others(app, ring["exchange"])
+    assert len(new) == 1 and new[0].status == "held" and new[0].run_id == run_id
+    for k in (0, 2, 3):
+        assert not any(f"Exchange ring {new[0].id}" in mailbox.body(m) for m in mailbox.to(ring["admins"][k]))
+        auth.login(ring["admins"][k])
+        assert client.get(f"/exchanges/{new[0].id}").status_code == 404
+        auth.logout()
+    with app.app_context():
+        from timebank.accounts.models import User
+        from timebank.notifications.models import Notification
+
+        told = db.session.scalars(select(Notification.text).join(User, User.id == Notification.user_id)
+                                  .where(User.email == "coord@circle.example")).all()
+        assert [t for t in told if "waits for your review" in t and NAMES[1] in t], told
+        held = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_id == new[0].id,
+                                                           AuditEvent.subject_type == "exchanges")).all()
+        assert [e.action for e in held] == ["exchange.held"]
+
+
 def test_when_nothing_valid_is_left_nothing_is_proposed(app, client, auth, circle):
     ring = circle(4, same_category=False)  # each offer serves only the next member's need
     with app.app_context():  # and nobody may go below zero credits, so no pair paid in credits either

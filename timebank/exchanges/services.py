@@ -145,6 +145,12 @@ def tell_coordinators_of_held(run_id: int, count: int) -> None:
            "the members see them.", page=Page("matcher.run", run_id=run_id))
 
 
+def tell_coordinators_of_repair_held(declined_exchange: Exchange, declined: Member, count: int) -> None:
+    notify(_coordinators(), "proposals", f"{declined.name} declined {title(declined_exchange)}; the matcher proposed "
+           f"{count} smaller exchange{'' if count == 1 else 's'} without them: {'it waits' if count == 1 else 'they wait'} "
+           "for your review before the members see them.", page=Page("matcher.run", run_id=declined_exchange.run_id))
+
+
 def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
     """A coordinator sends held proposals on to their members, who then have the usual time to answer."""
     _require_coordinator(coordinator)

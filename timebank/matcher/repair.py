@@ -16,7 +16,9 @@ small market, so every requirement holds (categories, windows, places, DBS cover
 assets); no listing promised to another live exchange is used; and the credit rule counts what
 each member is already short in its other proposals not yet approved (approved ones are taken out
 of its balance by `build_market`). What it finds is stored by `create_proposal`, as a run's
-proposals are: the members are told and answer, and a coordinator approves it as usual.
+proposals are: the members are told and answer, and a coordinator approves it as usual; when the
+declined exchange's run held its proposals for review, the repair is held too and the coordinators
+are told it waits.
 """
 from __future__ import annotations
 
@@ -143,14 +145,19 @@ def propose_repairs(exchange: Exchange, declined: Member, actor: User | None = N
         int(exchange.score), exchange.story)
     found = repair(market, was, declined.id, policy, reserved=_short_elsewhere(),
                    max_replacements=current_app.config["REPAIR_MAX_REPLACEMENTS"])
+    # A run whose policy says "review first" holds its repairs too, as it held its own proposals.
+    held = bool(run is not None and run.policy and run.policy.get("hold_for_review"))
     made = []
     for proposed in found:
         why = f"Proposed at once when {declined.name} declined {exchanges.title(exchange)}. "
-        made.append(runs.store_proposal(replace(proposed, story=why + proposed.story), run_id=exchange.run_id))
+        made.append(runs.store_proposal(replace(proposed, story=why + proposed.story), run_id=exchange.run_id,
+                                        held=held))
     if made:
         record(actor, "exchange.repaired", exchange,
                f"{len(made)} smaller exchange{'' if len(made) == 1 else 's'} proposed at once without {declined.name}",
-               member_id=declined.id, proposed=[e.id for e in made])
+               member_id=declined.id, proposed=[e.id for e in made], held=held)
+        if held:
+            exchanges.tell_coordinators_of_repair_held(exchange, declined, len(made))
     return made
 
 
