@@ -324,3 +324,18 @@ def test_a_decline_rolled_back_hands_nothing_to_the_queue(app, circle, make_user
     assert _others(app, ring["exchange"]) == []
     with app.app_context():
         assert db.session.get(Exchange, ring["exchange"]).status == "proposed"
+
+
+def test_with_redis_down_a_decline_still_stands_and_the_lost_repair_is_logged(app, client, auth, circle, caplog):
+    """Under REPAIR_QUEUE=rq the repair is queued after the decline commits; when Redis does not answer,
+    the member's decline is kept and answered as usual, and the log says which repair was lost."""
+    app.config["REPAIR_QUEUE"] = "rq"
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    ring = circle(4)
+    with caplog.at_level("INFO", logger="timebank.jobs"):
+        _decline(client, auth, ring, 2)  # a redirect, not a 500
+    with app.app_context():
+        assert db.session.get(Exchange, ring["exchange"]).status == "voided"
+    assert _others(app, ring["exchange"]) == []
+    lost = [r for r in caplog.records if r.levelname == "ERROR" and getattr(r, "job", None) == "repair"]
+    assert [(r.exchange_id, r.outcome) for r in lost] == [(ring["exchange"], "not queued")]

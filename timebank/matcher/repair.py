@@ -8,7 +8,8 @@ inside the member's request: once the decline is committed it is handed to the m
 (REPAIR_QUEUE, else MATCHER_QUEUE: the web process's matcher thread, or an RQ worker), where
 `repair_job` calls `propose_repairs` in a transaction of its own, after any matcher run queued
 before it. Under "inline" (the test suite's setting) it is done at once in the decline's own
-transaction. It builds the market as a run does (with the
+transaction. If the queue cannot take it (Redis down), the decline stands and the log says which
+repair was lost. It builds the market as a run does (with the
 learned acceptance model) and asks the matching library's `repair` for the best of: the remaining
 members' listings alone (a ring of four closing as a ring of three, pairs, a chain cut before the
 member who declined) and the same with one replacement member. Each is an ordinary match on a
@@ -75,14 +76,20 @@ def _queue(app: Flask) -> str:
 @event.listens_for(Session, "after_commit")
 def _dispatch_held(session: Session) -> None:
     for app, *ids in session.info.pop(_HELD, []):
-        if _queue(app) == "rq":
-            from redis import Redis
-            from rq import Queue
+        # The decline is committed: whatever goes wrong here must not reach the member as an error (it
+        # would escape session.commit()). The repair is lost, and the log says which.
+        try:
+            if _queue(app) == "rq":
+                from redis import Redis
+                from rq import Queue
 
-            Queue("matcher", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-                "timebank.matcher.repair.rq_job", *ids, job_timeout=app.config.get("MATCHER_JOB_TIMEOUT", 1800))
-        else:
-            runs.background().submit(_in_app_context, app, *ids)
+                Queue("matcher", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+                    "timebank.matcher.repair.rq_job", *ids, job_timeout=app.config.get("MATCHER_JOB_TIMEOUT", 1800))
+            else:
+                runs.background().submit(_in_app_context, app, *ids)
+        except Exception:  # noqa: BLE001 - Redis down, or the thread pool shut: the decline stands
+            log.exception("repair of exchange %s could not be queued", ids[0],
+                          extra={"event": "job", "job": "repair", "exchange_id": ids[0], "outcome": "not queued"})
 
 
 @event.listens_for(Session, "after_transaction_end")
