@@ -135,3 +135,31 @@ def test_the_last_two_answers_at_once_cannot_leave_an_accepted_exchange_waiting(
         db.session.commit()
     with app.app_context():
         assert db.session.get(Exchange, exchange_id).status == "accepted"
+
+
+def test_two_proposals_of_one_listing_at_once_promise_it_once(app, ring):
+    """A repair and a matcher run (or two workers) storing proposals that share a listing a decline just
+    reopened: one is stored, the other is refused as a conflict, and the listing is in one live exchange."""
+    from decimal import Decimal
+
+    from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES
+    from timebank.listings.models import Listing
+
+    m, o, n = ring["members"], ring["offers"], ring["needs"]
+
+    def propose(receiver):  # member 0's offer, to member 1 or to member 2
+        def action():
+            plan = services.LegPlan(giver_member_id=m[0], receiver_member_id=m[receiver], kind="skill",
+                                    hours=Decimal(3), offer_id=o[0], need_id=n[receiver], score=10, reason="Close by")
+            return services.create_proposal("pair", [plan], story="A helps B.", score=10).id
+        return action
+
+    one, two = run_overlapping(app, propose(1), propose(2))
+    assert len([w for w in (one, two) if w.error is None]) == 1
+    loser = one if one.error else two
+    assert isinstance(loser.error, Conflict), loser.error
+    with app.app_context():
+        live = db.session.scalars(select(Leg).join(Exchange).where(
+            Leg.offer_listing_id == o[0], Exchange.status.in_(LIVE_EXCHANGE_STATUSES))).all()
+        assert len(live) == 1
+        assert db.session.get(Listing, o[0]).status == "matched"

@@ -122,8 +122,12 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
         exchange.parties.append(Party(member_id=member_id, status="pending"))
     db.session.flush()
     if listing_ids:
-        db.session.execute(update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open")
-                           .values(status="matched"))
+        # The check above does not see another transaction's proposal not yet committed (a repair and a
+        # run, two workers): this update waits for its row locks, and then finds those listings taken.
+        taken = db.session.execute(update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open")
+                                   .values(status="matched")).rowcount
+        if taken != len(listing_ids):
+            raise Conflict("Some of these listings are no longer open: another exchange has just taken them")
     if held:
         record(actor, "exchange.held", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed, "
                "waiting for a coordinator's review", run_id=run_id, members=member_ids)
