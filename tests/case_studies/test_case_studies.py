@@ -285,7 +285,7 @@ def test_the_same_case_study_submitted_twice_at_once_is_a_conflict_beside_the_he
     with app.test_request_context():
         writer = db.session.scalar(select(User).where(User.email == story.admin_giver))
         leg, giver = db.session.get(Leg, story.leg), db.session.get(Member, story.giver)
-        first = dict(leg_id=leg.id, author_member_id=giver.id, kind="quote", text="A fine job", consent="asked")
+        first = {"leg_id": leg.id, "author_member_id": giver.id, "kind": "quote", "text": "A fine job", "consent": "asked"}
         with committed_first(CaseStudy, first), \
                 pytest.raises(Conflict, match="has already written about this help") as twice:
             services.write(writer, leg, giver, "quote", "A fine job")

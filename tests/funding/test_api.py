@@ -91,6 +91,29 @@ def test_a_tag_the_member_is_not_part_of_is_refused_and_nothing_changes(app, cli
     assert outsider.status_code == 404
 
 
+def test_putting_back_what_get_read_keeps_another_partys_tag_and_changes_only_ones_own(app, client, funding, token):
+    """GET .../tags lists every tag on the exchange, C's own too; A sends that list back with its own
+    tag added: A's tag is added, C's stays (A cannot use it, but did not ask to add it), no 403."""
+    from timebank.extensions import db
+    from timebank.funding.models import ExchangeTag
+
+    a, c = token(funding.admin_a), token(funding.admin_c)
+    assert client.put(f"/api/v1/exchanges/{funding.exchange}/tags", json={"tag_ids": [funding.c_only]},
+                      headers=c).status_code == 200
+    read = client.get(f"/api/v1/exchanges/{funding.exchange}/tags", headers=a)
+    assert [tag["id"] for tag in read.json] == [funding.c_only]
+    response = client.put(f"/api/v1/exchanges/{funding.exchange}/tags",
+                          json={"tag_ids": [tag["id"] for tag in read.json] + [funding.grant]},
+                          headers={**a, "If-Match": read.headers["ETag"]})
+    assert response.status_code == 200, response.json
+    with app.app_context():
+        assert sorted(db.session.scalars(select(ExchangeTag.tag_id))) == sorted([funding.c_only, funding.grant])
+    # Leaving C's tag out does not remove it either; A only ever changes the tags it may use.
+    assert client.put(f"/api/v1/exchanges/{funding.exchange}/tags", json={"tag_ids": []}, headers=a).status_code == 200
+    with app.app_context():
+        assert list(db.session.scalars(select(ExchangeTag.tag_id))) == [funding.c_only]
+
+
 def test_setting_tags_honours_if_match_and_the_document_names_the_operations(client, funding, token):
     """PUT .../tags changes what GET .../tags reads: If-Match with that ETag, 412 once it changed."""
     a = token(funding.admin_a)

@@ -104,8 +104,8 @@ def test_the_same_new_tag_submitted_twice_at_once_is_a_conflict_beside_the_code(
     from timebank.funding import services
     from timebank.funding.models import FundingTag
 
-    values = dict(code="HAF-26", name="Holiday activities and food", kind="programme", funder="Knowsley Council",
-                  starts_on=date(2026, 7, 1), ends_on=None, open_to_all=True)
+    values = {"code": "HAF-26", "name": "Holiday activities and food", "kind": "programme",
+              "funder": "Knowsley Council", "starts_on": date(2026, 7, 1), "ends_on": None, "open_to_all": True}
     before = _count(app, FundingTag)
     with app.test_request_context():
         coordinator = db.session.scalar(select(User).where(User.email == funding.coordinator))
@@ -132,7 +132,7 @@ def test_the_same_member_added_twice_at_once_is_a_conflict(app, funding):
         coordinator = db.session.scalar(select(User).where(User.email == funding.coordinator))
         tag, member = db.session.get(FundingTag, funding.grant), db.session.get(Member, funding.b)
         tag.members  # noqa: B018 (loaded before the other request adds B)
-        with committed_first(FundingTagMember, dict(tag_id=tag.id, member_id=member.id)), \
+        with committed_first(FundingTagMember, {"tag_id": tag.id, "member_id": member.id}), \
                 pytest.raises(Conflict, match="Halewood Youth Club is already part of NLCF-FOOD-26") as twice:
             services.add_member(tag, coordinator, member)
         assert twice.value.field == "member_id"

@@ -89,9 +89,19 @@ def test_a_coordinator_may_use_any_tag(app, funding):
         db.session.commit()
         from timebank.errors import NotAllowed
 
+        # A sends back what a read gave it: the coordinator's C-ONLY, which A cannot use, is let
+        # through and stays; nothing changes.
+        assert services.set_exchange_tags(exchange, admin_a, [funding.grant, funding.c_only, funding.open]) == ([], [])
+        db.session.commit()
+        assert _tag_ids(app, ExchangeTag, "exchange_id", funding.exchange) == {
+            funding.grant, funding.c_only, funding.open}
+        # Once it is off the exchange, A may not put it on.
+        services.set_exchange_tags(exchange, coordinator, [funding.grant, funding.open])
+        db.session.commit()
         with pytest.raises(NotAllowed, match="Kirkby Food Bank is not part of C-ONLY"):
             services.set_exchange_tags(exchange, admin_a, [funding.c_only])
-    assert _tag_ids(app, ExchangeTag, "exchange_id", funding.exchange) == {funding.grant, funding.c_only, funding.open}
+        db.session.rollback()
+    assert _tag_ids(app, ExchangeTag, "exchange_id", funding.exchange) == {funding.grant, funding.open}
 
 
 def test_a_members_reports_offer_the_tags_it_is_part_of_or_that_are_on_its_help(app, client, auth, funding):

@@ -220,10 +220,13 @@ def remove_member(tag: FundingTag, actor: User, member: Member) -> None:
 
 # -- tagging -----------------------------------------------------------------------------------
 
-def _wanted(tag_ids: Iterable[int], usable: list[FundingTag], whose: str) -> set[int]:
+def _wanted(tag_ids: Iterable[int], usable: list[FundingTag], whose: str, have: set[int]) -> set[int]:
+    """The ids asked for, refusing only new ones the actor may not use. Ids already on the row that
+    it may not use (another party's, or a coordinator's) are let through: sending back the list a
+    read gave is not asking to add them, and _apply neither adds nor removes them."""
     wanted = set(tag_ids)
     allowed = {tag.id for tag in usable}
-    unknown = wanted - allowed
+    unknown = wanted - allowed - have
     if unknown:
         known = set(db.session.scalars(select(FundingTag.id).where(FundingTag.id.in_(unknown))))
         if unknown - known:
@@ -263,8 +266,8 @@ def set_listing_tags(listing: Listing, actor: User, tag_ids: Iterable[int]) -> t
     if not can_act_for(actor, listing.member):
         raise NotAllowed("You can only tag your own organisation's listings")
     usable = usable_tags(actor, [listing.member])
-    wanted = _wanted(tag_ids, usable, listing.member.name)
     current = list(db.session.scalars(select(ListingTag).where(ListingTag.listing_id == listing.id)))
+    wanted = _wanted(tag_ids, usable, listing.member.name, {link.tag_id for link in current})
     added, removed = _apply(ListingTag, "listing_id", listing.id, current, wanted, usable, actor)
     if added or removed:
         record(actor, "listing.tagged", listing, f"{_summary(added, removed)} on \u201c{listing.title}\u201d",
@@ -282,8 +285,8 @@ def set_exchange_tags(exchange: Exchange, actor: User, tag_ids: Iterable[int]) -
     if not actor.is_coordinator and not mine:
         raise NotAllowed("You can only tag exchanges your organisation is in")
     usable = usable_tags(actor, mine)
-    wanted = _wanted(tag_ids, usable, " and ".join(m.name for m in mine) or "You")
     current = list(db.session.scalars(select(ExchangeTag).where(ExchangeTag.exchange_id == exchange.id)))
+    wanted = _wanted(tag_ids, usable, " and ".join(m.name for m in mine) or "You", {link.tag_id for link in current})
     added, removed = _apply(ExchangeTag, "exchange_id", exchange.id, current, wanted, usable, actor)
     if added or removed:
         record(actor, "exchange.tagged", exchange, _summary(added, removed),
