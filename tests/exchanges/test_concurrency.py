@@ -163,3 +163,33 @@ def test_two_proposals_of_one_listing_at_once_promise_it_once(app, ring):
             Leg.offer_listing_id == o[0], Exchange.status.in_(LIVE_EXCHANGE_STATUSES))).all()
         assert len(live) == 1
         assert db.session.get(Listing, o[0]).status == "matched"
+
+
+def test_a_run_that_meets_a_listing_another_just_took_skips_that_proposal_and_finishes(app, ring):
+    """A matcher run solved while another transaction (a repair) was taking one of its listings: the run
+    stores what it still can and finishes, rather than failing, and no listing is in two live exchanges."""
+    from decimal import Decimal
+
+    from timebank.exchanges.models import LIVE_EXCHANGE_STATUSES
+    from timebank.matcher import runs
+    from timebank.matcher.models import MatcherRun
+
+    m, o, n = ring["members"], ring["offers"], ring["needs"]
+    with app.test_request_context():
+        run_id = runs.start_run(find_user(ring["coordinator"]), {}).id
+        db.session.commit()
+
+    def take():  # member 0's offer to member 1's need, as a repair would
+        plan = services.LegPlan(giver_member_id=m[0], receiver_member_id=m[1], kind="skill", hours=Decimal(3),
+                                offer_id=o[0], need_id=n[1], score=10, reason="Close by")
+        return services.create_proposal("pair", [plan], story="A helps B.", score=10).id
+
+    one, two = run_overlapping(app, take, lambda: runs.execute_run(run_id))
+    assert one.error is None and two.error is None, (one.error, two.error)
+    with app.app_context():
+        run = db.session.get(MatcherRun, run_id)
+        assert run.status == "done", run.message
+        used = [i for row in db.session.execute(select(Leg.offer_listing_id, Leg.need_listing_id).join(Exchange)
+                                                .where(Exchange.status.in_(LIVE_EXCHANGE_STATUSES)))
+                for i in row if i is not None]
+        assert o[0] in used and len(used) == len(set(used))

@@ -154,11 +154,9 @@ def propose_repairs(exchange: Exchange, declined: Member, actor: User | None = N
                    max_replacements=current_app.config["REPAIR_MAX_REPLACEMENTS"])
     # A run whose policy says "review first" holds its repairs too, as it held its own proposals.
     held = bool(run is not None and run.policy and run.policy.get("hold_for_review"))
-    made = []
-    for proposed in found:
-        why = f"Proposed at once when {declined.name} declined {exchanges.title(exchange)}. "
-        made.append(runs.store_proposal(replace(proposed, story=why + proposed.story), run_id=exchange.run_id,
-                                        held=held))
+    why = f"Proposed at once when {declined.name} declined {exchanges.title(exchange)}. "
+    made = runs.store_proposals([replace(proposed, story=why + proposed.story) for proposed in found],
+                                run_id=exchange.run_id, held=held)
     if made:
         record(actor, "exchange.repaired", exchange,
                f"{len(made)} smaller exchange{'' if len(made) == 1 else 's'} proposed at once without {declined.name}",

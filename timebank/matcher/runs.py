@@ -156,9 +156,7 @@ def execute_run(run_id: int) -> None:
         result = match(market, to_policy(run.policy))
         _progress(run, 80, f"Storing {len(result.exchanges)} proposals")
         held = bool(run.policy.get("hold_for_review"))
-        for proposed in result.exchanges:
-            store_proposal(proposed, run_id=run.id, held=held)
-        created = len(result.exchanges)
+        created = len(store_proposals(result.exchanges, run_id=run.id, held=held))
         stats = result.stats if isinstance(result.stats, dict) else asdict(result.stats) if is_dataclass(result.stats) else {}
         run.stats = {**_jsonable(stats), "proposals": created, "seconds": round(time.perf_counter() - started, 3),
                      "expected_exchanges": expected_exchanges(result.exchanges)}
@@ -196,6 +194,21 @@ def store_proposal(proposed: ProposedExchange, *, run_id: int | None = None, hel
     legs = [exchanges.LegPlan(**{k: v for k, v in asdict(leg).items() if k not in NOT_STORED}) for leg in proposed.legs]
     return exchanges.create_proposal(proposed.shape, legs, story=proposed.story, score=float(proposed.score),
                                      run_id=run_id, held=held)
+
+
+def store_proposals(proposals: Iterable[ProposedExchange], *, run_id: int | None = None,
+                    held: bool = False) -> list[Exchange]:
+    """Store each proposal in a savepoint of its own; one whose listings another transaction took since
+    the market was read (a repair and a run, two workers) is skipped, and the log says so."""
+    stored = []
+    for proposed in proposals:
+        try:
+            with db.session.begin_nested():
+                stored.append(store_proposal(proposed, run_id=run_id, held=held))
+        except Conflict as error:
+            logging.getLogger("timebank.jobs").warning("a proposal of run %s was skipped: %s", run_id, error,
+                                                       extra={"event": "proposal-skipped", "run_id": run_id})
+    return stored
 
 
 def _jsonable(value):
