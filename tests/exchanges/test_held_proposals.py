@@ -151,3 +151,19 @@ def test_a_proposal_sent_on_then_expired_stays_in_its_members_sight(app, client,
     assert client.get(f"/exchanges/{exchange_id}").status_code == 200
     assert "A helps B, B helps C" in client.get("/exchanges").get_data(as_text=True)
     assert [row["id"] for row in _member_csv(client, ring["members"][0], "exchanges")] == [str(exchange_id)]
+
+
+def test_nobody_writes_in_a_held_proposal_that_expired_unreviewed(app, client, auth, runner, ring, hold_ring):
+    """A coordinator's message would tell its members of a proposal they never saw."""
+    from timebank.conversations.models import Message
+
+    exchange_id = hold_ring()
+    with time_machine.travel(utcnow() + timedelta(days=8)):
+        assert runner.invoke(args=["exchanges", "remind"]).output.startswith("1 proposals expired")
+    auth.login(ring["coordinator"])
+    page = client.post(f"/exchanges/{exchange_id}/messages", data={"body": "Sorry, this one slipped"})
+    assert "never saw" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []
+    for email in ring["admins"]:
+        assert _texts(app, email) == []

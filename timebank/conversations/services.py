@@ -28,6 +28,7 @@ from timebank.audit.services import record
 from timebank.conversations.models import MAX_LENGTH, Message
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.exchanges.models import exchange_page, title
+from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.members.access import membership_of
 from timebank.notifications.services import mark_read_about, notify, unread_about
@@ -90,6 +91,8 @@ def post(exchange, author: User, body: str | None, *, member_id: int | None = No
     member = writing_as(exchange, author, member_id)
     if exchange.status in CLOSED_STATUSES:
         raise Conflict("This proposal is waiting for a coordinator's review: nobody can write in it yet")
+    if not was_shown(exchange):  # held, then expired or rejected unreviewed: a message would tell its members of it
+        raise Conflict("Its members never saw this proposal: nobody can write in it")
     text = clean_body(body)
     message = add(exchange, author, member, text)
     record(author, "message.posted", exchange, f"{member.name if member else 'A coordinator'} wrote a message",
