@@ -133,6 +133,24 @@ def test_the_public_pages_keep_only_whole_months_quarters_and_years(app, client,
         assert set(db.session.scalars(select(NetworkFigureSet.key))) == {"2025-04-01..2025-06-30"}
 
 
+def test_the_public_pages_keep_no_sets_for_months_before_the_first_help_or_after_today(app, client, history):
+    """Each kept set holds every active member's id: a visitor looping over the months of 1901 (or
+    of 2099) must not fill the table. Those pages still answer, worked out and not kept."""
+    from timebank.db import today
+    from timebank.extensions import db
+    from timebank.reports.models import NetworkFigureSet
+
+    next_year = today().year + 1
+    for first, last in (("1901-01-01", "1901-01-31"), ("1901-04-01", "1901-06-30"), ("1901-01-01", "1901-12-31"),
+                        ("2025-01-01", "2025-01-31"),  # before the first help (from February 2025 on)
+                        (f"{next_year}-01-01", f"{next_year}-01-31")):
+        assert client.get(f"/impact/network?from={first}&to={last}").status_code == 200
+        assert client.get(f"/impact/?from={first}&to={last}").status_code == 200
+    client.get("/impact/network?from=2025-04-01&to=2025-06-30")  # a quarter with help is kept
+    with app.app_context():
+        assert set(db.session.scalars(select(NetworkFigureSet.key))) == {"2025-04-01..2025-06-30"}
+
+
 def test_the_daily_job_deletes_sets_past_their_hours(app, runner, client, auth, history):
     from timebank.extensions import db
     from timebank.reports.models import NetworkFigureSet

@@ -295,16 +295,32 @@ class KeptFigures:
 
 def worth_keeping(period) -> bool:
     """All time, a whole calendar month or quarter, or twelve whole months (a calendar or financial
-    year): the periods reports are asked for. The public pages keep only these, so no visitor can
-    fill the table with sets for odd dates."""
+    year) that ends on or after the first help recorded and starts by today (or one of the usual
+    periods, which the daily job keeps anyway): the periods reports are asked for. The public
+    pages keep only these, so no visitor can fill the table with sets for odd dates, or for the
+    months of 1901 or 2099 (each set holds every active member's id); those are worked out, not kept."""
+    from sqlalchemy import func, select
+
+    from timebank.db import today
+    from timebank.extensions import db
     from timebank.reports.comparison import _months_between
+    from timebank.reports.figures import Period, activity
 
     if period.start is None and period.end is None:
         return True
     if period.start is None or period.end is None:
         return False
     months = _months_between(period.start, period.end)
-    return months in (1, 12) or (months == 3 and period.start.month in (1, 4, 7, 10))
+    if not (months in (1, 12) or (months == 3 and period.start.month in (1, 4, 7, 10))):
+        return False
+    if (period.start, period.end) in {(p.start, p.end) for p in usual_periods(today())}:
+        return True  # what the daily job works out anyway
+    if period.start > today():
+        return False
+    first = db.session.scalar(select(func.min(activity(Period()).c.day)))
+    if first is None:
+        return False
+    return period.end >= date.fromisoformat(str(first)[:10])  # a date, or a timestamp's text on SQLite
 
 
 def figures_for(period, *, keep: bool = True) -> KeptFigures:
