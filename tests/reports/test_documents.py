@@ -198,3 +198,15 @@ def test_a_filled_toms_slot_gives_a_copyable_table_of_codes(app, client, auth, h
     assert f"{hours * 2:.2f}" in table and "NT29" in table and "NT17" not in table
     _, text = _pdf(client.get(f"/members/{giver}/social-value?format=pdf"))
     assert "TOMs codes this report evidences" in text and "NT29" in text
+
+
+def test_the_public_dashboard_never_gives_the_csv_of_records_with_member_names(app, client, history):
+    """The format check answers ?format=csv with a 406 on /impact/; the view itself must not give the
+    records either, should that check ever let it through (each record names its two members)."""
+    from timebank.reports.views import _dashboard
+
+    assert client.get("/impact/?format=csv").status_code == 406
+    with app.test_request_context("/impact/?format=csv"):
+        response = app.make_response(_dashboard(public=True))
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "Reports Member" not in body

@@ -82,7 +82,7 @@ def _charts(board: figures.Dashboard) -> dict:
 def _dashboard(public: bool):
     # The public page is not cut by programme: a grant with one member would name it.
     form, period, how = _period(None if public else funding.tags_for_reports())
-    if requested_format() == "csv":
+    if requested_format() == "csv" and not public:  # the records name members: never on the public page
         return _records_csv(sector_lines(period, None), "sector-records", period)
     board = figures.dashboard(period, with_names=not public)
     changes = comparison.compare(period, how, board, lambda p: figures.dashboard(p, with_names=not public),
