@@ -158,6 +158,9 @@ def test_dispute_then_coordinator_settles_and_credits_post_once(app, client, aut
         auth.login(ring["coordinator"])
         bad = client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "note": ""}).data.decode()
         assert "Say how it was settled" in bad
+        huge = client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1e30",
+                                                           "actual_people": "1", "note": "Typo"})
+        assert huge.status_code == 200 and "Enter an amount between 0.25 and 10,000" in huge.data.decode()
         client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",
                                                     "note": "Agreed 1.5 hours with both"})
         client.post(f"/legs/{leg_id}/settle", data={"outcome": "confirm", "actual_hours": "1.5", "actual_people": "1",

@@ -76,7 +76,8 @@ class SettleForm(FlaskForm):
     outcome = RadioField("Outcome", choices=[("confirm", "It happened: confirm it with these amounts"),
                                              ("cancel", "It did not happen: cancel this part")],
                          validators=[DataRequired("Choose the outcome")])
-    actual_hours = AmountField("Agreed hours (or days)", validators=[Optional(), NumberRange(min=0.25)])
+    actual_hours = AmountField("Agreed hours (or days)", validators=[
+        Optional(), NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
     actual_people = IntegerField("Agreed number of people", validators=[Optional(), NumberRange(min=1, max=500)])
     happened_on = DateField("When did it happen?", validators=[Optional()])
     note = TextAreaField("How was it settled?", validators=[DataRequired("Say how it was settled"), Length(max=2000)])

@@ -516,6 +516,8 @@ def _happened_day(leg: Leg, happened_on: date | None, now: datetime) -> date:
 def _amounts(actual_hours, actual_people, *, hours_field: str = "actual_hours") -> tuple[Decimal, int]:
     if actual_hours is None or Decimal(actual_hours) <= 0:
         raise DomainError("Enter how many hours (or days) it actually was, more than 0", field=hours_field)
+    if Decimal(actual_hours) > 10000:  # as the forms and the API; 1e30 cannot be rounded to pennies of credit
+        raise DomainError("Enter an amount between 0.25 and 10,000", field=hours_field)
     if actual_people is None or int(actual_people) < 1:
         raise DomainError("Enter how many people helped, at least 1", field="actual_people")
     return Decimal(actual_hours), int(actual_people)
