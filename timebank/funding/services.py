@@ -76,25 +76,22 @@ def tags_of_member(member: Member) -> list[FundingTag]:
 
 def listing_tags(listing_ids: Iterable[int]) -> dict[int, list[FundingTag]]:
     """Each listing's tags, by code, for many listings in one query."""
-    found: dict[int, list[FundingTag]] = defaultdict(list)
-    ids = list(listing_ids)
-    if ids:
-        for listing_id, tag in db.session.execute(
-                select(ListingTag.listing_id, FundingTag).join(FundingTag, FundingTag.id == ListingTag.tag_id)
-                .where(ListingTag.listing_id.in_(ids)).order_by(FundingTag.code)):
-            found[listing_id].append(tag)
-    return found
+    return _tags_by(ListingTag.listing_id, ListingTag.tag_id, listing_ids)
 
 
 def exchange_tags(exchange_ids: Iterable[int]) -> dict[int, list[FundingTag]]:
     """Each exchange's own tags, by code, for many exchanges in one query."""
+    return _tags_by(ExchangeTag.exchange_id, ExchangeTag.tag_id, exchange_ids)
+
+
+def _tags_by(owner, tag_id, owner_ids: Iterable[int]) -> dict[int, list[FundingTag]]:
+    """{owner id: its tags by code} from a link table's owner and tag columns, in one query."""
     found: dict[int, list[FundingTag]] = defaultdict(list)
-    ids = list(exchange_ids)
+    ids = list(owner_ids)
     if ids:
-        for exchange_id, tag in db.session.execute(
-                select(ExchangeTag.exchange_id, FundingTag).join(FundingTag, FundingTag.id == ExchangeTag.tag_id)
-                .where(ExchangeTag.exchange_id.in_(ids)).order_by(FundingTag.code)):
-            found[exchange_id].append(tag)
+        for owner_id, tag in db.session.execute(select(owner, FundingTag).join(FundingTag, FundingTag.id == tag_id)
+                                                .where(owner.in_(ids)).order_by(FundingTag.code)):
+            found[owner_id].append(tag)
     return found
 
 
