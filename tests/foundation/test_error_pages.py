@@ -27,3 +27,36 @@ def test_500_rolls_back_and_shows_a_friendly_page(app, make_member):
     assert b"RuntimeError" not in response.data
     with app.app_context():
         assert db.session.scalar(select(Member.name).where(Member.id == member_id)) == "Before The Crash"
+
+
+def test_domain_errors_a_view_does_not_catch_become_pages_and_undo_the_request(app, make_member):
+    """A loader's NotFound is the 404 page, NotAllowed the 403 page with its reason, any other rule a
+    page with its message and status; whatever the request changed before is not saved."""
+    from timebank.errors import Conflict, NotAllowed, NotFound
+
+    member_id, _ = make_member("Unchanged")
+    raised = {"missing": NotFound("There is no exchange 9 of yours"),
+              "refused": NotAllowed("Only a coordinator can open this page"),
+              "taken": Conflict("Someone answered this already")}
+
+    @app.route("/raise/<what>", methods=["POST"])
+    def raise_it(what):
+        db.session.get(Member, member_id).name = "Half Saved"
+        db.session.flush()
+        raise raised[what]
+
+    client = app.test_client()
+    missing = client.post("/raise/missing")
+    assert missing.status_code == 404 and b"Page not found" in missing.data
+    refused = client.post("/raise/refused")
+    assert refused.status_code == 403 and b"Only a coordinator can open this page." in refused.data
+    taken = client.post("/raise/taken")
+    assert taken.status_code == 409 and b"Someone answered this already." in taken.data
+    with app.app_context():
+        assert db.session.scalar(select(Member.name).where(Member.id == member_id)) == "Unchanged"
+
+
+def test_the_api_still_answers_domain_errors_as_problems(client):
+    response = client.get("/api/v1/exchanges/999999", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+    assert response.content_type.startswith("application/problem+json")

@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 from flask import Response, request
 from sqlalchemy import select
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.api.models import AllowedOrigin
 from timebank.audit.services import record
-from timebank.errors import Conflict, InvalidInput, NotAllowed
+from timebank.errors import Conflict, InvalidInput
 from timebank.extensions import db
 
 ALLOW_METHODS = "GET, POST, PATCH, PUT, DELETE"
@@ -53,8 +54,7 @@ def allowed_origins() -> list[AllowedOrigin]:
 
 def allow_origin(actor: User, origin: str, note: str = "") -> AllowedOrigin:
     """A coordinator lets pages on `origin` call the API from a browser (each still needs a token)."""
-    if not actor.is_coordinator:
-        raise NotAllowed("Only coordinators can choose which websites may call the API")
+    require_coordinator(actor, "choose which websites may call the API")
     origin = normalise(origin)
     note = (note or "").strip()
     if len(note) > 200:
@@ -69,8 +69,7 @@ def allow_origin(actor: User, origin: str, note: str = "") -> AllowedOrigin:
 
 
 def remove_origin(actor: User, row: AllowedOrigin) -> None:
-    if not actor.is_coordinator:
-        raise NotAllowed("Only coordinators can choose which websites may call the API")
+    require_coordinator(actor, "choose which websites may call the API")
     record(actor, "api.origin_removed", row, f"{actor.display_name} stopped pages on {row.origin} calling the API")
     db.session.delete(row)
     db.session.flush()

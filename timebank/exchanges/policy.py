@@ -18,9 +18,10 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from timebank.accounts.access import require_coordinator
 from timebank.audit.services import record
 from timebank.db import in_list, utcnow
-from timebank.errors import DomainError, NotAllowed
+from timebank.errors import DomainError
 from timebank.extensions import db
 
 APPROVAL_CHOICES = {
@@ -90,8 +91,7 @@ def current() -> Policy:
 def set_policy(coordinator, *, approval: str, over_hours: Decimal | None = None, rooms_and_equipment: bool = False,
                requirements: bool = False) -> Policy:
     """A coordinator changes the policy; the audit log keeps what it was and what it became."""
-    if not coordinator.is_coordinator:
-        raise NotAllowed("Only a coordinator can change the policy")
+    require_coordinator(coordinator, "change the policy")
     if approval not in APPROVAL_CHOICES:
         raise DomainError("Choose which direct exchanges need your approval", field="approval")
     if over_hours is not None:

@@ -25,11 +25,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.bookings.models import uk_now, uk_today
 from timebank.db import in_list, utcnow
-from timebank.errors import DomainError, NotAllowed
+from timebank.errors import DomainError
 from timebank.exchanges.models import Exchange, Leg, exchange_page
 from timebank.exchanges.queue import OPEN_LEG_STATUSES, confirmation_due, describe_planned, exchange_title
 from timebank.extensions import db
@@ -182,8 +183,7 @@ class Reminded:
 def remind(coordinator: User, *, exchange_ids: list[int] = (), leg_ids: list[int] = ()) -> Reminded:
     """A coordinator reminds, from the work queue: each proposal's members that have not answered,
     each overdue part's receiver. All or nothing: anything with no reminder to send refuses the lot."""
-    if not coordinator.is_coordinator:
-        raise NotAllowed("Only a coordinator can send reminders")
+    require_coordinator(coordinator, "send reminders")
     if not exchange_ids and not leg_ids:
         raise DomainError("Choose at least one exchange or part to remind about", field="exchange_ids")
     on, clock = uk_today(), uk_now()

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import holidays
 
+from timebank.accounts.access import require_coordinator
 from timebank.bookings.models import uk_today
 from timebank.exchanges.models import Exchange, Leg
 from timebank.errors import DomainError
@@ -263,13 +264,12 @@ def approve_with_defaults(coordinator, exchange_ids: list[int]) -> list[Exchange
     The caller commits, or rolls back on the DomainError; an exchange that cannot be approved this
     way is approved on its own page, with dates set by hand.
     """
-    from timebank.errors import DomainError, NotAllowed
+    from timebank.errors import DomainError
     from timebank.exchanges import services
     from timebank.exchanges.queue import exchange_title
     from timebank.extensions import db
 
-    if not coordinator.is_coordinator:
-        raise NotAllowed("Only a coordinator can approve exchanges")
+    require_coordinator(coordinator, "approve exchanges")
     if not exchange_ids:
         raise DomainError("Choose at least one exchange to approve", field="exchange_ids")
     today = uk_today()

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.amounts import credits_words, describe as describe_amount
 from timebank.audit.services import record
@@ -157,7 +158,7 @@ def tell_coordinators_of_repair_held(declined_exchange: Exchange, declined: Memb
 
 def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
     """A coordinator sends held proposals on to their members, who then have the usual time to answer."""
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     exchanges = list(exchanges)
     if not exchanges:
         raise DomainError("Choose at least one proposal to send to its members", field="exchange_ids")
@@ -298,10 +299,6 @@ def _flush_versioned() -> None:
             from error
 
 
-def _require_coordinator(user: User) -> None:
-    if not user.is_coordinator:
-        raise NotAllowed("Only a coordinator can do that")
-
 
 def _check_requirements(leg: Leg, start: datetime, field: str | None = None) -> None:
     """The leg's requirements hold on the day: the giver's DBS checks cover every person the leg
@@ -328,7 +325,7 @@ def approve(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[dat
     is not there), so the exchange can always complete. Room legs become bookings of the giver's
     room and equipment legs loans of the giver's item, in this transaction.
     """
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     return schedule_exchange(exchange, coordinator, schedule, override_reason=override_reason, now=now)
 
 
@@ -396,7 +393,7 @@ def _override(reason: str | None) -> str | None:
 
 
 def reject(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     if not reason or not reason.strip():
         raise DomainError("Enter the reason, which the members will see", field="reason")
     if exchange.status not in ("held", "proposed", "accepted"):
@@ -637,7 +634,7 @@ def settle_dispute(leg: Leg, coordinator: User, *, outcome: str, note: str,
                    actual_hours: Decimal | None = None, actual_people: int | None = None,
                    happened_on: date | None = None, now: datetime | None = None) -> Leg:
     """A coordinator settles a disputed leg: confirm it (with the agreed amounts) or cancel it."""
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     if leg.status != "disputed":
         raise Conflict("Only a disputed part can be settled")
     if not note or not note.strip():
@@ -714,7 +711,7 @@ def reschedule(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[
                reason: str, override_reason: str | None = None, now: datetime | None = None) -> Exchange:
     """Move the legs in `schedule` (those not yet confirmed, disputed or cancelled) to new times,
     with their bookings and loans; every party is told why."""
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     _require_scheduled(exchange)
     reason = _reason_given(reason)
     now = now or uk_now()
@@ -761,7 +758,7 @@ def reschedule(exchange: Exchange, coordinator: User, schedule: dict[int, tuple[
 def cancel_leg(leg: Leg, coordinator: User, reason: str) -> Leg:
     """A coordinator cancels one leg: its booking or loan is freed, and credits it posted are
     reversed with the reason. In a ring, the rest must still settle within every member's room."""
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     exchange = leg.exchange
     _require_scheduled(exchange)
     reason = _reason_given(reason)
@@ -822,7 +819,7 @@ def _call_off(exchange: Exchange, actor: User, summary: str, reason: str) -> Non
 
 def cancel_exchange(exchange: Exchange, coordinator: User, reason: str) -> Exchange:
     """A coordinator calls off an approved exchange: every part still to happen is cancelled."""
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     _require_scheduled(exchange)
     reason = _reason_given(reason)
     _call_off(exchange, coordinator, f"Cancelled by a coordinator: {reason}", reason)

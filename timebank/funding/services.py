@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -30,10 +31,6 @@ from timebank.members.access import can_act_for
 
 TAG_FIELDS = ("code", "name", "kind", "funder", "starts_on", "ends_on", "open_to_all")
 
-
-def _require_coordinator(actor: User | None) -> None:
-    if actor is None or not actor.is_coordinator:
-        raise NotAllowed("Only coordinators keep the list of programmes, funds and grants")
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -149,7 +146,7 @@ def _clean(values: dict, *, ignore_id: int | None = None) -> dict:
 
 
 def create_tag(actor: User, **values) -> FundingTag:
-    _require_coordinator(actor)
+    require_coordinator(actor, "keep the list of programmes, funds and grants")
     data = _clean(values)
     tag = FundingTag(**data, created_by_id=actor.id, updated_by_id=actor.id)
     try:
@@ -165,7 +162,7 @@ def create_tag(actor: User, **values) -> FundingTag:
 
 
 def change_tag(tag: FundingTag, actor: User, **values) -> FundingTag:
-    _require_coordinator(actor)
+    require_coordinator(actor, "keep the list of programmes, funds and grants")
     data = _clean(values, ignore_id=tag.id)
     changed = {key: [getattr(tag, key), value] for key, value in data.items() if getattr(tag, key) != value}
     if not changed:
@@ -185,7 +182,7 @@ def change_tag(tag: FundingTag, actor: User, **values) -> FundingTag:
 
 
 def add_member(tag: FundingTag, actor: User, member: Member) -> FundingTagMember:
-    _require_coordinator(actor)
+    require_coordinator(actor, "keep the list of programmes, funds and grants")
     if member.id in member_ids_of(tag):
         raise Conflict(f"{member.name} is already part of {tag.code}", field="member_id")
     if member.status != "active":
@@ -206,7 +203,7 @@ def add_member(tag: FundingTag, actor: User, member: Member) -> FundingTagMember
 
 def remove_member(tag: FundingTag, actor: User, member: Member) -> None:
     """The member may no longer tag with it; what it tagged already stays tagged (and counted)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, "keep the list of programmes, funds and grants")
     link = next((m for m in tag.members if m.member_id == member.id), None)
     if link is None:
         raise NotFound(f"{member.name} is not part of {tag.code}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.errors import ConcurrentChange, Conflict, DomainError, InvalidInput, NotAllowed
@@ -245,10 +246,6 @@ def _reason(value: str | None, *, kept_with: str = "the entry") -> str:
     return reason
 
 
-def _require_coordinator(actor: User | None) -> None:
-    if actor is None or not actor.is_coordinator:
-        raise NotAllowed("Only a coordinator can change the ledger")
-
 
 def _post(kind: str, movements: dict[Account, Decimal], actor: User | None, *, description: str,
           limit_field: str | None = "amount", **fields) -> LedgerEntry:
@@ -409,7 +406,7 @@ def leg_credits_of(leg: Leg) -> Decimal:
 
 def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
     """A coordinator's correction: credits into (or out of) the member, against the adjustments account."""
-    _require_coordinator(actor)
+    require_coordinator(actor, "change the ledger")
     amount = _amount(amount, positive=False)
     reason = _reason(reason)
     account, other = account_for(member), adjustments_account()
@@ -424,7 +421,7 @@ def adjust(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
 
 def reverse(entry: LedgerEntry, reason: str, actor: User, *, field: str = "entry_id") -> LedgerEntry:
     """A coordinator's correction: a new entry with the opposite postings (each entry once)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, "change the ledger")
     reason = _reason(reason)
     moves: dict[Account, Decimal] = {}
     for posting in entry.postings:
@@ -468,7 +465,7 @@ def donate_to_pot(member: Member, amount, actor: User) -> LedgerEntry:
 
 def grant_from_pot(member: Member, amount, reason: str, actor: User) -> LedgerEntry:
     """A coordinator gives credits from the community pot to a member."""
-    _require_coordinator(actor)
+    require_coordinator(actor, "change the ledger")
     amount = _amount(amount)
     reason = _reason(reason)
     account, pot = account_for(member), pot_account()
@@ -508,8 +505,7 @@ def change_credit_limit(member: Member, limit, reason: str, actor: User) -> Memb
     raising a limit is always allowed and lowering it stops at what the member owes. The account
     is locked first, so no posting can slip past between the check and the change.
     """
-    if actor is None or not actor.is_coordinator:
-        raise NotAllowed("Only a coordinator can change a credit limit")
+    require_coordinator(actor, "change a credit limit")
     limit = _limit(limit)
     reason = _reason(reason, kept_with="the change")
     account = account_for(member)

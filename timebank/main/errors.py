@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from timebank.api.problems import kind_for_status, problem
+from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.extensions import login_manager
 from timebank.unit_of_work import discard
 
@@ -15,10 +16,23 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
-    def page(template: str, status: int, title: str):
+    def page(template: str, status: int, title: str, message: str | None = None):
         if _wants_json():
             return problem(kind_for_status(status), status=status)
-        return render_template(template), status
+        return render_template(template, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        """A loader's NotFound / NotAllowed (or a rule no form showed) answered as a page. The API's
+        blueprint answers the same errors as problems (timebank/api/core.py) before this is asked."""
+        discard()
+        if isinstance(error, NotFound):
+            return page("errors/404.html", 404, "Not found", error.message)
+        if isinstance(error, NotAllowed):
+            return page("errors/403.html", 403, "Forbidden", error.message)
+        if _wants_json():
+            return problem(error.kind, status=error.status_code, detail=error.message)
+        return render_template("errors/rule.html", message=error.message), error.status_code
 
     @app.errorhandler(403)
     def forbidden(_error):

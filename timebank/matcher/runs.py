@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import utcnow
-from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.errors import Conflict, DomainError
 from timebank.exchanges import services as exchanges
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
@@ -69,8 +70,7 @@ def current_policy() -> dict:
 
 def start_run(coordinator: User, policy: dict) -> MatcherRun:
     """Queue a run with this policy. Only one run may be queued or running at a time."""
-    if not coordinator.is_coordinator:
-        raise NotAllowed("Only a coordinator can run the matcher")
+    require_coordinator(coordinator, "run the matcher")
     busy = db.session.scalar(select(MatcherRun.id).where(MatcherRun.status.in_(IN_PROGRESS)))
     if busy is not None:
         raise Conflict(f"Run {busy} is still going. Wait for it to finish.")

@@ -21,9 +21,10 @@ from flask import current_app
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from timebank.accounts.access import require_coordinator
 from timebank.audit.services import record
 from timebank.db import in_list, utcnow
-from timebank.errors import DomainError, NotAllowed
+from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.listings.models import DAYS
 
@@ -79,8 +80,7 @@ def current() -> Schedule:
 
 def set_schedule(coordinator, *, cadence: str, weekday: int | None = None, review: bool = False) -> Schedule:
     """A coordinator sets when the matcher runs by itself and where its proposals go (audited)."""
-    if not coordinator.is_coordinator:
-        raise NotAllowed("Only a coordinator can change the matcher's schedule")
+    require_coordinator(coordinator, "change the matcher's schedule")
     if cadence not in CADENCES:
         raise DomainError("Choose how often the matcher runs by itself", field="cadence")
     if cadence == "weekly":

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit import services as audit
 from timebank.db import utcnow
@@ -184,7 +185,7 @@ def _move(member: Member, latitude: float, longitude: float, precision: str) -> 
 
 
 def approve_member(member: Member, coordinator: User, *, credit_limit: Decimal | None = None) -> Member:
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     if member.status == "active":
         raise Conflict(f"{member.name} is already approved")
     member.status = "active"
@@ -200,7 +201,7 @@ def approve_member(member: Member, coordinator: User, *, credit_limit: Decimal |
 
 
 def reject_member(member: Member, coordinator: User, reason: str) -> Member:
-    _require_coordinator(coordinator)
+    require_coordinator(coordinator, "do that")
     if not reason or not reason.strip():
         raise DomainError("Enter the reason, which will be emailed to the organisation", field="reason")
     if member.status != "pending":
@@ -213,10 +214,6 @@ def reject_member(member: Member, coordinator: User, reason: str) -> Member:
     email_admins(member, "Your registration was not approved", "member_rejected", reason=member.status_reason)
     return member
 
-
-def _require_coordinator(user: User) -> None:
-    if not user.is_coordinator:
-        raise NotAllowed("Only a coordinator can do that")
 
 
 def email_admins(member: Member, subject: str, template: str, **context) -> None:

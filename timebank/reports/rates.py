@@ -14,10 +14,11 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import today
-from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.errors import Conflict, DomainError
 from timebank.extensions import db
 from timebank.listings.models import Category
 from timebank.reports.models import MEASURE_CODES, RATE_BANDS, RATE_KINDS, RATE_UNITS, ValuationRate
@@ -31,10 +32,6 @@ FIELDS = ("name", "kind", "category_id", "value", "unit", "valid_from", "valid_t
 VERSION_FIELDS = ("name", "value", "valid_from", "valid_to", "region", "source", "source_url", "licence", "note")
 SCOPE_FIELDS = ("kind", "category_id", "unit", "band", "measure_code")
 
-
-def _require_coordinator(actor: User | None) -> None:
-    if actor is None or not actor.is_coordinator:
-        raise NotAllowed("Only a coordinator can change valuation rates")
 
 
 def _clean(values: dict) -> dict:
@@ -117,7 +114,7 @@ def _check_overlap(data: dict, ignore_id: int | None = None) -> None:
 def add_rate(actor: User | None, **values) -> ValuationRate:
     """A new rate (or an empty slot); `actor` None is the seed loader."""
     if actor is not None:
-        _require_coordinator(actor)
+        require_coordinator(actor, "change valuation rates")
     data = _clean(values)
     _check_overlap(data)
     rate = ValuationRate(**data, updated_by_id=getattr(actor, "id", None))
@@ -149,7 +146,7 @@ def new_version(rate: ValuationRate, actor: User | None, **values) -> ValuationR
     report ever used it): it is filled in from its own start, in place. `actor` None is the seed loader.
     """
     if actor is not None:
-        _require_coordinator(actor)
+        require_coordinator(actor, "change valuation rates")
     latest = latest_version(rate)
     if latest.id != rate.id:
         raise Conflict(f"This is version {rate.version}; change the newest, version {latest.version}")
@@ -193,7 +190,7 @@ def _day(value: date) -> str:
 
 def end_rate(rate: ValuationRate, actor: User, last_day: date) -> ValuationRate:
     """The rate stops applying after `last_day` (a new rate can then start the day after)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, "change valuation rates")
     if not isinstance(last_day, date):
         raise DomainError("Enter the last day the rate applies", field="valid_to")
     if last_day < rate.valid_from:
