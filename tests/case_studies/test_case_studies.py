@@ -292,3 +292,27 @@ def test_the_same_case_study_submitted_twice_at_once_is_a_conflict_beside_the_he
         assert twice.value.field == "leg_id" and twice.value.status_code == 409
         db.session.rollback()
     assert _count(app) == 1
+
+
+def test_the_same_case_study_written_by_two_people_at_once_is_saved_once(app, story):
+    """Two of the giver's people really at once (on PostgreSQL the second waits on the first's row at
+    the unique index): one is saved, the other is told beside the help, never a 500."""
+    from tests.races import run_overlapping
+    from timebank.accounts.models import User
+    from timebank.case_studies import services
+    from timebank.errors import Conflict
+    from timebank.exchanges.models import Leg
+    from timebank.extensions import db
+    from timebank.members.models import Member
+
+    def write():
+        writer = db.session.scalar(select(User).where(User.email == story.admin_giver))
+        return services.write(writer, db.session.get(Leg, story.leg), db.session.get(Member, story.giver), "quote",
+                              "A fine job").id
+
+    one, two = run_overlapping(app, write, write)
+    assert [w.error for w in (one, two)].count(None) == 1, (one.error, two.error)
+    loser = one if one.error else two
+    assert isinstance(loser.error, Conflict) and loser.error.field == "leg_id", repr(loser.error)
+    assert "has already written about this help" in loser.error.message
+    assert _count(app) == 1

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.ledger.test_concurrency import run_overlapping
+from tests.races import run_overlapping
 from timebank.accounts.services import find_user
 from timebank.audit.models import AuditEvent
 from timebank.db import today

@@ -6,11 +6,7 @@ a time, so there the second runs after the first commits; the assertions are the
 """
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from sqlalchemy import text
 
 from timebank.accounts.models import User
 from timebank.exchanges.models import Leg
@@ -19,64 +15,7 @@ from timebank.ledger import services
 from timebank.ledger.services import CreditLimitExceeded
 from timebank.members.models import Member
 from tests.ledger.helpers import count_entries, make_leg
-
-
-class Worker(threading.Thread):
-    """Runs `action` in its own app context (its own session and connection), then commits."""
-
-    def __init__(self, app, action, release: threading.Event | None = None):
-        super().__init__(daemon=True)
-        self.app, self.action, self.release = app, action, release
-        self.acted = threading.Event()
-        self.result = self.error = None
-
-    def run(self):
-        with self.app.test_request_context():
-            try:
-                self.result = self.action()
-                self.acted.set()
-                if self.release is not None:
-                    self.release.wait(30)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - reported to the test below
-                db.session.rollback()
-                self.error = error
-            finally:
-                self.acted.set()
-                db.session.remove()
-
-
-def _wait_until_blocked(app, worker: Worker) -> None:
-    """Return once another backend waits for a lock (or `worker` finished without waiting)."""
-    with app.app_context():
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and worker.is_alive():
-            waiting = db.session.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"))
-            db.session.rollback()
-            if waiting:
-                return
-            time.sleep(0.02)
-
-
-def run_overlapping(app, first, second) -> tuple[Worker, Worker]:
-    release = threading.Event()
-    one = Worker(app, first, release)
-    one.start()
-    assert one.acted.wait(30)
-    two = Worker(app, second)
-    if app.backend == "postgresql":
-        two.start()
-        _wait_until_blocked(app, two)
-        release.set()
-    else:
-        release.set()
-        one.join(30)
-        two.start()
-    one.join(30)
-    two.join(30)
-    return one, two
+from tests.races import run_overlapping
 
 
 @pytest.fixture()

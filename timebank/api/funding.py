@@ -89,7 +89,7 @@ def get_listing_tags(listing_id: int):
 @bp.route(f"/listings/<{ID}:listing_id>/tags", methods=["PUT"])
 @bp.arguments(TagsSchema)
 @bp.response(200, TagRefSchema(many=True))
-@problems(400, 404, 422)
+@problems(400, 404, 409, 422)
 def set_listing_tags(body, listing_id: int):
     """Tag one of your listings with the programmes, funds and grants your member is part of (If-Match: the ETag
     of GET /listings/{listing_id}/tags)"""
@@ -113,7 +113,7 @@ def get_exchange_tags(exchange_id: int):
 @bp.route(f"/exchanges/<{ID}:exchange_id>/tags", methods=["PUT"])
 @bp.arguments(TagsSchema)
 @bp.response(200, TagRefSchema(many=True))
-@problems(400, 404, 422)
+@problems(400, 404, 409, 422)
 def set_exchange_tags(body, exchange_id: int):
     """Tag an exchange you are in with the programmes, funds and grants your member is part of (If-Match: the ETag
     of GET /exchanges/{exchange_id}/tags)"""

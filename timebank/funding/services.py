@@ -238,11 +238,21 @@ def _apply(model, key: str, row_id: int, current: list, wanted: set[int], usable
     have = {link.tag_id for link in current}
     added = sorted(wanted - have)
     removed = sorted((have & set(allowed)) - wanted)
-    for tag_id in added:
-        db.session.add(model(**{key: row_id}, tag_id=tag_id, tagged_by_id=actor.id))
-    if removed:
-        db.session.execute(delete(model).where(getattr(model, key) == row_id, model.tag_id.in_(removed)))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            for tag_id in added:
+                db.session.add(model(**{key: row_id}, tag_id=tag_id, tagged_by_id=actor.id))
+            if removed:
+                db.session.execute(delete(model).where(getattr(model, key) == row_id, model.tag_id.in_(removed)))
+            db.session.flush()
+    except IntegrityError:
+        # Another request added one of these since `current` was read (two people saving at once).
+        now = set(db.session.scalars(select(model.tag_id).where(getattr(model, key) == row_id)))
+        codes = [allowed[i].code for i in added if i in now]
+        if not codes:
+            raise
+        raise Conflict(f"{', '.join(codes)} {'was' if len(codes) == 1 else 'were'} added by someone else at the "
+                       "same time: look at the list again and save", field="tags") from None
     return [allowed[i].code for i in added], [allowed[i].code for i in removed]
 
 
