@@ -24,7 +24,9 @@ def _answered(giver, receiver, offer, need, giver_said, receiver_said, *, status
     exchange.parties.extend([Party(member_id=giver, status=giver_said), Party(member_id=receiver, status=receiver_said)])
     db.session.add(exchange)
     db.session.flush()
-    if not held:  # what create_proposal (or sending a held one on) records once its members are told
+    if held:  # what create_proposal records of a proposal held for review (nothing is sent on here)
+        record(None, "exchange.held", exchange, "Pair proposed, waiting for a coordinator's review")
+    else:  # what create_proposal (or sending a held one on) records once its members are told
         record(None, "exchange.proposed", exchange, "Pair proposed")
 
 

@@ -19,13 +19,13 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import aliased
 
 from matching.marketplace.acceptance import AcceptanceModel, Answer, Part, learn_acceptance
 from matching.marketplace.candidates import EARTH_RADIUS_KM
-from timebank.audit.models import AuditEvent
 from timebank.exchanges.models import Exchange, Leg, Party
+from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
 from timebank.listings.models import Listing
 
@@ -41,11 +41,9 @@ def acceptance_model(until: datetime | None = None) -> AcceptanceModel:
 def answers(until: datetime | None = None) -> list[Answer]:
     """Every answer to a matcher proposal (made before `until`, if given), oldest proposal first."""
     # Silence counts only where the members saw the proposal: one held for review that expired
-    # before a coordinator sent it on was never proposed to them (no exchange.proposed event).
-    shown = exists().where(AuditEvent.subject_type == Exchange.__tablename__, AuditEvent.subject_id == Exchange.id,
-                           AuditEvent.action == "exchange.proposed")
+    # before a coordinator sent it on was never shown to them (exchanges/visibility.py).
     answered = or_(Party.status.in_(("accepted", "declined")),
-                   and_(Party.status == "pending", Exchange.status == "expired", shown))
+                   and_(Party.status == "pending", Exchange.status == "expired", shown_to_members()))
     of_matcher = and_(Exchange.shape.in_(MATCHER_SHAPES), Exchange.asked_by_member_id.is_(None),
                       Exchange.created_at < until if until is not None else true())
     parties = db.session.execute(
