@@ -62,3 +62,27 @@ def test_another_persons_saved_search_is_not_found_and_read_tokens_cannot_save(a
                                 headers=other._headers(None)).status_code == 404
     assert api(make_token(owner_id, "read")).post("/api/v1/saved-searches", json={"q": "hall"}).status_code == 403
     assert len(api(make_token(owner_id)).get("/api/v1/saved-searches").json) == 1
+
+
+def test_a_saved_search_keeps_its_day_and_its_new_listings_can_happen_on_it(app, api, make_member, make_token,
+                                                                            make_listing):
+    _, user_id = make_member("Knowsley Food Bank")
+    poster_id, poster_admin = make_member("Huyton Accounts Ltd", type="business")
+    client = api(make_token(user_id))
+    made = client.post("/api/v1/saved-searches", json={"q": "bookkeeping", "day": "tuesday"})
+    assert made.status_code == 201, made.json
+    assert made.json["day"] == "tuesday" and made.json["name"] == "\u201cbookkeeping\u201d, on Tuesdays"
+    assert client.get(f"/api/v1/saved-searches/{made.json['id']}").json["day"] == "tuesday"
+    assert client.post("/api/v1/saved-searches", json={"q": "bookkeeping"}).json["day"] is None
+
+    with app.app_context():
+        db.session.execute(update(SavedSearch).values(covered_until=utcnow() - timedelta(days=7)))
+        db.session.commit()
+    tuesday = make_listing(poster_id, poster_admin, direction="offer", title="Bookkeeping on Tuesdays",
+                           weekly_pattern=1 << 3)
+    make_listing(poster_id, poster_admin, direction="offer", title="Bookkeeping on Saturdays", weekly_pattern=1 << 15)
+    found = client.get(f"/api/v1/saved-searches/{made.json['id']}/new-listings").json
+    assert [item["id"] for item in found["items"]] == [tuesday]
+
+    bad = client.post("/api/v1/saved-searches", json={"q": "minibus", "day": "funday"})
+    assert bad.status_code == 422 and "day" in bad.json.get("errors", {}), bad.json

@@ -155,3 +155,46 @@ def test_erasing_a_person_deletes_their_saved_searches(app, client, searcher, ma
         erase_person(db.session.get(User, searcher_id), db.session.get(User, coordinator_id), "Asked on 1 May")
         db.session.commit()
     assert saved_searches(app, searcher_id) == []
+
+
+TUESDAY_MORNING, SATURDAY_MORNING = 1 << 3, 1 << 15  # weekly_pattern bits (Monday morning is bit 0)
+
+
+def test_a_search_for_a_day_is_saved_with_its_day_and_links_back_to_it(app, client, searcher):
+    searcher_id, _ = searcher
+    page = client.get("/listings", query_string={"day": "tuesday"}).data.decode()
+    assert "Save this search" in page and 'name="day" type="hidden" value="tuesday"' in page
+    assert "any day of the week" not in page  # the box no longer says the day is dropped
+    page = client.post("/searches/", data={"q": "bookkeeping", "day": "tuesday", "name": ""},
+                       follow_redirects=True).data.decode()
+    assert "Search saved: \u201c\u201cbookkeeping\u201d, on Tuesdays\u201d" in page
+    [saved] = saved_searches(app, searcher_id)
+    assert (saved.keyword, saved.day) == ("bookkeeping", "tuesday")
+    assert "day=tuesday" in page  # "see what matches now" is the same directory search
+    # The same words on another day is another search, not the same one twice.
+    assert client.post("/searches/", data={"q": "bookkeeping", "day": "saturday"}).status_code == 302
+    assert client.post("/searches/", data={"q": "bookkeeping"}).status_code == 302
+    assert sorted(str(s.day) for s in saved_searches(app, searcher_id)) == ["None", "saturday", "tuesday"]
+
+
+def test_a_day_not_on_the_list_is_refused_beside_the_form(app, client, searcher):
+    searcher_id, _ = searcher
+    response = client.post("/searches/", data={"q": "bookkeeping", "day": "funday"})
+    assert response.status_code == 400 and "Choose a day from the list" in response.data.decode()
+    assert saved_searches(app, searcher_id) == []
+
+
+def test_the_digest_of_a_day_search_lists_only_listings_that_can_happen_that_day(app, client, runner, searcher,
+                                                                               make_listing, mailbox):
+    _, (poster_id, poster_admin) = searcher
+    client.post("/searches/", data={"q": "bookkeeping", "day": "tuesday", "name": "Bookkeeping on Tuesdays"})
+    age_saved_searches(app, 7)
+    make_listing(poster_id, poster_admin, direction="offer", title="Bookkeeping on Tuesday mornings",
+                 weekly_pattern=TUESDAY_MORNING)
+    make_listing(poster_id, poster_admin, direction="offer", title="Bookkeeping on Saturday mornings",
+                 weekly_pattern=SATURDAY_MORNING)
+    assert runner.invoke(args=["jobs", "run", "saved-searches"]).exit_code == 0
+    [message] = mailbox.to("searcher@example.org")
+    body = mailbox.body(message)
+    assert "Bookkeeping on Tuesdays: 1 new" in body
+    assert "Bookkeeping on Tuesday mornings" in body and "Saturday mornings" not in body

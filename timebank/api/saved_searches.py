@@ -16,7 +16,7 @@ from timebank.listings.services import search_directory
 from timebank.members.access import members_of
 from timebank.places import TOWNS, WARDS
 from timebank.saved_searches import services
-from timebank.saved_searches.models import DISTANCES
+from timebank.saved_searches.models import DISTANCES, WEEKDAYS
 
 bp = blueprint("saved_searches", "Saved searches: the directory's filters, and a weekly email of new matches",
                tag="Saved searches")
@@ -33,6 +33,8 @@ class SavedSearchSchema(ma.Schema):
     ward = ma.fields.String(allow_none=True, required=True)
     postcode = ma.fields.String(allow_none=True, required=True)
     within_km = ma.fields.Integer(allow_none=True, required=True)
+    day = ma.fields.String(allow_none=True, required=True, metadata={
+        "enum": list(WEEKDAYS) + [None], "description": "Only listings that can happen on this day of the week"})
     created_at = Utc(required=True)
     covered_until = Utc(required=True, metadata={
         "description": "The next weekly email lists matching listings posted after this moment"})
@@ -51,6 +53,8 @@ class NewSavedSearchSchema(StrictSchema):
     postcode = Text(max_length=10, allow_none=True, metadata={"description": "Nearest first, within within_km"})
     within_km = Int(allow_none=True, validate=validate.OneOf(DISTANCES),
                     metadata={"description": "With postcode: how far (5 when not given)"})
+    day = ma.fields.String(allow_none=True, validate=validate.OneOf(WEEKDAYS), metadata={
+        "description": "Only listings that can happen on this day of the week, as in GET /api/v1/listings"})
 
 
 @bp.route("/saved-searches")

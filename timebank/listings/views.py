@@ -69,14 +69,14 @@ def render_directory(args, save_form=None):
                 query.within_km = float(form.within.data or 5)
         filtered = not form.postcode.errors and any(
             (query.keyword and query.keyword.strip(), query.kind, query.direction, query.category_id, query.town,
-             query.ward, query.near))
+             query.ward, query.near, query.weekday is not None))
     query.page = page_arg()
     page = services.search_directory(query)
     if save_form is None and filtered and current_user.is_authenticated:
         save_form = SaveSearchForm(formdata=None, data={
             "q": query.keyword, "kind": query.kind, "direction": query.direction, "category": query.category_id,
             "town": query.town, "ward": query.ward, "postcode": form.postcode.data if query.near else None,
-            "within": int(query.within_km) if query.near else None})
+            "within": int(query.within_km) if query.near else None, "day": form.day.data or None})
     return render_template("listings/directory.html", form=form, page=page, save_form=save_form)
 
 

@@ -87,10 +87,10 @@ TABLES: tuple[Table, ...] = (
           "With the account; deleted when the person is erased.",
           "To respect the person's choice.",
           "id user_id topic by_email"),
-    Table("saved_searches", "A directory search a person saved (its words, kind, place and distance), emailed "
-          "to them weekly with what is new.", "Until they delete it; deleted when the person is erased.",
+    Table("saved_searches", "A directory search a person saved (its words, kind, place, distance and day), "
+          "emailed to them weekly with what is new.", "Until they delete it; deleted when the person is erased.",
           "To send them the digest they asked for.",
-          "id user_id name keyword kind direction category_id town ward postcode within_km created_at "
+          "id user_id name keyword kind direction category_id town ward postcode within_km day created_at "
           "covered_until"),
     Table("notifications", "A message shown to one person in the app (and emailed unless they turned it off).",
           "12 months after it was made.", "People look back over recent events; older ones are in the history.",

@@ -21,11 +21,12 @@ class SaveSearchForm(FlaskForm):
     ward = HiddenField()
     postcode = HiddenField()
     within = HiddenField()
+    day = HiddenField()
 
     def directory_args(self) -> dict:
         """The filters as the directory page's query string."""
         return {name: getattr(self, name).data for name in ("q", "kind", "direction", "category", "town", "ward",
-                                                             "postcode", "within") if getattr(self, name).data}
+                                                             "postcode", "within", "day") if getattr(self, name).data}
 
     def service_fields(self) -> dict:
         def number(text: str | None) -> int | None:
@@ -33,7 +34,8 @@ class SaveSearchForm(FlaskForm):
 
         return {"name": self.name.data, "keyword": self.q.data, "kind": self.kind.data,
                 "direction": self.direction.data, "category_id": number(self.category.data), "town": self.town.data,
-                "ward": self.ward.data, "postcode": self.postcode.data, "within_km": number(self.within.data)}
+                "ward": self.ward.data, "postcode": self.postcode.data, "within_km": number(self.within.data),
+                "day": self.day.data}
 
 
 class DeleteSearchForm(FlaskForm):

@@ -23,13 +23,13 @@ from timebank.listings.services import DirectoryQuery, search_directory
 from timebank.members.access import members_of
 from timebank.notifications.email import external_url, send_email
 from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
-from timebank.saved_searches.models import DISTANCES, SavedSearch
+from timebank.saved_searches.models import DISTANCES, WEEKDAYS, SavedSearch
 
 MAX_PER_PERSON = 20
 MAX_NAME = 100
 # A digest lists at most this many listings for each search, and says how many more there are.
 DIGEST_LISTINGS = 10
-FILTERS = ("keyword", "kind", "direction", "category_id", "town", "ward", "postcode", "within_km")
+FILTERS = ("keyword", "kind", "direction", "category_id", "town", "ward", "postcode", "within_km", "day")
 
 
 def describe(values: dict) -> str:
@@ -51,6 +51,8 @@ def describe(values: dict) -> str:
         parts.append(f"in {values['town']}")
     if values.get("postcode"):
         parts.append(f"within {values['within_km']} km of {values['postcode']}")
+    if values.get("day"):
+        parts.append(f"on {values['day'].capitalize()}s")
     return ", ".join(parts)[:MAX_NAME]
 
 
@@ -70,6 +72,8 @@ def _checked(values: dict) -> dict:
         raise DomainError("Choose a town from the list", field="town")
     if values["ward"] and values["ward"] not in WARDS:
         raise DomainError("Choose a ward from the list", field="ward")
+    if values["day"] and values["day"] not in WEEKDAYS:
+        raise DomainError("Choose a day from the list", field="day")
     if values["postcode"]:
         try:
             values["postcode"] = geocode(values["postcode"]).postcode
@@ -123,13 +127,15 @@ def delete_saved_search(saved: SavedSearch) -> None:
 def directory_args(saved: SavedSearch) -> dict:
     """The directory page's query string for this search (to see its matches now)."""
     args = {"q": saved.keyword, "kind": saved.kind, "direction": saved.direction, "category": saved.category_id,
-            "town": saved.town, "ward": saved.ward, "postcode": saved.postcode, "within": saved.within_km}
+            "town": saved.town, "ward": saved.ward, "postcode": saved.postcode, "within": saved.within_km,
+            "day": saved.day}
     return {key: value for key, value in args.items() if value}
 
 
 def directory_query(saved: SavedSearch, **more) -> DirectoryQuery:
     query = DirectoryQuery(keyword=saved.keyword, kind=saved.kind, direction=saved.direction,
-                           category_id=saved.category_id, town=saved.town, ward=saved.ward, **more)
+                           category_id=saved.category_id, town=saved.town, ward=saved.ward,
+                           weekday=WEEKDAYS.index(saved.day) if saved.day else None, **more)
     if saved.postcode:
         place = geocode(saved.postcode)
         query.near, query.near_precision = (place.latitude, place.longitude), place.precision
