@@ -21,10 +21,18 @@ UNITS = {"time": "person-hours", "skill": "person-hours", "room": "hours of room
 EACH = {"time": "hours each", "skill": "hours each", "room": "hours", "equipment": "days"}
 
 
-def number(value) -> str:
-    """1,234.5 not 1234.50; 3 not 3.00 (as the pages' `number` filter)."""
-    from timebank.main.filters import format_number
+def format_number(value: Decimal | float | int | None) -> str:
+    """Quantities without trailing zeros: 3, 2.5, 1,250 (the pages' `number` filter)."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)).normalize()
+    if number == number.to_integral():
+        return f"{int(number):,}"
+    return f"{number:,f}"
 
+
+def number(value) -> str:
+    """1,234.5 not 1234.50; 3 not 3.00; nothing is 0."""
     return format_number(Decimal(str(value or 0)))
 
 

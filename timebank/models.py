@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic and `create_all` see all tables."""
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
+from timebank.accounts.tokens import ApiToken
 from timebank.api.models import AllowedOrigin, IdempotentRequest
-from timebank.api.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, CalendarFeed, Loan
 from timebank.case_studies.models import CaseStudy

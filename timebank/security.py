@@ -3,7 +3,6 @@ request may carry (its size; no NUL characters), and the refusal to serve other 
 key that is not this installation's own."""
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import time
 
@@ -34,10 +33,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 LOGIN_LIMIT = "10 per minute;60 per hour"
 PASSWORD_RESET_LIMIT = "5 per minute;20 per hour"
 SIGN_UP_LIMIT = "10 per minute;30 per hour"
-API_LIMIT = "120 per minute"
-# Failed API authentication (401) per client address, whatever token was sent: made-up tokens each
-# had a limit of their own, so guessing was unlimited.
-API_AUTH_FAILURE_LIMIT = "10 per minute;60 per hour"
 
 # The largest request body read (a form or a JSON document): the longest text any form takes is a
 # few thousand characters; a bigger body is refused with 413 before it is parsed.
@@ -65,14 +60,6 @@ def wait_until(moment: float) -> None:
     left = moment - time.monotonic()
     if left > 0:
         time.sleep(left)
-
-
-def hash_secret(secret: str) -> str:
-    """SHA-256 of a random secret (a session's, an emailed link's): what the database keeps.
-
-    32 random bytes need no slow hash: nobody can guess them, so a fast one is as safe.
-    """
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class NulFreeMultiDict(ImmutableMultiDict):

@@ -8,7 +8,7 @@ import pytest
 def make_token(app):
     """make_token(user_id, scope="read-write") -> the token's secret."""
     from timebank.accounts.models import User
-    from timebank.api import tokens
+    from timebank.accounts import tokens
     from timebank.extensions import db
 
     def make(user_id: int, scope: str = "read-write", name: str = "Test system") -> str:

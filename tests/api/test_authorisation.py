@@ -76,7 +76,7 @@ def test_a_read_only_token_cannot_write(app, api, world, tokens):
 
 
 def test_a_revoked_token_is_refused(app, client, auth, api, world, make_user, make_token):
-    from timebank.api.tokens import ApiToken
+    from timebank.accounts.tokens import ApiToken
 
     user_id = make_user("integrator@example.org")
     secret = make_token(user_id, "read")
@@ -104,7 +104,7 @@ def test_no_token_a_wrong_token_and_the_session_cookie_are_all_refused(client, a
 
 
 def test_coordinator_scope_only_for_coordinators(app, client, auth, api, world, tokens, make_user):
-    from timebank.api.tokens import ApiToken
+    from timebank.accounts.tokens import ApiToken
 
     make_user("not.a.coordinator@example.org")
     auth.login("not.a.coordinator@example.org")

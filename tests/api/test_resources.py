@@ -21,7 +21,7 @@ def _need(member_id: int, category_id: int, **overrides) -> dict:
 
 
 def test_a_token_is_shown_once_stored_hashed_and_notes_when_it_was_used(app, client, auth, make_user, api):
-    from timebank.api.tokens import ApiToken
+    from timebank.accounts.tokens import ApiToken
 
     make_user("it@example.org")
     auth.login("it@example.org")

@@ -92,7 +92,7 @@ def test_a_members_downloads_never_hold_a_held_proposal(app, client, auth, ring,
 
 def _token(app, email: str) -> dict:
     from timebank.accounts.models import User
-    from timebank.api.tokens import create_token
+    from timebank.accounts.tokens import create_token
 
     with app.test_request_context():
         _, secret = create_token(db.session.scalar(select(User).where(User.email == email)), name="CRM",

@@ -262,7 +262,7 @@ def test_loans_wait_for_the_lender_and_the_borrower(app, client, auth, make_memb
 
 def _token(app, email, scope):
     from timebank.accounts.models import User
-    from timebank.api.tokens import create_token
+    from timebank.accounts.tokens import create_token
     from timebank.extensions import db
 
     with app.test_request_context():

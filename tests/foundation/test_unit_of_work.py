@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from timebank.accounts.models import User
-from timebank.api.tokens import ApiToken
+from timebank.accounts.tokens import ApiToken
 from timebank.errors import DomainError
 from timebank.extensions import db
 from timebank.main.forms import domain_errors

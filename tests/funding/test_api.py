@@ -10,7 +10,7 @@ from sqlalchemy import select
 def token(app):
     def make(email: str, scope: str = "read-write") -> dict:
         from timebank.accounts.models import User
-        from timebank.api import tokens
+        from timebank.accounts import tokens
         from timebank.extensions import db
 
         with app.test_request_context():

@@ -107,7 +107,7 @@ def test_only_the_members_own_people_renew_and_a_withdrawn_listing_cannot_be(app
 
 def test_renewing_through_the_api(app, client, owner, make_listing):
     from timebank.accounts.models import User
-    from timebank.api import tokens
+    from timebank.accounts import tokens
 
     member_id, user_id = owner
     listing_id = make_listing(member_id, user_id, expires_on=today() + timedelta(days=3))

@@ -188,7 +188,7 @@ def _saved_search_of_staff_a(world) -> int:
 
 
 def _token_of_staff_a(world) -> int:
-    from timebank.api.tokens import create_token
+    from timebank.accounts.tokens import create_token
 
     if "token" not in world.ids:
         world.ids["token"] = create_token(world.users["staff_a"], name="Staff A's system", scope="read")[0].id

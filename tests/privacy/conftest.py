@@ -45,7 +45,7 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
     from timebank.accounts import services as accounts
     from timebank.accounts.models import User
     from timebank.accounts.sessions import start_session
-    from timebank.api.tokens import create_token
+    from timebank.accounts.tokens import create_token
     from timebank.bookings import services as bookings
     from timebank.db import today, utcnow
     from timebank.exchanges import services as exchanges

@@ -19,7 +19,7 @@ DAY = timedelta(days=1)
 def test_the_daily_retention_job_deletes_what_is_past_its_period_and_audits_the_counts(
         app, runner, outbox, make_user, make_member):
     from timebank.accounts.models import AccountLink, LoginSession
-    from timebank.api.tokens import ApiToken
+    from timebank.accounts.tokens import ApiToken
     from timebank.audit.models import AuditEvent
     from timebank.bookings.models import Booking, BookingSeries, Loan
     from timebank.exchanges.models import Exchange, Leg, Party

@@ -182,7 +182,7 @@ def test_the_migration_links_a_rate_that_continues_another(app):
 
 
 def test_the_api_summary_names_the_rate_versions_it_used(app, client, history):
-    from timebank.api.tokens import create_token
+    from timebank.accounts.tokens import create_token
     from timebank.extensions import db
 
     with app.test_request_context():

@@ -8,7 +8,7 @@ import pytest
 def api_member(app, make_member):
     """(member_id, admin_user_id, token) for an active member, the token read-write."""
     from timebank.accounts.models import User
-    from timebank.api import tokens
+    from timebank.accounts import tokens
     from timebank.extensions import db
 
     member_id, user_id = make_member("Token Holders", admin_email="token.holder@example.org")

@@ -122,7 +122,7 @@ def test_the_other_side_confirms_recorded_help_and_credits_move(app, client, api
     recorder_id, _, token = api_member
     other_id, other_admin = make_member("Willing Helper")
     exchange = _record(client, token, recorder_id, other_id).get_json()
-    from timebank.api import tokens
+    from timebank.accounts import tokens
 
     with app.test_request_context():
         _, other_token = tokens.create_token(db.session.get(User, other_admin), name="Theirs", scope="read-write")

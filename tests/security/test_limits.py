@@ -110,7 +110,7 @@ def test_the_server_header_names_no_framework(app):
 def hall_and_kit(app, make_member):
     """(owner admin email, borrower member id, borrower token, room id, item id): another member's room and item."""
     from timebank.accounts.models import User
-    from timebank.api import tokens
+    from timebank.accounts import tokens
     from timebank.members.assets import add_asset
 
     owner_id, owner_user = make_member("Hall Owners", admin_email="owner@example.org")

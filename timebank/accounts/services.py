@@ -15,7 +15,7 @@ from timebank.db import utcnow
 from timebank.errors import DomainError, NotFound
 from timebank.extensions import db
 from timebank.notifications.email import external_url, send_email
-from timebank.security import hash_secret
+from timebank.accounts.hashing import hash_secret
 
 MIN_PASSWORD_LENGTH = 10
 

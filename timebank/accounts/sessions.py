@@ -19,7 +19,7 @@ from timebank.accounts.models import LoginSession, User
 from timebank.db import utcnow
 from timebank.extensions import db
 from timebank.notifications.services import remember_unread, unread_of
-from timebank.security import hash_secret
+from timebank.accounts.hashing import hash_secret
 
 
 def lifetime(remember: bool) -> timedelta:

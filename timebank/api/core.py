@@ -37,18 +37,23 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from webargs.flaskparser import FlaskParser
 
+from timebank.accounts import tokens
 from timebank.accounts.models import User
-from timebank.api import API_PREFIX, conditional, cors, document, idempotency, tokens
+from timebank.api import API_PREFIX, conditional, cors, document, idempotency
 from timebank.api.problems import PROBLEM, kind_for_status, problem
 from timebank.bookings.models import UK
 from timebank.errors import DomainError
 from timebank.extensions import csrf, db, limiter
 from timebank.main.query_args import IdConverter
-from timebank.security import API_AUTH_FAILURE_LIMIT, API_LIMIT
 from timebank.unit_of_work import commit, discard
 
 __all__ = ["API_PREFIX", "PROBLEM", "problem"]
 
+# Limits per client address and token (Flask-Limiter), as timebank/security.py sets the pages'.
+API_LIMIT = "120 per minute"
+# Failed API authentication (401) per client address, whatever token was sent: made-up tokens each
+# had a limit of their own, so guessing was unlimited.
+API_AUTH_FAILURE_LIMIT = "10 per minute;60 per hour"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot name a row
 PER_PAGE = 20
 MAX_PER_PAGE = 100

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
-from timebank.api.tokens import SCOPES
+from timebank.accounts.tokens import SCOPES
 
 
 class TokenForm(FlaskForm):

@@ -10,7 +10,8 @@ import marshmallow as ma
 from flask import url_for
 from marshmallow import validate
 
-from timebank.api import idempotency, tokens
+from timebank.accounts import tokens
+from timebank.api import idempotency
 from timebank.api.core import LINK_HEADER, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_of, page_schema, paged
 from timebank.api.document import problems
 from timebank.errors import NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from timebank.api import tokens
+from timebank.accounts import tokens
 from timebank.api.forms import RevokeForm, TokenForm
 from timebank.extensions import db
 from timebank.main.forms import domain_errors

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import Flask
+
+from timebank import amounts
+from timebank.amounts import format_number
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -17,16 +19,6 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y at %-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-
-
-def format_number(value: Decimal | float | int | None) -> str:
-    """Quantities without trailing zeros: 3, 2.5, 1,250."""
-    if value is None:
-        return ""
-    number = Decimal(str(value)).normalize()
-    if number == number.to_integral():
-        return f"{int(number):,}"
-    return f"{number:,f}"
 
 
 def format_km(value: float | None) -> str:
@@ -60,8 +52,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_km, "km")
     app.add_template_filter(format_distance, "distance")
-    from timebank import amounts
-
     # One set of words for amounts of help (timebank/amounts.py), on every page and in emails.
     app.add_template_global(amounts.describe, "describe_amount")
     app.jinja_env.globals["AMOUNT_UNITS"] = amounts.UNITS

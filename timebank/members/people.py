@@ -15,7 +15,7 @@ from timebank.members.access import can_manage
 from timebank.members.models import MEMBERSHIP_ROLES, Invitation, Member, Membership
 from timebank.members.services import email_admins
 from timebank.notifications.email import external_url, send_email
-from timebank.security import hash_secret
+from timebank.accounts.hashing import hash_secret
 
 
 INVITATION_MAX_AGE = 14 * 24 * 3600  # seconds an emailed invitation link works for

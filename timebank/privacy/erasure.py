@@ -35,7 +35,7 @@ from sqlalchemy import JSON, String, Text, cast, delete, event, func, or_, selec
 from sqlalchemy.orm import Session
 
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
-from timebank.api.tokens import ApiToken
+from timebank.accounts.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.audit.services import record
 from timebank.case_studies.models import CaseStudy

@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from timebank.accounts.models import AccountLink, Coordinator, LoginSession, User
-from timebank.api.tokens import ApiToken
+from timebank.accounts.tokens import ApiToken
 from timebank.audit.models import AuditEvent
 from timebank.bookings.models import Booking, BookingSeries, Loan
 from timebank.db import utcnow

@@ -1,4 +1,7 @@
-"""Personal access tokens for the JSON API: created and revoked on the web, stored hashed.
+"""A person's personal access tokens for the JSON API: made and revoked on the web or through the API, stored hashed.
+
+They live with accounts, the people who own them: the API reads them to know who is calling, and
+privacy erases and expires them, neither through the other.
 
 A token is shown once, when it is made. The database keeps only its SHA-256 (a 32-byte random
 secret needs no slow hash: nobody can guess it, so a fast one is as safe and costs nothing per
@@ -17,7 +20,7 @@ from timebank.audit.services import record
 from timebank.db import in_list, utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
-from timebank.security import hash_secret
+from timebank.accounts.hashing import hash_secret
 
 SCOPES = {
     "read": "Read only: see your organisations' data",
