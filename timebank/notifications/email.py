@@ -1,5 +1,9 @@
 """Email through SMTP (Flask-Mailman); in development the file backend is the outbox.
 
+A message is rendered with no request, faked or real: its links come from BASE_URL (`external_url`
+in the template, or links passed in), and none of the pages' context (the signed-in person, their
+unread count) reaches it, so a job, the CLI and the seed send the same mail as a page does.
+
 Mail leaves only once the transaction that caused it has committed: `send_email` renders the
 message at once but holds it on the database session, an `after_commit` hook sends what the
 committed transaction held, and a rollback drops it. A request that fails (a domain error, a lost
@@ -9,30 +13,31 @@ inside a savepoint.
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app
 from flask_mailman import EmailMessage
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from timebank.extensions import db
-from timebank.notifications.links import link
+from timebank.notifications.links import site_url
 
 _HELD = "timebank.mail_after_commit"
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, also from the CLI or a background job (uses BASE_URL)."""
-    return link(endpoint, external=True, **values)
+def external_url(endpoint: str, *, anchor: str | None = None, **values) -> str:
+    """An absolute link for an email, from BASE_URL wherever the email is sent from."""
+    return site_url(endpoint, anchor=anchor, **values)
+
+
+def render_email(template: str, **context) -> str:
+    """The body of `templates/email/<template>.txt`: the app's filters, `external_url` and `context`; no request."""
+    return current_app.jinja_env.get_template(f"email/{template}.txt").render(external_url=external_url, **context)
 
 
 def send_email(to: str | list[str], subject: str, template: str, **context) -> None:
     """Render `templates/email/<template>.txt` and send it. Mail failures never undo the caller's work."""
     recipients = [to] if isinstance(to, str) else list(to)
-    if has_request_context():
-        body = render_template(f"email/{template}.txt", **context)
-    else:
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            body = render_template(f"email/{template}.txt", **context)
+    body = render_email(template, **context)
     message = EmailMessage(subject=subject, body=body, to=recipients,
                            from_email=current_app.config["MAIL_DEFAULT_SENDER"])
     session = db.session()

@@ -3,7 +3,8 @@
 Services say which page they mean (`Page("exchanges.detail", exchange_id=4)`) and never build
 links themselves: a link is built when a notification is stored or an email rendered, in a request
 or outside one (the CLI, the daily jobs, the seed), from the app's own URL map and BASE_URL, with
-no request context needed.
+no request context needed. An email's links (`site_url`) always come from BASE_URL, the address
+people use, whoever sends it: an email is read far from the request that caused it.
 """
 from __future__ import annotations
 
@@ -32,14 +33,23 @@ class Page:
         return link(self.endpoint, anchor=self.anchor, **self.args)
 
     def url(self) -> str:
-        """The page's absolute address, for an email."""
-        return link(self.endpoint, external=True, anchor=self.anchor, **self.args)
+        """The page's absolute address on this installation, for an email."""
+        return site_url(self.endpoint, anchor=self.anchor, **self.args)
 
 
 def link(endpoint: str, *, external: bool = False, anchor: str | None = None, **args) -> str:
     """url_for in a request; outside one, the same link from the URL map bound to BASE_URL."""
     if has_request_context():
         return url_for(endpoint, _external=external, _anchor=anchor, **args)
+    return _from_base_url(endpoint, args, external=external, anchor=anchor)
+
+
+def site_url(endpoint: str, *, anchor: str | None = None, **args) -> str:
+    """The page's absolute address from BASE_URL, the same in a request, a job or the CLI (for emails)."""
+    return _from_base_url(endpoint, args, external=True, anchor=anchor)
+
+
+def _from_base_url(endpoint: str, args: dict, *, external: bool, anchor: str | None) -> str:
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
     found = adapter.build(endpoint, args, force_external=external)

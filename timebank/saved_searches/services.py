@@ -22,7 +22,7 @@ from timebank.listings.search import clean_keyword
 from timebank.listings.services import DirectoryQuery, search_directory
 from timebank.members.access import members_of
 from timebank.notifications.email import external_url, send_email
-from timebank.places import TOWNS, WARDS, UnknownPostcode, geocode
+from timebank.places import TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
 from timebank.saved_searches.models import DISTANCES, WEEKDAYS, SavedSearch
 
 MAX_PER_PERSON = 20
@@ -180,7 +180,8 @@ def send_digests(now: datetime | None = None) -> int:
                 send_email(user.email, f"{count} new {'listing' if count == 1 else 'listings'} for your saved "
                                        f"{'search' if len(sections) == 1 else 'searches'}",
                            "saved_search_digest", user=user, sections=sections,
-                           manage_url=external_url("saved_searches.index"), directory_args=directory_args)
+                           manage_url=external_url("saved_searches.index"), directory_args=directory_args,
+                           distance_precision=distance_precision)
                 sent += 1
         for saved in searches:
             saved.covered_until = now
