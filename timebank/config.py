@@ -92,7 +92,7 @@ def from_environment() -> dict:
         # many hours at most; "keep me signed in" this many days.
         "SESSION_HOURS": int(os.environ.get("SESSION_HOURS", "12")),
         "REMEMBER_DAYS": int(os.environ.get("REMEMBER_DAYS", "30")),
-        # Where the site is reached, for links in emails sent outside a request (CLI, jobs).
+        # Where people reach the site: every link in an email is built from it, whoever sends the email.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,
