@@ -4,7 +4,10 @@ chain of imports (those inside functions included), a module that needs it back 
 
 Python resolves a cycle only by luck of import order, and a lazy import inside a function is how a
 cycle hides; so both count here. Imports under `if TYPE_CHECKING:` are for annotations only and do
-not run, so they do not.
+not run, so they do not. Imports of the app factory (`timebank/__init__.py`) are left out: it
+imports every folder to build the app, and the few modules that build an app of their own (the RQ
+worker's jobs in matcher/runs.py and matcher/repair.py, backup.py's restore drill) or read the
+release's number (operations/metrics.py) import it back.
 """
 from __future__ import annotations
 
