@@ -22,6 +22,14 @@ def test_a_page_links_the_same_in_a_request_and_outside_one(app):
         assert page.url() == url_for("exchanges.detail", exchange_id=4, _anchor="messages", _external=True)
 
 
+def test_an_email_links_to_base_url_even_from_a_request_made_at_another_address(app):
+    page = Page("exchanges.detail", exchange_id=4, anchor="messages")
+    app.config["SERVER_NAME"] = None  # as installed: requests may come in at any address the proxy passes
+    with app.test_request_context("/", base_url="http://10.0.0.5:8000"):
+        assert page.path() == "/exchanges/4#messages"
+        assert page.url() == "http://exchange.test/exchanges/4#messages"  # BASE_URL, not the request's host
+
+
 def test_a_notification_outside_a_request_keeps_the_path_and_emails_the_whole_link(app, make_user, mailbox):
     person = make_user("ada@example.org", name="Ada")
     with app.app_context():
