@@ -227,8 +227,9 @@ def _backdate(exchange: Exchange, start: datetime, end: datetime, confirmed: dat
         else:  # the giver recorded it when it happened; the receiver confirmed it later
             party.responded_at = start if party.member_id == giver_id else confirmed
     for leg in exchange.legs:
-        leg.scheduled_start, leg.scheduled_end = start, end
-        leg.delivered_at = end
+        if not direct:  # recorded help has only its day, as when recorded on the page
+            leg.scheduled_start, leg.scheduled_end = start, end
+            leg.delivered_at = end
         leg.confirmed_at = confirmed
     exchange.completed_at = confirmed
     db.session.flush()
@@ -280,7 +281,7 @@ def _recorded(help: Help) -> int:
     happened = _at(help.days_ago, 13)
     exchange = exchanges.record_direct(giver, receiver, _admin(giver), we_gave=True, kind=help.kind,
                                        hours=Decimal(help.hours), people=help.people,
-                                       description=help.description, happened_on=happened, now=happened)
+                                       description=help.description, happened_on=happened.date(), now=happened)
     exchanges.confirm_direct(exchange, receiver, _admin(receiver), agree=True)
     _backdate(exchange, happened, happened + timedelta(hours=float(help.hours)), happened + timedelta(days=1))
     return 1

@@ -157,6 +157,8 @@ def test_record_help_given_directly_and_the_other_side_confirms_it(api, world, t
         "member_id": a, "other_member_id": b, "we_gave": True, "kind": "skill", "hours": 3,
         "description": "Payroll set-up", "happened_on": str(today())})
     assert recorded.status_code == 201 and recorded.json["shape"] == "direct"
+    leg = recorded.json["legs"][0]  # only the day was given: no time is made up
+    assert leg["happened_on"] == str(today()) and leg["scheduled_start"] is None and leg["scheduled_end"] is None
     assert admin_b.get(f"/api/v1/members/{b}/balance").json["balance"] == 0  # counts once B confirms
     assert admin_b.post(f"/api/v1/proposals/{recorded.json['id']}/accept").json["status"] == "completed"
     assert staff_a.get(f"/api/v1/members/{a}/balance").json["balance"] == 3

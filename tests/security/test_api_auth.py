@@ -73,7 +73,7 @@ def test_a_member_cannot_confirm_help_it_recorded_itself_through_the_api(app, cl
     headers = {"Authorization": f"Bearer {token}"}
     confirm = client.post(f"/api/v1/legs/{leg_id}/confirm", headers=headers, json={"actual_hours": 3})
     assert confirm.status_code == 409
-    assert "confirmed or corrected by the organisation that did not record it" in confirm.get_json()["detail"]
+    assert "said to be wrong, by the organisation that did not" in confirm.get_json()["detail"]
     accept = client.post(f"/api/v1/proposals/{exchange['id']}/accept", headers=headers, json={})
     assert accept.status_code in (403, 409)
     dispute = client.post(f"/api/v1/legs/{leg_id}/dispute", headers=headers, json={"reason": "never mind"})
@@ -99,7 +99,7 @@ def test_a_member_cannot_confirm_help_it_recorded_itself_on_the_web(app, client,
     page = client.get(f"/exchanges/{exchange_id}").get_data(as_text=True)
     assert f"/legs/{leg_id}/confirm" not in page
     refused = client.post(f"/legs/{leg_id}/confirm", data={"actual_hours": "3", "actual_people": "1"})
-    assert "confirmed or corrected by the organisation that did not record it" in refused.get_data(as_text=True)
+    assert "said to be wrong, by the organisation that did not" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Leg, leg_id).status == "delivered"
 

@@ -1,8 +1,6 @@
 """Exchanges: list yours, see one, confirm or dispute a delivered leg, record help given outside the matcher."""
 from __future__ import annotations
 
-from datetime import datetime, time
-
 import marshmallow as ma
 from flask import url_for
 from marshmallow import validate
@@ -172,7 +170,8 @@ class RecordSchema(StrictSchema):
     hours = Number(required=True, validate=validate.Range(min=0.25, max=1000))
     people = Int(load_default=1, validate=validate.Range(min=1, max=500))
     description = Text(required=True, min_length=1, max_length=300)
-    happened_on = Day(required=True)
+    happened_on = Day(required=True, metadata={
+        "description": "The day it happened (UK); only the day is kept, so its leg has no scheduled times"})
 
 
 @bp.route("/exchanges")
@@ -213,7 +212,7 @@ def record_help(values):
     exchange = services.record_direct(
         member, other, actor(), we_gave=values["we_gave"], kind=values["kind"], hours=values["hours"],
         people=values["people"], description=values["description"],
-        happened_on=datetime.combine(values["happened_on"], time(12)))
+        happened_on=values["happened_on"])
     return exchange, 201, {"Location": url_for("api_exchanges.get_exchange", exchange_id=exchange.id)}
 
 

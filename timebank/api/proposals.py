@@ -46,7 +46,8 @@ class CounterSchema(TermsSchema):
 
 class DeclineSchema(AcceptSchema):
     reason = Text(required=True, min_length=1, max_length=2000,
-                  metadata={"description": "Why, for the others (a declined pair is never proposed again)"})
+                  metadata={"description": "Why, for the others (a declined pair is never proposed again); for "
+                                           "recorded help: what is wrong with the record"})
 
 
 def _answering_member(exchange: Exchange, member_id: int | None) -> Member:
@@ -96,7 +97,8 @@ def list_proposals(args):
 @bp.response(200, ExchangeSchema)
 @problems(400, 404, 409, 422)
 def accept_proposal(values, exchange_id: int):
-    """Accept your member's part (for a recorded exchange: confirm it happened)"""
+    """Accept your member's part (for recorded help: confirm it happened as recorded; its time credits
+    move from the member helped to the member that helped at once)"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=True, reason=None)
     return exchange
@@ -108,7 +110,9 @@ def accept_proposal(values, exchange_id: int):
 @problems(400, 404, 409, 422)
 def decline_proposal(values, exchange_id: int):
     """Decline your member's part, with a reason: the exchange is off for everyone, and what the others
-    can still do without your member (a shorter ring, a replacement member) is proposed to them at once"""
+    can still do without your member (a shorter ring, a replacement member) is proposed to them at once
+    (for recorded help: say it did not happen as recorded; the record is cancelled, no credits move, and
+    the member that recorded it is told the reason and can record it again)"""
     exchange = load_exchange(exchange_id)
     _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
     return exchange

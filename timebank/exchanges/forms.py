@@ -18,6 +18,17 @@ class RespondForm(FlaskForm):
         Length(max=1000, message="Reason must be 1,000 characters or fewer")])
 
 
+class RecordAnswerForm(FlaskForm):
+    """The other side of recorded help says whether it happened as recorded (there is nothing to correct:
+    a wrong record is cancelled, and its recorder can record it again)."""
+    member_id = HiddenField()
+    answer = RadioField("Did it happen as recorded?", choices=[("accept", "Yes, this happened"),
+                                                                ("decline", "No, it did not happen as recorded")],
+                        validators=[DataRequired("Choose whether it happened as recorded")])
+    reason = TextAreaField("If it did not happen as recorded, say what is wrong", validators=[
+        Length(max=1000, message="Reason must be 1,000 characters or fewer")])
+
+
 class RejectForm(FlaskForm):
     reason = TextAreaField("Why is it not approved?", validators=[
         DataRequired("Enter the reason, which the members will see"), Length(max=2000)])

@@ -581,8 +581,8 @@ def _not_recorded_help(leg: Leg) -> None:
     """Help a member recorded is answered by the other side (`confirm_direct`), never confirmed as a leg:
     the recorder, who may be its receiver, would otherwise confirm its own record and move credits."""
     if leg.exchange.shape == "direct":
-        raise Conflict("Recorded help is confirmed or corrected by the organisation that did not record it, "
-                       "on the exchange's page")
+        raise Conflict("Recorded help is confirmed, or said to be wrong, by the organisation that did not "
+                       "record it, on the exchange's page")
 
 
 def dispute_leg(leg: Leg, actor: User, reason: str, *, now: datetime | None = None) -> Leg:
@@ -877,10 +877,11 @@ def request_change(exchange: Exchange, member: Member, actor: User, reason: str,
 # -- help recorded by members themselves --------------------------------------------------
 
 def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool, kind: str, hours: Decimal,
-                  people: int, description: str, happened_on: datetime, now: datetime | None = None) -> Exchange:
+                  people: int, description: str, happened_on: date, now: datetime | None = None) -> Exchange:
     """Record help given outside the matcher. It counts once the other side confirms it.
 
-    `happened_on` (UK clock) may not be in the future, nor before either member joined.
+    `happened_on` (a UK day: nobody is asked the time, so none is stored) may not be in the future,
+    nor before either member joined.
     """
     if not can_act_for(actor, recorder):
         raise NotAllowed("You can only record help for your own organisation")
@@ -897,10 +898,10 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
     from timebank.bookings.services import day_words
 
     now = now or uk_now()
-    if happened_on.date() > now.date():
+    if happened_on > now.date():
         raise DomainError("The help must already have happened: give a day up to today", field="happened_on")
     for member in (recorder, other):
-        if happened_on.date() < member.created_at.date():
+        if happened_on < member.created_at.date():
             raise DomainError(f"{member.name} joined on {day_words(member.created_at.date())}: help through the "
                               "exchange cannot be dated before that", field="happened_on")
     giver, receiver = (recorder, other) if we_gave else (other, recorder)
@@ -909,8 +910,7 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
                         expires_at=utcnow() + timedelta(days=current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7) * 4))
     exchange.legs.append(Leg(position=0, giver_member_id=giver.id, receiver_member_id=receiver.id, kind=kind,
                              description=description.strip()[:300], hours=Decimal(hours), people=int(people),
-                             status="delivered", scheduled_start=happened_on, scheduled_end=happened_on,
-                             delivered_at=happened_on, happened_on=happened_on.date(), reason="Recorded by a member"))
+                             status="delivered", happened_on=happened_on, reason="Recorded by a member"))
     exchange.parties.append(Party(member_id=recorder.id, status="accepted", responded_by_id=actor.id,
                                   responded_at=utcnow()))
     exchange.parties.append(Party(member_id=other.id, status="pending"))
@@ -918,9 +918,13 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
     db.session.flush()
     record(actor, "exchange.recorded", exchange, f"{recorder.name} recorded help with {other.name}",
            member_id=recorder.id)
+    from timebank.ledger import services as ledger
+
     notify_member([other], "exchanges", f"{title(exchange)}: {recorder.name} recorded that {giver.name} helped "
-                  f"{receiver.name} ({amount_phrase(kind, hours, int(people))}): {description.strip()}. "
-                  "Confirm it so it counts.", page=exchange_page(exchange))
+                  f"{receiver.name} on {day_words(happened_on)} ({amount_phrase(kind, hours, int(people))}): "
+                  f"{description.strip()}. Confirm it so it counts: confirming moves "
+                  f"{ledger.credits_phrase(exchange.legs[0].credits)} from {receiver.name} to {giver.name}.",
+                  page=exchange_page(exchange))
     return exchange
 
 

@@ -1,8 +1,6 @@
 """Exchange pages: see the whole ring or chain, answer for your part, approve, confirm, dispute."""
 from __future__ import annotations
 
-from datetime import datetime, time as day_time
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,11 +12,12 @@ from timebank.errors import DomainError
 from timebank.exchanges import services
 from timebank.bookings.models import uk_now
 from timebank.exchanges import scheduling
-from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordHelpForm, RejectForm,
-                                      RespondForm, SettleForm, SideForm, schedule_form)
+from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordAnswerForm, RecordHelpForm,
+                                      RejectForm, RespondForm, SettleForm, SideForm, schedule_form)
 from timebank.exchanges.models import Exchange, Leg
 from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
+from timebank.ledger.services import balances
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import id_arg
 from timebank.members.access import load_member
@@ -98,20 +97,35 @@ def respond(exchange_id: int):
     member = db.session.get(Member, member_id) if member_id else None
     if member is None or services.party_of(exchange, member) is None or not can_act_for(current_user, member):
         abort(403)
+    if exchange.shape == "direct":
+        return _answer_record(exchange, member)
     form = RespondForm(data={"member_id": member.id})
     if form.validate_on_submit():
         with domain_errors(form):
-            if exchange.shape == "direct":
-                services.confirm_direct(exchange, member, current_user, agree=form.answer.data == "accept",
-                                        reason=form.reason.data)
-            else:
-                services.respond(exchange, member, current_user, accept=form.answer.data == "accept",
-                                 reason=form.reason.data)
+            services.respond(exchange, member, current_user, accept=form.answer.data == "accept",
+                             reason=form.reason.data)
             flash("Thank you. Your answer is saved and the others have been told." if form.answer.data == "accept"
                   else "You declined. The exchange is off and the others have been told.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     return render_template("exchanges/respond.html", exchange=exchange, member=member, form=form,
                            diagram=_diagram(exchange))
+
+
+def _answer_record(exchange: Exchange, member: Member):
+    """Help another member recorded: did it happen as recorded? Shows what confirming does to credits."""
+    form = RecordAnswerForm(data={"member_id": member.id})
+    recorder = next(p.member for p in exchange.parties if p.member_id != member.id)
+    if form.validate_on_submit():
+        with domain_errors(form):
+            happened = form.answer.data == "accept"
+            services.confirm_direct(exchange, member, current_user, agree=happened, reason=form.reason.data)
+            flash("You confirmed it. The time credits have moved and the others have been told." if happened
+                  else f"You said it did not happen as recorded. The record is cancelled and {recorder.name} "
+                  "has been told why.", "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/confirm_record.html", exchange=exchange, member=member, form=form,
+                           leg=exchange.legs[0], recorder=recorder,
+                           balances=balances([p.member_id for p in exchange.parties]))
 
 
 def _availability(exchange: Exchange) -> dict[int, dict]:
@@ -344,7 +358,7 @@ def record_help(member_id: int):
             exchange = services.record_direct(
                 member, other, current_user, we_gave=form.direction.data == "gave", kind=form.kind.data,
                 hours=form.hours.data, people=form.people.data, description=form.description.data,
-                happened_on=datetime.combine(form.happened_on.data, day_time(12)))
+                happened_on=form.happened_on.data)
             flash(f"Recorded. It counts once {other.name} confirms it.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     return render_template("exchanges/record_help.html", form=form, member=member)
