@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 
 from .candidates import EXACT_FIT, Candidates, day_of
-from .types import DBS_LEVELS, Market
+from .types import DBS_LEVELS, TIME_KINDS, Market
 
 URGENCY_WORDS = {1: "low urgency", 2: "normal urgency", 3: "high urgency", 4: "urgent"}
 _DBS_NAMES = {v: k.replace("_", " and ") for k, v in DBS_LEVELS.items()}
@@ -73,16 +73,19 @@ def reason(market: Market, cands: Candidates, row: int, names: dict[int, str]) -
 
 
 def story(shape: str, legs: list, names: dict[int, str], titles: dict[int, str]) -> str:
-    """One paragraph telling the whole cycle, chain or pair, with member names and listing titles."""
+    """One paragraph telling the whole cycle, chain or pair, with member names and listing titles,
+    and what each leg does to credits (``leg.credits``: what the ledger will move for it)."""
     def give(leg) -> str:
         return (f"“{titles[leg.offer_id]}” for {possessive(names[leg.receiver_member_id])} "
                 f"“{titles[leg.need_id]}”")
 
     first = legs[0]
     if shape == "pair":
-        if first.credits > 0:
+        if first.credits > 0 and first.kind in TIME_KINDS:
             pay = (f"{names[first.receiver_member_id]} pays {_credits(first.credits)} for it "
                    "(one credit for each hour of each person's time).")
+        elif first.credits > 0:
+            pay = f"{names[first.receiver_member_id]} pays {_credits(first.credits)} for the loan."
         else:
             pay = "No time credits change hands: lending rooms and equipment moves none."
         return f"{names[first.giver_member_id]} offers {give(first)}. {pay}"
@@ -91,10 +94,9 @@ def story(shape: str, legs: list, names: dict[int, str], titles: dict[int, str])
         for i, leg in enumerate(legs[1:], start=1):
             joiner = "; and " if i == len(legs) - 1 else "; "
             text += f"{joiner}{names[leg.giver_member_id]} passes it on with {give(leg)}"
-        text += (f". The gift moves no credits (its hours count as {possessive(names[first.giver_member_id])} "
-                 "social value)")
+        text += f". The gift moves no credits ({_gift_value(first, names)})"
         if len(legs) > 1:
-            text += "; each later leg earns its giver a credit per hour from its receiver"
+            text += f"; then {_credit_words(legs[1:], names)}"
         return text + "."
     text = f"{names[first.giver_member_id]} offers {give(first)}"
     for i, leg in enumerate(legs[1:], start=1):
@@ -102,8 +104,33 @@ def story(shape: str, legs: list, names: dict[int, str], titles: dict[int, str])
             text += f"; and {names[leg.giver_member_id]} completes the ring with {give(leg)}"
         else:
             text += f"; {names[leg.giver_member_id]}, in turn, offers {give(leg)}"
-    return (text + ". Everyone gives and everyone gets; time given earns its giver a credit per hour "
-            "from its receiver.")
+    return text + f". Everyone gives and everyone gets: {_credit_words(legs, names)}."
+
+
+def _gift_value(leg, names: dict[int, str]) -> str:
+    """What a gift counts as: a giver's hours are its social value; a room or a loan, in-kind value."""
+    giver = possessive(names[leg.giver_member_id])
+    if leg.kind == "room":
+        return f"the use of its room counts as {giver} in-kind social value"
+    if leg.kind == "equipment":
+        return f"the loan of its equipment counts as {giver} in-kind social value"
+    return f"its hours count as {giver} social value"
+
+
+def _credit_words(legs, names: dict[int, str]) -> str:
+    """Each leg's credits as the ledger will post them: time and skills earn their giver one credit
+    per hour of each person's time; rooms and equipment move none unless the policy pays per loan."""
+    words = []
+    for leg in legs:
+        giver, receiver = names[leg.giver_member_id], names[leg.receiver_member_id]
+        what = "its room" if leg.kind == "room" else "its equipment" if leg.kind == "equipment" else "its help"
+        if leg.credits > 0:
+            words.append(f"{giver} earns {_credits(leg.credits)} from {receiver}"
+                         + ("" if leg.kind in TIME_KINDS else f" for lending {what}"))
+        else:
+            words.append(f"{giver} lends {what} for no credits" if leg.kind not in TIME_KINDS
+                         else f"{giver} gives its help for no credits")
+    return "; ".join(words)
 
 
 def _credits(value: Decimal) -> str:
