@@ -46,6 +46,9 @@ ASKABLE_KINDS = ("time", "skill")
 MAX_HOURS = Decimal(1000)
 MAX_PEOPLE = 500
 
+TAKEN = ("This listing is already part of an exchange in progress, or no longer open. "
+         "Look for another in the directory.")
+
 
 def _hours(value) -> Decimal:
     try:
@@ -104,8 +107,7 @@ def ask(listing: Listing, member: Member, actor: User, *, hours, start: datetime
     if listing.kind not in ASKABLE_KINDS:
         raise DomainError("Rooms and equipment are booked from the listing, not asked for here", field="listing_id")
     if listing.status != "open" or services.listings_in_live_exchanges([listing.id]):
-        raise Conflict("This listing is already part of an exchange in progress, or no longer open. "
-                       "Look for another in the directory.", field="listing_id")
+        raise Conflict(TAKEN, field="listing_id")
     if listing.member.status != "active":
         raise Conflict(f"{listing.member.name} is not taking part in the exchange at the moment", field="listing_id")
     _require_room_to_ask(member)
@@ -134,6 +136,10 @@ def ask(listing: Listing, member: Member, actor: User, *, hours, start: datetime
     db.session.add(exchange)
     listing.status = "matched"
     db.session.flush()
+    # A proposal of this listing another transaction had not committed at the check (a held one leaves
+    # the listing open): the flush waited for its lock on the listing, and now its legs are seen.
+    if services.listings_in_live_exchanges([listing.id], besides=exchange.id):
+        raise Conflict(TAKEN, field="listing_id")
     conversations.add(exchange, actor, member, body)
     record(actor, "exchange.asked", exchange, f"{member.name} asked {listing.member.name} directly",
            member_id=member.id, listing_id=listing.id, hours=str(hours), people=people,

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from blinker import signal
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -73,10 +73,10 @@ def _coordinators() -> list[User]:
     return list(db.session.scalars(select(User).join(Coordinator, Coordinator.user_id == User.id)))
 
 
-def listings_in_live_exchanges(listing_ids: Iterable[int] | None = None) -> set[int]:
-    """Ids of listings used by a leg of a live exchange (they cannot be proposed again)."""
+def listings_in_live_exchanges(listing_ids: Iterable[int] | None = None, *, besides: int | None = None) -> set[int]:
+    """Ids of listings used by a leg of a live exchange (other than `besides`): they cannot be proposed again."""
     query = (select(Leg.offer_listing_id, Leg.need_listing_id).join(Exchange)
-             .where(Exchange.status.in_(LIVE_EXCHANGE_STATUSES)))
+             .where(Exchange.status.in_(LIVE_EXCHANGE_STATUSES), Exchange.id != besides if besides else true()))
     used = set()
     for offer_id, need_id in db.session.execute(query):
         used.update(i for i in (offer_id, need_id) if i is not None)
@@ -99,6 +99,9 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
     """Store a proposed cycle, chain or pair: the exchange, one party per member, its legs in order.
 
     `held`: it waits for a coordinator's review (`release`) before its members see it or hear of it.
+    Until then its listings stay open (to their members and in the directory: nothing hints at a
+    proposal they cannot see), and are still in no other live exchange: every proposal and ask checks
+    `listings_in_live_exchanges`, which counts held ones. Sending it on matches them.
     """
     if not legs:
         raise DomainError("An exchange needs at least one leg")
@@ -124,10 +127,14 @@ def create_proposal(shape: str, legs: list[LegPlan], *, story: str, score: float
     db.session.flush()
     if listing_ids:
         # The check above does not see another transaction's proposal not yet committed (a repair and a
-        # run, two workers): this update waits for its row locks, and then finds those listings taken.
-        taken = db.session.execute(update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open")
-                                   .values(status="matched")).rowcount
-        if taken != len(listing_ids):
+        # run, two workers): this update waits for its row locks (a held proposal's update takes them
+        # too, changing nothing), and then finds those listings taken, or in its committed legs.
+        taken = db.session.execute(
+            update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open")
+            .values(status="open", updated_at=Listing.updated_at) if held else
+            update(Listing).where(Listing.id.in_(listing_ids), Listing.status == "open").values(status="matched")
+        ).rowcount
+        if taken != len(listing_ids) or listings_in_live_exchanges(listing_ids, besides=exchange.id):
             raise Conflict("Some of these listings are no longer open: another exchange has just taken them")
     if held:
         record(actor, "exchange.held", exchange, f"{exchange.shape_label} of {len(member_ids)} members proposed, "
@@ -166,6 +173,11 @@ def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
         if exchange.status != "held":
             raise Conflict(f"{title(exchange)} is {exchange.status}: only a proposal waiting for review is sent on",
                            field="exchange_ids")
+        ids = [i for leg in exchange.legs for i in (leg.offer_listing_id, leg.need_listing_id) if i is not None]
+        if ids and db.session.execute(update(Listing).where(Listing.id.in_(ids), Listing.status == "open")
+                                      .values(status="matched")).rowcount != len(ids):
+            raise Conflict(f"{title(exchange)} can no longer be sent on: a listing in it was withdrawn or came "
+                           "down from the directory since it was proposed. Reject it instead.", field="exchange_ids")
         exchange.status = "proposed"
         exchange.expires_at = utcnow() + timedelta(days=current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7))
     _flush_versioned()
