@@ -11,7 +11,7 @@ from timebank.api.core import (LINK_HEADER, Bool, Day, Int, Moment, PageArgs, St
                                _domain_problem, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import TakenTimeSchema, problems
 from timebank.api.exchanges import ReasonSchema
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.bookings import availability, services, weekly
 from timebank.bookings.models import (BOOKING_STATUSES, LOAN_STATUSES, SERIES_EVERY_WEEKS, SERIES_TIMES, Booking,
                                       BookingSeries, Loan)
@@ -148,7 +148,7 @@ def _with_side(rows: dict) -> list:
 @problems(404, 422)
 def list_member_bookings(args, member_id: int):
     """Your member's room bookings: those it made, then those of its rooms (coming ones first)"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     return paged(page_of(_with_side(services.bookings_for(member)), args))
 
 
@@ -158,7 +158,7 @@ def list_member_bookings(args, member_id: int):
 @problems(404, 422)
 def list_member_loans(args, member_id: int):
     """Your member's equipment loans: those it borrowed, then those of its items"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     return paged(page_of(_with_side(services.loans_for(member)), args))
 
 
@@ -185,7 +185,7 @@ def get_loan(loan_id: int):
 def book_room(values):
     """Book another member's room for your member (never double-booked: 409 if taken)"""
     asset = load_asset(values["asset_id"])
-    member = load_member(values["member_id"], need="act")
+    member = load_member(values["member_id"], actor(), need="act")
     booking = services.book_room(asset, member, values["starts_at"], values["ends_at"], actor(), note=values["note"])
     return booking, 201, {"Location": url_for("api_bookings.get_booking", booking_id=booking.id)}
 
@@ -197,7 +197,7 @@ def book_room(values):
 def borrow_item(values):
     """Ask to borrow another member's item for your member, for whole days (409 if taken)"""
     asset = load_asset(values["asset_id"])
-    member = load_member(values["member_id"], need="act")
+    member = load_member(values["member_id"], actor(), need="act")
     loan = services.request_loan(asset, member, values["starts_on"], values["due_on"], actor(), note=values["note"])
     return loan, 201, {"Location": url_for("api_bookings.get_loan", loan_id=loan.id)}
 
@@ -328,7 +328,7 @@ def book_room_weekly(values):
     same request again with those days in `leave_out` to book the others.
     """
     asset = load_asset(values["asset_id"])
-    member = load_member(values["member_id"], need="act")
+    member = load_member(values["member_id"], actor(), need="act")
     series = weekly.book_weekly(asset, member, values["first_day"], values["starts_at"], values["ends_at"],
                                 values["times"], actor(), every_weeks=values["every_weeks"],
                                 leave_out=values["leave_out"], note=values["note"])

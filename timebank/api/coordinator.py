@@ -24,6 +24,7 @@ from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import LedgerEntry
 from timebank.members import services as members
+from timebank.members.access import load_member
 from timebank.members.models import MEMBER_STATUSES, Member
 
 bp = blueprint("coordinator", "Coordinators only (a coordinator token)", coordinator=True, tag="Members")
@@ -96,13 +97,6 @@ class EntrySchema(ma.Schema):
     member_balance = ma.fields.Float(required=True, metadata={"description": "The member's balance after it"})
 
 
-def _load_any_member(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        raise NotFound(f"There is no member {member_id}")
-    return member
-
-
 @bp.route("/coordinator/members")
 @bp.arguments(MemberArgs, location="query")
 @bp.response(200, page_schema(MemberSchema, "CoordinatorMember"), headers=LINK_HEADER)
@@ -119,7 +113,7 @@ def list_members_by_status(args):
 @problems(400, 404, 409, 422)
 def approve_member(values, member_id: int):
     """Approve a member; its admins are emailed"""
-    member = _load_any_member(member_id)
+    member = load_member(member_id, actor(), need="manage")
     members.approve_member(member, actor(), credit_limit=values.get("credit_limit"))
     return member
 
@@ -133,7 +127,7 @@ def change_credit_limit(values, member_id: int):
 
     Never below what it owes already plus what its approved exchanges have set aside (409,
     credit-limit-below-balance). Its people are told, and the change is in the audit log."""
-    member = _load_any_member(member_id)
+    member = load_member(member_id, actor(), need="manage")
     ledger.change_credit_limit(member, values["credit_limit"], values["reason"], actor())
     return balance_of(member)
 
@@ -144,7 +138,7 @@ def change_credit_limit(values, member_id: int):
 @problems(400, 404, 409, 422)
 def reject_member(values, member_id: int):
     """Reject a member waiting for a decision; the reason is emailed to its admins"""
-    member = _load_any_member(member_id)
+    member = load_member(member_id, actor(), need="manage")
     members.reject_member(member, actor(), values["reason"])
     return member
 
@@ -253,7 +247,7 @@ def reject_exchange(values, exchange_id: int):
 @problems(400, 404, 409, 422)
 def adjust(values):
     """Correct a member's time credits with a stated reason (a new entry; nothing is ever changed)"""
-    member = _load_any_member(values["member_id"])
+    member = load_member(values["member_id"], actor(), need="manage")
     entry = ledger.adjust(member, values["amount"], values["reason"], actor())
     return {"id": entry.id, "kind": entry.kind, "description": entry.description, "reason": entry.reason,
             "created_at": entry.created_at, "member_balance": ledger.balance(member)}, 201, \
@@ -273,7 +267,7 @@ class GrantSchema(StrictSchema):
 @problems(400, 404, 409, 422)
 def grant_credits(values):
     """Give a member credits from the community pot, with a stated reason"""
-    member = _load_any_member(values["member_id"])
+    member = load_member(values["member_id"], actor(), need="manage")
     return entry_answer(ledger.grant_from_pot(member, values["amount"], values["reason"], actor()))
 
 

@@ -9,7 +9,7 @@ from timebank.amounts import describe as describe_amount
 from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Number, PageArgs, QueryInt, StrictSchema, Text,
                                UkClock, Utc, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import problems
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.exchanges import queue, services
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
@@ -182,7 +182,7 @@ def list_exchanges(args):
     """Exchanges your members are part of (with a coordinator token: every exchange), newest first"""
     statuses = [args["status"]] if args.get("status") else None
     if args.get("member_id"):
-        member_ids = [load_member(args["member_id"], need="act").id]
+        member_ids = [load_member(args["member_id"], actor(), need="act").id]
     elif actor().is_coordinator:
         return paged(with_tags(page_of(queue.all_exchanges(statuses), args)))
     else:
@@ -205,7 +205,7 @@ def get_exchange(exchange_id: int):
 @problems(400, 404, 409, 422)
 def record_help(values):
     """Record help given outside the matcher; it counts once the other member confirms it (as a proposal)"""
-    member = load_member(values["member_id"], need="act")
+    member = load_member(values["member_id"], actor(), need="act")
     other = db.session.get(Member, values["other_member_id"])
     if other is None:
         raise NotFound("Choose the organisation", field="other_member_id")

@@ -11,7 +11,7 @@ from flask import url_for
 from timebank.api.core import (LINK_HEADER, Number, Page, PageArgs, QueryInt, StrictSchema, Utc, actor, blueprint,
                                page_schema, paged)
 from timebank.api.document import problems
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger import services
@@ -92,7 +92,7 @@ class StatementArgs(PageArgs):
 @problems(404)
 def get_balance(member_id: int):
     """Your member's time-credit balance and credit limit"""
-    return balance_of(load_member(member_id, need="act"))
+    return balance_of(load_member(member_id, actor(), need="act"))
 
 
 def balance_of(member) -> dict:
@@ -106,7 +106,7 @@ def balance_of(member) -> dict:
 @problems(404, 422)
 def get_statement(args, member_id: int):
     """Your member's statement: credits in and out, newest first, each with the balance after it"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     found = services.statement(member, page=args["page"], per_page=args["per_page"])
     return paged(Page(found.lines if found.page == args["page"] else [], found.total_lines, args["page"],
                       args["per_page"]))
@@ -130,5 +130,5 @@ def get_ledger_entry(entry_id: int):
 @problems(400, 404, 409, 422)
 def give_credits(values, member_id: int):
     """Give some of your member's credits (never more than it has) to the community pot (its admins)"""
-    member = load_member(member_id)
+    member = load_member(member_id, actor())
     return entry_answer(services.donate_to_pot(member, values["amount"], actor()))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Moment, Number, Page, PageArgs, QueryInt,
                                StrictSchema, Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate)
 from timebank.api.document import problems
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.funding import services as funding
@@ -268,7 +268,7 @@ def _member_page(args: dict) -> Page:
         if args.get(alone) is not None:
             raise InvalidInput(f"{alone} does not apply to one member's listings: leave it out, or leave out member_id",
                                field=alone)
-    member = load_member(args["member_id"])
+    member = load_member(args["member_id"], actor())
     stmt = select(Listing).where(Listing.member_id == member.id)
     if can_act_for(actor(), member):
         if args.get("status"):
@@ -344,7 +344,7 @@ def get_listing(listing_id: int):
 @problems(400, 404, 409, 422)
 def create_listing(values):
     """Post an offer or a need for one of your members"""
-    member = load_member(values.pop("member_id"), need="act")
+    member = load_member(values.pop("member_id"), actor(), need="act")
     listing = services.create_listing(member, actor(), **_service_values(values))
     return listing, 201, {"Location": url_for("api_listings.get_listing", listing_id=listing.id)}
 

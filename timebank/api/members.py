@@ -10,28 +10,15 @@ from flask import Response
 from timebank.api.core import (EMAIL_ADDRESS, LINK_HEADER, WEB_ADDRESS, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_schema, paged,
                                paginate)
 from timebank.api.document import problems
-from timebank.errors import NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.members import services
-from timebank.members.access import can_act_for, can_manage, can_see_contact
+from timebank.members.access import can_see_contact, load_member
 from timebank.members.models import MEMBER_TYPES, Member, Membership
 from timebank.places import TOWNS, WARDS
 from timebank.privacy import downloads
 
 bp = blueprint("members", "Organisations and businesses: read them, change your own", tag="Members")
 ID = "id"
-
-
-def load_member(member_id: int, *, need: str = "view") -> Member:
-    """Like the web's members.access.load_member, for the token's person: 404, or 403 for "act"/"manage"."""
-    member = db.session.get(Member, member_id)
-    if member is None or (member.status != "active" and not can_act_for(actor(), member)):
-        raise NotFound(f"There is no member {member_id}")
-    if need == "act" and not can_act_for(actor(), member):
-        raise NotAllowed(f"You do not act for {member.name}")
-    if need == "manage" and not can_manage(actor(), member):
-        raise NotAllowed(f"Only admins of {member.name} and coordinators can change its profile")
-    return member
 
 
 class MemberSchema(ma.Schema):
@@ -138,7 +125,7 @@ def list_members(args):
 @problems(404)
 def get_member(member_id: int):
     """A member's profile (contact details only for its own people, partners and coordinators)"""
-    return load_member(member_id)
+    return load_member(member_id, actor())
 
 
 @bp.route(f"/members/<{ID}:member_id>/data")
@@ -147,7 +134,7 @@ def get_member(member_id: int):
 def download_member_data(member_id: int):
     """Everything the exchange holds about your member and its people (its admins, and coordinators): the same
     zip as its Exports page's download"""
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, actor(), need="manage")
     return _zip(downloads.member_zip(member), f"all-data-member-{member.id}.zip")
 
 
@@ -157,6 +144,6 @@ def download_member_data(member_id: int):
 @problems(400, 404, 409, 422)
 def update_member(changes, member_id: int):
     """Change your own member's profile (its admins, and coordinators)"""
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, actor(), need="manage")
     services.update_member(member, **changes)
     return member

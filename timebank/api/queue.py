@@ -14,7 +14,7 @@ from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Utc, ac
                                paged)
 from timebank.api.document import problems
 from timebank.api.exchanges import ExchangeSchema
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.bookings.models import UK
 from timebank.exchanges import queue, reminders, scheduling
 from timebank.exchanges.queue import QUEUE_LISTS, TASK_KINDS
@@ -47,7 +47,7 @@ class TaskSchema(ma.Schema):
 @problems(404, 422)
 def list_member_waiting(args, member_id: int):
     """What waits for one of your members, soonest deadline first"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     return paged(page_of(queue.tasks_for([member.id]), args))
 
 

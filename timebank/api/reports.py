@@ -8,9 +8,9 @@ from decimal import Decimal
 import marshmallow as ma
 
 from timebank import amounts
-from timebank.api.core import Day, blueprint
+from timebank.api.core import Day, actor, blueprint
 from timebank.api.document import problems
-from timebank.api.members import load_member
+from timebank.members.access import load_member
 from timebank.errors import InvalidInput
 from timebank.reports import exports, figures
 from timebank.reports.social_value import impact_statement, social_value
@@ -214,7 +214,7 @@ def _by_kind(valuation: figures.Valuation) -> list[dict]:
 @problems(404, 422)
 def get_social_value(args, member_id: int):
     """Your member's Social Value report: what it gave, to whom, valued with sourced rates (as its report page)"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     report = social_value(member, period(args))
     return {"member_id": member.id, "period": report.period.label, "person_hours": report.hours,
             "credits_earned": report.credits_earned, "organisations_supported": report.organisations_supported,
@@ -230,7 +230,7 @@ def get_social_value(args, member_id: int):
 @problems(404, 422)
 def get_impact_statement(args, member_id: int):
     """Your member's impact statement: given and received, its partners and its balance (as its impact page)"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     statement = impact_statement(member, period(args))
     used: dict[int, dict] = {}
     for use in rates_used(statement.given) + rates_used(statement.received):  # a rate may value both sides
@@ -272,7 +272,7 @@ class ExportSchema(ma.Schema):
 @problems(404)
 def export_member_data(member_id: int, dataset: str):
     """Your member's records of one kind, as its CSV downloads on the website have them"""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, actor(), need="act")
     found = exports.DATASETS[dataset]
     return {"dataset": dataset, "title": found.title, "columns": found.headers,
             "rows": [[_cell(cell) for cell in row] for row in exports.rows(dataset, member.id)]}

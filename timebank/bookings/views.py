@@ -79,7 +79,7 @@ def request_asset(asset_id: int):
         form.member_id.data = form.member_id.choices[0][0]
     times_taken = None
     if form.member_id.choices and form.validate_on_submit():
-        member = load_member(form.member_id.data, need="act")
+        member = load_member(form.member_id.data, current_user, need="act")
         try:
             done = _book_or_borrow(asset, member, form)
         except DomainError as error:
@@ -134,7 +134,7 @@ def _book_or_borrow(asset: Asset, member, form) -> str:
 @bp.route("/members/<int:member_id>/bookings")
 @login_required
 def member_bookings(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     return render_template("bookings/member.html", member=member, bookings=services.bookings_for(member),
                            loans=services.loans_for(member), feed_url=ical.feed_url(member),
                            reset_form=ResetFeedForm(), today=uk_today())
@@ -143,7 +143,7 @@ def member_bookings(member_id: int):
 @bp.route("/members/<int:member_id>/calendar/reset", methods=["POST"])
 @login_required
 def reset_calendar(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     if ResetFeedForm().validate_on_submit():
         services.reset_feed(member, current_user)
         flash("There is a new calendar link. The old one no longer works: "

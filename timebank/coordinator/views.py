@@ -40,7 +40,7 @@ def home():
 @bp.route("/members/<int:member_id>/review", methods=["GET"])
 @coordinator_required
 def review_member(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     return render_template("coordinator/review_member.html", member=member,
                            approve_form=ApproveForm(), reject_form=RejectForm())
 
@@ -48,7 +48,7 @@ def review_member(member_id: int):
 @bp.route("/members/<int:member_id>/approve", methods=["POST"])
 @coordinator_required
 def approve_member(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = ApproveForm()
     if form.validate_on_submit():
         with domain_errors():
@@ -60,7 +60,7 @@ def approve_member(member_id: int):
 @bp.route("/members/<int:member_id>/reject", methods=["POST"])
 @coordinator_required
 def reject_member(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = RejectForm()
     if form.validate_on_submit():
         with domain_errors(form):

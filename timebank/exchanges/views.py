@@ -345,7 +345,7 @@ def give_side(leg_id: int):
 @bp.route("/members/<int:member_id>/record-help", methods=["GET", "POST"])
 @login_required
 def record_help(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     form = RecordHelpForm()
     form.other_member_id.choices = [(0, "Choose an organisation")] + [
         (m.id, m.name) for m in db.session.scalars(

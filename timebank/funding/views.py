@@ -110,7 +110,7 @@ def add_member(tag_id: int):
 @coordinator_required
 def remove_member(tag_id: int, member_id: int):
     tag = load_tag(tag_id)
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     if RemoveMemberForm().validate_on_submit():
         with domain_errors():
             services.remove_member(tag, current_user, member)

@@ -47,14 +47,14 @@ def _credits_page(member: Member, donate_form: DonateForm | None = None, limit_f
 @bp.route("/members/<int:member_id>/credits")
 @login_required
 def member_credits(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     return _credits_page(member)
 
 
 @bp.route("/members/<int:member_id>/credits/give", methods=["POST"])
 @login_required
 def give_to_pot(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = DonateForm()
     if form.validate_on_submit():
         with domain_errors(form):
@@ -68,7 +68,7 @@ def give_to_pot(member_id: int):
 @bp.route("/members/<int:member_id>/credits/limit", methods=["POST"])
 @coordinator_required
 def change_credit_limit(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     form = CreditLimitForm()
     if form.validate_on_submit():
         with domain_errors(form):

@@ -102,7 +102,7 @@ def _asset_choices(member_id: int) -> list[tuple[int, str]]:
 @bp.route("/members/<int:member_id>/listings/new", methods=["GET", "POST"])
 @login_required
 def new(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     form = ListingForm()
     form.category_id.choices = [(0, "Choose a category")] + services.category_choices()
     form.asset_id.choices = _asset_choices(member.id)

@@ -1,13 +1,12 @@
 """Who may see or change a member (its people, coordinators, members exchanging with it), and the
-loaders that answer a request with the member (and its people, invitations, records and assets) or
-404 / 403."""
+loaders that find the member (and its people, invitations, records and assets) for a user or raise
+NotFound / NotAllowed, for the web pages and the API alike."""
 from __future__ import annotations
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import select
 
 from timebank.accounts.models import User
+from timebank.errors import NotAllowed, NotFound
 from timebank.exchanges.models import CONTACT_STATUSES, Exchange, Party
 from timebank.extensions import db
 from timebank.members.models import Asset, ComplianceRecord, Invitation, Member, Membership
@@ -61,49 +60,55 @@ def exchange_partners(member: Member) -> list[Member]:
         select(Party.member_id).where(Party.exchange_id.in_(mine), Party.member_id != member.id))).order_by(Member.name)))
 
 
-# -- loaders for requests ------------------------------------------------------------------
+# -- loaders: one for every edge ----------------------------------------------------------
+# The web passes `current_user`, the API `actor()`; each edge turns NotFound / NotAllowed into its
+# own answer (the 404 or 403 page: timebank/main/errors.py; a problem: timebank/api/core.py).
 
-def load_member(member_id: int, *, need: str = "view") -> Member:
-    """`need` is "view" (anyone may see an active member), "act" (its staff) or "manage" (its admins)."""
-    member = db.session.get(Member, member_id)
-    if member is None:
-        abort(404)
-    if need == "view":
-        if member.status != "active" and not can_act_for(current_user, member):
-            abort(404)  # pending and rejected members are not public
-    elif need == "act":
-        if not can_act_for(current_user, member):
-            abort(403)
-    elif need == "manage":
-        if not can_manage(current_user, member):
-            abort(403)
-    else:
+NEEDS = ("view", "act", "manage")
+
+
+def load_member(member_id: int, user: User, *, need: str = "view") -> Member:
+    """Member `member_id` for `user`. `need` is "view" (anyone may see an active member), "act" (its
+    people and coordinators) or "manage" (its admins and coordinators).
+
+    A pending or rejected member is not found by anyone who does not act for it, whatever the need:
+    saying "not allowed" would tell an outsider it exists.
+    """
+    if need not in NEEDS:
         raise ValueError(need)
+    member = db.session.get(Member, member_id)
+    if member is None or (member.status != "active" and not can_act_for(user, member)):
+        raise NotFound(f"There is no member {member_id}")
+    if need == "act" and not can_act_for(user, member):
+        raise NotAllowed(f"You do not act for {member.name}")
+    if need == "manage" and not can_manage(user, member):
+        raise NotAllowed(f"Only admins of {member.name} and coordinators can change its profile")
     return member
 
 
-def _owned_by(model, member_id: int, row_id: int, need: str):
-    """Row `row_id` of `model`, 404 unless it belongs to member `member_id`; `need` is checked on the member."""
-    member = load_member(member_id, need=need)
+def _owned_by(model, noun: str, member_id: int, row_id: int, user: User, need: str):
+    """Row `row_id` of `model`, not found unless it belongs to member `member_id`, which `user` must `need`."""
+    member = load_member(member_id, user, need=need)
     row = db.session.get(model, row_id)
     if row is None or row.member_id != member.id:
-        abort(404)
+        raise NotFound(f"There is no {noun} {row_id} at {member.name}")
     return row
 
 
-def load_membership(member_id: int, membership_id: int, *, need: str = "manage") -> Membership:
+def load_membership(member_id: int, membership_id: int, user: User, *, need: str = "manage") -> Membership:
     """A person's place in a member."""
-    return _owned_by(Membership, member_id, membership_id, need)
+    return _owned_by(Membership, "person's place", member_id, membership_id, user, need)
 
 
-def load_invitation(member_id: int, invitation_id: int) -> Invitation:
-    return _owned_by(Invitation, member_id, invitation_id, "manage")
+def load_invitation(member_id: int, invitation_id: int, user: User) -> Invitation:
+    return _owned_by(Invitation, "invitation", member_id, invitation_id, user, "manage")
 
 
-def load_record(member_id: int, record_id: int) -> ComplianceRecord:
+def load_record(member_id: int, record_id: int, user: User) -> ComplianceRecord:
     """A compliance record, for the member's own people and coordinators only."""
-    return _owned_by(ComplianceRecord, member_id, record_id, "act")
+    return _owned_by(ComplianceRecord, "record", member_id, record_id, user, "act")
 
 
-def load_asset(member_id: int, asset_id: int) -> Asset:
-    return _owned_by(Asset, member_id, asset_id, "act")
+def load_asset(member_id: int, asset_id: int, user: User) -> Asset:
+    """One of the member's rooms or items, to change: for its own people and coordinators."""
+    return _owned_by(Asset, "room or item", member_id, asset_id, user, "act")

@@ -17,7 +17,7 @@ KIND_WORDS = {"room": "room", "equipment": "item of equipment"}
 @bp.route("/members/<int:member_id>/assets")
 @login_required
 def index(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     owned = assets.assets_of(member)
     on = today()
     return render_template("members/assets.html", member=member,
@@ -29,7 +29,7 @@ def index(member_id: int):
 @bp.route("/members/<int:member_id>/assets/new/<kind>", methods=["GET", "POST"])
 @login_required
 def new(member_id: int, kind: str):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     if kind not in ASSET_FORMS:
         abort(404)
     form = ASSET_FORMS[kind]()
@@ -44,7 +44,7 @@ def new(member_id: int, kind: str):
 @bp.route("/members/<int:member_id>/assets/<int:asset_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(member_id: int, asset_id: int):
-    asset = load_asset(member_id, asset_id)
+    asset = load_asset(member_id, asset_id, current_user)
     form = ASSET_FORMS[asset.kind](obj=asset)
     if request.method == "GET":
         form.fill(asset)
@@ -59,7 +59,7 @@ def edit(member_id: int, asset_id: int):
 @bp.route("/members/<int:member_id>/assets/<int:asset_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(member_id: int, asset_id: int):
-    asset = load_asset(member_id, asset_id)
+    asset = load_asset(member_id, asset_id, current_user)
     name = asset.name
     form = ActionForm()
     if form.validate_on_submit():

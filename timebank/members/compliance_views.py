@@ -16,7 +16,7 @@ bp = Blueprint("compliance", __name__)
 @bp.route("/members/<int:member_id>/compliance")
 @login_required
 def index(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     on = today()
     records = compliance.compliance_records(member)
     warnings = {record.id: compliance.compliance_warning(record, on)
@@ -30,7 +30,7 @@ def index(member_id: int):
 @bp.route("/members/<int:member_id>/compliance/new/<kind>", methods=["GET", "POST"])
 @login_required
 def new(member_id: int, kind: str):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     if kind not in COMPLIANCE_FORMS:
         abort(404)
     form = COMPLIANCE_FORMS[kind]()
@@ -47,7 +47,7 @@ def new(member_id: int, kind: str):
 @bp.route("/members/<int:member_id>/compliance/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(member_id: int, record_id: int):
-    record = load_record(member_id, record_id)
+    record = load_record(member_id, record_id, current_user)
     form = COMPLIANCE_FORMS[record.kind](obj=record)
     if request.method == "GET":
         form.fill(record)
@@ -65,7 +65,7 @@ def edit(member_id: int, record_id: int):
 @bp.route("/members/<int:member_id>/compliance/<int:record_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(member_id: int, record_id: int):
-    record = load_record(member_id, record_id)
+    record = load_record(member_id, record_id, current_user)
     what = compliance.describe_record(record)
     form = ActionForm()
     if form.validate_on_submit():

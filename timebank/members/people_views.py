@@ -30,7 +30,7 @@ def find():
 @bp.route("/members/<int:member_id>/join", methods=["POST"])
 @login_required
 def request_join(member_id: int):
-    member = load_member(member_id)
+    member = load_member(member_id, current_user)
     if ActionForm().validate_on_submit():
         try:
             people.request_to_join(member, current_user)
@@ -46,7 +46,7 @@ def request_join(member_id: int):
 @bp.route("/members/<int:member_id>/people")
 @login_required
 def index(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     return render_template("members/people.html", member=member, people=people.people_of(member),
                            requests=people.join_requests(member), invitations=people.pending_invitations(member),
                            can_manage=can_manage(current_user, member), action_form=ActionForm())
@@ -55,7 +55,7 @@ def index(member_id: int):
 @bp.route("/members/<int:member_id>/people/invite", methods=["GET", "POST"])
 @login_required
 def invite(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = InviteForm()
     if form.validate_on_submit():
         with domain_errors(form):
@@ -68,7 +68,7 @@ def invite(member_id: int):
 
 def _act_on_membership(member_id: int, membership_id: int, action, done: str):
     """Run one people service on a membership from a lone button, flash the outcome, back to People."""
-    membership = load_membership(member_id, membership_id)
+    membership = load_membership(member_id, membership_id, current_user)
     name = membership.user.display_name
     if ActionForm().validate_on_submit():
         with domain_errors():
@@ -94,7 +94,7 @@ def decline(member_id: int, membership_id: int):
 @bp.route("/members/<int:member_id>/people/<int:membership_id>/role", methods=["GET", "POST"])
 @login_required
 def change_role(member_id: int, membership_id: int):
-    membership = load_membership(member_id, membership_id)
+    membership = load_membership(member_id, membership_id, current_user)
     if membership.status != "active":
         abort(404)
     form = RoleForm(data={"role": membership.role} if request.method == "GET" else None)
@@ -109,7 +109,7 @@ def change_role(member_id: int, membership_id: int):
 @bp.route("/members/<int:member_id>/people/<int:membership_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(member_id: int, membership_id: int):
-    membership = load_membership(member_id, membership_id)
+    membership = load_membership(member_id, membership_id, current_user)
     member, name = membership.member, membership.user.display_name
     form = ActionForm()
     if form.validate_on_submit():
@@ -123,7 +123,7 @@ def remove(member_id: int, membership_id: int):
 @bp.route("/members/<int:member_id>/invitations/<int:invitation_id>/cancel", methods=["POST"])
 @login_required
 def cancel_invitation(member_id: int, invitation_id: int):
-    invitation = load_invitation(member_id, invitation_id)
+    invitation = load_invitation(member_id, invitation_id, current_user)
     if ActionForm().validate_on_submit():
         with domain_errors():
             people.cancel_invitation(invitation, current_user)
@@ -134,7 +134,7 @@ def cancel_invitation(member_id: int, invitation_id: int):
 @bp.route("/members/<int:member_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(member_id: int):
-    member = load_member(member_id)
+    member = load_member(member_id, current_user)
     membership = db.session.scalar(select(Membership).where(
         Membership.member_id == member.id, Membership.user_id == current_user.id))
     if membership is None:

@@ -32,13 +32,13 @@ def _page(member, point_form=None, postcode_form=None, status=200):
 @bp.route("/members/<int:member_id>/place")
 @login_required
 def edit(member_id: int):
-    return _page(load_member(member_id, need="manage"))
+    return _page(load_member(member_id, current_user, need="manage"))
 
 
 @bp.route("/members/<int:member_id>/place/point", methods=["POST"])
 @login_required
 def set_point(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = PointForm()
     if form.validate_on_submit():
         with domain_errors(form):
@@ -52,7 +52,7 @@ def set_point(member_id: int):
 @login_required
 def use_postcode(member_id: int):
     """Back to the postcode's point; a different postcode becomes the member's postcode too."""
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = PostcodePlaceForm()
     if form.validate_on_submit():
         with domain_errors(form):

@@ -61,7 +61,7 @@ def register():
 
 @bp.route("/members/<int:member_id>")
 def profile(member_id: int):
-    member = load_member(member_id)
+    member = load_member(member_id, current_user)
     show_contact = can_see_contact(current_user, member)
     open_listings = db.session.scalars(
         select(Listing).where(Listing.member_id == member.id, Listing.status == "open")
@@ -74,7 +74,7 @@ def profile(member_id: int):
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = MemberForm(obj=member)
     if form.validate_on_submit():
         with domain_errors(form):

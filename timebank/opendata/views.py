@@ -109,7 +109,7 @@ def oruk_organization(organization_id: str):
 @bp.route("/members/<int:member_id>/open-data", methods=["GET", "POST"])
 @login_required
 def consent(member_id: int):
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     form = ConsentForm()
     if request.method == "GET":
         form.publish.data = "yes" if member.open_data_consent else "no"

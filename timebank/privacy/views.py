@@ -32,7 +32,7 @@ def my_data():
 @login_required
 def member_data(member_id: int):
     """Everything about the member and its people, for its admins and coordinators."""
-    member = load_member(member_id, need="manage")
+    member = load_member(member_id, current_user, need="manage")
     return _zip(downloads.member_zip(member), f"all-data-member-{member.id}.zip")
 
 

@@ -260,7 +260,7 @@ def end_rate(rate_id: int):
 @login_required
 def member_social_value(member_id: int):
     """A business's Social Value report, for its own people and coordinators."""
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     form, period, how = _period(funding.tags_for_reports(member))
     report = social_value(member, period)
     if requested_format() == "csv":
@@ -320,7 +320,7 @@ def _records_csv(lines, name: str, period: Period) -> Response:
 @offers("pdf", "csv")
 @login_required
 def member_impact(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     form, period, how = _period(funding.tags_for_reports(member))
     if requested_format() == "csv":
         return _records_csv(member_lines(member, period), f"impact-statement-{member.id}", period)
@@ -360,7 +360,7 @@ def coordinator_export(name: str):
 @bp.route("/members/<int:member_id>/exports")
 @login_required
 def member_exports(member_id: int):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     datasets = [exports.DATASETS[n] for n in exports.MEMBER_DATASETS]
     return render_template("reports/exports.html", datasets=datasets, member=member)
 
@@ -368,7 +368,7 @@ def member_exports(member_id: int):
 @bp.route("/members/<int:member_id>/exports/<name>.csv")
 @login_required
 def member_export(member_id: int, name: str):
-    member = load_member(member_id, need="act")
+    member = load_member(member_id, current_user, need="act")
     if name not in exports.MEMBER_DATASETS:
         abort(404)
     dataset = exports.DATASETS[name]
