@@ -11,58 +11,19 @@ from timebank.api.core import (LINK_HEADER, Bool, Day, Int, Moment, PageArgs, St
                                _domain_problem, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import TakenTimeSchema, problems
 from timebank.api.exchanges import ReasonSchema
-from timebank.members.access import load_member
 from timebank.bookings import availability, services, weekly
-from timebank.bookings.models import (BOOKING_STATUSES, LOAN_STATUSES, SERIES_EVERY_WEEKS, SERIES_TIMES, Booking,
-                                      BookingSeries, Loan)
-from timebank.errors import NotAllowed, NotFound
-from timebank.extensions import db
-from timebank.members.models import Asset
-from timebank.members.access import can_act_for
+from timebank.bookings.access import load_asset, load_booking, load_loan, load_series
+from timebank.bookings.models import BOOKING_STATUSES, LOAN_STATUSES, SERIES_EVERY_WEEKS, SERIES_TIMES
+from timebank.members.access import load_member
 
 bp = blueprint("bookings", "Room bookings and equipment loans", tag="Bookings")
 ID = "id"
-
-
-def load_asset(asset_id: int) -> Asset:
-    """A room or item anyone may see (its owner is active), or 404."""
-    asset = db.session.get(Asset, asset_id)
-    if asset is None or (asset.member.status != "active" and not can_act_for(actor(), asset.member)):
-        raise NotFound(f"There is no room or item {asset_id}", field="asset_id")
-    return asset
-
-
-def load_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(f"There is no booking {booking_id}")
-    if not (can_act_for(actor(), booking.member) or can_act_for(actor(), booking.asset.member)):
-        raise NotAllowed("Only the borrower's and the room owner's people can see or cancel this booking")
-    return booking
-
-
-def load_series(series_id: int) -> BookingSeries:
-    series = db.session.get(BookingSeries, series_id)
-    if series is None:
-        raise NotFound(f"There is no weekly booking {series_id}")
-    if not (can_act_for(actor(), series.member) or can_act_for(actor(), series.asset.member)):
-        raise NotAllowed("Only the borrower's and the room owner's people can see or cancel this weekly booking")
-    return series
 
 
 @bp.errorhandler(weekly.TimesTaken)
 def _times_taken(error: weekly.TimesTaken):
     """409, naming each taken time in `taken` as well as in words."""
     return _domain_problem(error, extra={"taken": TakenTimeSchema(many=True).dump(error.taken)})
-
-
-def load_loan(loan_id: int) -> Loan:
-    loan = db.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFound(f"There is no loan {loan_id}")
-    if not (can_act_for(actor(), loan.member) or can_act_for(actor(), loan.asset.member)):
-        raise NotAllowed("Only the borrower's and the lender's people can see or cancel this loan")
-    return loan
 
 
 class _Common(ma.Schema):
@@ -167,7 +128,7 @@ def list_member_loans(args, member_id: int):
 @problems(403, 404)
 def get_booking(booking_id: int):
     """One booking your member made, or of your member's room"""
-    return load_booking(booking_id)
+    return load_booking(booking_id, actor())
 
 
 @bp.route(f"/loans/<{ID}:loan_id>", tags=["Loans"])
@@ -175,7 +136,7 @@ def get_booking(booking_id: int):
 @problems(403, 404)
 def get_loan(loan_id: int):
     """One loan your member asked for, or of your member's item"""
-    return load_loan(loan_id)
+    return load_loan(loan_id, actor())
 
 
 @bp.route("/bookings", methods=["POST"])
@@ -184,7 +145,7 @@ def get_loan(loan_id: int):
 @problems(400, 404, 409, 422)
 def book_room(values):
     """Book another member's room for your member (never double-booked: 409 if taken)"""
-    asset = load_asset(values["asset_id"])
+    asset = load_asset(values["asset_id"], actor())
     member = load_member(values["member_id"], actor(), need="act")
     booking = services.book_room(asset, member, values["starts_at"], values["ends_at"], actor(), note=values["note"])
     return booking, 201, {"Location": url_for("api_bookings.get_booking", booking_id=booking.id)}
@@ -196,7 +157,7 @@ def book_room(values):
 @problems(400, 404, 409, 422)
 def borrow_item(values):
     """Ask to borrow another member's item for your member, for whole days (409 if taken)"""
-    asset = load_asset(values["asset_id"])
+    asset = load_asset(values["asset_id"], actor())
     member = load_member(values["member_id"], actor(), need="act")
     loan = services.request_loan(asset, member, values["starts_on"], values["due_on"], actor(), note=values["note"])
     return loan, 201, {"Location": url_for("api_bookings.get_loan", loan_id=loan.id)}
@@ -208,7 +169,7 @@ def borrow_item(values):
 @problems(400, 404, 409, 422)
 def cancel_booking(values, booking_id: int):
     """Cancel a booking (the borrower or the room's owner); the other side is told why"""
-    booking = load_booking(booking_id)
+    booking = load_booking(booking_id, actor())
     services.cancel_booking(booking, actor(), values["reason"])
     return booking
 
@@ -219,7 +180,7 @@ def cancel_booking(values, booking_id: int):
 @problems(400, 404, 409, 422)
 def cancel_loan(values, loan_id: int):
     """Cancel a reserved loan (the borrower or the lender); the other side is told why"""
-    loan = load_loan(loan_id)
+    loan = load_loan(loan_id, actor())
     services.cancel_loan(loan, actor(), values["reason"])
     return loan
 
@@ -314,7 +275,7 @@ class WeekSchema(ma.Schema):
 @problems(404, 422)
 def get_asset_calendar(args, asset_id: int):
     """A room's or item's week, Monday to Sunday: the times booked or the days lent (never who by)"""
-    return availability.week(load_asset(asset_id), args["week"])
+    return availability.week(load_asset(asset_id, actor()), args["week"])
 
 
 @bp.route("/booking-series", methods=["POST"])
@@ -327,7 +288,7 @@ def book_room_weekly(values):
     If any time is taken, the answer is 409 and `taken` names each one; nothing is booked. Send the
     same request again with those days in `leave_out` to book the others.
     """
-    asset = load_asset(values["asset_id"])
+    asset = load_asset(values["asset_id"], actor())
     member = load_member(values["member_id"], actor(), need="act")
     series = weekly.book_weekly(asset, member, values["first_day"], values["starts_at"], values["ends_at"],
                                 values["times"], actor(), every_weeks=values["every_weeks"],
@@ -340,7 +301,7 @@ def book_room_weekly(values):
 @problems(404)
 def get_booking_series(series_id: int):
     """A weekly booking and each of its times (the borrower's and the room owner's people)"""
-    return load_series(series_id)
+    return load_series(series_id, actor())
 
 
 @bp.route(f"/booking-series/<{ID}:series_id>/cancel", methods=["POST"])
@@ -349,7 +310,7 @@ def get_booking_series(series_id: int):
 @problems(400, 404, 409, 422)
 def cancel_booking_series(values, series_id: int):
     """Cancel every time of a weekly booking still to come (the borrower or the room's owner); both are told why"""
-    series = load_series(series_id)
+    series = load_series(series_id, actor())
     weekly.cancel_series(series, actor(), values["reason"])
     return series
 
@@ -360,7 +321,7 @@ def cancel_booking_series(values, series_id: int):
 @problems(400, 404, 409, 422)
 def check_out_loan(values, loan_id: int):
     """The lender hands the item over on or after the loan's first day, noting its condition"""
-    loan = load_loan(loan_id)
+    loan = load_loan(loan_id, actor())
     return services.check_out(loan, actor(), condition=values["condition"], pat_checked=values["pat_checked"])
 
 
@@ -370,5 +331,5 @@ def check_out_loan(values, loan_id: int):
 @problems(400, 404, 409, 422)
 def check_in_loan(values, loan_id: int):
     """The lender takes the item back, noting its condition"""
-    loan = load_loan(loan_id)
+    loan = load_loan(loan_id, actor())
     return services.check_in(loan, actor(), condition=values["condition"])

@@ -8,59 +8,17 @@ from flask_login import current_user, login_required
 
 from timebank.accounts.access import coordinator_required
 from timebank.bookings import availability, ical, services, weekly
+from timebank.bookings.access import load_asset, load_booking, load_loan, load_series
 from timebank.bookings.forms import (CancelForm, CheckOutForm, LoanRequestForm, ResetFeedForm, ReturnForm,
                                      RoomBookingForm)
-from timebank.bookings.models import Booking, BookingSeries, Loan, uk_today
-from timebank.extensions import db
+from timebank.bookings.models import uk_today
 from timebank.errors import DomainError
 from timebank.main.forms import domain_errors, show_domain_error
-from timebank.members.access import load_member
+from timebank.members.access import can_act_for, load_member, members_of
 from timebank.members.models import Asset
-from timebank.members.access import can_act_for, members_of
 from timebank.unit_of_work import discard
 
 bp = Blueprint("bookings", __name__)
-
-
-# -- loading ----------------------------------------------------------------------------------
-
-def load_asset(asset_id: int) -> Asset:
-    """A room or item anyone may see (its owner is active), or 404."""
-    asset = db.session.get(Asset, asset_id)
-    if asset is None or (asset.member.status != "active" and not can_act_for(current_user, asset.member)):
-        abort(404)
-    return asset
-
-
-def load_booking(booking_id: int) -> Booking:
-    """A booking, for its borrower's or its room owner's people (and coordinators); 404 or 403."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        abort(404)
-    if not (can_act_for(current_user, booking.member) or can_act_for(current_user, booking.asset.member)):
-        abort(403)
-    return booking
-
-
-def load_series(series_id: int) -> BookingSeries:
-    """A weekly booking, for its borrower's or its room owner's people (and coordinators); 404 or 403."""
-    series = db.session.get(BookingSeries, series_id)
-    if series is None:
-        abort(404)
-    if not (can_act_for(current_user, series.member) or can_act_for(current_user, series.asset.member)):
-        abort(403)
-    return series
-
-
-def load_loan(loan_id: int, *, need: str = "either") -> Loan:
-    """A loan; need="either" (borrower or lender) or "lender" (only the item's owner hands it over)."""
-    loan = db.session.get(Loan, loan_id)
-    if loan is None:
-        abort(404)
-    lender = can_act_for(current_user, loan.asset.member)
-    if not (lender or (need == "either" and can_act_for(current_user, loan.member))):
-        abort(403)
-    return loan
 
 
 def _borrower_choices(asset: Asset) -> list[tuple[int, str]]:
@@ -72,7 +30,7 @@ def _borrower_choices(asset: Asset) -> list[tuple[int, str]]:
 @bp.route("/assets/<int:asset_id>/book", methods=["GET", "POST"])
 @login_required
 def request_asset(asset_id: int):
-    asset = load_asset(asset_id)
+    asset = load_asset(asset_id, current_user)
     form = RoomBookingForm() if asset.kind == "room" else LoanRequestForm()
     form.member_id.choices = _borrower_choices(asset)
     if len(form.member_id.choices) == 1 and request.method == "GET":
@@ -177,7 +135,7 @@ def _own_side(*members) -> int:
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_booking(booking_id: int):
-    booking = load_booking(booking_id)
+    booking = load_booking(booking_id, current_user)
     back = _own_side(booking.member, booking.asset.member)
     form = CancelForm()
     if booking.status != "confirmed":
@@ -195,7 +153,7 @@ def cancel_booking(booking_id: int):
 @bp.route("/booking-series/<int:series_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_series(series_id: int):
-    series = load_series(series_id)
+    series = load_series(series_id, current_user)
     back = _own_side(series.member, series.asset.member)
     coming = weekly.coming_bookings(series)
     if not coming:
@@ -216,7 +174,7 @@ def cancel_series(series_id: int):
 @bp.route("/loans/<int:loan_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_loan(loan_id: int):
-    loan = load_loan(loan_id)
+    loan = load_loan(loan_id, current_user)
     back = _own_side(loan.member, loan.asset.member)
     form = CancelForm()
     if loan.status != "reserved":
@@ -234,7 +192,7 @@ def cancel_loan(loan_id: int):
 @bp.route("/loans/<int:loan_id>/check-out", methods=["GET", "POST"])
 @login_required
 def check_out(loan_id: int):
-    loan = load_loan(loan_id, need="lender")
+    loan = load_loan(loan_id, current_user, need="lender")
     form = CheckOutForm()
     if request.method == "GET" and loan.asset.condition:
         form.condition.data = f"Condition: {loan.asset.condition}."
@@ -252,7 +210,7 @@ def check_out(loan_id: int):
 @bp.route("/loans/<int:loan_id>/return", methods=["GET", "POST"])
 @login_required
 def check_in(loan_id: int):
-    loan = load_loan(loan_id, need="lender")
+    loan = load_loan(loan_id, current_user, need="lender")
     form = ReturnForm()
     if form.validate_on_submit():
         with domain_errors(form):
