@@ -316,3 +316,27 @@ def test_the_same_case_study_written_by_two_people_at_once_is_saved_once(app, st
     assert isinstance(loser.error, Conflict) and loser.error.field == "leg_id", repr(loser.error)
     assert "has already written about this help" in loser.error.message
     assert _count(app) == 1
+
+
+def test_load_case_study_missing_not_seen_not_allowed_and_allowed(app, story):
+    from timebank.accounts.models import User
+    from timebank.case_studies import services
+    from timebank.errors import NotAllowed, NotFound
+    from timebank.exchanges.models import Leg
+    from timebank.extensions import db
+    from timebank.members.models import Member
+
+    with app.test_request_context():
+        person = {email: db.session.scalar(select(User).where(User.email == email)) for email in
+                  (story.admin_giver, story.admin_receiver, story.admin_outsider, story.coordinator)}
+        case = services.write(person[story.admin_giver], db.session.get(Leg, story.leg),
+                              db.session.get(Member, story.giver), "quote", "Our books were done in a day")
+        with pytest.raises(NotFound, match="There is no case study 999999"):
+            services.load_case_study(999999, person[story.coordinator])
+        with pytest.raises(NotFound, match=f"There is no case study {case.id}"):  # not its help: as good as missing
+            services.load_case_study(case.id, person[story.admin_outsider])
+        with pytest.raises(NotAllowed, match="Only Merseyside Accountants's own people can change its case studies"):
+            services.load_case_study(case.id, person[story.admin_receiver], need="change")
+        assert services.load_case_study(case.id, person[story.admin_receiver]) is case
+        assert services.load_case_study(case.id, person[story.coordinator]) is case
+        assert services.load_case_study(case.id, person[story.admin_giver], need="change") is case

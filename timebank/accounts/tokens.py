@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import in_list, utcnow
-from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.errors import Conflict, DomainError, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.accounts.hashing import hash_secret
 
@@ -85,6 +85,14 @@ def create_token(user: User, *, name: str, scope: str) -> tuple[ApiToken, str]:
     db.session.flush()
     record(user, "api_token.created", token, f"{user.display_name} made the API token \u201c{name}\u201d ({scope})")
     return token, secret
+
+
+def load_token(token_id: int, user: User) -> ApiToken:
+    """One of the person's own tokens; anyone else's is as good as missing."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"You have no token {token_id}")
+    return token
 
 
 def revoke_token(token: ApiToken, user: User) -> ApiToken:

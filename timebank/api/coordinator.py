@@ -18,11 +18,8 @@ from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, loa
 from timebank.api.ledger import BalanceSchema, LedgerEntrySchema, balance_of, entry_answer
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
-from timebank.errors import NotFound
 from timebank.exchanges import scheduling, services as exchanges
-from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.models import LedgerEntry
 from timebank.members import services as members
 from timebank.members.access import load_member
 from timebank.members.models import MEMBER_STATUSES, Member
@@ -277,7 +274,4 @@ def grant_credits(values):
 @problems(400, 404, 409, 422)
 def reverse_ledger_entry(values, entry_id: int):
     """Reverse an entry with a stated reason: a new entry with the opposite postings (each entry once)"""
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None:
-        raise NotFound(f"There is no entry {entry_id}")
-    return entry_answer(ledger.reverse(entry, values["reason"], actor()))
+    return entry_answer(ledger.reverse(ledger.load_entry(entry_id, actor()), values["reason"], actor()))

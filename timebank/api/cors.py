@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import Response, request
 from sqlalchemy import select
 
-from timebank.accounts.access import require_coordinator
+from timebank.accounts.access import load_for_coordinator, require_coordinator
 from timebank.accounts.models import User
 from timebank.api.models import AllowedOrigin
 from timebank.audit.services import record
@@ -50,6 +50,12 @@ def normalise(value: str) -> str:
 
 def allowed_origins() -> list[AllowedOrigin]:
     return list(db.session.scalars(select(AllowedOrigin).order_by(AllowedOrigin.origin)))
+
+
+def load_origin(origin_id: int, actor: User) -> AllowedOrigin:
+    """An allowed website, for a coordinator to remove."""
+    return load_for_coordinator(AllowedOrigin, origin_id, actor, to="choose which websites may call the API",
+                                missing=f"There is no allowed website {origin_id}")
 
 
 def allow_origin(actor: User, origin: str, note: str = "") -> AllowedOrigin:

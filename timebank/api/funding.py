@@ -69,7 +69,7 @@ def list_funding_tags(args):
 @problems(404)
 def get_funding_tag(tag_id: int):
     """One programme, fund or grant"""
-    return _tag(services.load_tag(tag_id), _usable_ids())
+    return _tag(services.load_tag(tag_id, actor()), _usable_ids())
 
 
 def _as_tag_ids(error: DomainError) -> DomainError:

@@ -12,11 +12,9 @@ from timebank.api.core import (LINK_HEADER, Number, Page, PageArgs, QueryInt, St
                                page_schema, paged)
 from timebank.api.document import problems
 from timebank.members.access import load_member
-from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger import services
 from timebank.ledger.models import ACCOUNT_KINDS, ENTRY_KINDS, LedgerEntry
-from timebank.members.access import can_act_for
 
 bp = blueprint("ledger", "Time credits: balances and statements", tag="Ledger")
 ID = "id"
@@ -117,11 +115,7 @@ def get_statement(args, member_id: int):
 @problems(404)
 def get_ledger_entry(entry_id: int):
     """One ledger entry, for the people of a member it moved credits for, and coordinators"""
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None or not (actor().is_coordinator or any(
-            p.account.member is not None and can_act_for(actor(), p.account.member) for p in entry.postings)):
-        raise NotFound(f"There is no entry {entry_id}")
-    return entry
+    return services.load_entry(entry_id, actor())
 
 
 @bp.route(f"/members/<{ID}:member_id>/gifts", methods=["POST"])

@@ -1,24 +1,15 @@
 """The coordinators' page of websites allowed to call the API from a browser (CORS)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from timebank.accounts.access import coordinator_required
 from timebank.api import cors
 from timebank.api.forms import OriginForm, RemoveOriginForm
-from timebank.api.models import AllowedOrigin
-from timebank.extensions import db
 from timebank.main.forms import domain_errors
 
 bp = Blueprint("api_origins", __name__)
-
-
-def load_origin(origin_id: int) -> AllowedOrigin:
-    row = db.session.get(AllowedOrigin, origin_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 @bp.route("/coordinator/api-websites", methods=["GET", "POST"])
@@ -40,7 +31,7 @@ def index():
 @bp.route("/coordinator/api-websites/<int:origin_id>/remove", methods=["POST"])
 @coordinator_required
 def remove(origin_id: int):
-    row = load_origin(origin_id)
+    row = cors.load_origin(origin_id, current_user)
     if RemoveOriginForm().validate_on_submit():
         origin = row.origin
         cors.remove_origin(current_user, row)

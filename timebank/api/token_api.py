@@ -14,8 +14,6 @@ from timebank.accounts import tokens
 from timebank.api import idempotency
 from timebank.api.core import LINK_HEADER, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_of, page_schema, paged
 from timebank.api.document import problems
-from timebank.errors import NotFound
-from timebank.extensions import db
 
 bp = blueprint("token_api", "Personal access tokens: make, list and revoke your own", tag="Tokens")
 ID = "id"
@@ -44,13 +42,6 @@ class TokenRequestSchema(StrictSchema):
                        + ". No stronger than the token that makes it"})
 
 
-def _own_token(token_id: int) -> tokens.ApiToken:
-    token = db.session.get(tokens.ApiToken, token_id)
-    if token is None or token.user_id != actor().id:
-        raise NotFound(f"You have no token {token_id}")
-    return token
-
-
 @bp.route("/tokens")
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_schema(TokenSchema, "Token"), headers=LINK_HEADER)
@@ -77,7 +68,7 @@ def create_token(values):
 @problems(404)
 def get_token(token_id: int):
     """One of your tokens"""
-    return _own_token(token_id)
+    return tokens.load_token(token_id, actor())
 
 
 @bp.route(f"/tokens/<{ID}:token_id>/revoke", methods=["POST"])
@@ -85,4 +76,4 @@ def get_token(token_id: int):
 @problems(404, 409)
 def revoke_token(token_id: int):
     """Stop one of your tokens working at once (it may be the one you send)"""
-    return tokens.revoke_token(_own_token(token_id), actor())
+    return tokens.revoke_token(tokens.load_token(token_id, actor()), actor())

@@ -1,23 +1,14 @@
 """Personal access tokens on the web: make one (shown once), see when each was last used, revoke."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from timebank.accounts import tokens
 from timebank.api.forms import RevokeForm, TokenForm
-from timebank.extensions import db
 from timebank.main.forms import domain_errors
 
 bp = Blueprint("api_tokens", __name__)
-
-
-def load_token(token_id: int) -> tokens.ApiToken:
-    """One of the signed-in person's own tokens; 404 for anyone else's."""
-    token = db.session.get(tokens.ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
-    return token
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -36,7 +27,7 @@ def index():
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    token = load_token(token_id)
+    token = tokens.load_token(token_id, current_user)
     if RevokeForm().validate_on_submit():
         with domain_errors():
             tokens.revoke_token(token, current_user)

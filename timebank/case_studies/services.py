@@ -19,7 +19,7 @@ from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.case_studies.models import CASE_STUDY_KINDS, MAX_TEXT, CaseStudy
 from timebank.db import utcnow
-from timebank.errors import Conflict, DomainError, NotAllowed
+from timebank.errors import Conflict, DomainError, NotAllowed, NotFound
 from timebank.exchanges.models import Exchange, Leg, exchange_page
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -112,10 +112,25 @@ def _ask(case: CaseStudy, actor: User, text: str) -> None:
                   subject=f"{case.author.name} asks whether reports may show its case study")
 
 
-def change(case: CaseStudy, actor: User, kind: str, text: str) -> CaseStudy:
-    """New words: the other side is asked again, and until it agrees the case study is not shown."""
+def load_case_study(case_id: int, user: User, *, need: str = "view") -> CaseStudy:
+    """The case study, for the people of the two sides of its help and coordinators (to anyone else it is
+    as good as missing); `need="change"`: only its author's own people."""
+    case = db.session.get(CaseStudy, case_id)
+    if case is None or not may_see(user, case):
+        raise NotFound(f"There is no case study {case_id}")
+    if need == "change":
+        _require_change(user, case)
+    return case
+
+
+def _require_change(actor: User, case: CaseStudy) -> None:
     if not may_change(actor, case):
         raise NotAllowed(f"Only {case.author.name}'s own people can change its case studies")
+
+
+def change(case: CaseStudy, actor: User, kind: str, text: str) -> CaseStudy:
+    """New words: the other side is asked again, and until it agrees the case study is not shown."""
+    _require_change(actor, case)
     kind, text = clean(kind, text)
     if (kind, text) == (case.kind, case.text):
         return case

@@ -2,13 +2,12 @@
 reports may show one written about help your organisation gave or received."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from timebank.case_studies import services
 from timebank.case_studies.forms import CaseStudyForm, ChangeCaseStudyForm, ConsentForm, RemoveForm
-from timebank.case_studies.models import CaseStudy
-from timebank.errors import DomainError
+from timebank.errors import DomainError, NotFound
 from timebank.exchanges.models import Leg
 from timebank.exchanges.views import load_exchange
 from timebank.extensions import db
@@ -17,14 +16,6 @@ from timebank.members.models import Member
 from timebank.members.access import members_of
 
 bp = Blueprint("case_studies", __name__)
-
-
-def load_case_study(case_id: int) -> CaseStudy:
-    """The case study, for the people of the two sides of its help and coordinators; 404 for anyone else."""
-    case = db.session.get(CaseStudy, case_id)
-    if case is None or not services.may_see(current_user, case):
-        abort(404)
-    return case
 
 
 def _part_label(leg: Leg, member: Member) -> str:
@@ -39,7 +30,7 @@ def new(exchange_id: int):
     exchange = load_exchange(exchange_id)
     parts = services.writable(current_user, exchange)
     if not parts:
-        abort(404)  # not completed, or nothing this person's organisation gave or received
+        raise NotFound(f"There is nothing in exchange {exchange.id} you can write a case study about")
     form = CaseStudyForm()
     form.part.choices = [(f"{leg.id}-{member.id}", _part_label(leg, member)) for leg, member in parts]
     if request.method == "GET" and len(parts) == 1:
@@ -65,9 +56,7 @@ def new(exchange_id: int):
 @bp.route("/case-studies/<int:case_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(case_id: int):
-    case = load_case_study(case_id)
-    if not services.may_change(current_user, case):
-        abort(403)
+    case = services.load_case_study(case_id, current_user, need="change")
     form = ChangeCaseStudyForm(obj=case) if request.method == "GET" else ChangeCaseStudyForm()
     if form.validate_on_submit():
         with domain_errors(form):
@@ -80,7 +69,7 @@ def edit(case_id: int):
 @bp.route("/case-studies/<int:case_id>/remove", methods=["POST"])
 @login_required
 def remove(case_id: int):
-    case = load_case_study(case_id)
+    case = services.load_case_study(case_id, current_user)
     exchange_id = case.leg.exchange_id
     if RemoveForm().validate_on_submit():
         with domain_errors():
@@ -93,7 +82,7 @@ def remove(case_id: int):
 @login_required
 def consent(case_id: int):
     """The other side reads the case study and says whether reports may show it (or withdraws a yes)."""
-    case = load_case_study(case_id)
+    case = services.load_case_study(case_id, current_user)
     form = ConsentForm()
     if request.method == "GET" and case.consent in ("given", "refused", "withdrawn"):
         form.agree.data = "yes" if case.consent == "given" else "no"

@@ -40,7 +40,11 @@ def all_tags() -> list[FundingTag]:
     return list(db.session.scalars(select(FundingTag).order_by(FundingTag.starts_on.desc(), FundingTag.code)))
 
 
-def load_tag(tag_id: int) -> FundingTag:
+def load_tag(tag_id: int, user: User, *, need: str = "view") -> FundingTag:
+    """A programme, fund or grant: any signed-in person sees one; `need="manage"` (change it, list its
+    members) is for coordinators."""
+    if need == "manage":
+        require_coordinator(user, "change programmes, funds and grants")
     tag = db.session.get(FundingTag, tag_id)
     if tag is None:
         raise NotFound(f"There is no programme, fund or grant {tag_id}")

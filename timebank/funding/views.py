@@ -1,13 +1,13 @@
 """Pages for programmes, funds and grants: the coordinators' list, and tagging a listing or an exchange."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from timebank.accounts.access import coordinator_required
 from timebank.audit.services import events_for
-from timebank.errors import DomainError, NotFound
+from timebank.errors import DomainError
 from timebank.exchanges.views import load_exchange
 from timebank.extensions import db
 from timebank.funding import services
@@ -20,13 +20,6 @@ from timebank.members.models import Member
 from timebank.members.access import can_act_for
 
 bp = Blueprint("funding", __name__)
-
-
-def load_tag(tag_id: int) -> FundingTag:
-    try:
-        return services.load_tag(tag_id)
-    except NotFound:
-        abort(404)
 
 
 # -- the list (coordinators) -------------------------------------------------------------------
@@ -61,7 +54,7 @@ def _member_choices(tag: FundingTag) -> list[tuple[int, str]]:
 @bp.route("/coordinator/funding/<int:tag_id>")
 @coordinator_required
 def detail(tag_id: int):
-    tag = load_tag(tag_id)
+    tag = services.load_tag(tag_id, current_user, need="manage")
     form = AddMemberForm()
     form.member_id.choices = _member_choices(tag)
     return _detail(tag, form)
@@ -77,7 +70,7 @@ def _detail(tag: FundingTag, form: AddMemberForm):
 @bp.route("/coordinator/funding/<int:tag_id>/edit", methods=["GET", "POST"])
 @coordinator_required
 def edit(tag_id: int):
-    tag = load_tag(tag_id)
+    tag = services.load_tag(tag_id, current_user, need="manage")
     form = FundingTagForm(obj=tag) if request.method == "GET" else FundingTagForm()
     if request.method == "GET":
         form.open_to_all.data = "all" if tag.open_to_all else "listed"
@@ -92,7 +85,7 @@ def edit(tag_id: int):
 @bp.route("/coordinator/funding/<int:tag_id>/members", methods=["POST"])
 @coordinator_required
 def add_member(tag_id: int):
-    tag = load_tag(tag_id)
+    tag = services.load_tag(tag_id, current_user, need="manage")
     form = AddMemberForm()
     form.member_id.choices = _member_choices(tag)
     if form.validate_on_submit():
@@ -109,7 +102,7 @@ def add_member(tag_id: int):
 @bp.route("/coordinator/funding/<int:tag_id>/members/<int:member_id>/remove", methods=["POST"])
 @coordinator_required
 def remove_member(tag_id: int, member_id: int):
-    tag = load_tag(tag_id)
+    tag = services.load_tag(tag_id, current_user, need="manage")
     member = load_member(member_id, current_user, need="manage")
     if RemoveMemberForm().validate_on_submit():
         with domain_errors():

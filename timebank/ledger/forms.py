@@ -45,7 +45,7 @@ class AdjustForm(FlaskForm):
 
 
 class ReverseForm(FlaskForm):
-    entry_id = EntryNumberField("Entry number", validators=[
+    entry_id = EntryNumberField("Entry number", description="Each entry's number is in the statement", validators=[
         InputRequired("Enter the number of the entry to reverse, like 12"),
         NumberRange(min=1, message="Enter the number of the entry to reverse, like 12")])
     reason = TextAreaField("Why?", validators=REASON_VALIDATORS)

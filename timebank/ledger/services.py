@@ -20,13 +20,13 @@ from sqlalchemy.orm.util import identity_key
 from timebank.accounts.access import require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
-from timebank.errors import ConcurrentChange, Conflict, DomainError, InvalidInput, NotAllowed
+from timebank.errors import ConcurrentChange, Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from timebank.exchanges import settlement
 from timebank.exchanges.models import Exchange, Leg
 from timebank.extensions import db
 from timebank.ledger.models import Account, LedgerEntry, Posting
 from timebank.members.models import Member
-from timebank.members.access import can_manage
+from timebank.members.access import can_act_for, can_manage
 from timebank.notifications.links import Page
 from timebank.notifications.services import notify_member
 
@@ -653,8 +653,11 @@ def check_ledger() -> LedgerCheck:
                        entries_without_postings=list(empty))
 
 
-def load_entry(entry_id: int) -> LedgerEntry:
+def load_entry(entry_id: int, viewer: User, *, field: str | None = None) -> LedgerEntry:
+    """A ledger entry, for coordinators and the people of a member it moved credits for; to anyone else it
+    is as good as missing. `field`: the form field the number was typed in."""
     entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None:
-        raise InvalidInput(f"There is no entry {entry_id}; the entry number is in the statement", field="entry_id")
+    if entry is None or not (viewer.is_coordinator or any(
+            p.account.member is not None and can_act_for(viewer, p.account.member) for p in entry.postings)):
+        raise NotFound(f"There is no entry {entry_id}", field=field)
     return entry

@@ -132,7 +132,8 @@ def reverse():
     form = ReverseForm(prefix="reverse")
     if form.validate_on_submit():
         with domain_errors(form):
-            entry = services.reverse(services.load_entry(form.entry_id.data), form.reason.data, current_user)
+            entry = services.load_entry(form.entry_id.data, current_user, field="entry_id")
+            entry = services.reverse(entry, form.reason.data, current_user)
             flash(f"Entry {form.entry_id.data} is reversed by entry {entry.id}.", "success")
             return redirect(url_for("ledger.coordinator_ledger"))
     return _ledger_page(reverse=form)

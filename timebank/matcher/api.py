@@ -12,8 +12,6 @@ from sqlalchemy import select
 from timebank.api.core import (LINK_HEADER, Bool, Int, Number, PageArgs, StrictSchema, Utc, actor, blueprint,
                                page_schema, paged, paginate)
 from timebank.api.document import problems
-from timebank.errors import NotFound
-from timebank.extensions import db
 from timebank.matcher import runs
 from timebank.matcher.models import RUN_STATUSES, MatcherRun
 from timebank.unit_of_work import after_commit
@@ -112,7 +110,4 @@ def list_matcher_runs(args):
 @problems(404)
 def get_matcher_run(run_id: int):
     """A matcher run's status and progress"""
-    run = db.session.get(MatcherRun, run_id)
-    if run is None:
-        raise NotFound(f"There is no matcher run {run_id}")
-    return run
+    return runs.load_run(run_id, actor())

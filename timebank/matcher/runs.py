@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from timebank.accounts.access import require_coordinator
+from timebank.accounts.access import load_for_coordinator, require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import utcnow
@@ -66,6 +66,12 @@ def current_policy() -> dict:
     if last is not None and last.policy:
         policy.update(last.policy)
     return policy
+
+
+def load_run(run_id: int, user: User) -> MatcherRun:
+    """A matcher run, for coordinators."""
+    return load_for_coordinator(MatcherRun, run_id, user, to="see matcher runs",
+                                missing=f"There is no matcher run {run_id}")
 
 
 def start_run(coordinator: User, policy: dict) -> MatcherRun:

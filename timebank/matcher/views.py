@@ -1,7 +1,7 @@
 """The coordinators' matcher pages: start a run with a policy, follow its progress, see what it found."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,13 +14,6 @@ from timebank.matcher.models import MatcherRun
 from timebank.unit_of_work import after_commit
 
 bp = Blueprint("matcher", __name__, url_prefix="/coordinator/matcher")
-
-
-def _load_run(run_id: int) -> MatcherRun:
-    run = db.session.get(MatcherRun, run_id)
-    if run is None:
-        abort(404)
-    return run
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -39,14 +32,14 @@ def index():
 @bp.route("/runs/<int:run_id>")
 @coordinator_required
 def run(run_id: int):
-    return render_template("matcher/run.html", run=_load_run(run_id), objectives=runs.OBJECTIVES)
+    return render_template("matcher/run.html", run=runs.load_run(run_id, current_user), objectives=runs.OBJECTIVES)
 
 
 @bp.route("/runs/<int:run_id>/progress")
 @coordinator_required
 def progress(run_id: int):
     """The run's progress as JSON, for the run page's script to show in its live region."""
-    run = _load_run(run_id)
+    run = runs.load_run(run_id, current_user)
     response = jsonify(status=run.status, in_progress=run.in_progress, progress=run.progress, message=run.message)
     response.headers["Cache-Control"] = "no-store"
     return response

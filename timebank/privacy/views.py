@@ -1,7 +1,7 @@
 """Privacy: a person's own data, a member's data, and erasing a person (coordinators)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -11,6 +11,7 @@ from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.privacy import downloads, erasure
+from timebank.privacy.access import load_person
 from timebank.privacy.forms import EraseForm
 
 bp = Blueprint("privacy", __name__)
@@ -38,13 +39,6 @@ def member_data(member_id: int):
 
 # -- coordinators: finding a person, their data, erasing them ----------------------------------
 
-def load_person(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/coordinator/people")
 @coordinator_required
 def people():
@@ -61,7 +55,7 @@ def people():
 @coordinator_required
 def person_data(user_id: int):
     """A person's download, for a coordinator answering a request made by letter or email."""
-    user = load_person(user_id)
+    user = load_person(user_id, current_user)
     return _zip(downloads.person_zip(user), f"person-{user.id}-data.zip")
 
 
@@ -69,7 +63,7 @@ def person_data(user_id: int):
 @coordinator_required
 def erase_person(user_id: int):
     """Step 1: the reason and other names. Step 2 (check answers): what will happen, then erase."""
-    user = load_person(user_id)
+    user = load_person(user_id, current_user)
     form = EraseForm()
     if request.method == "POST" and form.validate():
         other_names, phones = form.lines(form.other_names), form.lines(form.phones)

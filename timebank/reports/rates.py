@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from timebank.accounts.access import require_coordinator
+from timebank.accounts.access import load_for_coordinator, require_coordinator
 from timebank.accounts.models import User
 from timebank.audit.services import record
 from timebank.db import today
@@ -123,6 +123,12 @@ def add_rate(actor: User | None, **values) -> ValuationRate:
     if actor is not None:
         record(actor, "rate.added", rate, f"Added valuation rate {rate.name}", value=rate.value)
     return rate
+
+
+def load_rate(rate_id: int, actor: User) -> ValuationRate:
+    """A version of a valuation rate, for a coordinator to change (reports show rates to everyone)."""
+    return load_for_coordinator(ValuationRate, rate_id, actor, to="change valuation rates",
+                                missing=f"There is no valuation rate {rate_id}")
 
 
 def latest_version(rate: ValuationRate) -> ValuationRate:

@@ -24,7 +24,6 @@ from timebank.reports.charts import bar_chart, grouped_bar_chart
 from timebank.reports.csv_export import csv_response
 from timebank.reports.figures import KIND_LABELS, KIND_UNITS, Period
 from timebank.reports.forms import EndRateForm, PeriodForm, RateForm, RateVersionForm
-from timebank.reports.models import ValuationRate
 from timebank.reports.pdf import PdfUnavailable, pdf_response, period_parts, render_pdf
 from timebank.reports.social_value import impact_statement, member_lines, sector_lines, social_value
 
@@ -181,13 +180,6 @@ def work_out_network():
 
 # -- valuation rates --------------------------------------------------------------------------------
 
-def load_rate(rate_id: int) -> ValuationRate:
-    rate = db.session.get(ValuationRate, rate_id)
-    if rate is None:
-        abort(404)
-    return rate
-
-
 def _rate_form(form: RateForm) -> RateForm:
     categories = db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.name)).all()
     form.category_id.choices = [("", "None: it values a kind of help")] + [(c.id, c.path) for c in categories]
@@ -216,7 +208,7 @@ def new_rate():
 @coordinator_required
 def new_rate_version(rate_id: int):
     """A new value of a rate from a date (or an empty slot filled in): earlier reports keep the old value."""
-    rate = load_rate(rate_id)
+    rate = rate_services.load_rate(rate_id, current_user)
     latest = rate_services.latest_version(rate)
     if latest.id != rate.id:
         return redirect(url_for("reports.new_rate_version", rate_id=latest.id))
@@ -243,7 +235,7 @@ def new_rate_version(rate_id: int):
 @bp.route("/coordinator/rates/<int:rate_id>/end", methods=["GET", "POST"])
 @coordinator_required
 def end_rate(rate_id: int):
-    rate = load_rate(rate_id)
+    rate = rate_services.load_rate(rate_id, current_user)
     form = EndRateForm()
     if form.validate_on_submit():
         with domain_errors(form):

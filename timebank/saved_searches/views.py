@@ -1,24 +1,15 @@
 """Save the directory's search, see your saved searches, delete one."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from timebank.errors import NotFound
 from timebank.listings.views import render_directory
 from timebank.main.forms import domain_errors
 from timebank.saved_searches import services
 from timebank.saved_searches.forms import DeleteSearchForm, SaveSearchForm
 
 bp = Blueprint("saved_searches", __name__, url_prefix="/searches")
-
-
-def load_saved_search(saved_search_id: int):
-    """The signed-in person's own saved search, or 404."""
-    try:
-        return services.load_saved_search(saved_search_id, current_user)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/")
@@ -45,7 +36,7 @@ def save():
 @bp.route("/<int:saved_search_id>/delete", methods=["POST"])
 @login_required
 def delete(saved_search_id: int):
-    saved = load_saved_search(saved_search_id)
+    saved = services.load_saved_search(saved_search_id, current_user)
     if DeleteSearchForm().validate_on_submit():
         services.delete_saved_search(saved)
         flash(f"Deleted the saved search \u201c{saved.name}\u201d.", "success")
