@@ -14,11 +14,12 @@ from sqlalchemy import select
 from timebank.api.core import (LINK_HEADER, Day, Int, Moment, Number, PageArgs, StrictSchema, Text, UkClock, Utc,
                                actor, blueprint, page_schema, paged, paginate)
 from timebank.api.document import problems
-from timebank.api.exchanges import ExchangeSchema, LegSchema, load_exchange, load_leg
+from timebank.api.exchanges import ExchangeSchema, LegSchema
 from timebank.api.ledger import BalanceSchema, LedgerEntrySchema, balance_of, entry_answer
 from timebank.api.members import MemberSchema
 from timebank.bookings.models import uk_now
 from timebank.exchanges import scheduling, services as exchanges
+from timebank.exchanges.access import load_exchange, load_leg
 from timebank.ledger import services as ledger
 from timebank.members import services as members
 from timebank.members.access import load_member
@@ -146,7 +147,7 @@ def reject_member(values, member_id: int):
 @problems(400, 404, 409, 422)
 def approve_exchange(values, exchange_id: int):
     """Approve an exchange every member accepted, scheduling each leg (rooms and items are booked)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     exchanges.approve(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
                       override_reason=values["override_reason"])
     return exchange
@@ -170,7 +171,7 @@ class SuggestedScheduleSchema(ma.Schema):
 def get_suggested_schedule(exchange_id: int):
     """What the approve form starts from: for each leg, the first slot in the times both listings share, from
     tomorrow on, never on a public holiday, as long as the leg's hours"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     now = uk_now()
     rows = []
     for leg in exchange.legs:
@@ -186,7 +187,7 @@ def get_suggested_schedule(exchange_id: int):
 @problems(400, 404, 409, 422)
 def reschedule_exchange(values, exchange_id: int):
     """Move legs of an approved exchange that are still to happen (bookings and loans move too)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     exchanges.reschedule(exchange, actor(), {row["leg_id"]: (row["start"], row["end"]) for row in values["schedule"]},
                          reason=values["reason"], override_reason=values["override_reason"])
     return exchange
@@ -198,7 +199,7 @@ def reschedule_exchange(values, exchange_id: int):
 @problems(400, 404, 409, 422)
 def cancel_exchange(values, exchange_id: int):
     """Call off an approved exchange: the legs still to happen are cancelled, bookings and loans freed"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     exchanges.cancel_exchange(exchange, actor(), values["reason"])
     return exchange
 
@@ -209,7 +210,7 @@ def cancel_exchange(values, exchange_id: int):
 @problems(400, 404, 409, 422)
 def cancel_leg(values, leg_id: int):
     """Cancel one leg; credits it posted are reversed with the reason"""
-    leg = load_leg(leg_id)
+    leg = load_leg(leg_id, actor())
     exchanges.cancel_leg(leg, actor(), values["reason"])
     return leg
 
@@ -220,7 +221,7 @@ def cancel_leg(values, leg_id: int):
 @problems(400, 404, 409, 422)
 def settle_leg(values, leg_id: int):
     """Settle a disputed leg, having heard both sides: confirm it with the agreed amounts, or cancel it"""
-    leg = load_leg(leg_id)
+    leg = load_leg(leg_id, actor())
     exchanges.settle_dispute(leg, actor(), outcome=values["outcome"], note=values["note"],
                              actual_hours=values["actual_hours"], actual_people=values["actual_people"],
                              happened_on=values["happened_on"])
@@ -233,7 +234,7 @@ def settle_leg(values, leg_id: int):
 @problems(400, 404, 409, 422)
 def reject_exchange(values, exchange_id: int):
     """Reject a proposed or accepted exchange, with the reason the members will see"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     exchanges.reject(exchange, actor(), values["reason"])
     return exchange
 

@@ -10,35 +10,18 @@ from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Number, Page
                                UkClock, Utc, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import problems
 from timebank.members.access import load_member
-from timebank.errors import DomainError, NotAllowed, NotFound
+from timebank.errors import NotFound
 from timebank.exchanges import queue, services
+from timebank.exchanges.access import acting_member, load_change_request, load_exchange, load_leg
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
-from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.funding import services as funding
 from timebank.members.models import Member
-from timebank.members.access import can_act_for, members_of
+from timebank.members.access import members_of
 
 bp = blueprint("exchanges", "Exchanges you are part of: confirm or dispute help, record help given directly",
                tag="Exchanges")
 ID = "id"
-
-
-def load_exchange(exchange_id: int) -> Exchange:
-    """Like the web's load_exchange: for its members' people and coordinators; 404 for anyone else."""
-    exchange = db.session.get(Exchange, exchange_id)
-    if exchange is None or not (actor().is_coordinator or (any(
-            can_act_for(actor(), p.member) for p in exchange.parties) and was_shown(exchange))):
-        raise NotFound(f"There is no exchange {exchange_id} of yours")
-    return exchange
-
-
-def load_leg(leg_id: int) -> Leg:
-    leg = db.session.get(Leg, leg_id)
-    if leg is None:
-        raise NotFound(f"There is no part {leg_id} of an exchange of yours")
-    load_exchange(leg.exchange_id)
-    return leg
 
 
 class PartySchema(ma.Schema):
@@ -196,7 +179,7 @@ def list_exchanges(args):
 @problems(404)
 def get_exchange(exchange_id: int):
     """One exchange: its parties and legs"""
-    return load_exchange(exchange_id)
+    return load_exchange(exchange_id, actor())
 
 
 @bp.route("/exchanges", methods=["POST"])
@@ -221,7 +204,7 @@ def record_help(values):
 @problems(404)
 def get_leg(leg_id: int):
     """One part of an exchange of yours: who gives what to whom, when, and its state"""
-    return load_leg(leg_id)
+    return load_leg(leg_id, actor())
 
 
 @bp.route(f"/legs/<{ID}:leg_id>/confirm", methods=["POST"], tags=["Legs"])
@@ -230,9 +213,7 @@ def get_leg(leg_id: int):
 @problems(400, 404, 409, 422)
 def confirm_leg(values, leg_id: int):
     """Confirm that a part your member received was delivered; its time credits post at once"""
-    leg = load_leg(leg_id)
-    if not can_act_for(actor(), leg.receiver):
-        raise NotAllowed("Only the member that received the help can confirm it")
+    leg = load_leg(leg_id, actor())  # the service checks it is their side
     services.confirm_leg(leg, actor(), actual_hours=values["actual_hours"], actual_people=values["actual_people"],
                          happened_on=values["happened_on"])
     return leg
@@ -244,9 +225,7 @@ def confirm_leg(values, leg_id: int):
 @problems(400, 404, 409, 422)
 def dispute_leg(values, leg_id: int):
     """Dispute a part your member received: a coordinator is told and sorts it out"""
-    leg = load_leg(leg_id)
-    if not can_act_for(actor(), leg.receiver):
-        raise NotAllowed("Only the member that received the help can dispute it")
+    leg = load_leg(leg_id, actor())  # the service checks it is their side
     services.dispute_leg(leg, actor(), values["reason"])
     return leg
 
@@ -257,23 +236,9 @@ def dispute_leg(values, leg_id: int):
 @problems(400, 404, 409, 422)
 def give_side(values, leg_id: int):
     """The giver's side of a disputed part, for the coordinator who settles it"""
-    leg = load_leg(leg_id)
-    if not can_act_for(actor(), leg.giver):
-        raise NotAllowed("Only the member that gave the help can give its side")
+    leg = load_leg(leg_id, actor())  # the service checks it is their side
     services.give_side(leg, actor(), values["side"])
     return leg
-
-
-def _party_member(exchange: Exchange, member_id: int | None) -> Member:
-    """Which of your members acts: the one named, or your only one in the exchange."""
-    mine = [p.member for p in exchange.parties if can_act_for(actor(), p.member)]
-    if member_id is not None:
-        mine = [m for m in mine if m.id == member_id]
-    if not mine:
-        raise NotAllowed("None of your members is part of this exchange", field="member_id")
-    if len(mine) > 1:
-        raise DomainError("Several of your members are in this exchange: say which one", field="member_id")
-    return mine[0]
 
 
 @bp.route(f"/exchanges/<{ID}:exchange_id>/withdraw", methods=["POST"])
@@ -282,8 +247,8 @@ def _party_member(exchange: Exchange, member_id: int | None) -> Member:
 @problems(400, 404, 409, 422)
 def withdraw_from_exchange(values, exchange_id: int):
     """Withdraw your member from an approved exchange, with a reason: the parts still to happen are cancelled"""
-    exchange = load_exchange(exchange_id)
-    services.withdraw(exchange, _party_member(exchange, values.get("member_id")), actor(), values["reason"])
+    exchange = load_exchange(exchange_id, actor())
+    services.withdraw(exchange, acting_member(exchange, actor(), values.get("member_id")), actor(), values["reason"])
     return exchange
 
 
@@ -293,13 +258,13 @@ def withdraw_from_exchange(values, exchange_id: int):
 @problems(400, 404, 409, 422)
 def request_change(values, exchange_id: int):
     """Ask the coordinators to change an approved exchange (or one part of it)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     leg = None
     if values.get("leg_id") is not None:
         leg = next((l for l in exchange.legs if l.id == values["leg_id"]), None)
         if leg is None:
             raise NotFound(f"There is no part {values['leg_id']} in exchange {exchange_id}", field="leg_id")
-    request = services.request_change(exchange, _party_member(exchange, values.get("member_id")), actor(),
+    request = services.request_change(exchange, acting_member(exchange, actor(), values.get("member_id")), actor(),
                                       values["reason"], leg=leg)
     return request, 201, {"Location": url_for("api_exchanges.get_change_request", exchange_id=exchange.id,
                                               request_id=request.id)}
@@ -310,8 +275,4 @@ def request_change(values, exchange_id: int):
 @problems(404)
 def get_change_request(exchange_id: int, request_id: int):
     """A change asked for, in an exchange you can see"""
-    exchange = load_exchange(exchange_id)
-    request = next((r for r in exchange.change_requests if r.id == request_id), None)
-    if request is None:
-        raise NotFound(f"There is no change request {request_id} in exchange {exchange_id}")
-    return request
+    return load_change_request(exchange_id, request_id, actor())

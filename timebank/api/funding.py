@@ -7,9 +7,9 @@ from marshmallow import validate
 from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, actor, blueprint, define_tag, page_of,
                                page_schema, paged)
 from timebank.api.document import problems
-from timebank.api.exchanges import load_exchange
-from timebank.api.listings import load_listing
 from timebank.errors import DomainError
+from timebank.exchanges.access import load_exchange
+from timebank.listings.access import load_listing
 from timebank.funding import services
 from timebank.funding.models import FUNDING_KINDS, FundingTag
 from timebank.members.access import members_of
@@ -82,7 +82,7 @@ def _as_tag_ids(error: DomainError) -> DomainError:
 @problems(404)
 def get_listing_tags(listing_id: int):
     """The programmes, funds and grants a listing is tagged with (the help that answers it counts under them)"""
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, actor(), need="act")
     return services.listing_tags([listing.id]).get(listing.id, [])
 
 
@@ -93,7 +93,7 @@ def get_listing_tags(listing_id: int):
 def set_listing_tags(body, listing_id: int):
     """Tag one of your listings with the programmes, funds and grants your member is part of (If-Match: the ETag
     of GET /listings/{listing_id}/tags)"""
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, actor(), need="act")
     try:
         services.set_listing_tags(listing, actor(), body["tag_ids"])
     except DomainError as error:
@@ -106,7 +106,7 @@ def set_listing_tags(body, listing_id: int):
 @problems(404)
 def get_exchange_tags(exchange_id: int):
     """The programmes, funds and grants an exchange is tagged with (all of its help counts under them)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     return services.exchange_tags([exchange.id]).get(exchange.id, [])
 
 
@@ -117,7 +117,7 @@ def get_exchange_tags(exchange_id: int):
 def set_exchange_tags(body, exchange_id: int):
     """Tag an exchange you are in with the programmes, funds and grants your member is part of (If-Match: the ETag
     of GET /exchanges/{exchange_id}/tags)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     try:
         services.set_exchange_tags(exchange, actor(), body["tag_ids"])
     except DomainError as error:

@@ -11,10 +11,11 @@ from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Moment, Numb
                                StrictSchema, Text, Utc, actor, blueprint, naive_utc, page_schema, paged, paginate)
 from timebank.api.document import problems
 from timebank.members.access import load_member
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotAllowed
 from timebank.extensions import db
 from timebank.funding import services as funding
 from timebank.listings import services
+from timebank.listings.access import load_listing
 from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, DIRECTIONS, KINDS, LISTING_STATUSES,
                                       LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
@@ -23,16 +24,6 @@ from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_
 
 bp = blueprint("listings", "Offers and needs: the directory search, and your own listings", tag="Listings")
 ID = "id"
-
-
-def load_listing(listing_id: int, *, need: str = "view") -> Listing:
-    """Like the web's listings.views.load_listing, for the token's person."""
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or (listing.member.status != "active" and not can_act_for(actor(), listing.member)):
-        raise NotFound(f"There is no listing {listing_id}")
-    if need == "act" and not can_act_for(actor(), listing.member):
-        raise NotAllowed("You can only change your own organisation's listings")
-    return listing
 
 
 class CategorySchema(ma.Schema):
@@ -335,7 +326,7 @@ def search_listings(args):
 @problems(404)
 def get_listing(listing_id: int):
     """One listing"""
-    return load_listing(listing_id)
+    return load_listing(listing_id, actor())
 
 
 @bp.route("/listings", methods=["POST"])
@@ -355,7 +346,7 @@ def create_listing(values):
 @problems(400, 404, 409, 422)
 def update_listing(changes, listing_id: int):
     """Change one of your open listings (only the fields you send)"""
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, actor(), need="act")
     services.update_listing(listing, actor(), **_service_values(changes))
     return listing
 
@@ -365,7 +356,7 @@ def update_listing(changes, listing_id: int):
 @problems(404, 409, 422)
 def withdraw_listing(listing_id: int):
     """Withdraw one of your listings"""
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, actor(), need="act")
     services.withdraw_listing(listing, actor())
     return listing
 
@@ -375,6 +366,6 @@ def withdraw_listing(listing_id: int):
 @problems(404, 409, 422)
 def renew_listing(listing_id: int):
     """Keep one of your open or expired listings in the directory for another 90 days from today"""
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, actor(), need="act")
     services.renew_listing(listing, actor())
     return listing

@@ -8,7 +8,7 @@ from flask import url_for
 from timebank.api.core import (LINK_HEADER, Int, PageArgs, StrictSchema, Text, Utc, actor, blueprint, page_of, page_schema,
                                paged)
 from timebank.api.document import problems
-from timebank.api.exchanges import load_exchange
+from timebank.exchanges.access import load_exchange
 from timebank.errors import NotFound
 from timebank.conversations import services
 from timebank.conversations.models import MAX_LENGTH
@@ -43,7 +43,7 @@ class NewMessageSchema(StrictSchema):
 @problems(404, 422)
 def list_messages(args, exchange_id: int):
     """The exchange's conversation, oldest first (reading it marks your notices about it read)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     services.seen(exchange, actor())
     return paged(page_of(services.thread(exchange), args))
 
@@ -54,7 +54,7 @@ def list_messages(args, exchange_id: int):
 @problems(400, 403, 404, 409, 422)
 def post_message(values, exchange_id: int):
     """Write in the exchange's conversation; the others are told there is a message (not what it says)"""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, actor())
     message = services.post(exchange, actor(), values["body"], member_id=values.get("member_id"))
     return message, 201, {"Location": url_for("api_messages.get_message", exchange_id=exchange.id,
                                               message_id=message.id)}
@@ -65,7 +65,7 @@ def post_message(values, exchange_id: int):
 @problems(404)
 def get_message(exchange_id: int, message_id: int):
     """One message of the exchange's conversation"""
-    message = next((m for m in services.thread(load_exchange(exchange_id)) if m.id == message_id), None)
+    message = next((m for m in services.thread(load_exchange(exchange_id, actor())) if m.id == message_id), None)
     if message is None:
         raise NotFound(f"There is no message {message_id} in exchange {exchange_id}")
     return message

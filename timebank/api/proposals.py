@@ -8,12 +8,13 @@ from marshmallow import validate
 from timebank.api.core import (LINK_HEADER, Int, Moment, Number, PageArgs, StrictSchema, Text, actor, blueprint, page_of,
                                page_schema, paged)
 from timebank.api.document import problems
-from timebank.api.exchanges import ExchangeSchema, load_exchange, with_tags
-from timebank.api.listings import load_listing
-from timebank.errors import DomainError, NotAllowed
+from timebank.api.exchanges import ExchangeSchema, with_tags
+from timebank.errors import NotAllowed
 from timebank.exchanges import direct, queue, services
+from timebank.exchanges.access import answering_member, load_exchange
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
+from timebank.listings.access import load_listing
 from timebank.members.models import Member
 from timebank.members.access import can_act_for, members_of
 
@@ -50,25 +51,6 @@ class DeclineSchema(AcceptSchema):
                                            "recorded help: what is wrong with the record"})
 
 
-def _answering_member(exchange: Exchange, member_id: int | None) -> Member:
-    """The member whose part this is: the one named, or the only one of yours still to answer."""
-    if member_id is not None:
-        member = db.session.get(Member, member_id)
-        if member is None or services.party_of(exchange, member) is None or not can_act_for(actor(), member):
-            raise NotAllowed("You can only answer for your own organisation, and it must be part of this exchange",
-                             field="member_id")
-        return member
-    mine = [p for p in exchange.parties if can_act_for(actor(), p.member)]
-    waiting = [p.member for p in mine if p.status == "pending"]
-    if len(waiting) == 1:
-        return waiting[0]
-    if waiting:
-        raise DomainError("Several of your members are in this exchange: say which one answers", field="member_id")
-    if len(mine) == 1:
-        return mine[0].member  # it has answered already: the service says so (409)
-    raise NotAllowed("None of your members has a part in this exchange waiting for an answer")
-
-
 def _answer(exchange: Exchange, member: Member, *, accept: bool, reason: str | None) -> Exchange:
     """As the web's answer page: a recorded exchange is confirmed, a proposed one accepted or declined."""
     if exchange.shape == "direct":
@@ -99,8 +81,8 @@ def list_proposals(args):
 def accept_proposal(values, exchange_id: int):
     """Accept your member's part (for recorded help: confirm it happened as recorded; its time credits
     move from the member helped to the member that helped at once)"""
-    exchange = load_exchange(exchange_id)
-    _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=True, reason=None)
+    exchange = load_exchange(exchange_id, actor())
+    _answer(exchange, answering_member(exchange, actor(), values.get("member_id")), accept=True, reason=None)
     return exchange
 
 
@@ -113,8 +95,8 @@ def decline_proposal(values, exchange_id: int):
     can still do without your member (a shorter ring, a replacement member) is proposed to them at once
     (for recorded help: say it did not happen as recorded; the record is cancelled, no credits move, and
     the member that recorded it is told the reason and can record it again)"""
-    exchange = load_exchange(exchange_id)
-    _answer(exchange, _answering_member(exchange, values.get("member_id")), accept=False, reason=values["reason"])
+    exchange = load_exchange(exchange_id, actor())
+    _answer(exchange, answering_member(exchange, actor(), values.get("member_id")), accept=False, reason=values["reason"])
     return exchange
 
 
@@ -126,7 +108,7 @@ def ask_for_listing(values, listing_id: int):
     """Ask for an open offer, or offer to help with an open need, directly: a proposed pair
     exchange that the listing's member accepts, declines or answers with other hours or dates
     (409 if the listing is already in an exchange, or the credits or requirements do not allow it)"""
-    listing = load_listing(listing_id)
+    listing = load_listing(listing_id, actor())
     member = db.session.get(Member, values["member_id"])
     if member is None or not can_act_for(actor(), member):
         raise NotAllowed("You can only ask for your own organisation", field="member_id")
@@ -142,8 +124,8 @@ def ask_for_listing(values, listing_id: int):
 def counter_proposal(values, exchange_id: int):
     """Answer a direct ask with other hours or dates (your member accepts them; the other side is
     asked again)"""
-    exchange = load_exchange(exchange_id)
-    member = _answering_member(exchange, values.get("member_id"))
+    exchange = load_exchange(exchange_id, actor())
+    member = answering_member(exchange, actor(), values.get("member_id"))
     direct.counter(exchange, member, actor(), hours=values["hours"], people=values.get("people"),
                    start=values["start"], end=values["end"], message=values.get("message"))
     return exchange

@@ -9,7 +9,7 @@ from timebank.case_studies import services
 from timebank.case_studies.forms import CaseStudyForm, ChangeCaseStudyForm, ConsentForm, RemoveForm
 from timebank.errors import DomainError, NotFound
 from timebank.exchanges.models import Leg
-from timebank.exchanges.views import load_exchange
+from timebank.exchanges.access import load_exchange
 from timebank.extensions import db
 from timebank.main.forms import domain_errors
 from timebank.members.models import Member
@@ -27,7 +27,7 @@ def _part_label(leg: Leg, member: Member) -> str:
 @bp.route("/exchanges/<int:exchange_id>/case-studies/new", methods=["GET", "POST"])
 @login_required
 def new(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     parts = services.writable(current_user, exchange)
     if not parts:
         raise NotFound(f"There is nothing in exchange {exchange.id} you can write a case study about")

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from timebank.conversations import services
 from timebank.conversations.forms import MessageForm
-from timebank.exchanges.views import load_exchange, render_detail
+from timebank.exchanges.access import load_exchange
+from timebank.exchanges.views import render_detail
 from timebank.main.forms import domain_errors
 
 bp = Blueprint("conversations", __name__)
@@ -15,7 +16,7 @@ bp = Blueprint("conversations", __name__)
 @bp.route("/exchanges/<int:exchange_id>/messages", methods=["POST"])
 @login_required
 def post(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     form = MessageForm()
     if form.validate_on_submit():
         with domain_errors(form):

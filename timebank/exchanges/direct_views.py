@@ -10,10 +10,10 @@ from timebank.bookings.models import uk_now
 from timebank.errors import DomainError
 from timebank.exchanges import direct, policy, scheduling
 from timebank.exchanges.forms import AskForm, CounterForm, DirectPolicyForm
-from timebank.exchanges.views import _my_party, load_exchange
-from timebank.listings.views import load_listing
+from timebank.exchanges.access import answering_member, load_exchange
+from timebank.listings.access import load_listing
 from timebank.main.forms import domain_errors
-from timebank.members.models import Member
+from timebank.main.query_args import id_arg
 from timebank.members.access import members_of
 
 bp = Blueprint("direct", __name__)
@@ -26,7 +26,7 @@ def _suggested(leg_like) -> tuple | None:
 @bp.route("/listings/<int:listing_id>/ask", methods=["GET", "POST"])
 @login_required
 def ask(listing_id: int):
-    listing = load_listing(listing_id)
+    listing = load_listing(listing_id, current_user)
     mine = [m for m in members_of(current_user) if m.status == "active" and m.id != listing.member_id]
     form = AskForm()
     form.member_id.choices = [(m.id, m.name) for m in mine]
@@ -52,8 +52,8 @@ def ask(listing_id: int):
 @bp.route("/exchanges/<int:exchange_id>/counter", methods=["GET", "POST"])
 @login_required
 def counter(exchange_id: int):
-    exchange = load_exchange(exchange_id)
-    member: Member = _my_party(exchange)
+    exchange = load_exchange(exchange_id, current_user)
+    member = answering_member(exchange, current_user, id_arg("member_id"))
     form = CounterForm()
     leg = exchange.legs[0]
     if form.validate_on_submit():

@@ -24,6 +24,7 @@ from timebank.bookings.models import uk_now
 from timebank.db import utcnow
 from timebank.errors import ConcurrentChange, Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
+from timebank.exchanges.access import require_side
 from timebank.exchanges.models import (CONTACT_STATUSES, LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange,
                                        Leg, Party, exchange_page, title)
 from timebank.exchanges.visibility import shown_to_members
@@ -556,8 +557,7 @@ def confirm_leg(leg: Leg, actor: User, *, actual_hours: Decimal, actual_people: 
                 happened_on: date | None = None, now: datetime | None = None) -> Leg:
     """The receiver confirms a leg that has started. A chain's or pair's leg posts its credits now;
     a ring posts all its legs together once the last one is confirmed (docs/ledger.md)."""
-    if not can_act_for(actor, leg.receiver):
-        raise NotAllowed("Only the member that received the help can confirm it")
+    require_side(leg, actor, "receiver", "confirm it")
     _not_recorded_help(leg)
     if leg.status == "confirmed":
         # Like answering a proposal twice: said once, the second time is refused (nothing moves again).
@@ -599,8 +599,7 @@ def _not_recorded_help(leg: Leg) -> None:
 
 def dispute_leg(leg: Leg, actor: User, reason: str, *, now: datetime | None = None) -> Leg:
     """The receiver says a started leg did not happen as agreed; the giver is asked for its side."""
-    if not can_act_for(actor, leg.receiver):
-        raise NotAllowed("Only the member that received the help can dispute it")
+    require_side(leg, actor, "receiver", "dispute it")
     _not_recorded_help(leg)
     if leg.status not in ("scheduled", "delivered"):
         raise Conflict(f"This part is {leg.status}; it can be disputed only before it is confirmed")
@@ -623,8 +622,7 @@ def dispute_leg(leg: Leg, actor: User, reason: str, *, now: datetime | None = No
 
 def give_side(leg: Leg, actor: User, text: str) -> Leg:
     """The giver's side of a dispute, for the coordinator who settles it."""
-    if not can_act_for(actor, leg.giver):
-        raise NotAllowed("Only the member that gave the help can give its side")
+    require_side(leg, actor, "giver", "give its side")
     if leg.status != "disputed":
         raise Conflict(f"This part is {leg.status}; there is no dispute to answer")
     text = (text or "").strip()

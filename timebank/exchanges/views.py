@@ -1,7 +1,7 @@
 """Exchange pages: see the whole ring or chain, answer for your part, approve, confirm, dispute."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,39 +12,19 @@ from timebank.errors import DomainError
 from timebank.exchanges import services
 from timebank.bookings.models import uk_now
 from timebank.exchanges import scheduling
+from timebank.exchanges.access import acting_member, answering_member, load_exchange, load_leg
 from timebank.exchanges.forms import (ConfirmLegForm, DisputeLegForm, ReasonForm, RecordAnswerForm, RecordHelpForm,
                                       RejectForm, RespondForm, SettleForm, SideForm, schedule_form)
 from timebank.exchanges.models import Exchange, Leg
-from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.ledger.services import balances
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import id_arg
 from timebank.members.access import load_member
 from timebank.members.models import Member
-from timebank.members.access import can_act_for, members_of
+from timebank.members.access import members_of
 
 bp = Blueprint("exchanges", __name__)
-
-
-def load_exchange(exchange_id: int) -> Exchange:
-    """The exchange, for its members' people and coordinators; 404 for anyone else."""
-    exchange = db.session.get(Exchange, exchange_id)
-    if exchange is None:
-        abort(404)
-    if not current_user.is_coordinator and (not any(can_act_for(current_user, p.member) for p in exchange.parties)
-                                            or not was_shown(exchange)):  # never one held for review
-        abort(404)
-    return exchange
-
-
-def load_leg(leg_id: int) -> Leg:
-    leg = db.session.get(Leg, leg_id)
-    if leg is None:
-        abort(404)
-    load_exchange(leg.exchange_id)
-    return leg
-
 
 
 def _diagram(exchange: Exchange) -> list[dict]:
@@ -65,7 +45,7 @@ def index():
 @bp.route("/exchanges/<int:exchange_id>")
 @login_required
 def detail(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     conversations.seen(exchange, current_user)
     return render_detail(exchange)
 
@@ -92,11 +72,8 @@ def render_detail(exchange: Exchange, message_form=None):
 @bp.route("/exchanges/<int:exchange_id>/respond", methods=["GET", "POST"])
 @login_required
 def respond(exchange_id: int):
-    exchange = load_exchange(exchange_id)
-    member_id = id_arg("member_id")
-    member = db.session.get(Member, member_id) if member_id else None
-    if member is None or services.party_of(exchange, member) is None or not can_act_for(current_user, member):
-        abort(403)
+    exchange = load_exchange(exchange_id, current_user)
+    member = answering_member(exchange, current_user, id_arg("member_id"))
     if exchange.shape == "direct":
         return _answer_record(exchange, member)
     form = RespondForm(data={"member_id": member.id})
@@ -152,7 +129,7 @@ def _schedule_of(form, legs) -> dict:
 @bp.route("/exchanges/<int:exchange_id>/approve", methods=["GET", "POST"])
 @coordinator_required
 def approve(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     form = schedule_form(exchange.legs)()
     availability = _availability(exchange)
     if form.validate_on_submit():
@@ -174,7 +151,7 @@ def approve(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/reschedule", methods=["GET", "POST"])
 @coordinator_required
 def reschedule(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     legs = [leg for leg in exchange.legs if leg.status == "scheduled"]
     form = schedule_form(legs, with_reason=True)()
     if form.validate_on_submit():
@@ -194,7 +171,7 @@ def reschedule(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/cancel", methods=["GET", "POST"])
 @coordinator_required
 def cancel(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     form = ReasonForm()
     form.leg_id.choices = [(0, "The whole exchange")] + [
         (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
@@ -216,21 +193,11 @@ def cancel(exchange_id: int):
                            diagram=_diagram(exchange))
 
 
-def _my_party(exchange: Exchange):
-    """The member the signed-in person acts for in this exchange (403 if none)."""
-    member_id = request.values.get("member_id", type=int)
-    mine = [p.member for p in exchange.parties if can_act_for(current_user, p.member)
-            and (member_id is None or p.member_id == member_id)]
-    if not mine:
-        abort(403)
-    return mine[0]
-
-
 @bp.route("/exchanges/<int:exchange_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(exchange_id: int):
-    exchange = load_exchange(exchange_id)
-    member = _my_party(exchange)
+    exchange = load_exchange(exchange_id, current_user)
+    member = acting_member(exchange, current_user, id_arg("member_id"))
     form = ReasonForm()
     form.leg_id.choices = []
     if form.validate_on_submit():
@@ -245,8 +212,8 @@ def withdraw(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/change", methods=["GET", "POST"])
 @login_required
 def request_change(exchange_id: int):
-    exchange = load_exchange(exchange_id)
-    member = _my_party(exchange)
+    exchange = load_exchange(exchange_id, current_user)
+    member = acting_member(exchange, current_user, id_arg("member_id"))
     form = ReasonForm()
     form.leg_id.choices = [(0, "The whole exchange")] + [
         (leg.id, f"Part {leg.position + 1}: {leg.giver.name} gives {leg.description} to {leg.receiver.name}")
@@ -264,7 +231,7 @@ def request_change(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/reject", methods=["POST"])
 @coordinator_required
 def reject(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     form = RejectForm()
     if form.validate_on_submit():
         with domain_errors():
@@ -278,9 +245,7 @@ def reject(exchange_id: int):
 @bp.route("/legs/<int:leg_id>/confirm", methods=["GET", "POST"])
 @login_required
 def confirm_leg(leg_id: int):
-    leg = load_leg(leg_id)
-    if not can_act_for(current_user, leg.receiver):
-        abort(403)
+    leg = load_leg(leg_id, current_user, side="receiver", to="confirm it")
     form = ConfirmLegForm(data={"actual_hours": leg.hours, "actual_people": leg.people,
                                 "happened_on": leg.scheduled_start.date() if leg.scheduled_start else None}
                           if request.method == "GET" else None)
@@ -297,9 +262,7 @@ def confirm_leg(leg_id: int):
 @bp.route("/legs/<int:leg_id>/dispute", methods=["POST"])
 @login_required
 def dispute_leg(leg_id: int):
-    leg = load_leg(leg_id)
-    if not can_act_for(current_user, leg.receiver):
-        abort(403)
+    leg = load_leg(leg_id, current_user, side="receiver", to="dispute it")
     form = DisputeLegForm()
     if form.validate_on_submit():
         with domain_errors():
@@ -313,7 +276,7 @@ def dispute_leg(leg_id: int):
 @bp.route("/legs/<int:leg_id>/settle", methods=["GET", "POST"])
 @coordinator_required
 def settle(leg_id: int):
-    leg = load_leg(leg_id)
+    leg = load_leg(leg_id, current_user)
     form = SettleForm()
     if form.validate_on_submit():
         with domain_errors(form):
@@ -328,9 +291,7 @@ def settle(leg_id: int):
 @bp.route("/legs/<int:leg_id>/side", methods=["GET", "POST"])
 @login_required
 def give_side(leg_id: int):
-    leg = load_leg(leg_id)
-    if not can_act_for(current_user, leg.giver):
-        abort(403)
+    leg = load_leg(leg_id, current_user, side="giver", to="give its side")
     form = SideForm()
     if form.validate_on_submit():
         with domain_errors(form):

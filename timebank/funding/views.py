@@ -8,12 +8,12 @@ from sqlalchemy import select
 from timebank.accounts.access import coordinator_required
 from timebank.audit.services import events_for
 from timebank.errors import DomainError
-from timebank.exchanges.views import load_exchange
+from timebank.exchanges.access import load_exchange
 from timebank.extensions import db
 from timebank.funding import services
 from timebank.funding.forms import AddMemberForm, FundingTagForm, RemoveMemberForm, TagsForm
 from timebank.funding.models import FundingTag
-from timebank.listings.views import load_listing
+from timebank.listings.access import load_listing
 from timebank.main.forms import domain_errors
 from timebank.members.access import load_member
 from timebank.members.models import Member
@@ -126,7 +126,7 @@ def _tags_form(usable: list[FundingTag], current: list[FundingTag]) -> tuple[Tag
 @bp.route("/listings/<int:listing_id>/funding", methods=["GET", "POST"])
 @login_required
 def listing_tags(listing_id: int):
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, current_user, need="act")
     usable = services.usable_tags(current_user, [listing.member])
     current = services.listing_tags([listing.id]).get(listing.id, [])
     form, fixed = _tags_form(usable, current)
@@ -143,7 +143,7 @@ def listing_tags(listing_id: int):
 @bp.route("/exchanges/<int:exchange_id>/funding", methods=["GET", "POST"])
 @login_required
 def exchange_tags(exchange_id: int):
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     usable = services.exchange_usable_tags(current_user, exchange)
     current = services.exchange_tags([exchange.id]).get(exchange.id, [])
     form, fixed = _tags_form(usable, current)

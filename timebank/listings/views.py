@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from timebank.db import today
 from timebank.extensions import db
 from timebank.listings import services
+from timebank.listings.access import load_listing
 from timebank.listings.forms import DirectoryForm, ListingForm
-from timebank.listings.models import DAYS, Category, Listing
+from timebank.listings.models import DAYS
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import page_arg
 from timebank.members.access import load_member
@@ -22,20 +22,6 @@ from timebank.members.access import can_act_for, members_of
 from timebank.places import UnknownPostcode, distance_precision, geocode
 
 bp = Blueprint("listings", __name__)
-
-
-def load_listing(listing_id: int, *, need: str = "view") -> Listing:
-    """The listing, or 404; with need="act", 403 unless the user acts for its member."""
-    # Its member and category path come in the same query: every page of a listing shows them.
-    listing = db.session.get(Listing, listing_id, options=[
-        joinedload(Listing.member), joinedload(Listing.category).joinedload(Category.parent)])
-    if listing is None:
-        abort(404)
-    if need == "act" and not can_act_for(current_user, listing.member):
-        abort(403)
-    if need == "view" and listing.member.status != "active" and not can_act_for(current_user, listing.member):
-        abort(404)
-    return listing
 
 
 @bp.route("/listings")
@@ -84,7 +70,7 @@ def render_directory(args, save_form=None):
 def detail(listing_id: int):
     from timebank.exchanges.scheduling import describe_when
 
-    listing = load_listing(listing_id)
+    listing = load_listing(listing_id, current_user)
     return render_template("listings/detail.html", listing=listing, when=describe_when(listing),
                            can_act=can_act_for(current_user, listing.member),
                            renew_warning_from=today() + timedelta(days=services.OFFER_RENEWAL_DAYS))
@@ -120,7 +106,7 @@ def new(member_id: int):
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(listing_id: int):
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, current_user, need="act")
     form = ListingForm(obj=listing, listing=listing)
     form.category_id.choices = [(0, "Choose a category")] + services.category_choices()
     form.asset_id.choices = _asset_choices(listing.member_id)
@@ -138,7 +124,7 @@ def edit(listing_id: int):
 @bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(listing_id: int):
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, current_user, need="act")
     with domain_errors():
         services.withdraw_listing(listing, current_user)
         flash(f"\u201c{listing.title}\u201d has been withdrawn.", "success")
@@ -148,7 +134,7 @@ def withdraw(listing_id: int):
 @bp.route("/listings/<int:listing_id>/renew", methods=["POST"])
 @login_required
 def renew(listing_id: int):
-    listing = load_listing(listing_id, need="act")
+    listing = load_listing(listing_id, current_user, need="act")
     with domain_errors():
         services.renew_listing(listing, current_user)
         flash(f"\u201c{listing.title}\u201d is in the directory until {listing.expires_on:%-d %B %Y}.", "success")

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Optional
 
 from timebank.accounts.access import coordinator_required
 from timebank.exchanges import services
-from timebank.exchanges.views import load_exchange
+from timebank.exchanges.access import load_exchange
 from timebank.listings.models import DAYS
 from timebank.main.forms import domain_errors
 from timebank.matcher import schedule
@@ -45,7 +45,7 @@ def schedule_page():
 @coordinator_required
 def release(exchange_id: int):
     """Send a proposal held for review on to its members."""
-    exchange = load_exchange(exchange_id)
+    exchange = load_exchange(exchange_id, current_user)
     with domain_errors():
         services.release([exchange], current_user)
         flash(f"Exchange {exchange.id} is sent to its members, who have been told.", "success")
