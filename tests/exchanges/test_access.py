@@ -135,3 +135,17 @@ def test_the_member_whose_part_a_person_answers(app, ring, people, propose_ring)
         services.respond(exchange, db.session.get(Member, first), _user(people["first"]), accept=True)
         # Answered already: still that member, so that the service says so (409), not "not yours".
         assert access.answering_member(exchange, _user(people["first"])).id == first
+
+
+def test_a_service_lets_a_person_act_only_for_their_own_member_in_the_exchange(app, ring, people, propose_ring):
+    exchange_id = propose_ring()
+    with app.test_request_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        first = db.session.get(Member, ring["members"][0])
+        stranger = db.session.scalar(select(Member).where(Member.name == "Huyton Stranger"))
+        assert access.require_party(exchange, first, _user(people["first"]), "withdraw").member_id == first.id
+        with pytest.raises(NotAllowed, match="^You can only withdraw your own organisation$"):
+            access.require_party(exchange, first, _user(people["second"]), "withdraw")
+        with pytest.raises(NotAllowed, match="^Huyton Stranger is not part of this exchange$") as outside:
+            access.require_party(exchange, stranger, _user(people["stranger"]), "answer for", field="member_id")
+        assert outside.value.field == "member_id"

@@ -13,7 +13,7 @@ from timebank.members.access import load_member
 from timebank.errors import NotFound
 from timebank.exchanges import queue, services
 from timebank.exchanges.access import acting_member, load_change_request, load_exchange, load_leg
-from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange, Leg
+from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange
 from timebank.extensions import db
 from timebank.funding import services as funding
 from timebank.members.models import Member

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from timebank.accounts.models import User
 from timebank.errors import DomainError, NotAllowed, NotFound
-from timebank.exchanges.models import ChangeRequest, Exchange, Leg
+from timebank.exchanges.models import ChangeRequest, Exchange, Leg, Party
 from timebank.exchanges.visibility import was_shown
 from timebank.extensions import db
 from timebank.members.access import can_act_for
@@ -30,6 +30,21 @@ def load_exchange(exchange_id: int, user: User) -> Exchange:
             any(can_act_for(user, p.member) for p in exchange.parties) and was_shown(exchange))):
         raise NotFound(f"There is no exchange {exchange_id} of yours")
     return exchange
+
+
+def party_of(exchange: Exchange, member: Member) -> Party | None:
+    return next((p for p in exchange.parties if p.member_id == member.id), None)
+
+
+def require_party(exchange: Exchange, member: Member, user: User, to: str, *, field: str | None = None) -> Party:
+    """The member's part in the exchange, when `user` acts for it; NotAllowed ("You can only <to> your
+    own organisation", or that it is not part of this exchange) otherwise. Services check it."""
+    if not can_act_for(user, member):
+        raise NotAllowed(f"You can only {to} your own organisation", field=field)
+    party = party_of(exchange, member)
+    if party is None:
+        raise NotAllowed(f"{member.name} is not part of this exchange", field=field)
+    return party
 
 
 def require_side(leg: Leg, user: User, side: str, to: str) -> None:

@@ -35,6 +35,7 @@ from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.exchanges import policy, scheduling, settlement
 from timebank.exchanges import services
+from timebank.exchanges.access import require_party
 from timebank.exchanges.models import Exchange, Leg, Party
 from timebank.extensions import db
 from timebank.listings.models import Listing
@@ -181,11 +182,7 @@ def counter(exchange: Exchange, member: Member, actor: User, *, hours, start: da
             now: datetime | None = None) -> Exchange:
     """The member whose answer is awaited proposes other hours or dates instead of accepting: its
     answer becomes "accepted" (on the new terms) and the other side's is awaited again."""
-    if not can_act_for(actor, member):
-        raise NotAllowed("You can only answer for your own organisation", field="member_id")
-    party = services.party_of(exchange, member)
-    if party is None:
-        raise NotAllowed(f"{member.name} is not part of this exchange", field="member_id")
+    party = require_party(exchange, member, actor, "answer for", field="member_id")
     refused = services.asker_answering(exchange, member, actor)
     if refused:
         raise NotAllowed(refused, field="member_id")

@@ -24,7 +24,7 @@ from timebank.bookings.models import uk_now
 from timebank.db import utcnow
 from timebank.errors import ConcurrentChange, Conflict, DomainError, NotAllowed
 from timebank.exchanges import scheduling, settlement
-from timebank.exchanges.access import require_side
+from timebank.exchanges.access import party_of, require_party, require_side
 from timebank.exchanges.models import (CONTACT_STATUSES, LIVE_EXCHANGE_STATUSES, ChangeRequest, DeclinedPair, Exchange,
                                        Leg, Party, exchange_page, title)
 from timebank.exchanges.visibility import shown_to_members
@@ -205,10 +205,6 @@ def _leg(position: int, plan: LegPlan) -> Leg:
     return leg
 
 
-def party_of(exchange: Exchange, member: Member) -> Party | None:
-    return next((p for p in exchange.parties if p.member_id == member.id), None)
-
-
 def asker_answering(exchange: Exchange, member: Member, actor: User) -> str | None:
     """Why `actor` may not answer a direct ask for `member`, the side that was asked, or None.
 
@@ -230,11 +226,7 @@ def respond(exchange: Exchange, member: Member, actor: User, *, accept: bool, re
     """A member accepts or declines its part. A decline voids the exchange for everyone, and what the
     others can still do without the member who declined is proposed to them (matcher.repair: on the
     matcher's queue once the decline is committed)."""
-    if not can_act_for(actor, member):
-        raise NotAllowed("You can only answer for your own organisation")
-    party = party_of(exchange, member)
-    if party is None:
-        raise NotAllowed(f"{member.name} is not part of this exchange")
+    party = require_party(exchange, member, actor, "answer for")
     refused = asker_answering(exchange, member, actor)
     if refused:
         raise NotAllowed(refused)
@@ -842,10 +834,7 @@ def cancel_exchange(exchange: Exchange, coordinator: User, reason: str) -> Excha
 
 def withdraw(exchange: Exchange, member: Member, actor: User, reason: str) -> Exchange:
     """A party pulls out of an approved exchange, with a reason: the parts still to happen are off."""
-    if not can_act_for(actor, member):
-        raise NotAllowed("You can only withdraw your own organisation")
-    if party_of(exchange, member) is None:
-        raise NotAllowed(f"{member.name} is not part of this exchange")
+    require_party(exchange, member, actor, "withdraw")
     _require_scheduled(exchange)
     reason = _reason_given(reason)
     _call_off(exchange, actor, f"{member.name} withdrew: {reason}", reason)
@@ -861,10 +850,7 @@ def withdraw(exchange: Exchange, member: Member, actor: User, reason: str) -> Ex
 def request_change(exchange: Exchange, member: Member, actor: User, reason: str,
                    leg: Leg | None = None) -> ChangeRequest:
     """A party asks the coordinators to change an approved exchange (new times, a part to drop)."""
-    if not can_act_for(actor, member):
-        raise NotAllowed("You can only ask for your own organisation")
-    if party_of(exchange, member) is None:
-        raise NotAllowed(f"{member.name} is not part of this exchange")
+    require_party(exchange, member, actor, "ask for")
     _require_scheduled(exchange)
     reason = _reason_given(reason)
     if leg is not None and leg.exchange_id != exchange.id:
