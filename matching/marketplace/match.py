@@ -172,7 +172,8 @@ def _leg(market: Market, cands: Candidates, row: int, shape: str, position: int,
     bonus = 0 if shape == "pair" else policy.weights.reciprocity
     why = reason(market, cands, row, names)
     if bonus:
-        why += f" {bonus} points more for giving in a {'ring' if shape == 'cycle' else 'gift chain'}."
+        why += (" Ranked higher because it is part of a ring, where everyone gives and gets." if shape == "cycle"
+                else " Ranked higher because it passes a gift on: each member helped goes on to help another.")
     hours = Decimal(str(round(float(cands.hours[row]), 2)))
     credits = Decimal(0) if gift else Decimal(str(round(float(cands.credits[row]), 2)))
     return ProposedLeg(

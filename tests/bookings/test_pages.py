@@ -57,7 +57,7 @@ def test_bad_room_input_is_explained_values_kept_and_nothing_saved(client, auth,
     assert 'id="day-error"' in page and "The date must be today or in the future" in page
     page = client.post(f"/assets/{place.hall_id}/book", data={"member_id": place.borrower_id, "day": "31/02/2027", "starts_at": "ten",
                                                                 "ends_at": ""}).data.decode()
-    assert "Enter the date, like 3 3 2027" in page
+    assert "Enter a real date, like 3 3 2027" in page and "Not a valid" not in page
     assert "Enter the start time, like 10:00" in page and "Enter the end time, like 12:00" in page
     assert 'value="ten"' in page
     assert _count(app, Booking) == 0

@@ -58,7 +58,7 @@ CASES = {
                               {"reason": "We need to ask our trustees first"}, "Send our answer",
                               {"answer": "Choose whether you accept or decline"}),
     "record help": Case("member", "/members/{member}/record-help", {"hours": "0", "description": "Van driving"},
-                        None, {"hours": "Enter between 0.25 and 1,000 hours"}),
+                        None, {"hours": "Enter between 0.25 and 10,000 hours"}),
     "run the matcher": Case("coordinator", "/coordinator/matcher", {"max_cycle": "9"}, "Start the matcher",
                             {"max_cycle": "Enter between 2 and 8"}),
     "new valuation rate": Case("coordinator", "/coordinator/rates/new", {"name": "", "value": "13.45"}, None,

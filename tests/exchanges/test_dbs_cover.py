@@ -44,7 +44,7 @@ def test_approval_checks_that_the_givers_dbs_records_cover_every_person_on_the_l
             db.session.commit()
             return exchange.status
 
-    with pytest.raises(DomainError, match=r"Leg 1: Huyton Scouts' DBS checks at enhanced level or above cover "
+    with pytest.raises(DomainError, match=r"Part 1: Huyton Scouts' DBS checks at enhanced level or above cover "
                                           r"1 person on .*; 6 are needed") as refused:
         approve()
     assert refused.value.field == f"leg-{leg_id}"

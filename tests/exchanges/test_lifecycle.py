@@ -192,7 +192,7 @@ def test_recorded_help_counts_once_the_other_side_confirms(app, client, auth, ma
     bad = client.post(f"/members/{giver}/record-help", data={"direction": "gave", "other_member_id": receiver,
                                                              "kind": "time", "hours": "0", "people": "2",
                                                              "description": "", "happened_on": str(today())})
-    assert b"Say what the help was" in bad.data and b"Enter between 0.25 and 1,000 hours" in bad.data
+    assert b"Say what the help was" in bad.data and b"Enter between 0.25 and 10,000 hours" in bad.data
     response = client.post(f"/members/{giver}/record-help", data={
         "direction": "gave", "other_member_id": receiver, "kind": "time", "hours": "3", "people": "2",
         "description": "Helped at the Saturday food bank", "happened_on": "2026-01-10"})

@@ -88,9 +88,9 @@ def test_a_limit_below_what_the_member_owes_and_has_set_aside_is_refused(app, se
     ("NaN", "Enter a number of credits, like 10 or 12.5"),
     ("12.505", "Enter a number of credits with at most 2 decimal places, like 12.5"),
     ("-1", "Enter 0 or more: the limit is how far below zero its balance may go"),
-    ("10000.01", "Enter at most 10000 credits"),
-    ("1e30", "Enter at most 10000 credits"),  # too big to round to pennies: a 500 once
-    ("1e30000", "Enter at most 10000 credits"),
+    ("10000.01", "Enter at most 10,000 credits"),
+    ("1e30", "Enter at most 10,000 credits"),  # too big to round to pennies: a 500 once
+    ("1e30000", "Enter at most 10,000 credits"),
 ])
 def test_a_limit_that_is_not_a_number_of_credits_is_refused(app, setup, typed, message):
     with app.test_request_context():
@@ -161,7 +161,7 @@ def test_the_coordinator_changes_the_limit_on_the_members_credits_page(client, a
     ("", "Winter appeal", "Enter a number of credits, like 3 or 1.5"),
     ("-2", "Winter appeal", "Enter 0 or more: the limit is how far below zero its balance may go"),
     ("12.345", "Winter appeal", "Enter a number of credits with at most 2 decimal places, like 12.5"),
-    ("1e30", "Winter appeal", "Enter at most 10000 credits"),
+    ("1e30", "Winter appeal", "Enter at most 10,000 credits"),
     ("15", "", "Enter the reason: it is kept with the change and shown to the member"),
     ("5", "Tighter", "Kirkby Food Bank's balance is -4 credits and 3 credits are set aside for its approved "
                      "exchanges, so its credit limit cannot be less than 7."),

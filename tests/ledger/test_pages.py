@@ -65,7 +65,7 @@ def test_only_the_members_own_people_and_coordinators_see_its_credits(client, au
     ("0", "Enter a number of credits more than 0"),
     ("1.255", "Enter a number of credits with at most 2 decimal places, like 1.25"),
     ("5", "Halewood Youth Club has 4 credits, so it can give at most 4."),
-    ("1e30", "Enter at most 10000 credits"),  # too big to round to pennies: a 500 once
+    ("1e30", "Enter at most 10,000 credits"),  # too big to round to pennies: a 500 once
 ])
 def test_giving_bad_amounts_shows_the_problem_beside_the_field_and_saves_nothing(client, auth, setup, typed, message):
     auth.login("admin@halewood.example")
@@ -127,7 +127,7 @@ def test_a_huge_adjustment_or_grant_is_refused_beside_the_field(client, auth, se
     response = client.post(f"/coordinator/ledger/{form}", data={
         f"{form}-member_id": setup["receiver"], f"{form}-amount": typed, f"{form}-reason": "Typo"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and page.count("Enter at most 10000 credits") == 2
+    assert response.status_code == 200 and page.count("Enter at most 10,000 credits") == 2
     assert f'value="{typed}"' in page
     with client.application.app_context():
         assert count_entries() == 1

@@ -120,10 +120,10 @@ def test_adjustments_need_a_coordinator_and_a_reason_and_respect_the_limit(world
 
 @pytest.mark.parametrize("typed", ["1e30", "-1e30", "1e30000", Decimal("1e40")])
 def test_an_amount_too_big_to_round_to_pennies_is_refused_not_a_500(world, typed):
-    with pytest.raises(InvalidInput, match="Enter at most 10000 credits") as huge:
+    with pytest.raises(InvalidInput, match="Enter at most 10,000 credits") as huge:
         services.adjust(world["receiver"], typed, "Typo", world["coordinator"])
     assert huge.value.field == "amount"
-    with pytest.raises(InvalidInput, match="Enter at most 10000 credits|more than 0"):
+    with pytest.raises(InvalidInput, match="Enter at most 10,000 credits|more than 0"):
         services.donate_to_pot(world["giver"], typed, world["giver_admin"])
 
 

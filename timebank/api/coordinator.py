@@ -21,6 +21,7 @@ from timebank.bookings.models import uk_now
 from timebank.exchanges import scheduling, services as exchanges
 from timebank.exchanges.access import load_exchange, load_leg
 from timebank.ledger import services as ledger
+from timebank.listings.models import MOST_HOURS
 from timebank.members import services as members
 from timebank.members.access import load_member
 from timebank.members.models import MEMBER_STATUSES, Member
@@ -74,7 +75,7 @@ class RescheduleSchema(ApproveExchangeSchema):
 class SettleSchema(StrictSchema):
     outcome = ma.fields.String(required=True, validate=validate.OneOf(["confirm", "cancel"]))
     note = Text(required=True, min_length=1, max_length=2000, metadata={"description": "Both members see this"})
-    actual_hours = Number(load_default=None, validate=validate.Range(min=0.01, max=10000))
+    actual_hours = Number(load_default=None, validate=validate.Range(min=0.01, max=MOST_HOURS))
     actual_people = Int(load_default=None, validate=validate.Range(min=1, max=500))
     happened_on = Day(load_default=None)
 

@@ -17,7 +17,7 @@ from timebank.funding import services as funding
 from timebank.listings import services
 from timebank.listings.access import load_listing
 from timebank.listings.models import (ALL_DAY, ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, DIRECTIONS, KINDS, LISTING_STATUSES,
-                                      LOCATIONS, MAX_DATES, URGENCIES, Category, Listing)
+                                      LOCATIONS, MAX_DATES, MOST_HOURS, URGENCIES, Category, Listing)
 from timebank.members.models import DBS_LEVELS, MEMBER_STATUSES, Member
 from timebank.members.access import can_act_for
 from timebank.places import PRECISIONS, TOWNS, WARDS, UnknownPostcode, distance_precision, geocode
@@ -173,7 +173,7 @@ def _listing_fields(*, new: bool) -> dict:
         "category_id": Int(**need["category_id"], metadata={"description": "From GET /api/v1/categories"}),
         "title": Text(min_length=1, max_length=140, **need["title"]),
         "description": Text(max_length=4000),
-        "quantity": Number(validate=validate.Range(min=0.25, max=10000), **need["quantity"],
+        "quantity": Number(validate=validate.Range(min=0.25, max=MOST_HOURS), **need["quantity"],
                            metadata={"description": "Hours, or days for equipment"}),
         "people": Int(validate=validate.Range(min=1, max=500)),
         "availability": ma.fields.String(validate=validate.OneOf(list(AVAILABILITIES)), metadata={

@@ -15,6 +15,7 @@ from timebank.exchanges.access import answering_member, load_exchange
 from timebank.exchanges.models import Exchange
 from timebank.extensions import db
 from timebank.listings.access import load_listing
+from timebank.listings.models import MOST_HOURS
 from timebank.members.models import Member
 from timebank.members.access import can_act_for, members_of
 
@@ -27,7 +28,7 @@ class AcceptSchema(StrictSchema):
 
 
 class TermsSchema(StrictSchema):
-    hours = Number(required=True, validate=validate.Range(min=0.25, max=1000),
+    hours = Number(required=True, validate=validate.Range(min=0.25, max=MOST_HOURS),
                    metadata={"description": "Hours each person gives (at most 2 decimal places)"})
     people = Int(validate=validate.Range(min=1, max=500), metadata={"description": "How many people (default 1)"})
     start = Moment(required=True, metadata={"description": "When it starts: UK clock time if no offset is given"})

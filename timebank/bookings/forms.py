@@ -4,21 +4,23 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField,
-                     TimeField)
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from timebank.bookings.models import SERIES_TIMES, uk_now, uk_today
-from timebank.members.forms import NumberField
+from timebank.main.forms import ClockField, DayField, NumberField
 
 _NOTE = Length(max=1000, message="Note must be 1,000 characters or fewer")
 
 
 class RoomBookingForm(FlaskForm):
     member_id = SelectField("Who is booking?", coerce=int, validators=[DataRequired("Choose who the booking is for")])
-    day = DateField("Date", validators=[DataRequired("Enter the date, like 3 3 2027")])
-    starts_at = TimeField("Start time", validators=[DataRequired("Enter the start time, like 10:00")])
-    ends_at = TimeField("End time", validators=[DataRequired("Enter the end time, like 12:00")])
+    day = DayField("Date", invalid_message="Enter a real date, like 3 3 2027",
+                   validators=[DataRequired("Enter the date, like 3 3 2027")])
+    starts_at = ClockField("Start time", invalid_message="Enter the start time, like 10:00",
+                           validators=[DataRequired("Enter the start time, like 10:00")])
+    ends_at = ClockField("End time", invalid_message="Enter the end time, like 12:00",
+                         validators=[DataRequired("Enter the end time, like 12:00")])
     repeat = RadioField("How often?", default="once", choices=[
         ("once", "Just this once"), ("1", "Every week, at the same time"), ("2", "Every other week, at the same time")],
         validate_choice=False, validators=[DataRequired("Choose how often")])
@@ -79,8 +81,8 @@ class RoomBookingForm(FlaskForm):
 
 class LoanRequestForm(FlaskForm):
     member_id = SelectField("Who is borrowing?", coerce=int, validators=[DataRequired("Choose who the loan is for")])
-    starts_on = DateField("First day", validators=[DataRequired("Enter the first day, like 3 3 2027")])
-    due_on = DateField("Last day (back by the end of it)", validators=[
+    starts_on = DayField("First day", validators=[DataRequired("Enter the first day, like 3 3 2027")])
+    due_on = DayField("Last day (back by the end of it)", validators=[
         DataRequired("Enter the day you will bring it back, like 5 3 2027")])
     note = TextAreaField("Anything the lender should know?", validators=[Optional(), _NOTE],
                          description="For example what you will use it for, or when you will collect it.")

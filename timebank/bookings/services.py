@@ -17,6 +17,7 @@ from timebank.bookings.models import LIVE_LOAN_STATUSES, Booking, CalendarFeed, 
 from timebank.db import utcnow
 from timebank.errors import Conflict, DomainError, NotAllowed
 from timebank.extensions import db
+from timebank.main.filters import format_clock
 from timebank.members.models import Asset, Member
 from timebank.members.access import can_act_for
 from timebank.notifications.links import Page
@@ -38,8 +39,7 @@ def day_words(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
-def _clock(value: datetime) -> str:
-    return f"{value:%H:%M}"
+_clock = format_clock  # one way to say a time of day, site-wide
 
 
 def describe_slot(starts_at: datetime, ends_at: datetime) -> str:

@@ -38,13 +38,13 @@ from timebank.exchanges import services
 from timebank.exchanges.access import require_party
 from timebank.exchanges.models import Exchange, Leg, Party
 from timebank.extensions import db
-from timebank.listings.models import Listing
+from timebank.listings.models import MOST_HOURS, Listing
 from timebank.members.models import Member
 from timebank.members.access import can_act_for
 from timebank.notifications.services import notify, notify_member
 
 ASKABLE_KINDS = ("time", "skill")
-MAX_HOURS = Decimal(1000)
+MAX_HOURS = MOST_HOURS
 MAX_PEOPLE = 500
 
 TAKEN = ("This listing is already part of an exchange in progress, or no longer open. "

@@ -12,6 +12,7 @@ from timebank.exchanges import direct, policy, scheduling
 from timebank.exchanges.forms import AskForm, CounterForm, DirectPolicyForm
 from timebank.exchanges.access import answering_member, load_exchange
 from timebank.listings.access import load_listing
+from timebank.listings.models import MOST_HOURS
 from timebank.main.forms import domain_errors
 from timebank.main.query_args import id_arg
 from timebank.members.access import members_of
@@ -41,7 +42,7 @@ def ask(listing_id: int):
                   "or dates.", "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     elif request.method == "GET":
-        form.hours.data = listing.quantity if listing.quantity and listing.quantity <= 1000 else None
+        form.hours.data = listing.quantity if listing.quantity and listing.quantity <= MOST_HOURS else None
         slot = scheduling.suggest_for_listing(listing, uk_now())
         if slot is not None:
             form.start.data, form.end.data = slot

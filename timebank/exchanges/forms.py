@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField,
-                     SelectField, TextAreaField)
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from timebank.main.forms import AmountField
+from timebank.listings.models import MOST_HOURS
+from timebank.main.forms import AmountField, DayField, MomentField, NumberField
+
+AMOUNT_RANGE = NumberRange(min=0.25, max=MOST_HOURS, message=f"Enter an amount between 0.25 and {MOST_HOURS:,}")
+HOURS_RANGE = NumberRange(min=0.25, max=MOST_HOURS, message=f"Enter between 0.25 and {MOST_HOURS:,} hours")
+PEOPLE_RANGE = NumberRange(min=1, max=500, message="Enter between 1 and 500 people")
+PEOPLE_WORDS = "Enter how many people as a whole number, like 3"
 
 
 class RespondForm(FlaskForm):
@@ -47,22 +52,20 @@ def schedule_form(legs, *, with_reason: bool = False):
             DataRequired("Enter the reason, which everyone in the exchange will see"), Length(max=2000)])
     for leg in legs:
         unit = "day" if leg.kind == "equipment" else "time"
-        setattr(ScheduleForm, f"start_{leg.id}", DateTimeLocalField(
-            f"Leg {leg.position + 1}: start", format="%Y-%m-%dT%H:%M",
-            validators=[DataRequired(f"Enter the start {unit} of leg {leg.position + 1}, like 2027-03-01 10:00")]))
-        setattr(ScheduleForm, f"end_{leg.id}", DateTimeLocalField(
-            f"Leg {leg.position + 1}: end", format="%Y-%m-%dT%H:%M",
-            validators=[DataRequired(f"Enter the end {unit} of leg {leg.position + 1}, like 2027-03-01 12:00")]))
+        part = leg.position + 1
+        setattr(ScheduleForm, f"start_{leg.id}", MomentField(
+            f"Part {part}: start", validators=[DataRequired(f"Enter the start {unit} of part {part}, like 1 3 2027 10:00")]))
+        setattr(ScheduleForm, f"end_{leg.id}", MomentField(
+            f"Part {part}: end", validators=[DataRequired(f"Enter the end {unit} of part {part}, like 1 3 2027 12:00")]))
     return ScheduleForm
 
 
 class ConfirmLegForm(FlaskForm):
     actual_hours = AmountField("How many hours did it take? (days for equipment)", validators=[
-        InputRequired("Enter how many hours (or days) it actually was"),
-        NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
-    actual_people = IntegerField("How many people helped?", default=1, validators=[
-        InputRequired("Enter how many people helped"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
-    happened_on = DateField("When did it happen?", validators=[Optional()])
+        InputRequired("Enter how many hours (or days) it actually was"), AMOUNT_RANGE])
+    actual_people = NumberField("How many people helped?", default=1, invalid_message=PEOPLE_WORDS, validators=[
+        InputRequired("Enter how many people helped"), PEOPLE_RANGE])
+    happened_on = DayField("When did it happen?", validators=[Optional()])
 
 
 class ReasonForm(FlaskForm):
@@ -87,10 +90,10 @@ class SettleForm(FlaskForm):
     outcome = RadioField("Outcome", choices=[("confirm", "It happened: confirm it with these amounts"),
                                              ("cancel", "It did not happen: cancel this part")],
                          validators=[DataRequired("Choose the outcome")])
-    actual_hours = AmountField("Agreed hours (or days)", validators=[
-        Optional(), NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
-    actual_people = IntegerField("Agreed number of people", validators=[Optional(), NumberRange(min=1, max=500)])
-    happened_on = DateField("When did it happen?", validators=[Optional()])
+    actual_hours = AmountField("Agreed hours (or days)", validators=[Optional(), AMOUNT_RANGE])
+    actual_people = NumberField("Agreed number of people", invalid_message=PEOPLE_WORDS,
+                                validators=[Optional(), PEOPLE_RANGE])
+    happened_on = DayField("When did it happen?", validators=[Optional()])
     note = TextAreaField("How was it settled?", validators=[DataRequired("Say how it was settled"), Length(max=2000)])
 
 
@@ -100,26 +103,24 @@ class RecordHelpForm(FlaskForm):
     other_member_id = SelectField("Which organisation?", coerce=int, validators=[DataRequired("Choose the organisation")])
     kind = RadioField("What kind of help?", choices=[("time", "Time (volunteers)"), ("skill", "A skill")],
                       default="time", validators=[DataRequired("Choose the kind of help")])
-    hours = AmountField("Hours each", validators=[
-        InputRequired("Enter the hours"), NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
-    people = IntegerField("How many people", default=1, validators=[
-        InputRequired("Enter how many people"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
+    hours = AmountField("Hours each", validators=[InputRequired("Enter the hours"), HOURS_RANGE])
+    people = NumberField("How many people", default=1, invalid_message=PEOPLE_WORDS, validators=[
+        InputRequired("Enter how many people"), PEOPLE_RANGE])
     description = TextAreaField("What was the help?", validators=[
         DataRequired("Say what the help was"), Length(max=300, message="Use 300 characters or fewer")])
-    happened_on = DateField("When did it happen?", validators=[DataRequired("Enter the date, like 2027-03-01")])
+    happened_on = DayField("When did it happen?", validators=[DataRequired("Enter the date, like 1 3 2027")])
 
 
 def _terms_fields(form_class):
     """The hours, people and dates of a direct ask or a counter-proposal."""
     form_class.hours = AmountField("Hours each person gives", validators=[
-        InputRequired("Enter the hours, like 2 or 1.5"),
-        NumberRange(min=0.25, max=1000, message="Enter between 0.25 and 1,000 hours")])
-    form_class.people = IntegerField("How many people", default=1, validators=[
-        InputRequired("Enter how many people"), NumberRange(min=1, max=500, message="Enter between 1 and 500")])
-    form_class.start = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[
-        InputRequired("Enter the date and time it starts, like 2027-03-01 10:00")])
-    form_class.end = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[
-        InputRequired("Enter the date and time it ends, like 2027-03-01 12:00")])
+        InputRequired("Enter the hours, like 2 or 1.5"), HOURS_RANGE])
+    form_class.people = NumberField("How many people", default=1, invalid_message=PEOPLE_WORDS, validators=[
+        InputRequired("Enter how many people"), PEOPLE_RANGE])
+    form_class.start = MomentField("Starts", validators=[
+        InputRequired("Enter the date and time it starts, like 1 3 2027 10:00")])
+    form_class.end = MomentField("Ends", validators=[
+        InputRequired("Enter the date and time it ends, like 1 3 2027 12:00")])
     return form_class
 
 
@@ -151,6 +152,7 @@ class DirectPolicyForm(FlaskForm):
         ("some", "Only some: those I choose below")], validators=[
         DataRequired("Choose which direct exchanges need your approval")])
     over_hours = AmountField("Those of more than this many hours (person-hours in all)", validators=[
-        Optional(), NumberRange(min=0.25, max=10000, message="Enter between 0.25 and 10,000 hours, or leave it blank")])
+        Optional(), NumberRange(min=0.25, max=MOST_HOURS,
+                                message=f"Enter between 0.25 and {MOST_HOURS:,} hours, or leave it blank")])
     rooms_and_equipment = BooleanField("Those involving a room or equipment")
     requirements = BooleanField("Those where a requirement is claimed (a DBS check or insurance)")

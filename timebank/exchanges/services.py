@@ -29,7 +29,7 @@ from timebank.exchanges.models import (CONTACT_STATUSES, LIVE_EXCHANGE_STATUSES,
                                        Leg, Party, exchange_page, title)
 from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
-from timebank.listings.models import Listing
+from timebank.listings.models import MOST_HOURS, Listing
 from timebank.members.models import Member
 from timebank.members.access import can_act_for, membership_of
 from timebank.members.compliance import check_dbs_cover, insured_on
@@ -314,9 +314,9 @@ def _check_requirements(leg: Leg, start: datetime, field: str | None = None) -> 
         try:
             check_dbs_cover(leg.giver, level, leg.people, start.date())
         except DomainError as error:
-            raise DomainError(f"Leg {leg.position + 1}: {error.message}", field=field) from error
+            raise DomainError(f"Part {leg.position + 1}: {error.message}", field=field) from error
     if leg.insurance_needed and not insured_on(leg.giver, start.date()):
-        raise DomainError(f"Leg {leg.position + 1}: {leg.giver.name} has no public liability insurance recorded "
+        raise DomainError(f"Part {leg.position + 1}: {leg.giver.name} has no public liability insurance recorded "
                           f"that is valid on {start.day} {start:%B %Y}. Ask them to record it first.", field=field)
 
 
@@ -518,8 +518,8 @@ def _happened_day(leg: Leg, happened_on: date | None, now: datetime) -> date:
 def _amounts(actual_hours, actual_people, *, hours_field: str = "actual_hours") -> tuple[Decimal, int]:
     if actual_hours is None or Decimal(actual_hours) <= 0:
         raise DomainError("Enter how many hours (or days) it actually was, more than 0", field=hours_field)
-    if Decimal(actual_hours) > 10000:  # as the forms and the API; 1e30 cannot be rounded to pennies of credit
-        raise DomainError("Enter an amount between 0.25 and 10,000", field=hours_field)
+    if Decimal(actual_hours) > MOST_HOURS:  # as the forms and the API; 1e30 cannot be rounded to pennies of credit
+        raise DomainError(f"Enter an amount between 0.25 and {MOST_HOURS:,}", field=hours_field)
     if actual_people is None or int(actual_people) < 1:
         raise DomainError("Enter how many people helped, at least 1", field="actual_people")
     return Decimal(actual_hours), int(actual_people)
@@ -887,10 +887,12 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
         raise DomainError(f"{other.name} is not an active member", field="other_member_id")
     if kind not in ("time", "skill"):
         raise DomainError("Record time or skills here; rooms and equipment are booked", field="kind")
-    if hours is None or Decimal(hours) <= 0:
-        raise DomainError("Enter the hours, more than 0", field="hours")
+    if hours is None or not Decimal(0) < Decimal(hours) <= MOST_HOURS:
+        raise DomainError(f"Enter between 0.25 and {MOST_HOURS:,} hours", field="hours")
     if not description or not description.strip():
         raise DomainError("Say what the help was", field="description")
+    if len(description.strip()) > 300:
+        raise DomainError("Use 300 characters or fewer", field="description")
     from timebank.bookings.services import day_words
 
     now = now or uk_now()
@@ -905,7 +907,7 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
                         story=f"{giver.name} helped {receiver.name}: {description.strip()}",
                         expires_at=utcnow() + timedelta(days=current_app.config.get("PROPOSAL_EXPIRY_DAYS", 7) * 4))
     exchange.legs.append(Leg(position=0, giver_member_id=giver.id, receiver_member_id=receiver.id, kind=kind,
-                             description=description.strip()[:300], hours=Decimal(hours), people=int(people),
+                             description=description.strip(), hours=Decimal(hours), people=int(people),
                              status="delivered", happened_on=happened_on, reason="Recorded by a member"))
     exchange.parties.append(Party(member_id=recorder.id, status="accepted", responded_by_id=actor.id,
                                   responded_at=utcnow()))

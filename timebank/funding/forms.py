@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from timebank.funding.models import FUNDING_KINDS
 from timebank.listings.forms import MultiCheckboxField
+from timebank.main.forms import DayField
 
 
 def _id_or_zero(value) -> int:
@@ -28,8 +29,8 @@ class FundingTagForm(FlaskForm):
     funder = StringField("Funder", description="Who pays for it, for example: The National Lottery Community Fund",
                          validators=[DataRequired("Enter the funder"),
                                      Length(max=200, message="Funder must be 200 characters or fewer")])
-    starts_on = DateField("Starts on", validators=[DataRequired("Enter the date it starts, like 1 4 2026")])
-    ends_on = DateField("Ends on", description="Leave empty if it has no end date yet", validators=[Optional()])
+    starts_on = DayField("Starts on", validators=[DataRequired("Enter the date it starts, like 1 4 2026")])
+    ends_on = DayField("Ends on", description="Leave empty if it has no end date yet", validators=[Optional()])
     open_to_all = RadioField("Who may tag their listings and exchanges with it?", choices=[
         ("listed", "Only the members you list on its page"), ("all", "Every member")], default="listed",
         validators=[DataRequired("Choose who may tag with it")])

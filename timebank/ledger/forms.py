@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from timebank.ledger.services import MAX_AMOUNT, format_credits
-from timebank.main.forms import AmountField
+from timebank.ledger.services import MAX_AMOUNT
+from timebank.main.forms import AmountField, NumberField
 
 AMOUNT_MESSAGE = "Enter a number of credits, like 3 or 1.5"
 MAX_CREDITS = MAX_AMOUNT  # said by the form, so the service's own check is never the first to meet 1e30
-TOO_MANY = f"Enter at most {format_credits(MAX_AMOUNT)} credits"
+TOO_MANY = f"Enter at most {MAX_AMOUNT:,} credits"
 REASON_VALIDATORS = [DataRequired("Enter the reason: it is kept with the entry and shown to the member"),
                      Length(max=2000, message="Reason must be 2,000 characters or fewer")]
 
@@ -22,12 +22,9 @@ class CreditsField(AmountField):
         super().__init__(label, validators, invalid_message=AMOUNT_MESSAGE, **kwargs)
 
 
-class EntryNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Enter the entry number as digits, like 12") from error
+class EntryNumberField(NumberField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, invalid_message="Enter the entry number as digits, like 12", **kwargs)
 
 
 class DonateForm(FlaskForm):

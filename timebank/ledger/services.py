@@ -228,7 +228,7 @@ def _amount(value, *, field: str = "amount", positive: bool = True) -> Decimal:
         raise InvalidInput("Enter a number of credits, like 3 or 1.5", field=field)
     # The bound comes before any quantize: Decimal("1e30").quantize(CENT) raises InvalidOperation.
     if abs(amount) > MAX_AMOUNT:
-        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field=field)
+        raise InvalidInput(f"Enter at most {MAX_AMOUNT:,} credits", field=field)
     if amount != amount.quantize(CENT):
         raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 1.25", field=field)
     if amount == 0 or (positive and amount < 0):
@@ -491,7 +491,7 @@ def _limit(value) -> Decimal:
                            field="credit_limit")
     # The bound comes before any quantize: Decimal("1e30").quantize(CENT) raises InvalidOperation.
     if limit > MAX_AMOUNT:
-        raise InvalidInput(f"Enter at most {format_credits(MAX_AMOUNT)} credits", field="credit_limit")
+        raise InvalidInput(f"Enter at most {MAX_AMOUNT:,} credits", field="credit_limit")
     if limit != limit.quantize(CENT):
         raise InvalidInput("Enter a number of credits with at most 2 decimal places, like 12.5", field="credit_limit")
     return limit.quantize(CENT)

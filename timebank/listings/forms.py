@@ -4,16 +4,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.db import today
-from timebank.listings.models import (ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, KINDS, LOCATIONS, MAX_DATES,
+from timebank.listings.models import (ALL_WEEK, AVAILABILITIES, DAY_PARTS, DAYS, KINDS, LOCATIONS, MAX_DATES, MOST_HOURS,
                                       URGENCIES)
-from timebank.main.forms import AmountField, RememberedOptionsSelect
-from timebank.members.forms import DayField
+from timebank.main.forms import AmountField, DayField, NumberField, RememberedOptionsSelect
 from timebank.members.models import DBS_LEVELS
 from timebank.places import TOWNS, WARDS
 
@@ -86,8 +85,9 @@ class ListingForm(FlaskForm):
         Length(max=4000, message="Description must be 4,000 characters or fewer")])
     quantity = AmountField("How much", validators=[
         InputRequired("Enter how much: hours, or days for equipment"),
-        NumberRange(min=0.25, max=10000, message="Enter an amount between 0.25 and 10,000")])
-    people = IntegerField("How many people", default=1, validators=[
+        NumberRange(min=0.25, max=MOST_HOURS, message=f"Enter an amount between 0.25 and {MOST_HOURS:,}")])
+    people = NumberField("How many people", default=1, invalid_message="Enter how many people as a whole number, like 3",
+                         validators=[
         Optional(), NumberRange(min=1, max=500, message="Enter between 1 and 500 people")])
     # When: no answer is chosen for the person (an unanswered "any time" would say what nobody said).
     availability = RadioField("When can the help happen?", choices=list(AVAILABILITIES.items()),
@@ -106,13 +106,14 @@ class ListingForm(FlaskForm):
     min_dbs_level = SelectField("DBS check needed", choices=[("", "None")] + [
         (k, k.replace("_", " and ").capitalize()) for k in DBS_LEVELS], validators=[Optional()])
     needs_step_free = BooleanField("Step-free access needed")
-    min_capacity = IntegerField("Room for at least (people)", validators=[
-        Optional(), NumberRange(min=1, max=5000, message="Enter a number of people from 1")])
+    min_capacity = NumberField("Room for at least (people)", invalid_message="Enter a number of people, like 30",
+                               validators=[Optional(), NumberRange(min=1, max=5000,
+                                                                   message="Enter a number of people from 1 to 5,000")])
     needs_insurance = BooleanField("Public liability insurance needed")
     urgency = RadioField("How urgent?", coerce=int, choices=list(URGENCIES.items()), default=2)
     is_gift = BooleanField("This is a gift: we want no time credits back")
     partial_ok = BooleanField("Part of it would still help")
-    expires_on = DateField("Take it down on", validators=[Optional()])
+    expires_on = DayField("Take it down on", validators=[Optional()])
     asset_id = SelectField("Which room or item?", coerce=int, validate_choice=False,
                            choices=[(0, "Not a room or item")], default=0)
 

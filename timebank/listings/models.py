@@ -29,6 +29,9 @@ ALL_WEEK = (1 << (len(DAYS) * len(DAY_PARTS))) - 1
 # Parts of one day, one bit each (morning is bit 0): a one-off date's parts.
 ALL_DAY = (1 << len(DAY_PARTS)) - 1
 MAX_DATES = 20
+# The most hours (days, for equipment) a listing asks or offers, or one person gives in a part of an
+# exchange: one bound for the forms, the API and the services.
+MOST_HOURS = Decimal(10000)
 # How a listing says when: particular times of the week, particular dates, or any time at all
 # (flexible). Read from what it holds (`Listing.availability`), so it needs no column of its own.
 AVAILABILITIES = {"weekly": "On particular days of the week", "dates": "On particular dates",

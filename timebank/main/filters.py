@@ -15,10 +15,16 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def format_clock(value: datetime) -> str:
+    """A time of day, one way everywhere (pages, messages, emails): 24 hours, like 09:30 or 20:58,
+    as the time boxes people type into show it."""
+    return f"{value:%H:%M}"
+
+
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y at %-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+    return f"{value.day} {value:%B %Y} at {format_clock(value)}"
 
 
 def format_km(value: float | None) -> str:

@@ -1,14 +1,16 @@
-"""Shared form plumbing: put a service's DomainError beside the right field; numbers with a
-fraction read safely; a quicker <select>."""
+"""Shared form plumbing: put a service's DomainError beside the right field; the fields for numbers,
+dates and times that people type (each says in plain words what to type, never WTForms' own
+"Not a valid ... value."); a quicker <select>."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask import flash
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DecimalField
+from wtforms import DateField, DateTimeLocalField, DecimalField, IntegerField, TimeField
 from wtforms.validators import StopValidation
 from wtforms.widgets import Select
 
@@ -33,7 +35,15 @@ def show_domain_error(form: FlaskForm, error: DomainError, renamed: dict[str, st
         form.form_errors.append(error.message)
 
 
-class AmountField(DecimalField):
+class _OneMessage:
+    """When the text could not be read, say only that (not also "Enter between ...")."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class AmountField(_OneMessage, DecimalField):
     """A number that may have a fraction (hours, days, km, credits), typed by a person.
 
     Python's Decimal also reads "NaN", "sNaN" and "Infinity": those are words here, refused with
@@ -58,9 +68,113 @@ class AmountField(DecimalField):
             self.data = None
             raise ValueError(self.invalid_message)
 
-    def pre_validate(self, form):
-        if self.process_errors:  # say only that it could not be read, not also "Enter between ..."
-            raise StopValidation()
+
+class WeightField(AmountField):
+    """A number with a fraction that the code takes as a float (the matcher's weights)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = float(self.data)
+
+
+class NumberField(_OneMessage, IntegerField):
+    """A whole number typed by a person: "1.5", "ten" or a number no database column holds gets
+    the field's one plain message. Thousands separators and spaces around it are allowed."""
+
+    BIGGEST = 2**31 - 1  # the largest integer column; past it a number cannot name or count anything here
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a whole number, like 20", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([str(valuelist[0]).strip().replace(",", "")])
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+        if self.data is not None and abs(self.data) > self.BIGGEST:
+            self.data = None
+            raise ValueError(self.invalid_message)
+
+
+class DayField(_OneMessage, DateField):
+    """A date from the browser's date picker (2027-03-27) or typed the British way (27/3/2027, 27 3 2027)."""
+
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y")
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a real date, like 27 3 2027", **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = " ".join(valuelist[0].split())
+        for fmt in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(self.invalid_message)
+
+
+class MomentField(_OneMessage, DateTimeLocalField):
+    """A date and a time from the browser's picker (2027-03-27T10:00), or typed as people write
+    them where there is no picker (27 3 2027 10:00, 27/3/2027 10:00, 2027-03-27 10:00)."""
+
+    DAYS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y")
+    CLOCKS = ("%H:%M", "%H.%M", "%H:%M:%S")
+
+    def __init__(self, label=None, validators=None,
+                 invalid_message="Enter a real date and time, like 27 3 2027 10:00", **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = " ".join(valuelist[0].replace("T", " ").split())
+        for day in self.DAYS:
+            for clock in self.CLOCKS:
+                try:
+                    self.data = datetime.strptime(text, f"{day} {clock}")
+                    return
+                except ValueError:
+                    continue
+        self.data = None
+        raise ValueError(self.invalid_message)
+
+
+class ClockField(_OneMessage, TimeField):
+    """A time of day from the browser's picker (14:30) or typed (14.30, 2:30pm)."""
+
+    FORMATS = ("%H:%M", "%H.%M", "%H:%M:%S", "%I:%M%p", "%I.%M%p", "%I%p")
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a time, like 10:00 or 14:30", **kwargs):
+        super().__init__(label, validators, format="%H:%M", **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = "".join(valuelist[0].split()).upper()
+        for fmt in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt).time()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(self.invalid_message)
 
 
 @contextmanager

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select, text
-from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 
 from timebank.extensions import db
 from timebank.figures import remembered
 from timebank.listings.models import Listing
 from timebank.listings.services import from_active_member, is_open
+from timebank.main.forms import DayField
 from timebank.members.models import Member
 from timebank.privacy import notices
 
@@ -50,7 +51,7 @@ class StyleguideForm(FlaskForm):
     kind = RadioField("What kind of help?", choices=[("time", "Time"), ("skill", "Skill"), ("room", "Room")])
     description = TextAreaField("Describe it")
     agree = BooleanField("I agree")
-    when = DateField("When")
+    when = DayField("When")
 
 
 @bp.route("/styleguide")

@@ -2,26 +2,30 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, RadioField
+from wtforms import BooleanField, RadioField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from timebank.main.forms import NumberField, WeightField
 from timebank.matcher.runs import OBJECTIVES
+
+
+WEIGHT = NumberRange(min=0, max=10, message="Enter a weight between 0 and 10")
 
 
 class RunForm(FlaskForm):
     # Left out of a form sent by hand, it is today's aim (a browser always sends the one shown).
     objective = RadioField("What should the matcher aim for?", choices=list(OBJECTIVES.items()), default="points",
                            validators=[DataRequired("Choose what the matcher aims for")])
-    max_cycle = IntegerField("Longest ring (members)", validators=[
+    max_cycle = NumberField("Longest ring (members)", validators=[
         InputRequired("Enter the longest ring"), NumberRange(min=2, max=8, message="Enter between 2 and 8")])
-    max_chain = IntegerField("Longest gift chain (legs)", validators=[
+    max_chain = NumberField("Longest gift chain (legs)", validators=[
         InputRequired("Enter the longest chain"), NumberRange(min=0, max=8, message="Enter between 0 and 8")])
     allow_pairs = BooleanField("Also propose direct pairs paid in time credits")
-    w_urgency = FloatField("Weight of urgency", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
-    w_category_fit = FloatField("Weight of category fit", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
-    w_distance = FloatField("Weight of nearness", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
-    w_waiting = FloatField("Weight of how long a need has waited", validators=[InputRequired("Enter a weight"), NumberRange(min=0, max=10)])
-    time_limit = IntegerField("Stop after (seconds)", validators=[
+    w_urgency = WeightField("Weight of urgency", validators=[InputRequired("Enter a weight"), WEIGHT])
+    w_category_fit = WeightField("Weight of category fit", validators=[InputRequired("Enter a weight"), WEIGHT])
+    w_distance = WeightField("Weight of nearness", validators=[InputRequired("Enter a weight"), WEIGHT])
+    w_waiting = WeightField("Weight of how long a need has waited", validators=[InputRequired("Enter a weight"), WEIGHT])
+    time_limit = NumberField("Stop after (seconds)", validators=[
         InputRequired("Enter a time limit"), NumberRange(min=5, max=3600, message="Enter between 5 and 3,600 seconds")])
 
     def policy(self) -> dict:

@@ -1,14 +1,10 @@
 """Forms for members: the profile, people, compliance records, rooms and equipment."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SearchField,
@@ -26,12 +22,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
 from timebank.accounts.services import MIN_PASSWORD_LENGTH
-from timebank.main.forms import AmountField
+from timebank.main.forms import AmountField, DayField, NumberField
 from timebank.members.models import BOOK_AHEAD_DAYS, LONGEST_BOOKING_HOURS, LONGEST_LOAN_DAYS, MEMBER_TYPES
 from timebank.places import TOWNS, WARDS
 
@@ -67,31 +62,7 @@ class MemberForm(FlaskForm):
             "town", "ward", "website", "contact_email", "contact_phone")}
 
 
-# -- dates and numbers typed by people -------------------------------------------------------
-
-class _OneMessage:
-    """When the text could not be read, say only that (not also "Enter a ...")."""
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
-
-
-class NumberField(_OneMessage, IntegerField):
-    def __init__(self, label=None, validators=None, invalid_message="Enter a whole number, like 20", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        valuelist = [valuelist[0].strip().replace(",", "")]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self.invalid_message) from error
-
+# -- amounts of money typed by people -------------------------------------------------------
 
 class MoneyField(AmountField):
     def __init__(self, label=None, validators=None, invalid_message="Enter an amount in pounds, like 25", **kwargs):
@@ -99,30 +70,6 @@ class MoneyField(AmountField):
 
     def process_formdata(self, valuelist):
         super().process_formdata([str(valuelist[0]).strip().lstrip("£")] if valuelist else valuelist)
-
-
-class DayField(_OneMessage, DateField):
-    """A date from the browser's date picker (2027-03-27) or typed the British way (27/3/2027, 27 3 2027)."""
-
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d.%m.%Y")
-
-    def __init__(self, label=None, validators=None, invalid_message="Enter a real date, like 27 3 2027", **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = " ".join(valuelist[0].split())
-        for fmt in self.FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        self.data = None
-        raise ValueError(self.invalid_message)
 
 
 # -- people ----------------------------------------------------------------------------------
@@ -193,7 +140,8 @@ class InsuranceForm(RecordForm):
     insurer = StringField("Insurer", validators=[
         DataRequired("Enter the name of the insurer"), Length(max=120, message="Insurer must be 120 characters or fewer")])
     cover_amount = MoneyField("Amount of cover", invalid_message="Enter the amount of cover in pounds, like 5000000", validators=[
-        Optional(), NumberRange(min=1, max=10**10 - 1, message="Enter the amount of cover in pounds, like 5000000")])
+        Optional(), NumberRange(min=1, max=10**10 - 1,
+                                message=f"Enter the amount of cover in pounds, from £1 to £{10**10 - 1:,}")])
     issued_on = DayField("Cover starts", validators=[Optional()],
                          invalid_message="Enter a real start date, like 1 4 2026")
     expires_on = DayField("Cover ends", validators=[DataRequired("Enter the date the cover ends")],

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from timebank.main.forms import DayField
 from timebank.reports.models import MEASURE_CODES, RATE_BANDS, RATE_KINDS, RATE_UNITS
 
 KIND_CHOICES = [("", "A category (choose below)")] + [
@@ -28,8 +29,8 @@ class RateForm(FlaskForm):
     unit = RadioField("Unit", choices=list(RATE_UNITS.items()), validators=[DataRequired("Choose the unit")])
     measure_code = SelectField("Measure code", choices=[("", "None")] + [(c, c) for c in MEASURE_CODES],
                                validators=[Optional()])
-    valid_from = DateField("Applies from", validators=[DataRequired("Enter the date the rate starts to apply")])
-    valid_to = DateField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
+    valid_from = DayField("Applies from", validators=[DataRequired("Enter the date the rate starts to apply")])
+    valid_to = DayField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
     region = StringField("Region", default="UK", validators=[Length(max=80, message="Region must be 80 characters or fewer")])
     source = StringField("Source", validators=[Length(max=300, message="Source must be 300 characters or fewer")])
     source_url = StringField("Source web address", validators=[
@@ -50,9 +51,9 @@ class RateVersionForm(FlaskForm):
                                            Length(max=200, message="Name must be 200 characters or fewer")])
     value = StringField("New value in pounds", validators=[
         Optional(), Length(max=20, message="Enter the value in pounds, like 13.45")])
-    valid_from = DateField("The new value applies from", validators=[
+    valid_from = DayField("The new value applies from", validators=[
         DataRequired("Enter the date the new value starts to apply, like 1 4 2027")])
-    valid_to = DateField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
+    valid_to = DayField("Applies until", description="Leave empty if it has no end date yet", validators=[Optional()])
     region = StringField("Region", validators=[Length(max=80, message="Region must be 80 characters or fewer")])
     source = StringField("Source", validators=[Length(max=300, message="Source must be 300 characters or fewer")])
     source_url = StringField("Source web address", validators=[
@@ -66,7 +67,7 @@ class RateVersionForm(FlaskForm):
 
 
 class EndRateForm(FlaskForm):
-    valid_to = DateField("Last day the rate applies", validators=[DataRequired("Enter the last day, like 31 3 2026")])
+    valid_to = DayField("Last day the rate applies", validators=[DataRequired("Enter the last day, like 31 3 2026")])
 
 
 class PeriodForm(FlaskForm):
@@ -75,8 +76,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("From", name="from", validators=[Optional()])
-    end = DateField("To", name="to", validators=[Optional()])
+    start = DayField("From", name="from", validators=[Optional()])
+    end = DayField("To", name="to", validators=[Optional()])
     compare = SelectField("Compare with", choices=[
         ("", "No comparison"),
         ("previous", "The period before: the quarter before a quarter, the month before a month"),

@@ -186,6 +186,9 @@ def test_three_members_who_each_need_what_the_next_offers_form_a_ring_with_a_sto
                                  "Halewood Youth Club's “Helpers for our kitchen”")
     assert "Prescot Seniors completes the ring with “Community kitchen” for Kirkby Food Bank's" in ring.story
     assert all(leg.reason for leg in ring.legs)
+    # said plainly, without the matcher's points
+    assert all(leg.reason.endswith("Ranked higher because it is part of a ring, where everyone gives and gets.")
+               and "points" not in leg.reason for leg in ring.legs)
     assert result.stats["status"] == "optimal" and result.stats["gap"] == 0
 
 
@@ -197,6 +200,7 @@ def test_a_gift_starts_a_chain_and_moves_no_credits():
     assert [leg.is_gift for leg in chain.legs] == [True, False]
     assert [leg.credits for leg in chain.legs] == [0, 3]
     assert chain.story.startswith("It starts with a gift: Member 1 gives “Bookkeeping from Merseyside Accountancy”")
+    assert all("passes a gift on" in leg.reason and "points" not in leg.reason for leg in chain.legs)
 
 
 def test_a_pair_is_only_proposed_when_the_receiver_can_pay_from_its_own_balance():
