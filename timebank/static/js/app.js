@@ -69,9 +69,19 @@
     });
   }
 
+  /* Folded sections that have room to stay open on a wide screen (the directory's filters,
+     beside the results): open them there. On a phone, or without this file, they stay folded
+     (unless the page opened them) and "Filter results" opens them. */
+  function initOpenWhenWide() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 48.0625em)").matches) { return; }
+    var sections = document.querySelectorAll('details[data-module="open-when-wide"]');
+    Array.prototype.forEach.call(sections, function (section) { section.open = true; });
+  }
+
   ready(function () {
     initErrorSummary();
     initPreventDoubleClick();
     initPrintButtons();
+    initOpenWhenWide();
   });
 })();
