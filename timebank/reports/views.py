@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -35,16 +35,21 @@ bp = Blueprint("reports", __name__)
 APPENDIX_LIMIT = 500
 
 
-def _period(tags: list[FundingTag] | None = None) -> tuple[PeriodForm, Period, str | None]:
+def _period(tags: list[FundingTag] | None = None, *, answer_wrong: bool = True
+            ) -> tuple[PeriodForm, Period, str | None]:
     """The report's dates from ?from=&to= (both optional), ?compare= (previous or year) and ?tag=
     (a programme, fund or grant, one of `tags`; None: the page cannot be cut, like the public
-    ones); bad values are shown beside their field and ignored."""
+    ones). Bad values are answered (when `answer_wrong`) with the form, each beside its field, and
+    no figures: figures for other dates, or for all help, would read as the ones asked for."""
     form = PeriodForm(request.args)
     if tags is None:
         del form.tag
     else:
         form.tag.choices = [("", "All help, tagged or not")] + [(str(t.id), t.label) for t in tags]
     if request.args and not form.validate():
+        if answer_wrong:
+            abort(make_response(render_template("reports/filters_wrong.html", form=form, action=request.path,
+                                                compare="network" not in (request.endpoint or "")), 400))
         return form, Period(), None
     tag_id = form.tag_id if tags is not None else None
     return form, Period(form.start.data, form.end.data, tag_id), form.compare.data or None
@@ -169,7 +174,7 @@ def coordinator_network():
 @coordinator_required
 def work_out_network():
     """Work the network figures of the page's dates out again now (they are kept for a day)."""
-    form, period, _ = _period(funding.tags_for_reports())
+    form, period, _ = _period(funding.tags_for_reports(), answer_wrong=False)
     if form.errors:
         flash("Choose the dates again: " + " ".join(e for errors in form.errors.values() for e in errors), "error")
     else:
