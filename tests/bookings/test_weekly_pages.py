@@ -207,3 +207,14 @@ def test_a_weekly_booking_in_the_year_9999_is_refused_with_the_rooms_limit(clien
     assert "can be booked up to" in answer.data.decode()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_the_calendar_shows_days_gone_by_as_past_not_free(client, auth, place, app):
+    import time_machine
+
+    today = uk_today()
+    thursday = today + timedelta(days=7 + (3 - today.weekday()) % 7)
+    with time_machine.travel(at(thursday, 12), tick=False):
+        auth.login("youth@example.org")
+        page = client.get(f"/assets/{place.hall_id}/book").data.decode()
+    assert [booked for _, booked in _week_rows(page)] == ["Past", "Past", "Past", "Free", "Free", "Free", "Free"]

@@ -27,6 +27,11 @@ class CalendarDay:
     def free(self) -> bool:
         return not self.times and not self.lent
 
+    @property
+    def past(self) -> bool:
+        """Gone by: it cannot be booked, whatever was booked on it."""
+        return self.day < uk_today()
+
 
 @dataclass
 class Week:
