@@ -24,8 +24,11 @@ BAD = ("1.5", "ten", "100000000000000", "-5", "2027-02-31", "31/02/2027", "25:61
 
 
 def _form_classes() -> list[type[Form]]:
+    # Forms live in forms.py and the views' modules; importing every module would also run
+    # timebank.operations.gunicorn_config, which sets the process's metrics folder.
     for module in pkgutil.walk_packages(timebank.__path__, "timebank."):
-        importlib.import_module(module.name)
+        if module.name.rsplit(".", 1)[-1].endswith(("forms", "views")):
+            importlib.import_module(module.name)
     found, seen = [], set()
 
     def walk(cls):
