@@ -138,3 +138,17 @@ def test_the_same_member_added_twice_at_once_is_a_conflict(app, funding):
         assert twice.value.field == "member_id"
         db.session.rollback()
     assert _count(app, FundingTagMember) == before + 1
+
+
+def test_too_long_a_code_or_name_is_refused_beside_it_not_cut(app, client, auth, funding):
+    """What the walk saw saved as 20 and 200 characters was the browser's maxlength cutting it: sent
+    whole, it is refused beside the field, kept, and nothing is saved."""
+    from timebank.funding.models import FundingTag
+
+    auth.login(funding.coordinator)
+    before = _count(app, FundingTag)
+    page = client.post("/coordinator/funding/new", data={
+        "code": "X" * 300, "name": "N" * 1000, "kind": "fund", "funder": "Someone", "starts_on": "2027-01-01",
+        "ends_on": "", "open_to_all": "all"}).get_data(as_text=True)
+    assert "Code must be 20 characters or fewer" in page and "Name must be 200 characters or fewer" in page
+    assert 'value="' + "X" * 300 + '"' in page and _count(app, FundingTag) == before
