@@ -167,3 +167,65 @@ def test_nobody_writes_in_a_held_proposal_that_expired_unreviewed(app, client, a
         assert db.session.scalars(select(Message)).all() == []
     for email in ring["admins"]:
         assert _texts(app, email) == []
+
+
+def test_a_held_proposal_is_in_the_coordinators_queue_list_and_home_and_is_sent_on_from_the_queue(
+        app, client, auth, ring, hold_ring, mailbox):
+    exchange_id = hold_ring()
+    auth.login(ring["coordinator"])
+    queue = client.get("/coordinator/queue").get_data(as_text=True)
+    assert "Waiting for your review</a>: 1" in queue
+    assert f'value="{exchange_id}"' in queue and "A helps B, B helps C, C helps A. Held since" in queue
+    assert f"Exchange ring {exchange_id}" not in queue.split('id="stuck"')[1]  # the review list says what to do
+    listed = client.get("/coordinator/exchanges").get_data(as_text=True)
+    held = listed.split("Held for your review")[1].split("Waiting for your approval")[0]
+    assert f'href="/exchanges/{exchange_id}"' in held and "Held for review" in held
+    assert "1 waiting for your review" in client.get("/coordinator/").get_data(as_text=True)
+    secret = _token(app, ring["coordinator"])  # a coordinator's read-write token is member staff's: none
+    assert client.get("/api/v1/coordinator/queue/review", headers=secret).status_code == 403
+
+    # Nothing ticked, or a reject without a reason: the message is beside the field, nothing changes.
+    empty = client.post("/coordinator/queue/review", data={"decision": "send"})
+    assert empty.status_code == 422 and "Choose at least one proposal to send on or reject" in empty.get_data(
+        as_text=True)
+    no_reason = client.post("/coordinator/queue/review", data={"decision": "reject", "exchange_ids": str(exchange_id)})
+    assert no_reason.status_code == 422 and "Enter why you reject them" in no_reason.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Exchange, exchange_id).status == "held"
+    assert not any(mailbox.to(email) for email in ring["admins"])
+
+    sent = client.post("/coordinator/queue/review", data={"decision": "send", "exchange_ids": str(exchange_id)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Sent to their members, who have been told: Exchange ring {exchange_id}." in sent
+    assert "No proposal waits for your review." in sent
+    with app.app_context():
+        assert db.session.get(Exchange, exchange_id).status == "proposed"
+    assert all(mailbox.to(email) for email in ring["admins"])
+    again = client.post("/coordinator/queue/review", data={"decision": "send", "exchange_ids": str(exchange_id)})
+    assert again.status_code == 422 and "is proposed, no longer waiting for review" in again.get_data(as_text=True)
+
+
+def test_held_proposals_rejected_from_the_queue_never_reach_their_members(app, client, auth, ring, hold_ring,
+                                                                         mailbox):
+    from timebank.api.tokens import create_token
+    from timebank.accounts.models import User
+
+    exchange_id = hold_ring()
+    with app.test_request_context():
+        _, secret = create_token(db.session.scalar(select(User).where(User.email == ring["coordinator"])),
+                                 name="Desk", scope="coordinator")
+        db.session.commit()
+    listed = client.get("/api/v1/coordinator/queue/review", headers={"Authorization": f"Bearer {secret}"}).json
+    assert [(i["exchange_id"], i["story"]) for i in listed["items"]] == [(exchange_id, "A helps B, B helps C, C helps A.")]
+    assert listed["items"][0]["since"] and listed["items"][0]["due"]
+    auth.login(ring["coordinator"])
+    done = client.post("/coordinator/queue/review", data={"decision": "reject", "exchange_ids": str(exchange_id),
+                                                          "reason": "Halewood is closed for refurbishment"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Rejected: Exchange ring {exchange_id}. Their members never saw it." in done
+    auth.logout()
+    with app.app_context():
+        exchange = db.session.get(Exchange, exchange_id)
+        assert exchange.status == "rejected" and exchange.decision_reason == "Halewood is closed for refurbishment"
+        assert {x.status for x in db.session.scalars(select(Listing))} == {"open"}
+    _never_seen(app, client, auth, ring, exchange_id, "closed for refurbishment", "A helps B, B helps C")

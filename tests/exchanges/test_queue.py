@@ -283,7 +283,7 @@ def test_a_coordinator_token_reads_every_exchange_and_the_queue(app, client, rin
     plain = _token(app, ring["coordinator"], "read-write")
     assert client.get("/api/v1/exchanges", headers=plain).json["total"] == 0
     queue = client.get("/api/v1/coordinator/queue", headers=coordinator).json
-    assert queue["counts"] == {"approval": 0, "answers": 1, "overdue": 0, "disputes": 0, "stuck": 0}
+    assert queue["counts"] == {"review": 0, "approval": 0, "answers": 1, "overdue": 0, "disputes": 0, "stuck": 0}
     answers = client.get("/api/v1/coordinator/queue/answers", headers=coordinator).json["items"]
     assert answers[0]["exchange_id"] == exchange_id and answers[0]["not_answered"] == [
         {"member_id": ring["members"][2], "member_name": "Prescot Seniors"}]

@@ -21,8 +21,8 @@ from timebank.exchanges.queue import QUEUE_LISTS, TASK_KINDS
 
 bp = blueprint("waiting", "What waits for your members: answers, confirmations, loans, each with its deadline",
                tag="Waiting list")
-coordinator_bp = blueprint("queue", "Coordinators' work queue: approval, answers, overdue confirmations, disputes, "
-                                    "stuck exchanges; bulk approve and remind (a coordinator token)", coordinator=True,
+coordinator_bp = blueprint("queue", "Coordinators' work queue: review, approval, answers, overdue confirmations, "
+                                    "disputes, stuck exchanges; bulk approve and remind (a coordinator token)", coordinator=True,
                           tag="Work queue")
 ID = "id"
 
@@ -73,9 +73,10 @@ class QueueItemSchema(ma.Schema):
                                                                     "\u201cPart 2 of Exchange ring 12\u201d"})
     story = ma.fields.String(required=True)
     since = Utc(allow_none=True, required=True,
-                               metadata={"description": "Waiting since (approval), disputed since, nothing since (stuck)"})
+                metadata={"description": "Held since (review), waiting since (approval), disputed since, "
+                                         "nothing since (stuck)"})
     due = Utc(allow_none=True, required=True,
-                             metadata={"description": "Expires (answers) or was due (overdue confirmations)"})
+                             metadata={"description": "Expires (review, answers) or was due (overdue confirmations)"})
     not_answered = ma.fields.List(ma.fields.Nested(MemberRefSchema), allow_none=True, required=True)
     receiver = ma.fields.Nested(MemberRefSchema, allow_none=True, required=True)
     days_late = ma.fields.Integer(allow_none=True, required=True)
@@ -113,7 +114,9 @@ def _item(name: str, item) -> dict:
     exchange = item.exchange if hasattr(item, "exchange") else item.leg.exchange
     row = dict.fromkeys(QueueItemSchema().fields, None)
     row.update(exchange_id=exchange.id, title=queue.exchange_title(exchange), story=exchange.story)
-    if name == "approval":
+    if name == "review":
+        row.update(since=_utc(item.held_since), due=_utc(item.expires_at))
+    elif name == "approval":
         row.update(since=_utc(item.waiting_since), why_not=item.default.why_not)
         if item.default.schedule is not None:
             row["default_schedule"] = [{"leg_id": leg_id, "start": start.isoformat(), "end": end.isoformat()}
@@ -147,7 +150,7 @@ def get_queue_summary():
 @coordinator_bp.response(200, page_schema(QueueItemSchema, "QueueItem"), headers=LINK_HEADER)
 @problems(404, 422)
 def list_queue_items(args, name: str):
-    """One list of the work queue, oldest first: approval, answers, overdue, disputes or stuck"""
+    """One list of the work queue, oldest first: review, approval, answers, overdue, disputes or stuck"""
     items = [_item(name, item) for item in getattr(queue.coordinator_queue(), name)]
     return paged(page_of(items, args))
 

@@ -9,11 +9,13 @@ Nothing waits unseen. A member's list (its dashboard, `GET /api/v1/members/{id}/
 - equipment to hand over (a reserved loan that starts tomorrow or earlier), to give back (a
   borrowed item, due on its last day) and to take back (a lent item, due on its last day).
 
-The coordinators' queue (`/coordinator/queue`, `GET /api/v1/coordinator/queue/{list}`) holds five
-lists: exchanges waiting for approval (with a default schedule, or why there is none), waiting for
-answers (who has not answered, and when it expires), confirmations overdue, disputes, and stuck:
-live exchanges where nothing has happened for `STUCK_AFTER_DAYS` days that wait for nothing with a
-date ahead and are in no list above that says what to do (an overdue part, a dispute).
+The coordinators' queue (`/coordinator/queue`, `GET /api/v1/coordinator/queue/{list}`) holds six
+lists: proposals held for the coordinators' review (a run whose policy says "review first"; its
+members have not seen them), exchanges waiting for approval (with a default schedule, or why there
+is none), waiting for answers (who has not answered, and when it expires), confirmations overdue,
+disputes, and stuck: live exchanges where nothing has happened for `STUCK_AFTER_DAYS` days that wait
+for nothing with a date ahead and are in no list above that says what to do (a held proposal, an
+overdue part, a dispute).
 
 Schedules and loans are on the UK clock (as people typed them); expiry and audit times are UTC.
 """
@@ -186,6 +188,13 @@ def describe_planned(leg: Leg) -> str:
 # -- the coordinators' queue -------------------------------------------------------------------------
 
 @dataclass
+class ReviewItem:
+    exchange: Exchange
+    held_since: datetime
+    expires_at: datetime | None
+
+
+@dataclass
 class ApprovalItem:
     exchange: Exchange
     waiting_since: datetime
@@ -223,6 +232,7 @@ class StuckItem:
 
 @dataclass
 class Queue:
+    review: list[ReviewItem] = field(default_factory=list)
     approval: list[ApprovalItem] = field(default_factory=list)
     answers: list[AnswerItem] = field(default_factory=list)
     overdue: list[OverdueItem] = field(default_factory=list)
@@ -235,6 +245,7 @@ class Queue:
 
 
 QUEUE_LISTS = {
+    "review": "Waiting for your review",
     "approval": "Waiting for approval",
     "answers": "Waiting for answers",
     "overdue": "Confirmations overdue",
@@ -283,7 +294,10 @@ def coordinator_queue(*, now: datetime | None = None, clock: datetime | None = N
     reminders = last_reminded(ids)
     flagged: set[int] = set()
     for exchange in live:
-        if exchange.status == "accepted":
+        if exchange.status == "held":
+            queue.review.append(ReviewItem(exchange, exchange.created_at, exchange.expires_at))
+            flagged.add(exchange.id)  # the review list says what to do: send it on or reject it
+        elif exchange.status == "accepted":
             answered = [p.responded_at for p in exchange.parties if p.responded_at is not None]
             queue.approval.append(ApprovalItem(exchange, max(answered) if answered else exchange.created_at,
                                                default_schedule(exchange, clock.date())))
@@ -309,6 +323,7 @@ def coordinator_queue(*, now: datetime | None = None, clock: datetime | None = N
         if activity >= stuck_before or _waits_for_a_date(exchange, clock, now):
             continue
         queue.stuck.append(StuckItem(exchange, activity, _waits_for(exchange, now)))
+    queue.review.sort(key=lambda i: (i.held_since, i.exchange.id))
     queue.approval.sort(key=lambda i: (i.waiting_since, i.exchange.id))
     queue.answers.sort(key=lambda i: (i.expires_at or now, i.exchange.id))
     queue.overdue.sort(key=lambda i: (i.due, i.leg.id))

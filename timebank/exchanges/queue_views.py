@@ -1,20 +1,22 @@
-"""The coordinators' work queue: what waits for approval, for answers, for confirmation, and what is stuck.
+"""The coordinators' work queue: what waits for review, approval, answers or confirmation, and what is stuck.
 
-Approve several exchanges at once with their default schedules (after a check-answers page), and
-remind the members that have not answered or confirmed.
+Send held proposals on to their members or reject them, approve several exchanges at once with their
+default schedules (after a check-answers page), and remind the members that have not answered or
+confirmed.
 """
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import SelectMultipleField, TextAreaField
+from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.accounts.access import coordinator_required
 from timebank.bookings.services import describe_slot
 from timebank.errors import DomainError
-from timebank.exchanges import queue, reminders, scheduling
+from timebank.exchanges import queue, reminders, scheduling, services
 from timebank.exchanges.queue import QUEUE_LISTS, describe_planned, exchange_title
 from timebank.main.forms import domain_errors, show_domain_error
 from timebank.unit_of_work import discard
@@ -36,6 +38,12 @@ class IdsField(SelectMultipleField):
         pass
 
 
+class ReviewForm(FlaskForm):
+    exchange_ids = IdsField("Proposals held for your review")
+    reason = TextAreaField("Why reject them? (only if you reject them)", validators=[
+        Length(max=2000, message="Keep the reason to 2,000 characters or fewer")])
+
+
 class ApproveForm(FlaskForm):
     exchange_ids = IdsField("Exchanges to approve with their default dates")
 
@@ -49,6 +57,8 @@ class RemindConfirmationsForm(FlaskForm):
 
 
 def _forms(current: queue.Queue, **given) -> dict:
+    review = given.get("review_form") or ReviewForm(formdata=None)
+    review.exchange_ids.choices = [(i.exchange.id, exchange_title(i.exchange)) for i in current.review]
     approve = given.get("approve_form") or ApproveForm(formdata=None)
     approve.exchange_ids.choices = [(i.exchange.id, exchange_title(i.exchange)) for i in current.approval
                                     if i.default.schedule is not None]
@@ -57,7 +67,7 @@ def _forms(current: queue.Queue, **given) -> dict:
     confirmations = given.get("confirmations_form") or RemindConfirmationsForm(formdata=None)
     confirmations.leg_ids.choices = [(i.leg.id, f"Part {i.leg.position + 1} of {exchange_title(i.leg.exchange)}")
                                      for i in current.overdue]
-    return {"approve_form": approve, "answers_form": answers, "confirmations_form": confirmations}
+    return {"review_form": review, "approve_form": approve, "answers_form": answers, "confirmations_form": confirmations}
 
 
 def _page(current: queue.Queue | None = None, status: int = 200, **forms):
@@ -71,6 +81,23 @@ def _page(current: queue.Queue | None = None, status: int = 200, **forms):
 @coordinator_required
 def index():
     return _page()
+
+
+@bp.route("/coordinator/queue/review", methods=["POST"])
+@coordinator_required
+def review():
+    """Send the ticked held proposals on to their members, or reject them with a reason."""
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _page(review_form=form, status=400)
+    send = request.form.get("decision") != "reject"
+    with domain_errors(form):
+        done = services.review_held(current_user, form.exchange_ids.data, send=send, reason=form.reason.data)
+        names = ", ".join(exchange_title(e) for e in done)
+        flash(f"Sent to their members, who have been told: {names}." if send
+              else f"Rejected: {names}. Their members never saw {'it' if len(done) == 1 else 'them'}.", "success")
+        return redirect(url_for("queue.index"))
+    return _page(review_form=form, status=422)
 
 
 @bp.route("/coordinator/queue/approve", methods=["POST"])

@@ -189,6 +189,31 @@ def release(exchanges: Iterable[Exchange], coordinator: User) -> list[Exchange]:
     return exchanges
 
 
+def review_held(coordinator: User, exchange_ids: list[int], *, send: bool, reason: str | None = None) -> list[Exchange]:
+    """A coordinator's review of held proposals from the work queue: send them all on to their members,
+    or reject them all (their members never heard of them, so they are not told). All of them, or none."""
+    require_coordinator(coordinator, "review proposals")
+    if not exchange_ids:
+        raise DomainError("Choose at least one proposal to send on or reject", field="exchange_ids")
+    chosen, problems = [], []
+    for exchange_id in dict.fromkeys(exchange_ids):
+        exchange = db.session.get(Exchange, exchange_id)
+        if exchange is None:
+            problems.append(f"There is no exchange {exchange_id}")
+        elif exchange.status != "held":
+            problems.append(f"{title(exchange)} is {exchange.status}, no longer waiting for review")
+        else:
+            chosen.append(exchange)
+    if problems:
+        raise DomainError("Nothing was changed. " + " ".join(f"{p}." for p in problems), field="exchange_ids")
+    if send:
+        return release(chosen, coordinator)
+    if not reason or not reason.strip():
+        raise DomainError("Enter why you reject them. Their members are not told; the reason is kept in each "
+                          "exchange's history", field="reason")
+    return [reject(exchange, coordinator, reason) for exchange in chosen]
+
+
 def _leg(position: int, plan: LegPlan) -> Leg:
     """The Leg row for a plan; a plan that says what credits it moves must agree with the ledger's rule."""
     offer = db.session.get(Listing, plan.offer_id) if plan.offer_id else None

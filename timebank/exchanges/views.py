@@ -330,9 +330,10 @@ def record_help(member_id: int):
 @bp.route("/coordinator/exchanges")
 @coordinator_required
 def coordinator_list():
+    held = db.session.scalars(select(Exchange).where(Exchange.status == "held").order_by(Exchange.id)).all()
     waiting = db.session.scalars(select(Exchange).where(Exchange.status == "accepted").order_by(Exchange.id)).all()
     proposed = db.session.scalars(select(Exchange).where(Exchange.status == "proposed").order_by(Exchange.id)).all()
     disputed = db.session.scalars(select(Leg).where(Leg.status == "disputed").order_by(Leg.id)).all()
     scheduled = db.session.scalars(select(Exchange).where(Exchange.status == "scheduled").order_by(Exchange.id)).all()
-    return render_template("exchanges/coordinator.html", waiting=waiting, proposed=proposed, disputed=disputed,
+    return render_template("exchanges/coordinator.html", held=held, waiting=waiting, proposed=proposed, disputed=disputed,
                            scheduled=scheduled)
