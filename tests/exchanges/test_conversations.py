@@ -104,6 +104,41 @@ def test_contact_details_appear_only_once_everyone_has_accepted(app, client, aut
     auth.login("food@contacts.example")
     page = client.get(f"/exchanges/{exchange_id}").data.decode()
     assert "0151 496 0999" in page and "office@firm.example" in page
+    assert "Everyone has accepted, so you can reach each other directly." in page
+
+
+def test_a_coordinator_sees_contacts_with_words_that_are_true_of_the_exchange(app, client, auth, make_member,
+                                                                              make_listing, make_user):
+    """Coordinators see members' contact details at any stage; the page says why, never "everyone has
+    accepted" while someone has not."""
+    from decimal import Decimal
+
+    food, _ = make_member("Kirkby Food Bank", admin_email="food@contacts.example")
+    firm, firm_admin = make_member("Prescot Accountants", admin_email="firm@contacts.example", type="business",
+                                   contact_phone="0151 496 0999")
+    offer = make_listing(firm, firm_admin, direction="offer", title="Bookkeeping", quantity=Decimal(3))
+    make_user("coord@contacts.example", coordinator=True)
+    start = datetime.combine(today() + timedelta(days=3), datetime.min.time()).replace(hour=10)
+    auth.login("food@contacts.example")
+    client.post(f"/listings/{offer}/ask", data={
+        "member_id": food, "hours": "2", "people": "1", "start": start.strftime("%Y-%m-%dT%H:%M"),
+        "end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "message": "Hello"})
+    auth.logout()
+    with app.app_context():
+        exchange_id = db.session.scalars(select(Exchange.id)).one()
+    auth.login("coord@contacts.example")
+    page = client.get(f"/exchanges/{exchange_id}").data.decode()
+    assert "0151 496 0999" in page
+    assert "Everyone has accepted" not in page
+    assert ("You see these because you are a coordinator. Still to answer: Prescot Accountants. The members see "
+            "each other&#39;s details once everyone has accepted.") in page
+    auth.logout()
+    auth.login("firm@contacts.example")
+    client.post(f"/exchanges/{exchange_id}/respond", data={"member_id": firm, "answer": "accept"})
+    auth.logout()
+    auth.login("coord@contacts.example")
+    page = client.get(f"/exchanges/{exchange_id}").data.decode()
+    assert "Everyone has accepted, so the members can reach each other directly." in page
 
 
 def test_a_reader_gets_one_email_per_thread_until_they_open_the_exchange(app, client, auth, pair, mailbox):
@@ -130,3 +165,22 @@ def test_a_reader_gets_one_email_per_thread_until_they_open_the_exchange(app, cl
     client.post(f"/exchanges/{exchange_id}/messages", data={"body": "Hello?"})
     auth.logout()
     assert len(mailbox.to("food@direct.example")) == before + 2
+
+
+def test_what_waits_for_whom_sits_under_members_not_under_the_next_sections(app, client, auth, pair):
+    """The asker's "waiting for the other side" and the other side's answer buttons follow the Members list."""
+    import re
+
+    exchange_id = _asked(app, client, auth, pair)
+
+    def section_of(page: str, words: str) -> str:
+        before = page[:page.index(words)]
+        return re.findall(r"<h2[^>]*>(.*?)</h2>", before)[-1]
+
+    auth.login("food@direct.example")
+    page = client.get(f"/exchanges/{exchange_id}").data.decode()
+    assert section_of(page, "Waiting for the other side to accept, decline") == "Members"
+    auth.logout()
+    auth.login("firm@direct.example")
+    page = client.get(f"/exchanges/{exchange_id}").data.decode()
+    assert section_of(page, f"/exchanges/{exchange_id}/respond?member_id={pair['firm']}") == "Members"

@@ -181,6 +181,9 @@ def test_a_held_proposal_is_in_the_coordinators_queue_list_and_home_and_is_sent_
     held = listed.split("Held for your review")[1].split("Waiting for your approval")[0]
     assert f'href="/exchanges/{exchange_id}"' in held and "Held for review" in held
     assert "1 waiting for your review" in client.get("/coordinator/").get_data(as_text=True)
+    page = client.get(f"/exchanges/{exchange_id}").get_data(as_text=True)  # its contacts say what is true
+    assert "Everyone has accepted" not in page
+    assert "This proposal is held for your review: its members have not seen it." in page
     secret = _token(app, ring["coordinator"])  # a coordinator's read-write token is member staff's: none
     assert client.get("/api/v1/coordinator/queue/review", headers=secret).status_code == 403
 

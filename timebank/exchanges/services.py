@@ -1035,3 +1035,20 @@ def contacts(exchange: Exchange, viewer: User) -> list[Contact]:
         found.append(Contact(member, person.display_name if person else None, member.contact_phone,
                              member.contact_email or (person.email if person else None)))
     return found
+
+
+def contacts_note(exchange: Exchange, viewer: User) -> str:
+    """Why the viewer sees the contacts on the exchange's page, in words that are true of it now."""
+    everyone_accepted = exchange.status in (*CONTACT_STATUSES, "completed")
+    mine = any(membership_of(viewer, p.member) is not None for p in exchange.parties)
+    if everyone_accepted:
+        return f"Everyone has accepted, so {'you' if mine else 'the members'} can reach each other directly."
+    if exchange.status == "held":
+        why = "This proposal is held for your review: its members have not seen it."
+    elif exchange.status == "proposed":
+        waiting = [p.member.name for p in exchange.parties if p.status == "pending"]
+        why = (f"Still to answer: {', '.join(waiting)}. The members see each other's details once everyone "
+               "has accepted.")
+    else:
+        why = f"This exchange is {exchange.status}, so its members do not see each other's details here."
+    return f"You see these because you are a coordinator. {why}"

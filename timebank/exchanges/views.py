@@ -65,6 +65,7 @@ def render_detail(exchange: Exchange, message_form=None):
         "open_requests": [r for r in exchange.change_requests if r.resolved_at is None],
         "now": uk_now(), "messages": conversations.thread(exchange),
         "message_form": message_form or MessageForm(), "contacts": services.contacts(exchange, current_user),
+        "contacts_note": services.contacts_note(exchange, current_user),
     }
     return render_template("exchanges/detail.html", **context)
 
