@@ -40,6 +40,31 @@ def test_a_member_sees_its_balance_limit_and_statement(client, auth, setup):
     assert "Give credits to the community pot" in page and "can give up to 4 credits" in page
 
 
+def test_the_statement_is_in_the_order_credits_were_posted_and_says_so(app, client, auth, setup):
+    """Help confirmed late is posted after help that happened later: the statement is in posting order
+    (the order the balance moved in), shows the day each line was posted, and the day the help happened."""
+    from datetime import date
+
+    from timebank.bookings.models import uk_today
+
+    with app.test_request_context():
+        late = make_leg(setup["giver"], setup["receiver"], 2)
+        late.happened_on = date(2026, 6, 21)
+        services.post_leg(late, None)
+        db.session.commit()
+    auth.login("admin@halewood.example")
+    page = _text(client.get(f"/members/{setup['giver']}/credits"))
+    assert "Credits in and out, latest posted first" in page and "newest first" not in page
+    assert "Posted Day it happened What it was for Credits Balance after" in page
+    today = uk_today()
+    posted = f"{today.day} {today:%B %Y}"
+    # Newest posting first, each with the day it was posted then the day it happened; the balance follows.
+    first, second = page.index("+2 6"), page.index("+4 4")
+    assert first < second
+    assert f"{posted} 21 June 2026 2 hours of time" in page
+    assert f"{posted} {posted} 4 hours of time" in page
+
+
 def test_a_member_with_no_credits_is_told_it_has_none_to_give(client, auth, setup):
     auth.login("admin@kirkby.example")
     response = client.get(f"/members/{setup['receiver']}/credits")

@@ -30,7 +30,8 @@ class BalanceSchema(ma.Schema):
 class StatementLineSchema(ma.Schema):
     posting_id = ma.fields.Integer(required=True)
     entry_id = ma.fields.Function(lambda line: line.entry.id, required=True, metadata={"type": "integer"})
-    created_at = Utc(attribute="at", required=True, metadata={"description": "When the entry was made"})
+    created_at = Utc(attribute="at", required=True, metadata={
+        "description": "When the entry was made and its credits posted: the order of the statement"})
     happened_on = ma.fields.Date(required=True, metadata={
         "description": "The day it counts on: for help, the day it happened; reports filter on it"})
     kind = ma.fields.Function(lambda line: line.entry.kind, required=True, metadata={"enum": list(ENTRY_KINDS)})
@@ -103,7 +104,11 @@ def balance_of(member) -> dict:
 @bp.response(200, StatementPage, headers=LINK_HEADER)
 @problems(404, 422)
 def get_statement(args, member_id: int):
-    """Your member's statement: credits in and out, newest first, each with the balance after it"""
+    """Your member's statement: credits in and out, latest posted first, each with the balance after it
+
+    Lines are in the order their credits were posted (`created_at`), which is the order the balance
+    moved in; `happened_on`, the day the help happened, may be earlier.
+    """
     member = load_member(member_id, actor(), need="act")
     found = services.statement(member, page=args["page"], per_page=args["per_page"])
     return paged(Page(found.lines if found.page == args["page"] else [], found.total_lines, args["page"],

@@ -559,7 +559,10 @@ class Statement:
 
 
 def statement(member: Member, page: int = 1, per_page: int = STATEMENT_PAGE_SIZE) -> Statement:
-    """The member's postings, newest first, each with the balance after it and the entry it was for."""
+    """The member's postings, latest posted first, each with the balance after it and the entry it was for.
+
+    Posting order is the order the balance moved in, so "balance after" is true of each line; the day the
+    help happened (`happened_on`, which reports count it on) may be earlier than the day it was posted."""
     account_id = db.session.scalar(select(Account.id).where(Account.member_id == member.id))
     total_lines = 0 if account_id is None else db.session.scalar(
         select(func.count()).select_from(Posting).where(Posting.account_id == account_id))
