@@ -207,6 +207,8 @@ def test_a_run_in_progress_tells_its_progress_without_reloading_the_page(demo, i
     assert page.locator('meta[http-equiv="refresh"]').count() == 0
     status = page.get_by_role("status")
     expect(status).to_have_text("Finding the best exchanges among 240 listings (35% done).")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(f"Matcher run {in_progress['running']} Running")
     page.evaluate("window.stillTheSamePage = true")
     with demo.context() as session:
         run = session.get(MatcherRun, in_progress["running"])
@@ -219,6 +221,7 @@ def test_a_run_in_progress_tells_its_progress_without_reloading_the_page(demo, i
         session.commit()
     expect(status).to_have_text("Done: 4 proposed exchanges. The run has finished: show what it found.",
                                 timeout=10_000)
+    expect(heading).to_have_text(f"Matcher run {in_progress['running']} Done")  # the tag follows, too
     assert page.evaluate("window.stillTheSamePage") is True  # told, never reloaded
     page.get_by_role("link", name="Show what the run found").click()
     expect(page.get_by_role("status")).to_have_text("Done: 4 proposed exchanges")

@@ -80,11 +80,14 @@ def test_a_run_in_progress_never_reloads_its_page_and_says_its_progress_in_a_liv
     assert f'href="/coordinator/matcher/runs/{run_id}"' in page and "Check progress" in page
     assert "js/run-progress.js" in page
     progress = client.get(f"/coordinator/matcher/runs/{run_id}/progress")
-    assert progress.json == {"status": "queued", "in_progress": True, "progress": 0, "message": "Waiting to start"}
+    assert progress.json == {"status": "queued", "in_progress": True, "progress": 0, "message": "Waiting to start",
+                             "tag_html": '<strong class="tag tag--grey">Queued</strong>'}
+    assert '<span data-run-tag><strong class="tag tag--grey">Queued</strong></span>' in page  # what the script swaps
     assert progress.headers["Cache-Control"] == "no-store"
     with app.test_request_context():
         runs.execute_run(run_id)
-    assert client.get(f"/coordinator/matcher/runs/{run_id}/progress").json["status"] == "done"
+    finished = client.get(f"/coordinator/matcher/runs/{run_id}/progress").json
+    assert finished["status"] == "done" and finished["tag_html"] == '<strong class="tag tag--grey">Done</strong>'
     done = client.get(f"/coordinator/matcher/runs/{run_id}").data.decode()
     assert "Check progress" not in done and "run-progress.js" not in done and "Proposals from this run" in done
     assert client.get("/coordinator/matcher/runs/999999/progress").status_code == 404

@@ -1,7 +1,7 @@
 """The coordinators' matcher pages: start a run with a policy, follow its progress, see what it found."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -38,8 +38,11 @@ def run(run_id: int):
 @bp.route("/runs/<int:run_id>/progress")
 @coordinator_required
 def progress(run_id: int):
-    """The run's progress as JSON, for the run page's script to show in its live region."""
+    """The run's progress as JSON, for the run page's script to show in its live region, with its status
+    tag drawn as the page draws it (`tag_html`), for the script to put in the heading."""
     run = runs.load_run(run_id, current_user)
-    response = jsonify(status=run.status, in_progress=run.in_progress, progress=run.progress, message=run.message)
+    tag = get_template_attribute("macros/ui.html", "tag")
+    response = jsonify(status=run.status, in_progress=run.in_progress, progress=run.progress, message=run.message,
+                       tag_html=str(tag(run.status)))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,9 @@
   seconds and say what changed in the page's status message (role="status", a polite live region),
   instead of reloading the page (a page that refreshes itself fails WCAG 2.2.1, Timing Adjustable).
   Progressive enhancement only: without this file the "Check progress" button loads the page again.
-  Nothing here moves focus; when the run ends the button says so and leads to what the run found.
+  The status tag in the heading ([data-run-tag]) is replaced by the one the endpoint draws (tag_html),
+  so "Running" never stays beside "Done". Nothing here moves focus; when the run ends the button says
+  so and leads to what the run found.
 */
 (function () {
   "use strict";
@@ -16,6 +18,7 @@
     var message = box.querySelector("[data-run-message]");
     var bar = box.querySelector("[data-run-bar]");
     var check = box.querySelector("a.button");
+    var tagBox = document.querySelector("[data-run-tag]");
     var said = message ? message.textContent : "";
     var failures = 0;
 
@@ -28,6 +31,8 @@
     }
 
     function show(run) {
+      // The endpoint draws the tag with the page's own macro (escaped there); only its status changes.
+      if (tagBox && run.tag_html && tagBox.innerHTML !== run.tag_html) { tagBox.innerHTML = run.tag_html; }
       if (bar) {
         bar.value = run.progress;
         bar.textContent = run.progress + "%";
