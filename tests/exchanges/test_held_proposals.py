@@ -219,7 +219,8 @@ def test_held_proposals_rejected_from_the_queue_never_reach_their_members(app, c
                                  name="Desk", scope="coordinator")
         db.session.commit()
     listed = client.get("/api/v1/coordinator/queue/review", headers={"Authorization": f"Bearer {secret}"}).json
-    assert [(i["exchange_id"], i["story"]) for i in listed["items"]] == [(exchange_id, "A helps B, B helps C, C helps A.")]
+    assert [(i["exchange_id"], i["story"]) for i in listed["items"]] == [
+        (exchange_id, "A helps B, B helps C, C helps A.")]
     assert listed["items"][0]["since"] and listed["items"][0]["due"]
     auth.login(ring["coordinator"])
     done = client.post("/coordinator/queue/review", data={"decision": "reject", "exchange_ids": str(exchange_id),

@@ -98,6 +98,7 @@ EXPECTED: dict[str, Rule] = {
     "exchanges.confirm_leg": PARTY_OF_EXCHANGE, "exchanges.dispute_leg": PARTY_OF_EXCHANGE,
     "exchanges.approve": COORDINATOR, "exchanges.reject": COORDINATOR, "exchanges.settle": COORDINATOR,
     "queue.index": COORDINATOR, "queue.approve": COORDINATOR, "queue.remind": COORDINATOR,
+    "queue.review": COORDINATOR,
     "exchanges.reschedule": COORDINATOR, "exchanges.cancel": COORDINATOR,
     # A party's people ask for a change or withdraw it; only the giver's (C's) people give their side.
     "exchanges.withdraw": PARTY_OF_EXCHANGE, "exchanges.request_change": PARTY_OF_EXCHANGE,

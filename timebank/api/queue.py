@@ -22,8 +22,8 @@ from timebank.exchanges.queue import QUEUE_LISTS, TASK_KINDS
 bp = blueprint("waiting", "What waits for your members: answers, confirmations, loans, each with its deadline",
                tag="Waiting list")
 coordinator_bp = blueprint("queue", "Coordinators' work queue: review, approval, answers, overdue confirmations, "
-                                    "disputes, stuck exchanges; bulk approve and remind (a coordinator token)", coordinator=True,
-                          tag="Work queue")
+                                    "disputes, stuck exchanges; bulk approve and remind (a coordinator token)",
+                          coordinator=True, tag="Work queue")
 ID = "id"
 
 

@@ -336,5 +336,5 @@ def coordinator_list():
     proposed = db.session.scalars(select(Exchange).where(Exchange.status == "proposed").order_by(Exchange.id)).all()
     disputed = db.session.scalars(select(Leg).where(Leg.status == "disputed").order_by(Leg.id)).all()
     scheduled = db.session.scalars(select(Exchange).where(Exchange.status == "scheduled").order_by(Exchange.id)).all()
-    return render_template("exchanges/coordinator.html", held=held, waiting=waiting, proposed=proposed, disputed=disputed,
-                           scheduled=scheduled)
+    return render_template("exchanges/coordinator.html", held=held, waiting=waiting, proposed=proposed,
+                           disputed=disputed, scheduled=scheduled)

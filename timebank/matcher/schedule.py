@@ -7,7 +7,8 @@ coordinator starts (`timebank.matcher.runs`: RQ when `MATCHER_QUEUE=rq`, else in
 process), so a listing posted since the last run gets a proposal without anyone pressing a
 button. The schedule also says where the run's proposals go: straight to the members (as a
 coordinator's run does), or held (`Exchange.status == "held"`) until a coordinator has reviewed
-them on the run's page and sent them on (`exchanges.services.release`).
+them (the work queue's first list, or each exchange's page) and sent them on
+(`exchanges.services.release`).
 
 Changing the schedule is audited. Until a coordinator saves one, the matcher runs every night and
 its proposals go straight to the members.
