@@ -210,8 +210,8 @@ def test_a_held_proposal_is_in_the_coordinators_queue_list_and_home_and_is_sent_
 
 def test_held_proposals_rejected_from_the_queue_never_reach_their_members(app, client, auth, ring, hold_ring,
                                                                          mailbox):
-    from timebank.api.tokens import create_token
     from timebank.accounts.models import User
+    from timebank.accounts.tokens import create_token
 
     exchange_id = hold_ring()
     with app.test_request_context():
