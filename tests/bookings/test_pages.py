@@ -102,6 +102,14 @@ def test_someone_with_no_other_organisation_is_told_how_to_book(client, auth, pl
     assert "<form method=\"post\"" not in page
 
 
+def test_a_member_waiting_for_approval_is_told_so_not_to_register(client, auth, place, make_member):
+    make_member("Whiston Walkers", status="pending", admin_email="walk@example.org")
+    auth.login("walk@example.org")
+    page = client.get(f"/assets/{place.hall_id}/book").data.decode()
+    assert "Whiston Walkers can book it once it is approved" in page
+    assert "register your organisation" not in page and "<form method=\"post\"" not in page
+
+
 def _reserve(client, auth, place, asset_id, first, last):
     auth.login("youth@example.org")
     client.post(f"/assets/{asset_id}/book", data={"member_id": place.borrower_id, "starts_on": first.isoformat(),

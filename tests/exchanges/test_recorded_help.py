@@ -82,3 +82,28 @@ def test_recorded_help_has_the_day_it_happened_and_no_made_up_time(app, client, 
         page = client.get(url).data.decode()
         assert format_date(today()) in page
         assert "12:00pm" not in page
+
+
+def test_a_pending_member_is_told_it_can_record_help_once_approved(app, client, auth, make_member):
+    waiting, _ = make_member("Whiston Walkers", status="pending", admin_email="walk@record.example")
+    other, _ = make_member("Prescot Seniors")
+    auth.login("walk@record.example")
+    page = client.get(f"/members/{waiting}/record-help").data.decode()
+    assert "Whiston Walkers can record help once it is approved" in page and "Record it" not in page
+    page = client.post(f"/members/{waiting}/record-help", data={
+        "direction": "gave", "other_member_id": other, "kind": "time", "hours": "3", "people": "1",
+        "description": "Walk leaders", "happened_on": str(today())}).data.decode()
+    assert "Whiston Walkers can record help once a coordinator has approved it" in page
+    with app.app_context():
+        assert db.session.scalar(select(Exchange)) is None
+
+
+def test_a_pending_member_asking_from_a_listing_is_told_it_waits_for_approval(client, auth, make_member,
+                                                                               make_listing):
+    owner, owner_admin = make_member("Kirkby Food Bank")
+    listing = make_listing(owner, owner_admin, direction="offer", title="Van and driver")
+    make_member("Whiston Walkers", status="pending", admin_email="walk@record.example")
+    auth.login("walk@record.example")
+    page = client.get(f"/listings/{listing}/ask").data.decode()
+    assert "Register your organisation" not in page
+    assert "Whiston Walkers can ask once it is approved" in page

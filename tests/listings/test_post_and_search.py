@@ -57,6 +57,15 @@ def test_a_pending_member_cannot_post(client, auth, make_member, categories, app
         assert db.session.scalar(select(Listing)) is None
 
 
+def test_a_pending_member_is_told_before_the_form_not_after_it(client, auth, make_member):
+    member_id, _ = make_member("Stockbridge Village Trust", status="pending", admin_email="xan@example.org")
+    auth.login("xan@example.org")
+    page = client.get(f"/members/{member_id}/listings/new").data.decode()
+    assert "is checking Stockbridge Village Trust's registration" in page
+    assert "can post listings once it is approved" in page
+    assert 'name="title"' not in page and "Post it" not in page
+
+
 def test_directory_sorts_by_distance_and_filters_by_radius(client, make_member, make_listing, categories):
     kirkby, k_admin = make_member("Kirkby Group", postcode="L32 8TS")
     huyton, h_admin = make_member("Hunts Cross Group", postcode="L25 2RW")

@@ -51,6 +51,7 @@ def request_asset(asset_id: int):
     shown = _day_arg(request.args.get("week")) or (times_taken.taken[0].day if times_taken else None) or (
         getattr(form, "day" if asset.kind == "room" else "starts_on").data if request.method == "POST" else None)
     return render_template("bookings/request.html", asset=asset, form=form, taken=services.taken_slots(asset),
+                           waiting=[m for m in members_of(current_user) if m.id != asset.member_id and m.status != "active"],
                            times_taken=times_taken, week=availability.week(asset, shown),
                            leave_out_next=_leave_out_next(form, times_taken))
 

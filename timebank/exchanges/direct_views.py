@@ -28,7 +28,8 @@ def _suggested(leg_like) -> tuple | None:
 @login_required
 def ask(listing_id: int):
     listing = load_listing(listing_id, current_user)
-    mine = [m for m in members_of(current_user) if m.status == "active" and m.id != listing.member_id]
+    others = [m for m in members_of(current_user) if m.id != listing.member_id]
+    mine = [m for m in others if m.status == "active"]
     form = AskForm()
     form.member_id.choices = [(m.id, m.name) for m in mine]
     if mine and form.validate_on_submit():
@@ -47,7 +48,7 @@ def ask(listing_id: int):
         if slot is not None:
             form.start.data, form.end.data = slot
     return render_template("exchanges/ask.html", listing=listing, form=form, members=mine,
-                           when=scheduling.describe_when(listing))
+                           waiting=[m for m in others if m.status != "active"], when=scheduling.describe_when(listing))
 
 
 @bp.route("/exchanges/<int:exchange_id>/counter", methods=["GET", "POST"])

@@ -906,6 +906,8 @@ def record_direct(recorder: Member, other: Member, actor: User, *, we_gave: bool
     """
     if not can_act_for(actor, recorder):
         raise NotAllowed("You can only record help for your own organisation")
+    if recorder.status != "active":
+        raise DomainError(f"{recorder.name} can record help once a coordinator has approved it")
     if other.id == recorder.id:
         raise DomainError("Choose another organisation", field="other_member_id")
     if other.status != "active":
