@@ -125,6 +125,25 @@ def test_only_its_own_people_see_a_members_reports(client, auth, history):
         assert client.get(url).status_code == 403, url
 
 
+def test_staff_are_not_offered_the_admins_download(app, client, auth, make_member, make_user):
+    from timebank.extensions import db
+    from timebank.members.models import Membership
+
+    member, _ = make_member("Halewood Youth Club", admin_email="admin@exports.example")
+    staff = make_user("staff@exports.example")
+    with app.app_context():
+        db.session.add(Membership(user_id=staff, member_id=member, role="staff"))
+        db.session.commit()
+    link = f"/members/{member}/exports/all-our-data.zip"
+    auth.login("staff@exports.example")
+    page = client.get(f"/members/{member}/exports").get_data(as_text=True)
+    assert link not in page and client.get(link).status_code == 403
+    assert "The admins of Halewood Youth Club can download everything we hold about it" in page
+    auth.logout()
+    auth.login("admin@exports.example")
+    assert link in client.get(f"/members/{member}/exports").get_data(as_text=True)
+
+
 def test_member_exports_hold_only_its_rows(client, auth, history):
     member = history.members[1]
     auth.login(history.admins[member])

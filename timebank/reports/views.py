@@ -17,7 +17,7 @@ from timebank.funding import services as funding
 from timebank.funding.models import FundingTag
 from timebank.listings.models import Category
 from timebank.main.forms import domain_errors
-from timebank.members.access import load_member
+from timebank.members.access import can_manage, load_member
 from timebank.main.formats import offers, requested_format
 from timebank.reports import comparison, exports, figures, network, rates as rate_services
 from timebank.reports.charts import bar_chart, grouped_bar_chart
@@ -359,7 +359,8 @@ def coordinator_export(name: str):
 def member_exports(member_id: int):
     member = load_member(member_id, current_user, need="act")
     datasets = [exports.DATASETS[n] for n in exports.MEMBER_DATASETS]
-    return render_template("reports/exports.html", datasets=datasets, member=member)
+    return render_template("reports/exports.html", datasets=datasets, member=member,
+                           can_manage=can_manage(current_user, member))  # the whole-member zip is for admins
 
 
 @bp.route("/members/<int:member_id>/exports/<name>.csv")
