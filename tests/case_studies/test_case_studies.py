@@ -168,6 +168,12 @@ def test_who_may_see_answer_and_delete(app, client, auth, story):
     assert client.get(f"/case-studies/{case_id}/consent").status_code == 404
     assert client.get(f"/exchanges/{story.exchange}/case-studies/new").status_code == 404
     auth.logout()
+    auth.login(story.admin_receiver)  # the other side answers it but may not delete it: 403, not a redirect
+    refused = client.post(f"/case-studies/{case_id}/remove")
+    assert refused.status_code == 403
+    assert "can delete its case study" in refused.get_data(as_text=True)
+    assert _count(app) == 1
+    auth.logout()
     auth.login(story.coordinator)  # sees it, cannot agree for a member, can delete it
     page = client.post(f"/case-studies/{case_id}/consent", data={"agree": "yes"}).get_data(as_text=True)
     assert "Save my answer" not in page

@@ -56,6 +56,33 @@ def test_domain_errors_a_view_does_not_catch_become_pages_and_undo_the_request(a
         assert db.session.scalar(select(Member.name).where(Member.id == member_id)) == "Unchanged"
 
 
+def test_a_refusal_inside_a_formless_domain_errors_block_is_the_403_page_not_a_flash(app, make_member):
+    """`with domain_errors():` (no form) flashes a rule over the redirect, but a refusal is answered as one."""
+    from flask import redirect
+
+    from timebank.errors import Conflict, NotAllowed
+    from timebank.main.forms import domain_errors
+
+    member_id, _ = make_member("Unchanged")
+    raised = {"refused": NotAllowed("Only its author can delete it"), "taken": Conflict("It is already gone")}
+
+    @app.route("/formless/<what>", methods=["POST"])
+    def formless(what):
+        with domain_errors():
+            db.session.get(Member, member_id).name = "Half Saved"
+            db.session.flush()
+            raise raised[what]
+        return redirect("/")
+
+    client = app.test_client()
+    refused = client.post("/formless/refused")
+    assert refused.status_code == 403 and b"Only its author can delete it." in refused.data
+    taken = client.post("/formless/taken", follow_redirects=True)
+    assert taken.status_code == 200 and b"It is already gone" in taken.data
+    with app.app_context():
+        assert db.session.scalar(select(Member.name).where(Member.id == member_id)) == "Unchanged"
+
+
 def test_the_api_still_answers_domain_errors_as_problems(client):
     response = client.get("/api/v1/exchanges/999999", headers={"Authorization": "Bearer nonsense"})
     assert response.status_code == 401

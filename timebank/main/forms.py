@@ -14,7 +14,7 @@ from wtforms import DateField, DateTimeLocalField, DecimalField, IntegerField, T
 from wtforms.validators import StopValidation
 from wtforms.widgets import Select
 
-from timebank.errors import DomainError
+from timebank.errors import DomainError, NotAllowed, NotFound
 from timebank.unit_of_work import discard
 
 
@@ -182,10 +182,14 @@ def domain_errors(form: FlaskForm | None = None, renamed: dict[str, str] | None 
     """Run the block (a service call, then flash and redirect); a DomainError it raises undoes what
     the request did so far (timebank/unit_of_work.py) and is shown beside its field of `form`
     (`renamed` as for show_domain_error), or flashed when there is no form; the view goes on after
-    the block as it would without it."""
+    the block as it would without it. With no form, a refusal (NotAllowed, NotFound) is not flashed
+    over a redirect as if it had been a slip: it goes on to the app-wide handler (main/errors.py),
+    which answers the 403 or 404 page."""
     try:
         yield
     except DomainError as error:
+        if form is None and isinstance(error, (NotAllowed, NotFound)):
+            raise
         discard()
         if form is None:
             flash(error.message, "error")
