@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from timebank.amounts import describe as describe_amount
 from timebank.api.core import (LINK_HEADER, MAX_ID, Bool, Day, Int, Number, PageArgs, QueryInt, StrictSchema, Text,
-                               UkClock, Utc, actor, blueprint, page_of, page_schema, paged)
+                               Page, UkClock, Utc, actor, blueprint, page_of, page_schema, paged)
 from timebank.api.document import problems
 from timebank.members.access import load_member
 from timebank.errors import NotFound
@@ -15,7 +15,7 @@ from timebank.exchanges import queue, services
 from timebank.exchanges.access import acting_member, load_change_request, load_exchange, load_leg
 from timebank.exchanges.models import EXCHANGE_STATUSES, LEG_STATUSES, PARTY_STATUSES, SHAPES, Exchange
 from timebank.extensions import db
-from timebank.listings.models import MOST_HOURS
+from timebank.listings.models import LEAST_HOURS, MOST_HOURS
 from timebank.funding import services as funding
 from timebank.members.models import Member
 from timebank.members.access import members_of
@@ -113,7 +113,7 @@ class ExchangeArgs(PageArgs):
 
 
 class ConfirmSchema(StrictSchema):
-    actual_hours = Number(required=True, validate=validate.Range(min=0.01, max=MOST_HOURS),
+    actual_hours = Number(required=True, validate=validate.Range(min=float(LEAST_HOURS), max=MOST_HOURS),
                           metadata={"description": "How many hours (days for equipment) it actually was"})
     actual_people = Int(load_default=1, validate=validate.Range(min=1, max=500))
     happened_on = Day(load_default=None, metadata={
@@ -151,7 +151,7 @@ class RecordSchema(StrictSchema):
     other_member_id = Int(required=True)
     we_gave = Bool(required=True, metadata={"description": "True: your member gave the help; false: it received it"})
     kind = ma.fields.String(required=True, validate=validate.OneOf(["time", "skill"]))
-    hours = Number(required=True, validate=validate.Range(min=0.25, max=MOST_HOURS))
+    hours = Number(required=True, validate=validate.Range(min=float(LEAST_HOURS), max=MOST_HOURS))
     people = Int(load_default=1, validate=validate.Range(min=1, max=500))
     description = Text(required=True, min_length=1, max_length=300)
     happened_on = Day(required=True, metadata={

@@ -5,11 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from timebank.listings.models import MOST_HOURS
+from timebank.listings.models import LEAST_HOURS, MOST_HOURS
 from timebank.main.forms import AmountField, DayField, MomentField, NumberField
 
-AMOUNT_RANGE = NumberRange(min=0.25, max=MOST_HOURS, message=f"Enter an amount between 0.25 and {MOST_HOURS:,}")
-HOURS_RANGE = NumberRange(min=0.25, max=MOST_HOURS, message=f"Enter between 0.25 and {MOST_HOURS:,} hours")
+AMOUNT_RANGE = NumberRange(min=LEAST_HOURS, max=MOST_HOURS, message=f"Enter an amount between {LEAST_HOURS} and {MOST_HOURS:,}")
+HOURS_RANGE = NumberRange(min=LEAST_HOURS, max=MOST_HOURS, message=f"Enter between {LEAST_HOURS} and {MOST_HOURS:,} hours")
 PEOPLE_RANGE = NumberRange(min=1, max=500, message="Enter between 1 and 500 people")
 PEOPLE_WORDS = "Enter how many people as a whole number, like 3"
 

@@ -74,6 +74,7 @@ def _page(current: queue.Queue | None = None, status: int = 200, **forms):
     current = current or queue.coordinator_queue()
     return render_template("exchanges/queue.html", queue=current, lists=QUEUE_LISTS, describe_planned=describe_planned,
                            describe_slot=describe_slot, exchange_title=exchange_title,
+                           stuck_after_days=queue.stuck_after_days(),
                            **_forms(current, **forms)), status
 
 

@@ -29,7 +29,7 @@ from timebank.exchanges.models import (CONTACT_STATUSES, LIVE_EXCHANGE_STATUSES,
                                        Leg, Party, exchange_page, title)
 from timebank.exchanges.visibility import shown_to_members
 from timebank.extensions import db
-from timebank.listings.models import MOST_HOURS, Listing
+from timebank.listings.models import LEAST_HOURS, MOST_HOURS, Listing
 from timebank.members.models import Member
 from timebank.members.access import can_act_for, membership_of
 from timebank.members.compliance import check_dbs_cover, insured_on
@@ -543,8 +543,8 @@ def _happened_day(leg: Leg, happened_on: date | None, now: datetime) -> date:
 def _amounts(actual_hours, actual_people, *, hours_field: str = "actual_hours") -> tuple[Decimal, int]:
     if actual_hours is None or Decimal(actual_hours) <= 0:
         raise DomainError("Enter how many hours (or days) it actually was, more than 0", field=hours_field)
-    if Decimal(actual_hours) > MOST_HOURS:  # as the forms and the API; 1e30 cannot be rounded to pennies of credit
-        raise DomainError(f"Enter an amount between 0.25 and {MOST_HOURS:,}", field=hours_field)
+    if not LEAST_HOURS <= Decimal(actual_hours) <= MOST_HOURS:  # as the forms and the API; 1e30 cannot be rounded to pennies of credit
+        raise DomainError(f"Enter an amount between {LEAST_HOURS} and {MOST_HOURS:,}", field=hours_field)
     if actual_people is None or int(actual_people) < 1:
         raise DomainError("Enter how many people helped, at least 1", field="actual_people")
     return Decimal(actual_hours), int(actual_people)

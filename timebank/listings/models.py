@@ -32,6 +32,7 @@ MAX_DATES = 20
 # The most hours (days, for equipment) a listing asks or offers, or one person gives in a part of an
 # exchange: one bound for the forms, the API and the services.
 MOST_HOURS = Decimal(10000)
+LEAST_HOURS = Decimal("0.25")  # a quarter of an hour: the least any form, the API or a service takes
 # How a listing says when: particular times of the week, particular dates, or any time at all
 # (flexible). Read from what it holds (`Listing.availability`), so it needs no column of its own.
 AVAILABILITIES = {"weekly": "On particular days of the week", "dates": "On particular dates",
