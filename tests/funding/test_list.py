@@ -61,7 +61,7 @@ def test_bad_input_is_shown_beside_each_field_keeps_what_was_typed_and_saves_not
         "code": "", "name": "<b>Bold</b> plans", "kind": "loan", "funder": "", "starts_on": "2027-13-01",
         "ends_on": "", "open_to_all": "listed"}).get_data(as_text=True)
     assert "There is a problem" in page
-    for message in ("Enter a short code", "Enter the funder", "Enter the date it starts", "Not a valid choice"):
+    for message in ("Enter a short code", "Enter the funder", "Enter a real date, like", "Not a valid choice"):
         assert message in page, message
     assert 'value="&lt;b&gt;Bold&lt;/b&gt; plans"' in page  # kept, and escaped
     page = client.post("/coordinator/funding/new", data={

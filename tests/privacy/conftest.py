@@ -112,7 +112,7 @@ def everything(app, outbox, make_user, make_member, make_listing, categories):
         # Help she recorded, which the other side confirmed: credits post, the ledger names her.
         recorded = exchanges.record_direct(member, other, user, we_gave=True, kind="skill", hours=Decimal(2),
                                            people=1, description=f"{NAME} planned the new beds",
-                                           happened_on=utcnow())
+                                           happened_on=utcnow().date())
         exchanges.confirm_direct(recorded, other, other_admin, agree=True)
         # A proposal she declines, with a reason naming herself.
         plan = [exchanges.LegPlan(giver_member_id=member_id, receiver_member_id=other_id, kind="skill",
