@@ -42,6 +42,18 @@ class _OneMessage:
         if self.process_errors:
             raise StopValidation()
 
+    def _read_number(self, valuelist) -> bool:
+        """Read what was typed with the field's own reader (spaces and thousands separators allowed);
+        False for an empty box, the field's one plain message for anything unreadable."""
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return False
+        try:
+            super().process_formdata([str(valuelist[0]).strip().replace(",", "")])
+        except ValueError as error:
+            raise ValueError(self.invalid_message) from error
+        return True
+
 
 class AmountField(_OneMessage, DecimalField):
     """A number that may have a fraction (hours, days, km, credits), typed by a person.
@@ -57,13 +69,8 @@ class AmountField(_OneMessage, DecimalField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
+        if not self._read_number(valuelist):
             return
-        try:
-            super().process_formdata([str(valuelist[0]).strip().replace(",", "")])
-        except ValueError as error:
-            raise ValueError(self.invalid_message) from error
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.invalid_message)
@@ -89,13 +96,8 @@ class NumberField(_OneMessage, IntegerField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
+        if not self._read_number(valuelist):
             return
-        try:
-            super().process_formdata([str(valuelist[0]).strip().replace(",", "")])
-        except ValueError as error:
-            raise ValueError(self.invalid_message) from error
         if self.data is not None and abs(self.data) > self.BIGGEST:
             self.data = None
             raise ValueError(self.invalid_message)
